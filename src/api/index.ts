@@ -1,0 +1,32 @@
+/**
+ * The query port: Tempo's HTTP API, health endpoints and the viewer, with one error
+ * mapping (bad input → 400 with Tempo's plain-text message, anything else → logged 500).
+ */
+import { Hono } from 'hono';
+import { compress } from 'hono/compress';
+import { BadRequestError } from '../shared/errors.ts';
+import type { Store } from '../store/index.ts';
+import { createViewerRoutes } from '../viewer/index.ts';
+import { createTempoRoutes } from './tempo-routes.ts';
+
+export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
+
+export interface ApiOptions {
+  readonly store: Store;
+  readonly log: (line: string) => void;
+}
+
+export function createApiApp(options: ApiOptions): Hono {
+  const app = new Hono();
+  app.use('/api/*', compress());
+  app.get('/ready', (c) => c.text('ready\n'));
+  app.route('/', createTempoRoutes(options.store));
+  app.route('/', createViewerRoutes());
+  app.notFound((c) => c.text('404 page not found\n', 404));
+  app.onError((err, c) => {
+    if (err instanceof BadRequestError) return c.text(err.message, 400);
+    options.log(`api: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
+    return c.text(`internal error: ${err.message}`, 500);
+  });
+  return app;
+}

@@ -1,0 +1,251 @@
+/**
+ * ExportTraceServiceRequest bytes → DecodedBatch, reading only the fields the store
+ * indexes and keeping each Resource, InstrumentationScope and Span as a zero-copy view
+ * of the request. Attributes are not decoded here; the store reads what it indexes
+ * from the raw span bytes.
+ */
+import { ProtoError, ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT, decodeUtf8 } from '../shared/protowire.ts';
+import type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan } from './types.ts';
+
+/** How many rejection reasons are kept for partial_success.error_message. */
+const MAX_REASONS = 5;
+const EMPTY = new Uint8Array(0);
+const SERVICE_NAME = new TextEncoder().encode('service.name');
+
+export class DecodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecodeError';
+  }
+}
+
+/** Throws DecodeError when the bytes are not a well-formed request; invalid spans are only counted. */
+export function decodeExportRequest(bytes: Uint8Array): DecodedBatch {
+  const batch: DecodedBatch = { resources: [], scopes: [], spans: [], rejected: 0, rejections: [] };
+  const r = new ProtoReader(bytes);
+  try {
+    while (r.more()) {
+      const tag = r.uint32();
+      if (tag >>> 3 === 1) {
+        r.expect(tag, WIRE_LEN, 'resource_spans');
+        const end = r.lenEnd();
+        readResourceSpans(r, end, batch);
+        r.pos = end;
+      } else {
+        r.skip(tag & 7);
+      }
+    }
+  } catch (err) {
+    if (err instanceof ProtoError) throw new DecodeError(`invalid ExportTraceServiceRequest at byte ${r.pos}: ${err.message}`);
+    throw err;
+  }
+  return batch;
+}
+
+function readResourceSpans(r: ProtoReader, end: number, batch: DecodedBatch): void {
+  const outerEnd = r.end;
+  r.end = end;
+  let resource: Uint8Array = EMPTY;
+  let schemaUrl = '';
+  const scopeSpans: Array<[number, number]> = [];
+  while (r.more()) {
+    const tag = r.uint32();
+    switch (tag >>> 3) {
+      case 1:
+        r.expect(tag, WIRE_LEN, 'resource');
+        resource = r.bytes();
+        break;
+      case 2: {
+        r.expect(tag, WIRE_LEN, 'scope_spans');
+        const e = r.lenEnd();
+        scopeSpans.push([r.pos, e]);
+        r.pos = e;
+        break;
+      }
+      case 3:
+        r.expect(tag, WIRE_LEN, 'schema_url');
+        schemaUrl = r.string();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  // Fields may come in any order, so spans are read once the resource is known.
+  const res: DecodedResource = { raw: resource, schemaUrl, serviceName: serviceNameOf(resource) };
+  const resourceIndex = batch.resources.push(res) - 1;
+  for (const [s, e] of scopeSpans) {
+    r.reset(s, e);
+    readScopeSpans(r, e, batch, resourceIndex);
+  }
+  r.end = outerEnd;
+}
+
+function readScopeSpans(r: ProtoReader, end: number, batch: DecodedBatch, resource: number): void {
+  let scopeRaw: Uint8Array = EMPTY;
+  let schemaUrl = '';
+  const spans: Array<[number, number]> = [];
+  while (r.more()) {
+    const tag = r.uint32();
+    switch (tag >>> 3) {
+      case 1:
+        r.expect(tag, WIRE_LEN, 'scope');
+        scopeRaw = r.bytes();
+        break;
+      case 2: {
+        r.expect(tag, WIRE_LEN, 'spans');
+        const e = r.lenEnd();
+        spans.push([r.pos, e]);
+        r.pos = e;
+        break;
+      }
+      case 3:
+        r.expect(tag, WIRE_LEN, 'schema_url');
+        schemaUrl = r.string();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  if (spans.length === 0) return;
+  const scope: DecodedScope = { raw: scopeRaw, schemaUrl };
+  const scopeIndex = batch.scopes.push(scope) - 1;
+  for (const [s, e] of spans) {
+    r.reset(s, e);
+    readSpan(r, s, e, batch, resource, scopeIndex);
+  }
+  r.end = end;
+}
+
+function readSpan(r: ProtoReader, start: number, end: number, batch: DecodedBatch, resource: number, scope: number): void {
+  let traceId: Uint8Array = EMPTY;
+  let spanId: Uint8Array = EMPTY;
+  let parentSpanId: Uint8Array = EMPTY;
+  let name = '';
+  let kind = 0;
+  let startNs = 0n;
+  let endNs = 0n;
+  let status = 0;
+  while (r.more()) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (1 << 3) | WIRE_LEN:
+        traceId = r.bytes();
+        break;
+      case (2 << 3) | WIRE_LEN:
+        spanId = r.bytes();
+        break;
+      case (4 << 3) | WIRE_LEN:
+        parentSpanId = r.bytes();
+        break;
+      case (5 << 3) | WIRE_LEN:
+        name = r.string();
+        break;
+      case (6 << 3) | WIRE_VARINT:
+        kind = r.int32();
+        break;
+      case (7 << 3) | WIRE_I64:
+        startNs = r.fixed64();
+        break;
+      case (8 << 3) | WIRE_I64:
+        endNs = r.fixed64();
+        break;
+      case (15 << 3) | WIRE_LEN: {
+        const e = r.lenEnd();
+        status = readStatusCode(r, e);
+        r.pos = e;
+        break;
+      }
+      default:
+        if (tag >>> 3 === 0) throw new ProtoError('field number 0');
+        r.skip(tag & 7);
+    }
+  }
+  const reason = invalidSpanReason(traceId, spanId, parentSpanId);
+  if (reason !== undefined) {
+    batch.rejected++;
+    if (batch.rejections.length < MAX_REASONS) batch.rejections.push(`span ${batch.spans.length + batch.rejected - 1}: ${reason}`);
+    return;
+  }
+  const span: DecodedSpan = {
+    traceId,
+    spanId,
+    parentSpanId,
+    name,
+    kind: kind >= 0 && kind <= 5 ? kind : 0,
+    startNs,
+    endNs,
+    status: status >= 0 && status <= 2 ? status : 0,
+    raw: r.buf.subarray(start, end),
+    resource,
+    scope,
+  };
+  batch.spans.push(span);
+}
+
+function readStatusCode(r: ProtoReader, end: number): number {
+  const outer = r.end;
+  r.end = end;
+  let code = 0;
+  while (r.more()) {
+    const tag = r.uint32();
+    if (tag === ((3 << 3) | WIRE_VARINT)) code = r.int32();
+    else r.skip(tag & 7);
+  }
+  r.end = outer;
+  return code;
+}
+
+function isZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+function invalidSpanReason(traceId: Uint8Array, spanId: Uint8Array, parent: Uint8Array): string | undefined {
+  if (traceId.length !== 16) return `trace id must be 16 bytes, got ${traceId.length}`;
+  if (isZero(traceId)) return 'trace id is all zeros';
+  if (spanId.length !== 8) return `span id must be 8 bytes, got ${spanId.length}`;
+  if (isZero(spanId)) return 'span id is all zeros';
+  if (parent.length !== 0 && parent.length !== 8) return `parent span id must be empty or 8 bytes, got ${parent.length}`;
+  return undefined;
+}
+
+/** Finds the string value of `service.name` among a Resource's attributes without decoding the others. */
+function serviceNameOf(resource: Uint8Array): string {
+  if (resource.length === 0) return '';
+  const r = new ProtoReader(resource);
+  while (r.more()) {
+    const tag = r.uint32();
+    if (tag !== ((1 << 3) | WIRE_LEN)) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const kvEnd = r.lenEnd();
+    const outer = r.end;
+    r.end = kvEnd;
+    let isService = false;
+    let value = '';
+    while (r.more()) {
+      const t = r.uint32();
+      if (t === ((1 << 3) | WIRE_LEN)) {
+        const key = r.bytes();
+        isService = equalBytes(key, SERVICE_NAME);
+      } else if (t === ((2 << 3) | WIRE_LEN)) {
+        const vEnd = r.lenEnd();
+        while (r.pos < vEnd) {
+          const vt = r.uint32();
+          if (vt === ((1 << 3) | WIRE_LEN)) value = decodeUtf8(r.bytes());
+          else r.skip(vt & 7);
+        }
+      } else r.skip(t & 7);
+    }
+    r.end = outer;
+    if (isService) return value;
+  }
+  return '';
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,27 @@
+/**
+ * Stored raw parts → OTLP protobuf. TracesData, ExportTraceServiceRequest and Tempo's
+ * `tempopb.Trace` share one wire layout (repeated ResourceSpans = 1), so this one
+ * encoder serves Tempo's trace API, export files and forwarding.
+ */
+import { ProtoWriter } from '../shared/protowire.ts';
+import type { RawResourceSpans } from './types.ts';
+
+export function encodeTracesData(resourceSpans: readonly RawResourceSpans[]): Uint8Array<ArrayBuffer> {
+  let size = 64;
+  for (const rs of resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) size += s.length + 6;
+  const w = new ProtoWriter(size);
+  for (const rs of resourceSpans) {
+    w.fork(1);
+    if (rs.resource.length > 0) w.bytesField(1, rs.resource);
+    for (const ss of rs.scopeSpans) {
+      w.fork(2);
+      if (ss.scope.length > 0) w.bytesField(1, ss.scope);
+      for (const span of ss.spans) w.bytesField(2, span);
+      if (ss.schemaUrl !== '') w.stringField(3, ss.schemaUrl);
+      w.join();
+    }
+    if (rs.schemaUrl !== '') w.stringField(3, rs.schemaUrl);
+    w.join();
+  }
+  return w.finish();
+}

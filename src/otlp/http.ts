@@ -1,0 +1,136 @@
+/**
+ * OTLP/HTTP receiver: `POST /v1/traces` with protobuf or JSON bodies, gzip or deflate,
+ * answered as the OTLP specification says (200 with partial_success, 400 with a
+ * google.rpc.Status, 413, 415, 405), with CORS for browser exporters.
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import zlib from 'node:zlib';
+import { BadRequestError } from '../shared/errors.ts';
+import type { Ingest } from './ingest.ts';
+import {
+  RPC_INTERNAL,
+  RPC_INVALID_ARGUMENT,
+  exportResponseJson,
+  exportResponseProtobuf,
+  statusJson,
+  statusProtobuf,
+  type WireFormat,
+} from './responses.ts';
+
+export interface OtlpHttpOptions {
+  /** Largest accepted body in bytes, before and after decompression. */
+  readonly maxBody: number;
+  readonly log: (line: string) => void;
+}
+
+class PayloadTooLargeError extends Error {}
+
+const CORS_HEADERS: Record<string, string> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'POST, OPTIONS',
+  'Access-Control-Max-Age': '86400',
+};
+
+function formatOf(contentType: string | undefined): WireFormat | undefined {
+  const mime = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (mime === 'application/x-protobuf' || mime === 'application/protobuf') return 'protobuf';
+  if (mime === 'application/json') return 'json';
+  return undefined;
+}
+
+/** Reads the request body, refusing more than `limit` bytes without buffering them. */
+async function readBody(req: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > limit) throw new PayloadTooLargeError();
+  if (req.body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new PayloadTooLargeError();
+    }
+    chunks.push(value);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+}
+
+function decompress(body: Uint8Array, encoding: string | undefined, limit: number): Uint8Array {
+  const enc = (encoding ?? '').trim().toLowerCase();
+  if (enc === '' || enc === 'identity') return body;
+  // maxOutputLength stops a small gzip bomb from expanding past the body limit.
+  const options = { maxOutputLength: limit };
+  try {
+    if (enc === 'gzip' || enc === 'x-gzip') return zlib.gunzipSync(body, options);
+    if (enc === 'deflate') return zlib.inflateSync(body, options);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new PayloadTooLargeError();
+    throw new BadRequestError(`invalid ${enc} body: ${(err as Error).message}`);
+  }
+  throw new BadRequestError(`unsupported Content-Encoding "${encoding}": use gzip, deflate or none`);
+}
+
+export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hono {
+  const app = new Hono();
+
+  function status(c: Context, format: WireFormat, httpStatus: 400 | 413 | 415 | 500, code: number, message: string): Response {
+    const headers = { ...CORS_HEADERS };
+    if (format === 'json') {
+      return c.body(statusJson(code, message), httpStatus, { ...headers, 'Content-Type': 'application/json' });
+    }
+    return c.body(statusProtobuf(code, message), httpStatus, { ...headers, 'Content-Type': 'application/x-protobuf' });
+  }
+
+  app.options('/v1/traces', (c) =>
+    c.body(null, 204, {
+      ...CORS_HEADERS,
+      'Access-Control-Allow-Headers': c.req.header('access-control-request-headers') ?? 'Content-Type, Content-Encoding',
+    }),
+  );
+
+  app.post('/v1/traces', async (c) => {
+    const contentType = c.req.header('content-type');
+    const format = formatOf(contentType);
+    if (format === undefined) {
+      return status(
+        c,
+        'json',
+        415,
+        RPC_INVALID_ARGUMENT,
+        `unsupported Content-Type "${contentType ?? ''}": send application/x-protobuf or application/json`,
+      );
+    }
+    try {
+      const raw = await readBody(c.req.raw, options.maxBody);
+      const body = decompress(raw, c.req.header('content-encoding'), options.maxBody);
+      const result = ingest(body, format);
+      if (result.rejected > 0) options.log(`otlp/http: ${result.message}`);
+      if (format === 'json') {
+        return c.body(exportResponseJson(result), 200, { ...CORS_HEADERS, 'Content-Type': 'application/json' });
+      }
+      return c.body(exportResponseProtobuf(result), 200, { ...CORS_HEADERS, 'Content-Type': 'application/x-protobuf' });
+    } catch (err) {
+      if (err instanceof PayloadTooLargeError) {
+        return status(c, format, 413, RPC_INVALID_ARGUMENT, `request body exceeds the limit of ${options.maxBody} bytes (--max-body)`);
+      }
+      if (err instanceof BadRequestError) return status(c, format, 400, RPC_INVALID_ARGUMENT, err.message);
+      options.log(`otlp/http: failed to store spans: ${(err as Error).message}`);
+      return status(c, format, 500, RPC_INTERNAL, `failed to store spans: ${(err as Error).message}`);
+    }
+  });
+
+  app.all('/v1/traces', (c) =>
+    c.text('method not allowed: OTLP/HTTP takes POST /v1/traces', 405, { ...CORS_HEADERS, Allow: 'POST, OPTIONS' }),
+  );
+
+  app.notFound((c) =>
+    c.text(`not found: ${c.req.path}; OTLP/HTTP traces go to POST /v1/traces`, 404, CORS_HEADERS),
+  );
+
+  return app;
+}

@@ -1,0 +1,9 @@
+/** OTLP: receivers, the hand decoder, and OTLP encodings used by the read side. */
+export { createOtlpHttpApp, type OtlpHttpOptions } from './http.ts';
+export { startOtlpGrpc, type GrpcHandle, type OtlpGrpcOptions } from './grpc.ts';
+export { createIngest, type Ingest, type IngestResult } from './ingest.ts';
+export { decodeExportRequest, DecodeError } from './decode-protobuf.ts';
+export { encodeTracesData } from './encode.ts';
+export { tracesDataToJson } from './protobuf-to-json.ts';
+export { otlpJsonToProtobuf, OtlpJsonError } from './json-to-protobuf.ts';
+export type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan, RawResourceSpans, RawScopeSpans } from './types.ts';

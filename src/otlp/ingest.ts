@@ -1,0 +1,46 @@
+/**
+ * The one ingest entry point that every receiver calls: bytes in, spans committed,
+ * an OTLP outcome out.
+ */
+import { BadRequestError } from '../shared/errors.ts';
+import type { Store } from '../store/index.ts';
+import { decodeExportRequest } from './decode-protobuf.ts';
+import { OtlpJsonError, otlpJsonToProtobuf } from './json-to-protobuf.ts';
+import type { ExportOutcome } from './responses.ts';
+
+export interface IngestResult extends ExportOutcome {
+  readonly stored: number;
+}
+
+export type Ingest = (body: Uint8Array, format: 'protobuf' | 'json') => IngestResult;
+
+
+export function createIngest(store: Store): Ingest {
+  return (body, format) => {
+    const bytes = format === 'json' ? jsonToProtobuf(body) : body;
+    let batch;
+    try {
+      batch = decodeExportRequest(bytes);
+    } catch (err) {
+      throw new BadRequestError((err as Error).message);
+    }
+    const { stored } = batch.spans.length > 0 ? store.insert(batch) : { stored: 0 };
+    const message = batch.rejected > 0 ? `rejected ${batch.rejected} invalid span(s): ${batch.rejections.join('; ')}` : '';
+    return { stored, rejected: batch.rejected, message };
+  };
+}
+
+function jsonToProtobuf(body: Uint8Array): Uint8Array {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch (err) {
+    throw new BadRequestError(`invalid JSON: ${(err as Error).message}`);
+  }
+  try {
+    return otlpJsonToProtobuf(parsed);
+  } catch (err) {
+    if (err instanceof OtlpJsonError) throw new BadRequestError(`invalid OTLP/JSON: ${err.message}`);
+    throw err;
+  }
+}

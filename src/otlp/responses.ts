@@ -1,0 +1,49 @@
+/**
+ * The bodies OTLP answers with: ExportTraceServiceResponse (with partial_success when
+ * some spans were rejected) and google.rpc.Status for errors, in protobuf or JSON to
+ * match the request.
+ */
+import { ProtoWriter } from '../shared/protowire.ts';
+
+export type WireFormat = 'protobuf' | 'json';
+
+/** gRPC status codes used in google.rpc.Status bodies. */
+export const RPC_INVALID_ARGUMENT = 3;
+export const RPC_RESOURCE_EXHAUSTED = 8;
+export const RPC_INTERNAL = 13;
+export const RPC_UNAVAILABLE = 14;
+
+export interface ExportOutcome {
+  readonly rejected: number;
+  readonly message: string;
+}
+
+export function exportResponseProtobuf(outcome: ExportOutcome): Uint8Array<ArrayBuffer> {
+  const w = new ProtoWriter(64);
+  if (outcome.rejected > 0 || outcome.message !== '') {
+    w.fork(1);
+    if (outcome.rejected > 0) w.tag(1, 0).uint64(BigInt(outcome.rejected));
+    if (outcome.message !== '') w.stringField(2, outcome.message);
+    w.join();
+  }
+  return w.finish();
+}
+
+export function exportResponseJson(outcome: ExportOutcome): string {
+  if (outcome.rejected === 0 && outcome.message === '') return '{}';
+  const partial: Record<string, string> = {};
+  if (outcome.rejected > 0) partial.rejectedSpans = String(outcome.rejected);
+  if (outcome.message !== '') partial.errorMessage = outcome.message;
+  return JSON.stringify({ partialSuccess: partial });
+}
+
+export function statusProtobuf(code: number, message: string): Uint8Array<ArrayBuffer> {
+  const w = new ProtoWriter(64 + message.length);
+  w.tag(1, 0).uint32(code);
+  if (message !== '') w.stringField(2, message);
+  return w.finish();
+}
+
+export function statusJson(code: number, message: string): string {
+  return JSON.stringify({ code, message });
+}

@@ -1,0 +1,49 @@
+/**
+ * The span store: SQLite through better-sqlite3. Receivers call insert(); the query
+ * side reads through the functions here.
+ */
+import { openDatabase, type Db } from './db.ts';
+import { createTraceReader, type TimeRangeNs, type TraceReader } from './read.ts';
+import { createWriter, type WriteResult } from './write.ts';
+import type { DecodedBatch, RawResourceSpans } from '../otlp/types.ts';
+
+export { StoreOpenError, DB_FILE } from './db.ts';
+export type { WriteResult, TimeRangeNs };
+
+export interface StoreOptions {
+  /** Directory of the database file; undefined keeps everything in memory. */
+  readonly dataDir?: string;
+}
+
+export class Store {
+  readonly db: Db;
+  /** The database file, undefined for an in-memory store. */
+  readonly path: string | undefined;
+  private readonly writer: (batch: DecodedBatch) => WriteResult;
+  private readonly reader: TraceReader;
+
+  private constructor(db: Db) {
+    this.db = db;
+    this.path = db.memory ? undefined : db.name;
+    this.writer = createWriter(db);
+    this.reader = createTraceReader(db);
+  }
+
+  static open(options: StoreOptions = {}): Store {
+    return new Store(openDatabase(options.dataDir));
+  }
+
+  /** Stores a decoded export request in one transaction; committed when this returns. */
+  insert(batch: DecodedBatch): WriteResult {
+    return this.writer(batch);
+  }
+
+  /** The stored spans of a trace, or undefined when none (or none overlapping `range`). */
+  trace(traceId: Uint8Array, range?: TimeRangeNs): RawResourceSpans[] | undefined {
+    return this.reader(traceId, range);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

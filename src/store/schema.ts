@@ -1,0 +1,74 @@
+/**
+ * The database schema, as an ordered list of migrations. `PRAGMA user_version` holds
+ * how many have run, so a newer tracebox upgrades an older file in place and an older
+ * tracebox refuses a newer file instead of misreading it.
+ *
+ * Design (measured numbers in ARCHITECTURE.md):
+ * - Spans keep their raw OTLP protobuf bytes, so every field round-trips exactly and
+ *   nothing is re-encoded on ingest; the columns beside it exist only to be searched.
+ * - No B-tree index has a random key on the per-span write path except the FTS terms:
+ *   `traces` maps trace_id → rowid once per trace, and spans are found by trace rowid,
+ *   which grows with arrival order, so that index is nearly append-only.
+ * - Resources and scopes are stored once and referenced by id.
+ * - Attribute search goes through `span_terms`, a contentless FTS5 index whose tokens
+ *   are hashes of (scope, key, typed value) and of (scope, key); a hit is a candidate
+ *   that the query engine confirms against the raw span, so hash collisions cost only
+ *   a little extra work, never a wrong answer.
+ */
+
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE resources(
+    id INTEGER PRIMARY KEY,
+    digest BLOB NOT NULL UNIQUE,           -- sha-256 of schema_url + raw, for dedupe across restarts
+    raw BLOB NOT NULL,                      -- the OTLP Resource message
+    schema_url TEXT NOT NULL,
+    service TEXT NOT NULL                   -- resource service.name, '' when absent
+  );
+  CREATE TABLE scopes(
+    id INTEGER PRIMARY KEY,
+    digest BLOB NOT NULL UNIQUE,
+    raw BLOB NOT NULL,                      -- the OTLP InstrumentationScope message
+    schema_url TEXT NOT NULL
+  );
+  CREATE TABLE span_names(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+  );
+  CREATE TABLE traces(
+    id INTEGER PRIMARY KEY,
+    trace_id BLOB NOT NULL UNIQUE,          -- 16 bytes
+    start_ns INTEGER NOT NULL,              -- min span start
+    end_ns INTEGER NOT NULL,                -- max span end
+    span_count INTEGER NOT NULL,
+    error_count INTEGER NOT NULL,
+    root_service TEXT,                      -- NULL until a span with an empty parent arrives
+    root_name TEXT,
+    root_start_ns INTEGER                   -- the earliest root wins when a trace has several
+  );
+  CREATE INDEX traces_start ON traces(start_ns);
+  CREATE TABLE spans(
+    id INTEGER PRIMARY KEY,                 -- arrival order, close to time order
+    trace_rowid INTEGER NOT NULL,
+    span_id BLOB NOT NULL,
+    parent_id BLOB,                         -- NULL for a root span
+    resource_id INTEGER NOT NULL,
+    scope_id INTEGER NOT NULL,
+    name_id INTEGER NOT NULL,
+    kind INTEGER NOT NULL,                  -- OTLP SpanKind number
+    status INTEGER NOT NULL,                -- OTLP StatusCode number
+    start_ns INTEGER NOT NULL,
+    duration_ns INTEGER NOT NULL,
+    raw BLOB NOT NULL                       -- the OTLP Span message
+  );
+  -- Tempo drops a span re-sent with the same id and kind; so does this constraint.
+  CREATE UNIQUE INDEX spans_trace ON spans(trace_rowid, span_id, kind);
+  -- Covers "service X, slower than D, in a time range" without touching the table.
+  CREATE INDEX spans_resource ON spans(resource_id, start_ns, duration_ns);
+  CREATE INDEX spans_start ON spans(start_ns);
+  CREATE INDEX spans_error ON spans(start_ns) WHERE status = 2;
+  CREATE VIRTUAL TABLE span_terms USING fts5(t, content='', contentless_delete=1, detail=none, columnsize=0);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,304 @@
+/**
+ * The search terms of a span: short tokens for the `span_terms` FTS5 index, each a
+ * 64-bit hash of what a TraceQL equality can ask for. Hashing raw bytes means no
+ * attribute string is decoded on ingest.
+ *
+ * Term kinds (the first hashed byte):
+ *   'v' scope key type value  — an attribute value; array elements get one term each
+ *   'k' scope key             — an attribute key exists (for `!= nil`)
+ *   'n' name                  — the span name intrinsic
+ *   'e' name                  — an event name
+ * Scopes: 's' span, 'e' event, 'l' link attributes.
+ * Numbers: ints and integral doubles hash as the same int64 (`= 200` finds 200 and
+ * 200.0); other doubles hash their IEEE bytes.
+ */
+import { ProtoReader, WIRE_LEN, encodeUtf8 } from '../shared/protowire.ts';
+
+export type TermScope = 's' | 'e' | 'l';
+export type TermValue = string | number | bigint | boolean;
+
+const T_STR = 0x73; // 's'
+const T_INT = 0x69; // 'i'
+const T_DBL = 0x64; // 'd'
+const T_BOOL = 0x62; // 'b'
+
+// Two independent 32-bit FNV-1a style lanes make a 64-bit hash: collisions stay rare at
+// hundreds of millions of distinct values.
+let h1 = 0;
+let h2 = 0;
+
+function begin(kind: number): void {
+  h1 = 0x811c9dc5 ^ kind;
+  h2 = 0x01000193 ^ Math.imul(kind, 0x9e3779b1);
+}
+
+function feedByte(b: number): void {
+  h1 = Math.imul(h1 ^ b, 0x01000193);
+  h2 = Math.imul(h2 ^ b, 0x5bd1e995) ^ (h2 >>> 15);
+}
+
+function feed(buf: Uint8Array, start: number, end: number): void {
+  let a = h1;
+  let c = h2;
+  for (let i = start; i < end; i++) {
+    const b = buf[i];
+    a = Math.imul(a ^ b, 0x01000193);
+    c = Math.imul(c ^ b, 0x5bd1e995) ^ (c >>> 15);
+  }
+  h1 = a;
+  h2 = c;
+}
+
+/** Length-prefixes a part so ("ab","c") and ("a","bc") hash differently. */
+function feedPart(buf: Uint8Array, start: number, end: number): void {
+  const n = end - start;
+  feedByte(n & 0xff);
+  feedByte((n >>> 8) & 0xff);
+  feedByte((n >>> 16) & 0xff);
+  feed(buf, start, end);
+}
+
+function feedWord(w: number): void {
+  feedByte(w & 0xff);
+  feedByte((w >>> 8) & 0xff);
+  feedByte((w >>> 16) & 0xff);
+  feedByte(w >>> 24);
+}
+
+function token(): string {
+  // Fixed width keeps tokens unambiguous; base36 keeps them inside FTS5's token alphabet.
+  return (h1 >>> 0).toString(36).padStart(7, '0') + (h2 >>> 0).toString(36).padStart(7, '0');
+}
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+/** Feeds an integral number as its int64 two's-complement words. */
+function feedInt64Words(lo: number, hi: number): void {
+  feedByte(T_INT);
+  feedWord(lo);
+  feedWord(hi);
+}
+
+function feedDouble(d: number): void {
+  if (Number.isInteger(d) && Math.abs(d) < 2 ** 63) {
+    const big = BigInt.asUintN(64, BigInt(d));
+    feedInt64Words(Number(big & 0xffffffffn), Number(big >> 32n));
+    return;
+  }
+  scratch.setFloat64(0, d, true);
+  feedByte(T_DBL);
+  feedWord(scratch.getUint32(0, true));
+  feedWord(scratch.getUint32(4, true));
+}
+
+/**
+ * Reads an AnyValue payload in [r.pos,end) and pushes one term per searchable value,
+ * each hashed on top of the (scope, key) prefix state p1/p2. Arrays flatten one
+ * level, as TraceQL compares any element; kvlist and bytes values get no value term.
+ */
+function valueTerms(r: ProtoReader, end: number, p1: number, p2: number, out: string[], depth: number): void {
+  const outer = r.end;
+  r.end = end;
+  while (r.more()) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (1 << 3) | WIRE_LEN: {
+        const e = r.lenEnd();
+        h1 = p1;
+        h2 = p2;
+        feedByte(T_STR);
+        feedPart(r.buf, r.pos, e);
+        out.push(token());
+        r.pos = e;
+        break;
+      }
+      case (2 << 3) | 0:
+        h1 = p1;
+        h2 = p2;
+        feedByte(T_BOOL);
+        feedByte(r.uint32() !== 0 ? 1 : 0);
+        out.push(token());
+        break;
+      case (3 << 3) | 0: {
+        const v = r.uint64();
+        h1 = p1;
+        h2 = p2;
+        feedInt64Words(Number(v & 0xffffffffn), Number(v >> 32n));
+        out.push(token());
+        break;
+      }
+      case (4 << 3) | 1: {
+        const d = r.double();
+        h1 = p1;
+        h2 = p2;
+        feedDouble(d);
+        out.push(token());
+        break;
+      }
+      case (5 << 3) | WIRE_LEN: {
+        // ArrayValue { repeated AnyValue values = 1 }
+        const e = r.lenEnd();
+        if (depth === 0) {
+          while (r.pos < e) {
+            const t = r.uint32();
+            if (t === ((1 << 3) | WIRE_LEN)) {
+              const ve = r.lenEnd();
+              valueTerms(r, ve, p1, p2, out, depth + 1);
+              r.pos = ve;
+            } else r.skip(t & 7);
+          }
+        }
+        r.pos = e;
+        break;
+      }
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  r.end = outer;
+}
+
+/** Pushes the terms of one KeyValue message in [r.pos,kvEnd) for attribute scope `scope`. */
+function attributeTerms(r: ProtoReader, kvEnd: number, scope: number, out: string[]): void {
+  const outer = r.end;
+  r.end = kvEnd;
+  let keyStart = -1;
+  let keyEnd = -1;
+  let valueStart = -1;
+  let valueEnd = -1;
+  while (r.more()) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | WIRE_LEN)) {
+      keyEnd = r.lenEnd();
+      keyStart = r.pos;
+      r.pos = keyEnd;
+    } else if (tag === ((2 << 3) | WIRE_LEN)) {
+      valueEnd = r.lenEnd();
+      valueStart = r.pos;
+      r.pos = valueEnd;
+    } else r.skip(tag & 7);
+  }
+  if (keyStart >= 0) {
+    begin(0x6b); // 'k'
+    feedByte(scope);
+    feedPart(r.buf, keyStart, keyEnd);
+    out.push(token());
+    if (valueStart >= 0) {
+      begin(0x76); // 'v'
+      feedByte(scope);
+      feedPart(r.buf, keyStart, keyEnd);
+      r.pos = valueStart;
+      valueTerms(r, valueEnd, h1, h2, out, 0);
+    }
+  }
+  r.pos = kvEnd;
+  r.end = outer;
+}
+
+/**
+ * Terms of an Event or Link message in [r.pos,end): its attributes (field `attrField`)
+ * and, for events, its name (field `nameField`, 0 for none).
+ */
+function nestedTerms(r: ProtoReader, end: number, scope: number, attrField: number, nameField: number, out: string[]): void {
+  const outer = r.end;
+  r.end = end;
+  const attrTag = (attrField << 3) | WIRE_LEN;
+  const nameTag = nameField === 0 ? -1 : (nameField << 3) | WIRE_LEN;
+  while (r.more()) {
+    const tag = r.uint32();
+    if (tag === nameTag) {
+      const e = r.lenEnd();
+      begin(0x65); // 'e'
+      feedPart(r.buf, r.pos, e);
+      out.push(token());
+      r.pos = e;
+    } else if (tag === attrTag) {
+      attributeTerms(r, r.lenEnd(), scope, out);
+    } else r.skip(tag & 7);
+  }
+  r.end = outer;
+}
+
+/** All terms of one OTLP Span message, space-separated for FTS5. */
+export function spanTerms(raw: Uint8Array): string {
+  const out: string[] = [];
+  const r = new ProtoReader(raw);
+  while (r.more()) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (5 << 3) | WIRE_LEN: {
+        const e = r.lenEnd();
+        begin(0x6e); // 'n'
+        feedPart(raw, r.pos, e);
+        out.push(token());
+        r.pos = e;
+        break;
+      }
+      case (9 << 3) | WIRE_LEN:
+        attributeTerms(r, r.lenEnd(), 0x73, out);
+        break;
+      case (11 << 3) | WIRE_LEN: {
+        const e = r.lenEnd();
+        nestedTerms(r, e, 0x65, 3, 2, out); // Event: attributes = 3, name = 2
+        r.pos = e;
+        break;
+      }
+      case (13 << 3) | WIRE_LEN: {
+        const e = r.lenEnd();
+        nestedTerms(r, e, 0x6c, 4, 0, out); // Link: attributes = 4
+        r.pos = e;
+        break;
+      }
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return out.join(' ');
+}
+
+const SCOPE_BYTE: Record<TermScope, number> = { s: 0x73, e: 0x65, l: 0x6c };
+
+function feedString(s: string): void {
+  const b = encodeUtf8(s);
+  feedPart(b, 0, b.length);
+}
+
+/** The term for "attribute `key` in `scope` exists". */
+export function keyTerm(scope: TermScope, key: string): string {
+  begin(0x6b);
+  feedByte(SCOPE_BYTE[scope]);
+  feedString(key);
+  return token();
+}
+
+/** The term for "attribute `key` in `scope` equals `value`" (or has it as an array element). */
+export function valueTerm(scope: TermScope, key: string, value: TermValue): string {
+  begin(0x76);
+  feedByte(SCOPE_BYTE[scope]);
+  feedString(key);
+  if (typeof value === 'string') {
+    feedByte(T_STR);
+    feedString(value);
+  } else if (typeof value === 'boolean') {
+    feedByte(T_BOOL);
+    feedByte(value ? 1 : 0);
+  } else if (typeof value === 'bigint') {
+    const u = BigInt.asUintN(64, value);
+    feedInt64Words(Number(u & 0xffffffffn), Number(u >> 32n));
+  } else {
+    feedDouble(value);
+  }
+  return token();
+}
+
+export function nameTerm(name: string): string {
+  begin(0x6e);
+  feedString(name);
+  return token();
+}
+
+export function eventNameTerm(name: string): string {
+  begin(0x65);
+  feedString(name);
+  return token();
+}

@@ -1,0 +1,323 @@
+/**
+ * OTLP/JSON → OTLP protobuf, for the OTLP/HTTP JSON receiver and file imports.
+ *
+ * The JSON is walked once and written straight into a ProtoWriter, so the rest of
+ * the ingest path only ever sees protobuf. Input rules follow the OTLP/HTTP JSON
+ * mapping, plus what real files contain: snake_case keys, enum names, base64 ids
+ * (Tempo and Grafana downloads) and 64-bit integers as numbers or strings.
+ *
+ * Fields are written in field-number order and proto3 defaults are left out,
+ * except the member chosen in AnyValue's oneof, which is always written.
+ */
+
+import { base64ToBytes, hexToBytes } from '../shared/ids.ts';
+import { ProtoWriter, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
+
+/** AnyValue nesting limit (kvlists and arrays), so hostile input cannot exhaust the stack. */
+export const MAX_ANY_VALUE_DEPTH = 64;
+
+/** The request is not OTLP/JSON; the message starts with the JSON path of the offending value. */
+export class OtlpJsonError extends Error {
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
+    super(`${path}: ${detail}`);
+    this.name = 'OtlpJsonError';
+  }
+}
+
+/**
+ * Encodes an already parsed OTLP/JSON ExportTraceServiceRequest as protobuf bytes.
+ *
+ * Ids are never rejected here: one that is neither hex nor base64 is written as
+ * whatever bytes it decodes to, so the protobuf decoder rejects just that span
+ * through partial success instead of failing the whole request.
+ *
+ * @throws OtlpJsonError when the structure is not OTLP/JSON.
+ * @example otlpJsonToProtobuf(JSON.parse(body)) // → ExportTraceServiceRequest bytes
+ */
+export function otlpJsonToProtobuf(body: unknown): Uint8Array {
+  if (!isObject(body)) throw new OtlpJsonError(ROOT, `expected an object, got ${describe(body)}`);
+  const enc = new Encoder();
+  enc.repeated(1, body.resourceSpans ?? body.resource_spans, 'resourceSpans', enc.resourceSpans);
+  return enc.w.finish();
+}
+
+type Obj = Record<string, unknown>;
+type Integer = number | bigint;
+
+const ROOT = 'request body';
+const DECIMAL = /^-?[0-9]+$/;
+const TWO_32 = 2 ** 32;
+const UINT32_MAX = 0xffffffffn;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+const SPAN_KINDS: ReadonlyMap<string, number> = new Map([
+  ['SPAN_KIND_UNSPECIFIED', 0],
+  ['SPAN_KIND_INTERNAL', 1],
+  ['SPAN_KIND_SERVER', 2],
+  ['SPAN_KIND_CLIENT', 3],
+  ['SPAN_KIND_PRODUCER', 4],
+  ['SPAN_KIND_CONSUMER', 5],
+]);
+
+const STATUS_CODES: ReadonlyMap<string, number> = new Map([
+  ['STATUS_CODE_UNSET', 0],
+  ['STATUS_CODE_OK', 1],
+  ['STATUS_CODE_ERROR', 2],
+]);
+
+/**
+ * One request's walk. Keys are read by name at each call site (`o.traceId ??
+ * o.trace_id`) rather than through a key table, which keeps V8's property loads
+ * monomorphic and fast; errors name the camelCase key.
+ */
+class Encoder {
+  readonly w = new ProtoWriter(64 * 1024);
+  /** Where the walk is; joined into text only when an error is reported. */
+  private readonly path: (string | number)[] = [];
+  private depth = 0;
+
+  resourceSpans(rs: Obj): void {
+    this.message(1, rs.resource, 'resource', this.resource);
+    this.repeated(2, rs.scopeSpans ?? rs.scope_spans, 'scopeSpans', this.scopeSpans);
+    this.string(3, rs.schemaUrl ?? rs.schema_url, 'schemaUrl');
+  }
+
+  private resource(r: Obj): void {
+    this.repeated(1, r.attributes, 'attributes', this.keyValue);
+    this.uint32(2, r.droppedAttributesCount ?? r.dropped_attributes_count, 'droppedAttributesCount');
+  }
+
+  private scopeSpans(ss: Obj): void {
+    this.message(1, ss.scope, 'scope', this.scope);
+    this.repeated(2, ss.spans, 'spans', this.span);
+    this.string(3, ss.schemaUrl ?? ss.schema_url, 'schemaUrl');
+  }
+
+  private scope(s: Obj): void {
+    this.string(1, s.name, 'name');
+    this.string(2, s.version, 'version');
+    this.repeated(3, s.attributes, 'attributes', this.keyValue);
+    this.uint32(4, s.droppedAttributesCount ?? s.dropped_attributes_count, 'droppedAttributesCount');
+  }
+
+  private span(s: Obj): void {
+    this.id(1, s.traceId ?? s.trace_id, 'traceId');
+    this.id(2, s.spanId ?? s.span_id, 'spanId');
+    this.string(3, s.traceState ?? s.trace_state, 'traceState');
+    this.id(4, s.parentSpanId ?? s.parent_span_id, 'parentSpanId');
+    this.string(5, s.name, 'name');
+    this.enumValue(6, s.kind, 'kind', SPAN_KINDS);
+    this.fixed64(7, s.startTimeUnixNano ?? s.start_time_unix_nano, 'startTimeUnixNano');
+    this.fixed64(8, s.endTimeUnixNano ?? s.end_time_unix_nano, 'endTimeUnixNano');
+    this.repeated(9, s.attributes, 'attributes', this.keyValue);
+    this.uint32(10, s.droppedAttributesCount ?? s.dropped_attributes_count, 'droppedAttributesCount');
+    this.repeated(11, s.events, 'events', this.event);
+    this.uint32(12, s.droppedEventsCount ?? s.dropped_events_count, 'droppedEventsCount');
+    this.repeated(13, s.links, 'links', this.link);
+    this.uint32(14, s.droppedLinksCount ?? s.dropped_links_count, 'droppedLinksCount');
+    this.message(15, s.status, 'status', this.status);
+    this.fixed32(16, s.flags, 'flags');
+  }
+
+  private event(e: Obj): void {
+    this.fixed64(1, e.timeUnixNano ?? e.time_unix_nano, 'timeUnixNano');
+    this.string(2, e.name, 'name');
+    this.repeated(3, e.attributes, 'attributes', this.keyValue);
+    this.uint32(4, e.droppedAttributesCount ?? e.dropped_attributes_count, 'droppedAttributesCount');
+  }
+
+  private link(l: Obj): void {
+    this.id(1, l.traceId ?? l.trace_id, 'traceId');
+    this.id(2, l.spanId ?? l.span_id, 'spanId');
+    this.string(3, l.traceState ?? l.trace_state, 'traceState');
+    this.repeated(4, l.attributes, 'attributes', this.keyValue);
+    this.uint32(5, l.droppedAttributesCount ?? l.dropped_attributes_count, 'droppedAttributesCount');
+    this.fixed32(6, l.flags, 'flags');
+  }
+
+  private status(s: Obj): void {
+    this.string(2, s.message, 'message');
+    this.enumValue(3, s.code, 'code', STATUS_CODES);
+  }
+
+  private keyValue(kv: Obj): void {
+    this.string(1, kv.key, 'key');
+    this.message(2, kv.value, 'value', this.anyValue);
+  }
+
+  private anyValue(v: Obj): void {
+    if (++this.depth > MAX_ANY_VALUE_DEPTH) {
+      this.fail(undefined, `values nested more than ${MAX_ANY_VALUE_DEPTH} levels deep`);
+    }
+    const w = this.w;
+    let x: unknown;
+    // The common members first. A value with several members set is malformed;
+    // the first one found here wins rather than failing the request.
+    if ((x = v.stringValue ?? v.string_value) != null) {
+      if (typeof x !== 'string') this.fail('stringValue', `expected a string, got ${describe(x)}`);
+      w.stringField(1, x);
+    } else if ((x = v.intValue ?? v.int_value) != null) {
+      this.writeInt64(3, this.integer(x, 'intValue', INT64_MIN, INT64_MAX, 'int64'));
+    } else if ((x = v.boolValue ?? v.bool_value) != null) {
+      if (typeof x !== 'boolean') this.fail('boolValue', `expected true or false, got ${describe(x)}`);
+      w.tag(2, WIRE_VARINT).uint32(x ? 1 : 0);
+    } else if ((x = v.doubleValue ?? v.double_value) != null) {
+      w.tag(4, WIRE_I64).double(this.double(x, 'doubleValue'));
+    } else if ((x = v.arrayValue ?? v.array_value) != null) {
+      this.message(5, x, 'arrayValue', this.arrayValue);
+    } else if ((x = v.kvlistValue ?? v.kvlist_value) != null) {
+      this.message(6, x, 'kvlistValue', this.kvlistValue);
+    } else if ((x = v.bytesValue ?? v.bytes_value) != null) {
+      if (typeof x !== 'string') this.fail('bytesValue', `expected a base64 string, got ${describe(x)}`);
+      w.bytesField(7, base64ToBytes(x));
+    }
+    this.depth--;
+  }
+
+  private arrayValue(a: Obj): void {
+    this.repeated(1, a.values, 'values', this.anyValue);
+  }
+
+  private kvlistValue(l: Obj): void {
+    this.repeated(1, l.values, 'values', this.keyValue);
+  }
+
+  // ---- structure ------------------------------------------------------------
+
+  repeated(field: number, value: unknown, key: string, write: (this: Encoder, o: Obj) => void): void {
+    if (value == null) return;
+    if (!Array.isArray(value)) this.fail(key, `expected an array, got ${describe(value)}`);
+    const { path, w } = this;
+    path.push(key);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      path.push(i);
+      if (!isObject(item)) this.fail(undefined, `expected an object, got ${describe(item)}`);
+      w.fork(field);
+      write.call(this, item);
+      w.join();
+      path.pop();
+    }
+    path.pop();
+  }
+
+  /** A nested message; an empty object is still written, since message presence is data. */
+  private message(field: number, value: unknown, key: string, write: (this: Encoder, o: Obj) => void): void {
+    if (value == null) return;
+    if (!isObject(value)) this.fail(key, `expected an object, got ${describe(value)}`);
+    this.path.push(key);
+    this.w.fork(field);
+    write.call(this, value);
+    this.w.join();
+    this.path.pop();
+  }
+
+  // ---- scalars ----------------------------------------------------------------
+
+  private string(field: number, value: unknown, key: string): void {
+    if (value == null || value === '') return;
+    if (typeof value !== 'string') this.fail(key, `expected a string, got ${describe(value)}`);
+    this.w.stringField(field, value);
+  }
+
+  private id(field: number, value: unknown, key: string): void {
+    if (value == null || value === '') return;
+    if (typeof value !== 'string') this.fail(key, `expected a hex or base64 string, got ${describe(value)}`);
+    const bytes = hexToBytes(value) ?? base64ToBytes(value);
+    if (bytes.length > 0) this.w.bytesField(field, bytes);
+  }
+
+  private uint32(field: number, value: unknown, key: string): void {
+    if (value == null) return;
+    const n = Number(this.integer(value, key, 0n, UINT32_MAX, 'uint32'));
+    if (n !== 0) this.w.tag(field, WIRE_VARINT).uint32(n);
+  }
+
+  private fixed32(field: number, value: unknown, key: string): void {
+    if (value == null) return;
+    const n = Number(this.integer(value, key, 0n, UINT32_MAX, 'fixed32'));
+    if (n !== 0) this.w.tag(field, WIRE_I32).fixed32(n);
+  }
+
+  private fixed64(field: number, value: unknown, key: string): void {
+    if (value == null) return;
+    const n = this.integer(value, key, 0n, UINT64_MAX, 'fixed64');
+    if (n === 0 || n === 0n) return;
+    this.w.tag(field, WIRE_I64);
+    // Two 32-bit halves avoid a BigInt for numbers; the division by 2^32 is exact.
+    if (typeof n === 'number') this.w.fixed32(n % TWO_32).fixed32(Math.floor(n / TWO_32));
+    else this.w.fixed64(n);
+  }
+
+  private writeInt64(field: number, n: Integer): void {
+    this.w.tag(field, WIRE_VARINT);
+    if (typeof n === 'number' && n >= 0 && n < TWO_32) this.w.uint32(n);
+    else this.w.uint64(BigInt(n));
+  }
+
+  /** Enums are open in proto3: any int32 passes, names must be known. */
+  private enumValue(field: number, value: unknown, key: string, names: ReadonlyMap<string, number>): void {
+    if (value == null) return;
+    let n: number | undefined;
+    if (typeof value === 'string') n = names.get(value);
+    else if (typeof value === 'number' && Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31) n = value;
+    if (n === undefined) {
+      const known = [...names.keys()].join(', ');
+      this.fail(key, `expected an int32 or one of ${known}, got ${describe(value)}`);
+    }
+    if (n !== 0) this.writeInt64(field, n);
+  }
+
+  /**
+   * An integer given as a JSON number or a decimal string, within [min, max].
+   * Strings convert exactly (BigInt past 15 digits); numbers beyond 2^53 were
+   * already rounded by JSON.parse and are taken as they are.
+   */
+  private integer(value: unknown, key: string, min: bigint, max: bigint, type: string): Integer {
+    let n: Integer | undefined;
+    if (typeof value === 'number') {
+      if (Number.isInteger(value)) n = value;
+    } else if (typeof value === 'string' && DECIMAL.test(value)) {
+      n = value.length <= 15 ? Number(value) : BigInt(value);
+    }
+    if (n === undefined) this.fail(key, `expected an integer (number or decimal string), got ${describe(value)}`);
+    if (n < min || n > max) this.fail(key, `${describe(value)} is out of range for ${type}`);
+    return n;
+  }
+
+  private double(value: unknown, key: string): number {
+    if (typeof value === 'number') return value;
+    if (typeof value === 'string') {
+      // Protobuf JSON spells non-finite doubles as strings and allows numeric strings.
+      const n = Number(value);
+      if (value === 'NaN' || (!Number.isNaN(n) && value.trim() !== '')) return n;
+    }
+    return this.fail(key, `expected a number, "NaN", "Infinity" or "-Infinity", got ${describe(value)}`);
+  }
+
+  /** Throws for the value at the current path, or at its `key` member. */
+  private fail(key: string | undefined, detail: string): never {
+    let text = '';
+    for (const seg of this.path) text += typeof seg === 'number' ? `[${seg}]` : text === '' ? seg : `.${seg}`;
+    if (key !== undefined) text += text === '' ? key : `.${key}`;
+    throw new OtlpJsonError(text || ROOT, detail);
+  }
+}
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A short, unambiguous rendering of a bad value for error messages. */
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  return String(v);
+}

@@ -1,0 +1,482 @@
+/**
+ * OTLP protobuf → JSON-ready objects, for the read paths (trace by id, export).
+ *
+ * Two dialects share one walk:
+ *   - `{ ids: 'base64', enums: 'names' }` is Tempo's protobuf-JSON (gogo jsonpb),
+ *     which Grafana expects from /api/traces;
+ *   - `{ ids: 'hex', enums: 'numbers' }` is OTLP/JSON as the OTLP spec prints it,
+ *     which otlpJsonToProtobuf reads back.
+ * Both use camelCase keys in field-number order, omit proto3 defaults, print
+ * 64-bit integers as decimal strings and non-finite doubles as "NaN"/"Infinity"/
+ * "-Infinity", and always include `status` on spans (`{}` when unset), as Tempo does.
+ */
+
+import { bytesToBase64, bytesToHex } from '../shared/ids.ts';
+import { ProtoError, ProtoReader, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
+import { MAX_ANY_VALUE_DEPTH } from './json-to-protobuf.ts';
+
+export interface TracesJsonOptions {
+  /** How trace and span ids print; `bytesValue` attributes are base64 either way. */
+  readonly ids: 'base64' | 'hex';
+  readonly enums: 'names' | 'numbers';
+}
+
+/**
+ * Decodes a TracesData, ExportTraceServiceRequest or tempopb.Trace (all three are
+ * `repeated ResourceSpans = 1` on the wire). Unknown fields are skipped.
+ *
+ * @throws ProtoError on malformed protobuf.
+ * @example JSON.stringify(tracesDataToJson(bytes, { ids: 'base64', enums: 'names' }))
+ */
+export function tracesDataToJson(bytes: Uint8Array, opts: TracesJsonOptions): { resourceSpans: object[] } {
+  const d = new Decoder(new ProtoReader(bytes), opts);
+  const r = d.r;
+  const resourceSpans: Json[] = [];
+  while (r.pos < r.end) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | WIRE_LEN)) resourceSpans.push(d.nested(d.resourceSpans));
+    else r.skip(tag & 7);
+  }
+  return { resourceSpans };
+}
+
+type Json = Record<string, unknown>;
+
+const SPAN_KIND_NAMES = [
+  'SPAN_KIND_UNSPECIFIED',
+  'SPAN_KIND_INTERNAL',
+  'SPAN_KIND_SERVER',
+  'SPAN_KIND_CLIENT',
+  'SPAN_KIND_PRODUCER',
+  'SPAN_KIND_CONSUMER',
+];
+const STATUS_CODE_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
+
+/**
+ * Each message reader collects its fields into locals and builds the output
+ * object at the end, so key order follows the schema whatever order the fields
+ * arrived in. A known field number with an unexpected wire type falls through to
+ * `skip`, as an unknown field would.
+ */
+class Decoder {
+  private readonly id: (bytes: Uint8Array) => string;
+  private readonly enumNames: boolean;
+  private depth = 0;
+
+  constructor(
+    readonly r: ProtoReader,
+    opts: TracesJsonOptions,
+  ) {
+    this.id = opts.ids === 'hex' ? bytesToHex : bytesToBase64;
+    this.enumNames = opts.enums === 'names';
+  }
+
+  /** Runs `read` on the length-delimited message at the cursor, confined to its bounds. */
+  nested(read: (this: Decoder) => Json): Json {
+    const r = this.r;
+    const end = r.lenEnd();
+    const outer = r.end;
+    r.end = end;
+    const v = read.call(this);
+    r.end = outer;
+    return v;
+  }
+
+  resourceSpans(): Json {
+    const r = this.r;
+    let resource: Json | undefined;
+    let scopeSpans: Json[] | undefined;
+    let schemaUrl = '';
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | WIRE_LEN:
+          resource = this.nested(this.resource);
+          break;
+        case (2 << 3) | WIRE_LEN:
+          (scopeSpans ??= []).push(this.nested(this.scopeSpans));
+          break;
+        case (3 << 3) | WIRE_LEN:
+          schemaUrl = r.string();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    const o: Json = {};
+    if (resource) o.resource = resource;
+    if (scopeSpans) o.scopeSpans = scopeSpans;
+    if (schemaUrl) o.schemaUrl = schemaUrl;
+    return o;
+  }
+
+  private resource(): Json {
+    const r = this.r;
+    let attributes: Json[] | undefined;
+    let dropped = 0;
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | WIRE_LEN:
+          (attributes ??= []).push(this.nested(this.keyValue));
+          break;
+        case (2 << 3) | WIRE_VARINT:
+          dropped = r.uint32();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    const o: Json = {};
+    if (attributes) o.attributes = attributes;
+    if (dropped) o.droppedAttributesCount = dropped;
+    return o;
+  }
+
+  private scopeSpans(): Json {
+    const r = this.r;
+    let scope: Json | undefined;
+    let spans: Json[] | undefined;
+    let schemaUrl = '';
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | WIRE_LEN:
+          scope = this.nested(this.scope);
+          break;
+        case (2 << 3) | WIRE_LEN:
+          (spans ??= []).push(this.nested(this.span));
+          break;
+        case (3 << 3) | WIRE_LEN:
+          schemaUrl = r.string();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    const o: Json = {};
+    if (scope) o.scope = scope;
+    if (spans) o.spans = spans;
+    if (schemaUrl) o.schemaUrl = schemaUrl;
+    return o;
+  }
+
+  private scope(): Json {
+    const r = this.r;
+    let name = '';
+    let version = '';
+    let attributes: Json[] | undefined;
+    let dropped = 0;
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | WIRE_LEN:
+          name = r.string();
+          break;
+        case (2 << 3) | WIRE_LEN:
+          version = r.string();
+          break;
+        case (3 << 3) | WIRE_LEN:
+          (attributes ??= []).push(this.nested(this.keyValue));
+          break;
+        case (4 << 3) | WIRE_VARINT:
+          dropped = r.uint32();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    const o: Json = {};
+    if (name) o.name = name;
+    if (version) o.version = version;
+    if (attributes) o.attributes = attributes;
+    if (dropped) o.droppedAttributesCount = dropped;
+    return o;
+  }
+
+  private span(): Json {
+    const r = this.r;
+    let traceId: Uint8Array | undefined;
+    let spanId: Uint8Array | undefined;
+    let traceState = '';
+    let parentSpanId: Uint8Array | undefined;
+    let name = '';
+    let kind = 0;
+    let start = 0n;
+    let end = 0n;
+    let attributes: Json[] | undefined;
+    let droppedAttributes = 0;
+    let events: Json[] | undefined;
+    let droppedEvents = 0;
+    let links: Json[] | undefined;
+    let droppedLinks = 0;
+    let status: Json | undefined;
+    let flags = 0;
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | WIRE_LEN:
+          traceId = r.bytes();
+          break;
+        case (2 << 3) | WIRE_LEN:
+          spanId = r.bytes();
+          break;
+        case (3 << 3) | WIRE_LEN:
+          traceState = r.string();
+          break;
+        case (4 << 3) | WIRE_LEN:
+          parentSpanId = r.bytes();
+          break;
+        case (5 << 3) | WIRE_LEN:
+          name = r.string();
+          break;
+        case (6 << 3) | WIRE_VARINT:
+          kind = r.int32();
+          break;
+        case (7 << 3) | WIRE_I64:
+          start = r.fixed64();
+          break;
+        case (8 << 3) | WIRE_I64:
+          end = r.fixed64();
+          break;
+        case (9 << 3) | WIRE_LEN:
+          (attributes ??= []).push(this.nested(this.keyValue));
+          break;
+        case (10 << 3) | WIRE_VARINT:
+          droppedAttributes = r.uint32();
+          break;
+        case (11 << 3) | WIRE_LEN:
+          (events ??= []).push(this.nested(this.event));
+          break;
+        case (12 << 3) | WIRE_VARINT:
+          droppedEvents = r.uint32();
+          break;
+        case (13 << 3) | WIRE_LEN:
+          (links ??= []).push(this.nested(this.link));
+          break;
+        case (14 << 3) | WIRE_VARINT:
+          droppedLinks = r.uint32();
+          break;
+        case (15 << 3) | WIRE_LEN:
+          status = this.nested(this.status);
+          break;
+        case (16 << 3) | WIRE_I32:
+          flags = r.fixed32();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    const o: Json = {};
+    if (traceId?.length) o.traceId = this.id(traceId);
+    if (spanId?.length) o.spanId = this.id(spanId);
+    if (traceState) o.traceState = traceState;
+    if (parentSpanId?.length) o.parentSpanId = this.id(parentSpanId);
+    if (name) o.name = name;
+    if (kind) o.kind = this.enumNames ? (SPAN_KIND_NAMES[kind] ?? kind) : kind;
+    if (start) o.startTimeUnixNano = start.toString();
+    if (end) o.endTimeUnixNano = end.toString();
+    if (attributes) o.attributes = attributes;
+    if (droppedAttributes) o.droppedAttributesCount = droppedAttributes;
+    if (events) o.events = events;
+    if (droppedEvents) o.droppedEventsCount = droppedEvents;
+    if (links) o.links = links;
+    if (droppedLinks) o.droppedLinksCount = droppedLinks;
+    o.status = status ?? {};
+    if (flags) o.flags = flags;
+    return o;
+  }
+
+  private event(): Json {
+    const r = this.r;
+    let time = 0n;
+    let name = '';
+    let attributes: Json[] | undefined;
+    let dropped = 0;
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | WIRE_I64:
+          time = r.fixed64();
+          break;
+        case (2 << 3) | WIRE_LEN:
+          name = r.string();
+          break;
+        case (3 << 3) | WIRE_LEN:
+          (attributes ??= []).push(this.nested(this.keyValue));
+          break;
+        case (4 << 3) | WIRE_VARINT:
+          dropped = r.uint32();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    const o: Json = {};
+    if (time) o.timeUnixNano = time.toString();
+    if (name) o.name = name;
+    if (attributes) o.attributes = attributes;
+    if (dropped) o.droppedAttributesCount = dropped;
+    return o;
+  }
+
+  private link(): Json {
+    const r = this.r;
+    let traceId: Uint8Array | undefined;
+    let spanId: Uint8Array | undefined;
+    let traceState = '';
+    let attributes: Json[] | undefined;
+    let dropped = 0;
+    let flags = 0;
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | WIRE_LEN:
+          traceId = r.bytes();
+          break;
+        case (2 << 3) | WIRE_LEN:
+          spanId = r.bytes();
+          break;
+        case (3 << 3) | WIRE_LEN:
+          traceState = r.string();
+          break;
+        case (4 << 3) | WIRE_LEN:
+          (attributes ??= []).push(this.nested(this.keyValue));
+          break;
+        case (5 << 3) | WIRE_VARINT:
+          dropped = r.uint32();
+          break;
+        case (6 << 3) | WIRE_I32:
+          flags = r.fixed32();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    const o: Json = {};
+    if (traceId?.length) o.traceId = this.id(traceId);
+    if (spanId?.length) o.spanId = this.id(spanId);
+    if (traceState) o.traceState = traceState;
+    if (attributes) o.attributes = attributes;
+    if (dropped) o.droppedAttributesCount = dropped;
+    if (flags) o.flags = flags;
+    return o;
+  }
+
+  private status(): Json {
+    const r = this.r;
+    let message = '';
+    let code = 0;
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (2 << 3) | WIRE_LEN:
+          message = r.string();
+          break;
+        case (3 << 3) | WIRE_VARINT:
+          code = r.int32();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    const o: Json = {};
+    if (message) o.message = message;
+    if (code) o.code = this.enumNames ? (STATUS_CODE_NAMES[code] ?? code) : code;
+    return o;
+  }
+
+  private keyValue(): Json {
+    const r = this.r;
+    let key = '';
+    let value: Json | undefined;
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | WIRE_LEN:
+          key = r.string();
+          break;
+        case (2 << 3) | WIRE_LEN:
+          value = this.nested(this.anyValue);
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    const o: Json = {};
+    if (key) o.key = key;
+    if (value) o.value = value;
+    return o;
+  }
+
+  /** The oneof member is printed even when it holds its type's default (`"intValue":"0"`). */
+  private anyValue(): Json {
+    // Protobuf ingest is not bound by the JSON receiver's limit; refuse here too
+    // rather than overflow the stack on a hostile stored value.
+    if (++this.depth > MAX_ANY_VALUE_DEPTH) {
+      throw new ProtoError(`AnyValue nested more than ${MAX_ANY_VALUE_DEPTH} levels deep`);
+    }
+    const r = this.r;
+    let key: string | undefined;
+    let value: unknown;
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | WIRE_LEN:
+          key = 'stringValue';
+          value = r.string();
+          break;
+        case (2 << 3) | WIRE_VARINT:
+          key = 'boolValue';
+          value = r.bool();
+          break;
+        case (3 << 3) | WIRE_VARINT:
+          key = 'intValue';
+          value = r.int64().toString();
+          break;
+        case (4 << 3) | WIRE_I64: {
+          const d = r.double();
+          key = 'doubleValue';
+          value = Number.isFinite(d) ? d : String(d);
+          break;
+        }
+        case (5 << 3) | WIRE_LEN:
+          key = 'arrayValue';
+          value = this.nested(this.arrayValue);
+          break;
+        case (6 << 3) | WIRE_LEN:
+          key = 'kvlistValue';
+          value = this.nested(this.kvlistValue);
+          break;
+        case (7 << 3) | WIRE_LEN:
+          key = 'bytesValue';
+          value = bytesToBase64(r.bytes());
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    this.depth--;
+    return key === undefined ? {} : { [key]: value };
+  }
+
+  private arrayValue(): Json {
+    return this.values(this.anyValue);
+  }
+
+  private kvlistValue(): Json {
+    return this.values(this.keyValue);
+  }
+
+  /** ArrayValue and KeyValueList: both are `repeated … values = 1`. */
+  private values(read: (this: Decoder) => Json): Json {
+    const r = this.r;
+    let values: Json[] | undefined;
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      if (tag === ((1 << 3) | WIRE_LEN)) (values ??= []).push(this.nested(read));
+      else r.skip(tag & 7);
+    }
+    return values ? { values } : {};
+  }
+}

@@ -24,9 +24,11 @@ export function createIngest(store: Store): Ingest {
     } catch (err) {
       throw new BadRequestError((err as Error).message);
     }
-    const { stored } = batch.spans.length > 0 ? store.insert(batch) : { stored: 0 };
-    const message = batch.rejected > 0 ? `rejected ${batch.rejected} invalid span(s): ${batch.rejections.join('; ')}` : '';
-    return { stored, rejected: batch.rejected, message };
+    const written = batch.spans.length > 0 ? store.insert(batch) : { stored: 0, invalid: 0, reasons: [] };
+    const rejected = batch.rejected + written.invalid;
+    const reasons = [...batch.rejections, ...written.reasons];
+    const message = rejected > 0 ? `rejected ${rejected} invalid span(s): ${reasons.join('; ')}` : '';
+    return { stored: written.stored, rejected, message };
   };
 }
 

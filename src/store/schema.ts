@@ -67,7 +67,26 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX spans_resource ON spans(resource_id, start_ns, duration_ns);
   CREATE INDEX spans_start ON spans(start_ns);
   CREATE INDEX spans_error ON spans(start_ns) WHERE status = 2;
-  CREATE VIRTUAL TABLE span_terms USING fts5(t, content='', contentless_delete=1, detail=none, columnsize=0);
+  -- contentless_delete lets retention delete rows; it rules out columnsize=0.
+  CREATE VIRTUAL TABLE span_terms USING fts5(t, content='', contentless_delete=1, detail=none);
+  -- The tag-value dictionary behind Tempo's tag endpoints: each distinct attribute value
+  -- once, with the span start times it was first and last seen at (last_ns refreshed at
+  -- most every few minutes). Capped per key by tag_keys.value_count.
+  CREATE TABLE tag_keys(
+    id INTEGER PRIMARY KEY,
+    scope TEXT NOT NULL,                    -- span | resource | event | link | instrumentation
+    key TEXT NOT NULL,
+    value_count INTEGER NOT NULL DEFAULT 0,
+    UNIQUE(scope, key)
+  );
+  CREATE TABLE tag_values(
+    key_id INTEGER NOT NULL,
+    type TEXT NOT NULL,                     -- string | int | float | bool
+    value ANY NOT NULL,                     -- ints as decimal text (exact beyond 2^53)
+    first_ns INTEGER NOT NULL,
+    last_ns INTEGER NOT NULL,
+    PRIMARY KEY(key_id, type, value)
+  ) WITHOUT ROWID;
   `,
 ];
 

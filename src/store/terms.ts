@@ -12,10 +12,13 @@
  * Numbers: ints and integral doubles hash as the same int64 (`= 200` finds 200 and
  * 200.0); other doubles hash their IEEE bytes.
  */
-import { ProtoReader, WIRE_LEN, encodeUtf8 } from '../shared/protowire.ts';
+import { MAX_ANY_VALUE_DEPTH } from '../otlp/json-to-protobuf.ts';
+import { ProtoError, ProtoReader, WIRE_LEN, decodeUtf8, encodeUtf8 } from '../shared/protowire.ts';
 
 export type TermScope = 's' | 'e' | 'l';
 export type TermValue = string | number | bigint | boolean;
+
+const SCOPE_BYTE: Record<TermScope, number> = { s: 0x73, e: 0x65, l: 0x6c };
 
 const T_STR = 0x73; // 's'
 const T_INT = 0x69; // 'i'
@@ -65,12 +68,51 @@ function feedWord(w: number): void {
   feedByte(w >>> 24);
 }
 
+// 32 symbols from FTS5's token alphabet; 7 symbols carry 35 bits, enough for one lane.
+const B32 = Array.from('0123456789abcdefghijklmnopqrstuv', (c) => c.charCodeAt(0));
+
 function token(): string {
-  // Fixed width keeps tokens unambiguous; base36 keeps them inside FTS5's token alphabet.
-  return (h1 >>> 0).toString(36).padStart(7, '0') + (h2 >>> 0).toString(36).padStart(7, '0');
+  const a = h1 >>> 0;
+  const b = h2 >>> 0;
+  // Fixed width keeps tokens unambiguous; fromCharCode with literal lookups avoids toString/padStart.
+  return String.fromCharCode(
+    B32[a >>> 27], B32[(a >>> 22) & 31], B32[(a >>> 17) & 31], B32[(a >>> 12) & 31], B32[(a >>> 7) & 31], B32[(a >>> 2) & 31], B32[a & 3],
+    B32[b >>> 27], B32[(b >>> 22) & 31], B32[(b >>> 17) & 31], B32[(b >>> 12) & 31], B32[(b >>> 7) & 31], B32[(b >>> 2) & 31], B32[b & 3],
+  );
 }
 
 const scratch = new DataView(new ArrayBuffer(8));
+
+export type TagType = 'string' | 'int' | 'float' | 'bool';
+
+/**
+ * Learns attribute values as spans are indexed, for tag-value listings. `known` is
+ * asked first with the value's term so that nothing is decoded for values already seen.
+ */
+export interface TagSink {
+  /** `keyTerm` identifies the attribute key, so a key with too many values can be skipped cheaply. */
+  known(term: string, keyTerm: string): boolean;
+  add(term: string, keyTerm: string, scope: TermScope, key: string, type: TagType, value: string | number | boolean): void;
+}
+
+// The attribute being indexed, so that emitValue() can name it to the sink on a miss.
+let sink: TagSink | undefined;
+let curScope: TermScope = 's';
+let curBuf: Uint8Array = new Uint8Array(0);
+let curKeyStart = 0;
+let curKeyEnd = 0;
+let curKeyTerm = '';
+
+/** Pushes the current hash as a value term; a string value is at [start,end) of `buf`, any other in `scalar`. */
+function emitValue(out: string[], type: TagType, buf: Uint8Array, start: number, end: number, scalar: bigint | number | boolean): void {
+  const t = token();
+  out.push(t);
+  if (sink === undefined || sink.known(t, curKeyTerm)) return;
+  const key = decodeUtf8(curBuf.subarray(curKeyStart, curKeyEnd));
+  const value =
+    type === 'string' ? decodeUtf8(buf.subarray(start, end)) : typeof scalar === 'bigint' ? BigInt.asIntN(64, scalar).toString() : scalar;
+  sink.add(t, curKeyTerm, curScope, key, type, value);
+}
 
 /** Feeds an integral number as its int64 two's-complement words. */
 function feedInt64Words(lo: number, hi: number): void {
@@ -108,23 +150,25 @@ function valueTerms(r: ProtoReader, end: number, p1: number, p2: number, out: st
         h2 = p2;
         feedByte(T_STR);
         feedPart(r.buf, r.pos, e);
-        out.push(token());
+        emitValue(out, 'string', r.buf, r.pos, e, 0);
         r.pos = e;
         break;
       }
-      case (2 << 3) | 0:
+      case (2 << 3) | 0: {
+        const b = r.uint32() !== 0;
         h1 = p1;
         h2 = p2;
         feedByte(T_BOOL);
-        feedByte(r.uint32() !== 0 ? 1 : 0);
-        out.push(token());
+        feedByte(b ? 1 : 0);
+        emitValue(out, 'bool', r.buf, 0, 0, b);
         break;
+      }
       case (3 << 3) | 0: {
         const v = r.uint64();
         h1 = p1;
         h2 = p2;
         feedInt64Words(Number(v & 0xffffffffn), Number(v >> 32n));
-        out.push(token());
+        emitValue(out, 'int', r.buf, 0, 0, v);
         break;
       }
       case (4 << 3) | 1: {
@@ -132,22 +176,26 @@ function valueTerms(r: ProtoReader, end: number, p1: number, p2: number, out: st
         h1 = p1;
         h2 = p2;
         feedDouble(d);
-        out.push(token());
+        emitValue(out, 'float', r.buf, 0, 0, d);
         break;
       }
       case (5 << 3) | WIRE_LEN: {
-        // ArrayValue { repeated AnyValue values = 1 }
+        // ArrayValue { repeated AnyValue values = 1 }: elements of a top-level array are searchable.
         const e = r.lenEnd();
-        if (depth === 0) {
-          while (r.pos < e) {
-            const t = r.uint32();
-            if (t === ((1 << 3) | WIRE_LEN)) {
-              const ve = r.lenEnd();
-              valueTerms(r, ve, p1, p2, out, depth + 1);
-              r.pos = ve;
-            } else r.skip(t & 7);
-          }
+        while (r.pos < e) {
+          const t = r.uint32();
+          if (t === ((1 << 3) | WIRE_LEN)) {
+            const ve = r.lenEnd();
+            if (depth === 0) valueTerms(r, ve, p1, p2, out, depth + 1);
+            else checkDepth(r, ve, depth + 1);
+            r.pos = ve;
+          } else r.skip(t & 7);
         }
+        break;
+      }
+      case (6 << 3) | WIRE_LEN: {
+        const e = r.lenEnd();
+        checkKvList(r, e, depth + 1);
         r.pos = e;
         break;
       }
@@ -158,8 +206,53 @@ function valueTerms(r: ProtoReader, end: number, p1: number, p2: number, out: st
   r.end = outer;
 }
 
+/** Walks an AnyValue payload in [r.pos,end) only to refuse nesting deeper than MAX_VALUE_DEPTH. */
+function checkDepth(r: ProtoReader, end: number, depth: number): void {
+  // depth counts from 0 at the attribute's own value; readers allow MAX_ANY_VALUE_DEPTH levels in all.
+  if (depth >= MAX_ANY_VALUE_DEPTH) throw new ProtoError(`attribute value nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag === ((5 << 3) | WIRE_LEN)) {
+      const e = r.lenEnd();
+      while (r.pos < e) {
+        const t = r.uint32();
+        if (t === ((1 << 3) | WIRE_LEN)) {
+          const ve = r.lenEnd();
+          checkDepth(r, ve, depth + 1);
+          r.pos = ve;
+        } else r.skip(t & 7);
+      }
+    } else if (tag === ((6 << 3) | WIRE_LEN)) {
+      const e = r.lenEnd();
+      checkKvList(r, e, depth + 1);
+      r.pos = e;
+    } else r.skip(tag & 7);
+  }
+}
+
+/** KeyValueList { repeated KeyValue values = 1 }, each KeyValue { key = 1, AnyValue value = 2 }. */
+function checkKvList(r: ProtoReader, end: number, depth: number): void {
+  if (depth >= MAX_ANY_VALUE_DEPTH) throw new ProtoError(`attribute value nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag !== ((1 << 3) | WIRE_LEN)) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const kvEnd = r.lenEnd();
+    while (r.pos < kvEnd) {
+      const t = r.uint32();
+      if (t === ((2 << 3) | WIRE_LEN)) {
+        const ve = r.lenEnd();
+        checkDepth(r, ve, depth);
+        r.pos = ve;
+      } else r.skip(t & 7);
+    }
+  }
+}
+
 /** Pushes the terms of one KeyValue message in [r.pos,kvEnd) for attribute scope `scope`. */
-function attributeTerms(r: ProtoReader, kvEnd: number, scope: number, out: string[]): void {
+function attributeTerms(r: ProtoReader, kvEnd: number, scope: TermScope, out: string[]): void {
   const outer = r.end;
   r.end = kvEnd;
   let keyStart = -1;
@@ -179,13 +272,19 @@ function attributeTerms(r: ProtoReader, kvEnd: number, scope: number, out: strin
     } else r.skip(tag & 7);
   }
   if (keyStart >= 0) {
+    const scopeByte = SCOPE_BYTE[scope];
     begin(0x6b); // 'k'
-    feedByte(scope);
+    feedByte(scopeByte);
     feedPart(r.buf, keyStart, keyEnd);
-    out.push(token());
+    curKeyTerm = token();
+    out.push(curKeyTerm);
     if (valueStart >= 0) {
+      curScope = scope;
+      curBuf = r.buf;
+      curKeyStart = keyStart;
+      curKeyEnd = keyEnd;
       begin(0x76); // 'v'
-      feedByte(scope);
+      feedByte(scopeByte);
       feedPart(r.buf, keyStart, keyEnd);
       r.pos = valueStart;
       valueTerms(r, valueEnd, h1, h2, out, 0);
@@ -199,7 +298,7 @@ function attributeTerms(r: ProtoReader, kvEnd: number, scope: number, out: strin
  * Terms of an Event or Link message in [r.pos,end): its attributes (field `attrField`)
  * and, for events, its name (field `nameField`, 0 for none).
  */
-function nestedTerms(r: ProtoReader, end: number, scope: number, attrField: number, nameField: number, out: string[]): void {
+function nestedTerms(r: ProtoReader, end: number, scope: TermScope, attrField: number, nameField: number, out: string[]): void {
   const outer = r.end;
   r.end = end;
   const attrTag = (attrField << 3) | WIRE_LEN;
@@ -219,9 +318,13 @@ function nestedTerms(r: ProtoReader, end: number, scope: number, attrField: numb
   r.end = outer;
 }
 
-/** All terms of one OTLP Span message, space-separated for FTS5. */
-export function spanTerms(raw: Uint8Array): string {
+/**
+ * All terms of one OTLP Span message, space-separated for FTS5. Values not yet known
+ * to `tags` are handed to it. Throws ProtoError for malformed nested messages.
+ */
+export function spanTerms(raw: Uint8Array, tags?: TagSink): string {
   const out: string[] = [];
+  sink = tags;
   const r = new ProtoReader(raw);
   while (r.more()) {
     const tag = r.uint32();
@@ -235,17 +338,17 @@ export function spanTerms(raw: Uint8Array): string {
         break;
       }
       case (9 << 3) | WIRE_LEN:
-        attributeTerms(r, r.lenEnd(), 0x73, out);
+        attributeTerms(r, r.lenEnd(), 's', out);
         break;
       case (11 << 3) | WIRE_LEN: {
         const e = r.lenEnd();
-        nestedTerms(r, e, 0x65, 3, 2, out); // Event: attributes = 3, name = 2
+        nestedTerms(r, e, 'e', 3, 2, out); // Event: attributes = 3, name = 2
         r.pos = e;
         break;
       }
       case (13 << 3) | WIRE_LEN: {
         const e = r.lenEnd();
-        nestedTerms(r, e, 0x6c, 4, 0, out); // Link: attributes = 4
+        nestedTerms(r, e, 'l', 4, 0, out); // Link: attributes = 4
         r.pos = e;
         break;
       }
@@ -255,8 +358,6 @@ export function spanTerms(raw: Uint8Array): string {
   }
   return out.join(' ');
 }
-
-const SCOPE_BYTE: Record<TermScope, number> = { s: 0x73, e: 0x65, l: 0x6c };
 
 function feedString(s: string): void {
   const b = encodeUtf8(s);

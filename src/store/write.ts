@@ -5,6 +5,10 @@
 import { createHash } from 'node:crypto';
 import type { DecodedBatch, DecodedSpan } from '../otlp/types.ts';
 import type { Db } from './db.ts';
+import { bytesToHex } from '../shared/ids.ts';
+import { ProtoError } from '../shared/protowire.ts';
+import { decodeResource, decodeScope } from '../otlp/span-model.ts';
+import { createTagWriter, TAG_REFRESH_NS } from './tags.ts';
 import { spanTerms } from './terms.ts';
 
 export interface WriteResult {
@@ -12,6 +16,10 @@ export interface WriteResult {
   readonly stored: number;
   /** Spans already stored (an exporter's retry), skipped. */
   readonly duplicates: number;
+  /** Spans refused because their nested messages are malformed. */
+  readonly invalid: number;
+  /** Why, for the first few of them. */
+  readonly reasons: string[];
 }
 
 const INT64_MAX = (1n << 63n) - 1n;
@@ -67,6 +75,7 @@ export function createWriter(db: Db): (batch: DecodedBatch) => WriteResult {
     insertTerms: db.prepare('INSERT INTO span_terms(rowid, t) VALUES (?, ?)'),
   };
 
+  const tags = createTagWriter(db);
   // Keyed by schema URL + raw bytes as a latin1 string: cheap to build, exact to compare.
   const resourceIds = new Map<string, number>();
   const scopeIds = new Map<string, number>();
@@ -110,12 +119,49 @@ export function createWriter(db: Db): (batch: DecodedBatch) => WriteResult {
     });
   }
 
+  // Resource and scope attributes go to the tag dictionary when first seen and again
+  // whenever span time has moved on by REFRESH_NS, so listings can honour a time range.
+  const recordedAt = new Map<string, number>();
+  function recordTags(kind: 'resource' | 'instrumentation', id: number, raw: Uint8Array): void {
+    const memo = kind + id;
+    const last = recordedAt.get(memo);
+    if (last !== undefined && tags.at - last < TAG_REFRESH_NS) return;
+    if (recordedAt.size >= CACHE_LIMIT) recordedAt.clear();
+    recordedAt.set(memo, tags.at);
+    const attrs = kind === 'resource' ? decodeResource(raw) : decodeScope(raw).attributes;
+    for (const [key, value] of attrs) {
+      for (const v of value.type === 'array' ? value.values : [value]) {
+        if (v.type === 'string' || v.type === 'int' || v.type === 'float' || v.type === 'bool') tags.record(kind, key, v.type, v.value);
+      }
+    }
+  }
+
   function write(batch: DecodedBatch): WriteResult {
-    const resIds = batch.resources.map((r) => resourceId(r.schemaUrl, r.raw, r.serviceName));
-    const scopeIdList = batch.scopes.map((s) => scopeId(s.schemaUrl, s.raw));
+    tags.at = batch.spans.length > 0 ? Number(batch.spans[0].startNs) : Date.now() * 1e6;
+    const resIds = batch.resources.map((r) => {
+      const id = resourceId(r.schemaUrl, r.raw, r.serviceName);
+      recordTags('resource', id, r.raw);
+      return id;
+    });
+    const scopeIdList = batch.scopes.map((s) => {
+      const id = scopeId(s.schemaUrl, s.raw);
+      recordTags('instrumentation', id, s.raw);
+      return id;
+    });
     const deltas = new Map<string, TraceDelta>();
     let stored = 0;
+    const reasons: string[] = [];
+    let invalid = 0;
     for (const span of batch.spans) {
+      let terms: string;
+      tags.at = Number(span.startNs);
+      try {
+        terms = spanTerms(span.raw, tags);
+      } catch (err) {
+        if (!(err instanceof ProtoError)) throw err;
+        if (invalid++ < 5) reasons.push(`span ${bytesToHex(span.spanId)}: ${err.message}`);
+        continue;
+      }
       const key = Buffer.from(span.traceId.buffer, span.traceId.byteOffset, 16).toString('latin1');
       let delta = deltas.get(key);
       if (delta === undefined) {
@@ -142,7 +188,7 @@ export function createWriter(db: Db): (batch: DecodedBatch) => WriteResult {
       );
       if (info.changes === 0) continue;
       stored++;
-      stmt.insertTerms.run(info.lastInsertRowid, spanTerms(span.raw));
+      stmt.insertTerms.run(info.lastInsertRowid, terms);
       const end = clampInt64(span.endNs);
       if (start < delta.start) delta.start = start;
       if (end > delta.end) delta.end = end;
@@ -161,7 +207,7 @@ export function createWriter(db: Db): (batch: DecodedBatch) => WriteResult {
         stmt.updateRoot.run(d.rootService, d.root.name, rootStart, d.rowid, rootStart);
       }
     }
-    return { stored, duplicates: batch.spans.length - stored };
+    return { stored, duplicates: batch.spans.length - stored - invalid, invalid, reasons };
   }
 
   const tx = db.transaction(write);
@@ -174,6 +220,8 @@ export function createWriter(db: Db): (batch: DecodedBatch) => WriteResult {
       scopeIds.clear();
       nameIds.clear();
       traceRowids.clear();
+      recordedAt.clear();
+      tags.reset();
       throw err;
     }
   };

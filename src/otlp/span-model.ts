@@ -1,0 +1,256 @@
+/**
+ * The query side's view of a span: its raw OTLP bytes decoded into typed attributes,
+ * events and links, ready for TraceQL evaluation. Decoding happens only for spans a
+ * query actually looks at.
+ */
+import { bytesToHex } from '../shared/ids.ts';
+import { ProtoReader, WIRE_LEN } from '../shared/protowire.ts';
+
+/** A TraceQL-visible attribute value. kvlist and bytes values exist but compare with nothing. */
+export type AttrValue =
+  | { readonly type: 'string'; readonly value: string }
+  | { readonly type: 'int'; readonly value: number }
+  | { readonly type: 'float'; readonly value: number }
+  | { readonly type: 'bool'; readonly value: boolean }
+  | { readonly type: 'array'; readonly values: readonly AttrValue[] }
+  | { readonly type: 'opaque' };
+
+export type Attributes = ReadonlyMap<string, AttrValue>;
+
+export interface SpanEvent {
+  readonly name: string;
+  readonly timeNs: bigint;
+  readonly attributes: Attributes;
+}
+
+export interface SpanLink {
+  /** Lowercase hex. */
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly attributes: Attributes;
+}
+
+export interface Scope {
+  readonly name: string;
+  readonly version: string;
+  readonly attributes: Attributes;
+}
+
+export interface QuerySpan {
+  /** Lowercase hex, 16 chars. */
+  readonly spanId: string;
+  /** Lowercase hex, '' for a root span. */
+  readonly parentId: string;
+  readonly name: string;
+  /** OTLP SpanKind number. */
+  readonly kind: number;
+  /** OTLP StatusCode number. */
+  readonly status: number;
+  readonly statusMessage: string;
+  readonly startNs: bigint;
+  readonly endNs: bigint;
+  readonly durationNs: bigint;
+  readonly attributes: Attributes;
+  readonly events: readonly SpanEvent[];
+  readonly links: readonly SpanLink[];
+  readonly resource: Attributes;
+  readonly service: string;
+  readonly scope: Scope;
+}
+
+const EMPTY_ATTRS: Attributes = new Map();
+const OPAQUE: AttrValue = { type: 'opaque' };
+
+/** Reads an AnyValue payload in [r.pos, end). */
+function readAnyValue(r: ProtoReader, end: number, depth: number): AttrValue {
+  let value: AttrValue = OPAQUE;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (1 << 3) | WIRE_LEN:
+        value = { type: 'string', value: r.string() };
+        break;
+      case (2 << 3) | 0:
+        value = { type: 'bool', value: r.uint32() !== 0 };
+        break;
+      case (3 << 3) | 0:
+        value = { type: 'int', value: Number(r.int64()) };
+        break;
+      case (4 << 3) | 1:
+        value = { type: 'float', value: r.double() };
+        break;
+      case (5 << 3) | WIRE_LEN: {
+        const e = r.lenEnd();
+        const values: AttrValue[] = [];
+        while (r.pos < e) {
+          const t = r.uint32();
+          if (t === ((1 << 3) | WIRE_LEN) && depth < 1) {
+            const ve = r.lenEnd();
+            values.push(readAnyValue(r, ve, depth + 1));
+            r.pos = ve;
+          } else r.skip(t & 7);
+        }
+        value = { type: 'array', values };
+        break;
+      }
+      default:
+        r.skip(tag & 7);
+        value = OPAQUE;
+    }
+  }
+  return value;
+}
+
+/** Reads one KeyValue payload in [r.pos, end) into `into`. */
+function readKeyValue(r: ProtoReader, end: number, into: Map<string, AttrValue>): void {
+  let key = '';
+  let value: AttrValue = OPAQUE;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | WIRE_LEN)) key = r.string();
+    else if (tag === ((2 << 3) | WIRE_LEN)) {
+      const e = r.lenEnd();
+      value = readAnyValue(r, e, 0);
+      r.pos = e;
+    } else r.skip(tag & 7);
+  }
+  into.set(key, value);
+}
+
+/** Decodes the attributes (field `field`) of a message in `bytes`; other fields go to `other`. */
+function readMessage(bytes: Uint8Array, attrField: number, other: (tag: number, r: ProtoReader) => boolean): Attributes {
+  if (bytes.length === 0) return EMPTY_ATTRS;
+  const r = new ProtoReader(bytes);
+  let attrs: Map<string, AttrValue> | undefined;
+  const attrTag = (attrField << 3) | WIRE_LEN;
+  while (r.more()) {
+    const tag = r.uint32();
+    if (tag === attrTag) {
+      const e = r.lenEnd();
+      readKeyValue(r, e, (attrs ??= new Map()));
+      r.pos = e;
+    } else if (!other(tag, r)) r.skip(tag & 7);
+  }
+  return attrs ?? EMPTY_ATTRS;
+}
+
+/** Resource message → its attributes. */
+export function decodeResource(raw: Uint8Array): Attributes {
+  return readMessage(raw, 1, () => false);
+}
+
+/** InstrumentationScope message → name, version, attributes. */
+export function decodeScope(raw: Uint8Array): Scope {
+  let name = '';
+  let version = '';
+  const attributes = readMessage(raw, 3, (tag, r) => {
+    if (tag === ((1 << 3) | WIRE_LEN)) name = r.string();
+    else if (tag === ((2 << 3) | WIRE_LEN)) version = r.string();
+    else return false;
+    return true;
+  });
+  return { name, version, attributes };
+}
+
+function decodeEvent(bytes: Uint8Array): SpanEvent {
+  let name = '';
+  let timeNs = 0n;
+  const attributes = readMessage(bytes, 3, (tag, r) => {
+    if (tag === ((1 << 3) | 1)) timeNs = r.fixed64();
+    else if (tag === ((2 << 3) | WIRE_LEN)) name = r.string();
+    else return false;
+    return true;
+  });
+  return { name, timeNs, attributes };
+}
+
+function decodeLink(bytes: Uint8Array): SpanLink {
+  let traceId = '';
+  let spanId = '';
+  const attributes = readMessage(bytes, 4, (tag, r) => {
+    if (tag === ((1 << 3) | WIRE_LEN)) traceId = bytesToHex(r.bytes());
+    else if (tag === ((2 << 3) | WIRE_LEN)) spanId = bytesToHex(r.bytes());
+    else return false;
+    return true;
+  });
+  return { traceId, spanId, attributes };
+}
+
+/** The decoded context a span shares with its siblings: resource attributes and scope. */
+export interface SpanContext {
+  readonly resource: Attributes;
+  readonly service: string;
+  readonly scope: Scope;
+}
+
+/** Decodes a stored OTLP Span message. */
+export function decodeSpan(raw: Uint8Array, context: SpanContext): QuerySpan {
+  let spanId = '';
+  let parentId = '';
+  let name = '';
+  let kind = 0;
+  let status = 0;
+  let statusMessage = '';
+  let startNs = 0n;
+  let endNs = 0n;
+  const events: SpanEvent[] = [];
+  const links: SpanLink[] = [];
+  const attributes = readMessage(raw, 9, (tag, r) => {
+    switch (tag) {
+      case (2 << 3) | WIRE_LEN:
+        spanId = bytesToHex(r.bytes());
+        return true;
+      case (4 << 3) | WIRE_LEN:
+        parentId = bytesToHex(r.bytes());
+        return true;
+      case (5 << 3) | WIRE_LEN:
+        name = r.string();
+        return true;
+      case (6 << 3) | 0:
+        kind = r.int32();
+        return true;
+      case (7 << 3) | 1:
+        startNs = r.fixed64();
+        return true;
+      case (8 << 3) | 1:
+        endNs = r.fixed64();
+        return true;
+      case (11 << 3) | WIRE_LEN:
+        events.push(decodeEvent(r.bytes()));
+        return true;
+      case (13 << 3) | WIRE_LEN:
+        links.push(decodeLink(r.bytes()));
+        return true;
+      case (15 << 3) | WIRE_LEN: {
+        const e = r.lenEnd();
+        while (r.pos < e) {
+          const t = r.uint32();
+          if (t === ((2 << 3) | WIRE_LEN)) statusMessage = r.string();
+          else if (t === ((3 << 3) | 0)) status = r.int32();
+          else r.skip(t & 7);
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  });
+  return {
+    spanId,
+    parentId,
+    name,
+    kind,
+    status,
+    statusMessage,
+    startNs,
+    endNs,
+    durationNs: endNs - startNs,
+    attributes,
+    events,
+    links,
+    resource: context.resource,
+    service: context.service,
+    scope: context.scope,
+  };
+}
+

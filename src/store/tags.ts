@@ -1,0 +1,96 @@
+/**
+ * The tag-value dictionary: learns attribute keys and values as spans are written
+ * (through terms.ts's TagSink) and lists them for Tempo's tag endpoints.
+ */
+import type { Db } from './db.ts';
+import type { TagSink, TagType, TermScope } from './terms.ts';
+
+export type TagScope = 'span' | 'resource' | 'event' | 'link' | 'instrumentation';
+
+/** Distinct values kept per key; beyond this a key's listing is partial (Tempo caps by bytes). */
+export const MAX_VALUES_PER_KEY = 1000;
+/** How far span time must move before a known value's last_ns is written again. */
+export const TAG_REFRESH_NS = 5 * 60 * 1e9;
+const MEMO_LIMIT = 200_000;
+
+const TERM_SCOPES: Record<TermScope, TagScope> = { s: 'span', e: 'event', l: 'link' };
+
+export interface TagWriter extends TagSink {
+  /** Span start (unix ns, as a number: minute precision is plenty here) of the span being indexed. */
+  at: number;
+  /** Records one attribute seen outside spans (resource and scope attributes). */
+  record(scope: TagScope, key: string, type: TagType, value: string | number | boolean): void;
+  /** Forgets in-memory state after a rolled-back transaction. */
+  reset(): void;
+}
+
+interface KeyState {
+  readonly id: number;
+  count: number;
+}
+
+export function createTagWriter(db: Db): TagWriter {
+  const stmt = {
+    key: db.prepare('SELECT id, value_count FROM tag_keys WHERE scope = ? AND key = ?'),
+    insertKey: db.prepare('INSERT INTO tag_keys(scope, key) VALUES (?, ?)'),
+    insertValue: db.prepare('INSERT OR IGNORE INTO tag_values(key_id, type, value, first_ns, last_ns) VALUES (?, ?, ?, ?, ?)'),
+    refreshValue: db.prepare(
+      `UPDATE tag_values SET first_ns = min(first_ns, ?), last_ns = max(last_ns, ?)
+       WHERE key_id = ? AND type = ? AND value = ?`,
+    ),
+    countUp: db.prepare('UPDATE tag_keys SET value_count = value_count + 1 WHERE id = ?'),
+  };
+  // value term → span time it was last written at; key term → key state.
+  let seen = new Map<string, number>();
+  let keys = new Map<string, KeyState>();
+
+  function keyState(keyTerm: string, scope: TagScope, key: string): KeyState {
+    let state = keys.get(keyTerm);
+    if (state === undefined) {
+      const row = stmt.key.get(scope, key) as { id: number; value_count: number } | undefined;
+      state = row
+        ? { id: row.id, count: row.value_count }
+        : { id: Number(stmt.insertKey.run(scope, key).lastInsertRowid), count: 0 };
+      if (keys.size >= MEMO_LIMIT) keys = new Map();
+      keys.set(keyTerm, state);
+    }
+    return state;
+  }
+
+  function write(state: KeyState, memoKey: string, type: TagType, value: string | number | boolean, at: number): void {
+    const v = type === 'bool' ? (value ? 1 : 0) : value;
+    const ns = BigInt(Math.trunc(at));
+    // A full key only refreshes the values it already lists.
+    const inserted = state.count < MAX_VALUES_PER_KEY && stmt.insertValue.run(state.id, type, v, ns, ns).changes > 0;
+    if (inserted) {
+      state.count++;
+      stmt.countUp.run(state.id);
+    } else {
+      stmt.refreshValue.run(ns, ns, state.id, type, v);
+    }
+    if (seen.size >= MEMO_LIMIT) seen = new Map();
+    seen.set(memoKey, at);
+  }
+
+  const writer: TagWriter = {
+    at: 0,
+    known(term, keyTerm) {
+      const last = seen.get(term);
+      if (last !== undefined) return writer.at - last < TAG_REFRESH_NS;
+      const state = keys.get(keyTerm);
+      return state !== undefined && state.count >= MAX_VALUES_PER_KEY;
+    },
+    add(term, keyTerm, scope, key, type, value) {
+      write(keyState(keyTerm, TERM_SCOPES[scope], key), term, type, value, writer.at);
+    },
+    record(scope, key, type, value) {
+      const keyTerm = `${scope}\0${key}`;
+      write(keyState(keyTerm, scope, key), `${keyTerm}\0${type}\0${String(value)}`, type, value, writer.at);
+    },
+    reset() {
+      seen = new Map();
+      keys = new Map();
+    },
+  };
+  return writer;
+}

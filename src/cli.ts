@@ -4,6 +4,7 @@
  * and close cleanly on SIGINT/SIGTERM.
  */
 import fs from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
 import { ConfigError, HELP, parseCommandLine } from './config.ts';
 import { PortInUseError, startTracebox } from './server.ts';
 
@@ -13,6 +14,8 @@ function version(): string {
 }
 
 async function main(): Promise<number> {
+  // grpc-js logs its own multi-line errors (e.g. for a taken port); tracebox reports them itself.
+  grpc.setLogVerbosity(grpc.logVerbosity.NONE);
   const command = parseCommandLine(process.argv.slice(2), process.env);
   if (command.kind === 'help') {
     process.stdout.write(HELP);

@@ -36,6 +36,7 @@ export function parseTraceRange(start: string | undefined, end: string | undefin
   if ((startS !== 0n || endS !== 0n) && endS <= startS) {
     throw new BadRequestError(`http parameter start must be before end. received start=${startS} end=${endS}`);
   }
+  if (startS === 0n || endS === 0n) return undefined; // Tempo filters by time only when both are non-zero
   return { startNs: startS * 1_000_000_000n, endNs: endS * 1_000_000_000n };
 }
 

@@ -45,7 +45,7 @@ export function decodeExportRequest(bytes: Uint8Array): DecodedBatch {
 function readResourceSpans(r: ProtoReader, end: number, batch: DecodedBatch): void {
   const outerEnd = r.end;
   r.end = end;
-  let resource: Uint8Array = EMPTY;
+  let resource: Uint8Array | undefined;
   let schemaUrl = '';
   const scopeSpans: Array<[number, number]> = [];
   while (r.more()) {
@@ -71,7 +71,12 @@ function readResourceSpans(r: ProtoReader, end: number, batch: DecodedBatch): vo
     }
   }
   // Fields may come in any order, so spans are read once the resource is known.
-  const res: DecodedResource = { raw: resource, schemaUrl, serviceName: serviceNameOf(resource) };
+  const res: DecodedResource = {
+    raw: resource ?? EMPTY,
+    present: resource !== undefined,
+    schemaUrl,
+    serviceName: serviceNameOf(resource ?? EMPTY),
+  };
   const resourceIndex = batch.resources.push(res) - 1;
   for (const [s, e] of scopeSpans) {
     r.reset(s, e);
@@ -81,7 +86,7 @@ function readResourceSpans(r: ProtoReader, end: number, batch: DecodedBatch): vo
 }
 
 function readScopeSpans(r: ProtoReader, end: number, batch: DecodedBatch, resource: number): void {
-  let scopeRaw: Uint8Array = EMPTY;
+  let scopeRaw: Uint8Array | undefined;
   let schemaUrl = '';
   const spans: Array<[number, number]> = [];
   while (r.more()) {
@@ -107,7 +112,7 @@ function readScopeSpans(r: ProtoReader, end: number, batch: DecodedBatch, resour
     }
   }
   if (spans.length === 0) return;
-  const scope: DecodedScope = { raw: scopeRaw, schemaUrl };
+  const scope: DecodedScope = { raw: scopeRaw ?? EMPTY, present: scopeRaw !== undefined, schemaUrl };
   const scopeIndex = batch.scopes.push(scope) - 1;
   for (const [s, e] of spans) {
     r.reset(s, e);

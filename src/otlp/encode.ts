@@ -12,10 +12,10 @@ export function encodeTracesData(resourceSpans: readonly RawResourceSpans[]): Ui
   const w = new ProtoWriter(size);
   for (const rs of resourceSpans) {
     w.fork(1);
-    if (rs.resource.length > 0) w.bytesField(1, rs.resource);
+    if (rs.resource !== undefined) w.bytesField(1, rs.resource);
     for (const ss of rs.scopeSpans) {
       w.fork(2);
-      if (ss.scope.length > 0) w.bytesField(1, ss.scope);
+      if (ss.scope !== undefined) w.bytesField(1, ss.scope);
       for (const span of ss.spans) w.bytesField(2, span);
       if (ss.schemaUrl !== '') w.stringField(3, ss.schemaUrl);
       w.join();

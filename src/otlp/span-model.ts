@@ -1,62 +1,13 @@
 /**
- * The query side's view of a span: its raw OTLP bytes decoded into typed attributes,
- * events and links, ready for TraceQL evaluation. Decoding happens only for spans a
- * query actually looks at.
+ * Stored OTLP messages (Span, Resource, InstrumentationScope) decoded into the query
+ * side's typed model (src/shared/span.ts). Decoding happens only for spans a query
+ * actually looks at.
  */
 import { bytesToHex } from '../shared/ids.ts';
 import { ProtoReader, WIRE_LEN } from '../shared/protowire.ts';
+import type { AttrValue, Attributes, QuerySpan, Scope, SpanContext, SpanEvent, SpanLink } from '../shared/span.ts';
 
-/** A TraceQL-visible attribute value. kvlist and bytes values exist but compare with nothing. */
-export type AttrValue =
-  | { readonly type: 'string'; readonly value: string }
-  | { readonly type: 'int'; readonly value: number }
-  | { readonly type: 'float'; readonly value: number }
-  | { readonly type: 'bool'; readonly value: boolean }
-  | { readonly type: 'array'; readonly values: readonly AttrValue[] }
-  | { readonly type: 'opaque' };
-
-export type Attributes = ReadonlyMap<string, AttrValue>;
-
-export interface SpanEvent {
-  readonly name: string;
-  readonly timeNs: bigint;
-  readonly attributes: Attributes;
-}
-
-export interface SpanLink {
-  /** Lowercase hex. */
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly attributes: Attributes;
-}
-
-export interface Scope {
-  readonly name: string;
-  readonly version: string;
-  readonly attributes: Attributes;
-}
-
-export interface QuerySpan {
-  /** Lowercase hex, 16 chars. */
-  readonly spanId: string;
-  /** Lowercase hex, '' for a root span. */
-  readonly parentId: string;
-  readonly name: string;
-  /** OTLP SpanKind number. */
-  readonly kind: number;
-  /** OTLP StatusCode number. */
-  readonly status: number;
-  readonly statusMessage: string;
-  readonly startNs: bigint;
-  readonly endNs: bigint;
-  readonly durationNs: bigint;
-  readonly attributes: Attributes;
-  readonly events: readonly SpanEvent[];
-  readonly links: readonly SpanLink[];
-  readonly resource: Attributes;
-  readonly service: string;
-  readonly scope: Scope;
-}
+export type { AttrValue, Attributes, QuerySpan, Scope, SpanContext, SpanEvent, SpanLink } from '../shared/span.ts';
 
 const EMPTY_ATTRS: Attributes = new Map();
 const OPAQUE: AttrValue = { type: 'opaque' };
@@ -174,13 +125,6 @@ function decodeLink(bytes: Uint8Array): SpanLink {
     return true;
   });
   return { traceId, spanId, attributes };
-}
-
-/** The decoded context a span shares with its siblings: resource attributes and scope. */
-export interface SpanContext {
-  readonly resource: Attributes;
-  readonly service: string;
-  readonly scope: Scope;
 }
 
 /** Decodes a stored OTLP Span message. */

@@ -8,6 +8,8 @@
 export interface DecodedResource {
   /** The `Resource` message bytes (empty when the request had none). */
   readonly raw: Uint8Array;
+  /** False when the ResourceSpans had no resource field at all (proto3 keeps the difference). */
+  readonly present: boolean;
   readonly schemaUrl: string;
   /** `service.name` from the resource attributes, '' when absent. */
   readonly serviceName: string;
@@ -16,6 +18,7 @@ export interface DecodedResource {
 export interface DecodedScope {
   /** The `InstrumentationScope` message bytes (empty when the request had none). */
   readonly raw: Uint8Array;
+  readonly present: boolean;
   readonly schemaUrl: string;
 }
 
@@ -54,13 +57,15 @@ export interface DecodedBatch {
 
 /** A stored trace in OTLP's nesting, each message still as its raw protobuf bytes. */
 export interface RawScopeSpans {
-  readonly scope: Uint8Array;
+  /** undefined when the scope field was absent. */
+  readonly scope: Uint8Array | undefined;
   readonly schemaUrl: string;
   readonly spans: Uint8Array[];
 }
 
 export interface RawResourceSpans {
-  readonly resource: Uint8Array;
+  /** undefined when the resource field was absent. */
+  readonly resource: Uint8Array | undefined;
   readonly schemaUrl: string;
   readonly scopeSpans: RawScopeSpans[];
 }

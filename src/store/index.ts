@@ -5,9 +5,14 @@
 import { openDatabase, type Db } from './db.ts';
 import { createTraceReader, type TimeRangeNs, type TraceReader } from './read.ts';
 import { createWriter, type WriteResult } from './write.ts';
+import { createSearchReader, type SearchReader } from './search.ts';
+import { createTagReader, type TagReader } from './tags.ts';
 import type { DecodedBatch, RawResourceSpans } from '../otlp/types.ts';
 
 export { StoreOpenError, DB_FILE } from './db.ts';
+export type { TagReader, TagScope, TagValue } from './tags.ts';
+export { MAX_VALUES_PER_KEY } from './tags.ts';
+export type { SearchReader, SpanCondition, TraceWindow, TraceRow, SpanRow, ResourceRow, ScopeRow } from './search.ts';
 export type { WriteResult, TimeRangeNs };
 
 export interface StoreOptions {
@@ -21,12 +26,18 @@ export class Store {
   readonly path: string | undefined;
   private readonly writer: (batch: DecodedBatch) => WriteResult;
   private readonly reader: TraceReader;
+  /** Candidate lookups and trace loading for the query engine. */
+  readonly search: SearchReader;
+  /** The tag-value dictionary. */
+  readonly tags: TagReader;
 
   private constructor(db: Db) {
     this.db = db;
     this.path = db.memory ? undefined : db.name;
     this.writer = createWriter(db);
     this.reader = createTraceReader(db);
+    this.search = createSearchReader(db);
+    this.tags = createTagReader(db);
   }
 
   static open(options: StoreOptions = {}): Store {

@@ -11,7 +11,7 @@ export interface TimeRangeNs {
 }
 
 interface Part {
-  readonly raw: Uint8Array;
+  readonly raw: Uint8Array | undefined;
   readonly schemaUrl: string;
 }
 
@@ -31,8 +31,8 @@ export function createTraceReader(db: Db): TraceReader {
   function part(cache: Map<number, Part>, stmt: typeof resourceRow, id: number): Part {
     let p = cache.get(id);
     if (p === undefined) {
-      const [raw, schemaUrl] = stmt.get(id) as [Uint8Array, string];
-      p = { raw, schemaUrl };
+      const [raw, schemaUrl] = stmt.get(id) as [Uint8Array | null, string];
+      p = { raw: raw ?? undefined, schemaUrl };
       if (cache.size > 10_000) cache.clear();
       cache.set(id, p);
     }

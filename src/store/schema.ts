@@ -21,14 +21,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE resources(
     id INTEGER PRIMARY KEY,
     digest BLOB NOT NULL UNIQUE,           -- sha-256 of schema_url + raw, for dedupe across restarts
-    raw BLOB NOT NULL,                      -- the OTLP Resource message
+    raw BLOB,                               -- the OTLP Resource message; NULL when the field was absent
     schema_url TEXT NOT NULL,
     service TEXT NOT NULL                   -- resource service.name, '' when absent
   );
   CREATE TABLE scopes(
     id INTEGER PRIMARY KEY,
     digest BLOB NOT NULL UNIQUE,
-    raw BLOB NOT NULL,                      -- the OTLP InstrumentationScope message
+    raw BLOB,                               -- the OTLP InstrumentationScope message; NULL when absent
     schema_url TEXT NOT NULL
   );
   CREATE TABLE span_names(

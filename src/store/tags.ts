@@ -59,7 +59,8 @@ export function createTagWriter(db: Db): TagWriter {
 
   function write(state: KeyState, memoKey: string, type: TagType, value: string | number | boolean, at: number): void {
     const v = type === 'bool' ? (value ? 1 : 0) : value;
-    const ns = BigInt(Math.trunc(at));
+    // Span times are fixed64 on the wire; beyond int64 they cannot be stored, and minutes matter here, not ns.
+    const ns = BigInt(Math.trunc(Math.min(Math.max(at, -9e18), 9e18)));
     // A full key only refreshes the values it already lists.
     const inserted = state.count < MAX_VALUES_PER_KEY && stmt.insertValue.run(state.id, type, v, ns, ns).changes > 0;
     if (inserted) {
@@ -93,4 +94,42 @@ export function createTagWriter(db: Db): TagWriter {
     },
   };
   return writer;
+}
+
+export interface TagValue {
+  readonly type: TagType;
+  /** Ints as decimal text; bools as 0/1. */
+  readonly value: string | number;
+}
+
+export interface TagReader {
+  /** Keys with a value seen in the window, per scope, sorted. */
+  keys(scopes: readonly TagScope[], window: { startNs: bigint; endNs: bigint }): Array<{ scope: TagScope; key: string }>;
+  /** Values of one key seen in the window, sorted; `complete` is false when the key hit its cap. */
+  values(scope: TagScope, key: string, window: { startNs: bigint; endNs: bigint }): { complete: boolean; values: TagValue[] };
+}
+
+export function createTagReader(db: Db): TagReader {
+  const keys = db.prepare(
+    `SELECT k.scope, k.key FROM tag_keys k
+     WHERE k.scope = ? AND EXISTS (SELECT 1 FROM tag_values v WHERE v.key_id = k.id AND v.last_ns >= ? AND v.first_ns <= ?)
+     ORDER BY k.key`,
+  );
+  const key = db.prepare('SELECT id, value_count FROM tag_keys WHERE scope = ? AND key = ?');
+  const values = db.prepare('SELECT type, value FROM tag_values WHERE key_id = ? AND last_ns >= ? AND first_ns <= ? ORDER BY type, value');
+  return {
+    keys(scopes, window) {
+      const out: Array<{ scope: TagScope; key: string }> = [];
+      for (const scope of scopes) out.push(...(keys.all(scope, window.startNs, window.endNs) as Array<{ scope: TagScope; key: string }>));
+      return out;
+    },
+    values(scope, name, window) {
+      const k = key.get(scope, name) as { id: number; value_count: number } | undefined;
+      if (k === undefined) return { complete: true, values: [] };
+      return {
+        complete: k.value_count < MAX_VALUES_PER_KEY,
+        values: values.all(k.id, window.startNs, window.endNs) as TagValue[],
+      };
+    },
+  };
 }

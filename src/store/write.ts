@@ -41,8 +41,8 @@ function clampInt64(v: bigint): bigint {
   return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
 }
 
-function digest(schemaUrl: string, raw: Uint8Array): Buffer {
-  return createHash('sha256').update(schemaUrl).update('\0').update(raw).digest();
+function digest(schemaUrl: string, raw: Uint8Array | null): Buffer {
+  return createHash('sha256').update(raw === null ? '\x01' : '\0').update(schemaUrl).update('\0').update(raw ?? '').digest();
 }
 
 /** Returns the insert function bound to prepared statements on `db`. */
@@ -92,11 +92,13 @@ export function createWriter(db: Db): (batch: DecodedBatch) => WriteResult {
     return id;
   }
 
-  function rawKey(schemaUrl: string, raw: Uint8Array): string {
-    return schemaUrl + '\0' + Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+  function rawKey(schemaUrl: string, raw: Uint8Array | null): string {
+    if (raw === null) return '\x01' + schemaUrl;
+    return '\0' + schemaUrl + '\0' + Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
   }
 
-  function resourceId(schemaUrl: string, raw: Uint8Array, service: string): number {
+  /** `raw` is null for an absent message, stored as NULL so it reads back absent. */
+  function resourceId(schemaUrl: string, raw: Uint8Array | null, service: string): number {
     return cached(resourceIds, rawKey(schemaUrl, raw), () => {
       const d = digest(schemaUrl, raw);
       const found = stmt.resourceId.get(d) as number | undefined;
@@ -104,7 +106,7 @@ export function createWriter(db: Db): (batch: DecodedBatch) => WriteResult {
     });
   }
 
-  function scopeId(schemaUrl: string, raw: Uint8Array): number {
+  function scopeId(schemaUrl: string, raw: Uint8Array | null): number {
     return cached(scopeIds, rawKey(schemaUrl, raw), () => {
       const d = digest(schemaUrl, raw);
       const found = stmt.scopeId.get(d) as number | undefined;
@@ -139,12 +141,12 @@ export function createWriter(db: Db): (batch: DecodedBatch) => WriteResult {
   function write(batch: DecodedBatch): WriteResult {
     tags.at = batch.spans.length > 0 ? Number(batch.spans[0].startNs) : Date.now() * 1e6;
     const resIds = batch.resources.map((r) => {
-      const id = resourceId(r.schemaUrl, r.raw, r.serviceName);
+      const id = resourceId(r.schemaUrl, r.present ? r.raw : null, r.serviceName);
       recordTags('resource', id, r.raw);
       return id;
     });
     const scopeIdList = batch.scopes.map((s) => {
-      const id = scopeId(s.schemaUrl, s.raw);
+      const id = scopeId(s.schemaUrl, s.present ? s.raw : null);
       recordTags('instrumentation', id, s.raw);
       return id;
     });

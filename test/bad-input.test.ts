@@ -1,0 +1,303 @@
+/**
+ * Acceptance: malformed, oversized and partly invalid OTLP input gets the answer the
+ * OTLP specification prescribes, and never disturbs the process or what it stored.
+ */
+import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { grpc, grpcExport } from './helpers/grpc.ts';
+import { get, getTraceJson, getTraceProtobuf, JSON_TYPE, postChunked, postTraces, PROTOBUF, type Answer } from './helpers/http.ts';
+import { decodePlain, ExportTraceServiceResponse, RpcStatus, TempoTrace } from './helpers/proto.ts';
+import { b64, encodeRequest, kv, richRequest } from './helpers/requests.ts';
+import { spansOf, type Json } from './helpers/tempo-json.ts';
+import { randomSpanId, randomTraceId, startTestTracebox, type TestTracebox } from './helpers/tracebox.ts';
+
+const MAX_BODY = 64 * 1024;
+let tb: TestTracebox;
+const reference: { traceId: string; protobuf: Buffer; json: string } = { traceId: randomTraceId(), protobuf: Buffer.alloc(0), json: '' };
+
+before(async () => {
+  tb = await startTestTracebox({ maxBody: MAX_BODY });
+  const res = await postTraces(tb.otlpHttpUrl, encodeRequest(richRequest(reference.traceId).request));
+  assert.equal(res.status, 200);
+  reference.protobuf = (await getTraceProtobuf(tb.apiUrl, 'v1', reference.traceId)).body;
+  reference.json = (await getTraceJson(tb.apiUrl, 'v2', reference.traceId)).body.toString();
+  assert.equal(spansOf(decodePlain(TempoTrace, reference.protobuf) as Json).length, 5);
+});
+
+after(() => tb?.close());
+
+// After every bad request: the process still serves, and what it stored before is unchanged.
+afterEach(async () => {
+  assert.equal((await get(`${tb.apiUrl}/ready`)).status, 200);
+  assert.deepStrictEqual((await getTraceProtobuf(tb.apiUrl, 'v1', reference.traceId)).body, reference.protobuf);
+  assert.equal((await getTraceJson(tb.apiUrl, 'v2', reference.traceId)).body.toString(), reference.json);
+  const probe = randomTraceId();
+  const ok = await postTraces(tb.otlpHttpUrl, encodeRequest({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: b64(probe), spanId: b64(randomSpanId()), name: 'probe' }] }] }] }));
+  assert.equal(ok.status, 200);
+  assert.equal((await getTraceProtobuf(tb.apiUrl, 'v1', probe)).status, 200);
+});
+
+/** A 400/413/415 answer carries a google.rpc.Status in the request's encoding. */
+function assertStatusBody(res: Answer, httpStatus: number, format: 'protobuf' | 'json', message: RegExp): void {
+  assert.equal(res.status, httpStatus, res.body.toString());
+  if (format === 'json') {
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+    const body = JSON.parse(res.body.toString()) as { code: number; message: string };
+    assert.equal(body.code, 3);
+    assert.match(body.message, message);
+  } else {
+    assert.equal(res.headers.get('content-type'), PROTOBUF);
+    const body = decodePlain(RpcStatus, res.body) as { code: number; message: string };
+    assert.equal(body.code, 3);
+    assert.match(body.message, message);
+  }
+}
+
+describe('malformed protobuf over OTLP/HTTP → 400 with a google.rpc.Status', () => {
+  test('garbage bytes', async () => {
+    assertStatusBody(await postTraces(tb.otlpHttpUrl, Buffer.from('this is not protobuf at all')), 400, 'protobuf', /invalid ExportTraceServiceRequest/);
+  });
+
+  test('0xff bytes (an unterminated varint)', async () => {
+    assertStatusBody(await postTraces(tb.otlpHttpUrl, Buffer.alloc(32, 0xff)), 400, 'protobuf', /invalid ExportTraceServiceRequest/);
+  });
+
+  test('a truncated request', async () => {
+    const bytes = encodeRequest(richRequest(randomTraceId()).request);
+    for (const cut of [1, 7, Math.floor(bytes.length / 2), bytes.length - 1]) {
+      assertStatusBody(await postTraces(tb.otlpHttpUrl, bytes.subarray(0, cut)), 400, 'protobuf', /invalid ExportTraceServiceRequest/);
+    }
+  });
+
+  test('resource_spans with the wrong wire type', async () => {
+    assertStatusBody(await postTraces(tb.otlpHttpUrl, Buffer.from([0x08, 0x01])), 400, 'protobuf', /resource_spans/);
+  });
+
+  test('a body that is not gzip but says it is', async () => {
+    assertStatusBody(
+      await postTraces(tb.otlpHttpUrl, Buffer.from('plain'), { headers: { 'Content-Encoding': 'gzip' } }),
+      400,
+      'protobuf',
+      /gzip/,
+    );
+  });
+
+  test('an unknown Content-Encoding', async () => {
+    assertStatusBody(await postTraces(tb.otlpHttpUrl, Buffer.alloc(0), { headers: { 'Content-Encoding': 'br' } }), 400, 'protobuf', /Content-Encoding/);
+  });
+
+  test('an empty request is a success with nothing stored', async () => {
+    const res = await postTraces(tb.otlpHttpUrl, Buffer.alloc(0));
+    assert.equal(res.status, 200);
+    assert.deepStrictEqual(decodePlain(ExportTraceServiceResponse, res.body), {});
+  });
+});
+
+describe('malformed OTLP/JSON → 400 with a google.rpc.Status JSON body', () => {
+  for (const [label, body, message] of [
+    ['not JSON', '{"resourceSpans": [', /^invalid JSON/],
+    ['empty body', '', /^invalid JSON/],
+    ['an array', '[]', /^invalid OTLP\/JSON: request body: expected an object/],
+    ['resourceSpans of the wrong type', '{"resourceSpans":"x"}', /^invalid OTLP\/JSON: resourceSpans: expected an array/],
+    ['a span that is not an object', '{"resourceSpans":[{"scopeSpans":[{"spans":[1]}]}]}', /resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]: expected an object/],
+    ['an unknown enum name', '{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SPAN_KIND_NOPE"}]}]}]}', /kind/],
+    ['intValue out of int64 range', '{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"intValue":"9223372036854775808"}}]}}]}', /intValue.*out of range/],
+    ['a fractional time', '{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":1.5}]}]}]}', /startTimeUnixNano/],
+  ] as const) {
+    test(label, async () => {
+      assertStatusBody(await postTraces(tb.otlpHttpUrl, body, { contentType: JSON_TYPE }), 400, 'json', message);
+    });
+  }
+});
+
+describe('content type and method', () => {
+  for (const contentType of ['text/plain', 'application/octet-stream', 'application/grpc']) {
+    test(`Content-Type ${contentType} → 415`, async () => {
+      assertStatusBody(await postTraces(tb.otlpHttpUrl, Buffer.from('{}'), { contentType }), 415, 'json', /unsupported Content-Type/);
+    });
+  }
+
+  test('no Content-Type → 415', async () => {
+    const res = await fetch(`${tb.otlpHttpUrl}/v1/traces`, { method: 'POST', body: new Uint8Array([1, 2, 3]) });
+    assert.equal(res.status, 415);
+    await res.arrayBuffer();
+  });
+
+  for (const method of ['GET', 'PUT', 'DELETE']) {
+    test(`${method} /v1/traces → 405`, async () => {
+      const res = await fetch(`${tb.otlpHttpUrl}/v1/traces`, { method });
+      assert.equal(res.status, 405);
+      assert.match(res.headers.get('allow') ?? '', /POST/);
+      await res.arrayBuffer();
+    });
+  }
+});
+
+describe('oversized bodies → 413', () => {
+  const big = (): Uint8Array => encodeRequest({
+    resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: b64(randomTraceId()), spanId: b64(randomSpanId()), name: 'x'.repeat(MAX_BODY + 1) }] }] }],
+  });
+
+  test('with Content-Length (protobuf)', async () => {
+    assertStatusBody(await postTraces(tb.otlpHttpUrl, big()), 413, 'protobuf', /exceeds the limit of 65536 bytes/);
+  });
+
+  test('with Content-Length (JSON)', async () => {
+    const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'x'.repeat(MAX_BODY) }] }] }] });
+    assertStatusBody(await postTraces(tb.otlpHttpUrl, body, { contentType: JSON_TYPE }), 413, 'json', /exceeds the limit/);
+  });
+
+  test('chunked, without Content-Length', async () => {
+    assertStatusBody(await postChunked(tb.otlpHttpUrl, big(), PROTOBUF, 4096), 413, 'protobuf', /exceeds the limit/);
+  });
+
+  test('a gzip bomb: small on the wire, past the limit once inflated', async () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024));
+    assert.ok(bomb.length < MAX_BODY);
+    assertStatusBody(await postTraces(tb.otlpHttpUrl, bomb, { headers: { 'Content-Encoding': 'gzip' } }), 413, 'protobuf', /exceeds the limit/);
+  });
+
+  test('exactly at the limit is accepted, one byte more is not', async () => {
+    const traceId = randomTraceId();
+    const overhead = encodeRequest({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: b64(traceId), spanId: b64(randomSpanId()), name: '' }] }] }] }).length;
+    // Longer names also lengthen the length prefixes of every enclosing message, so search upwards.
+    let n = MAX_BODY - overhead - 20;
+    let body: Uint8Array = new Uint8Array(0);
+    for (; n < MAX_BODY; n++) {
+      body = encodeRequest({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: b64(traceId), spanId: b64(randomSpanId()), name: 'y'.repeat(n) }] }] }] });
+      if (body.length >= MAX_BODY) break;
+    }
+    assert.equal(body.length, MAX_BODY);
+    assert.equal((await postTraces(tb.otlpHttpUrl, body)).status, 200);
+    assert.equal((await getTraceProtobuf(tb.apiUrl, 'v1', traceId)).status, 200);
+    const oneMore = encodeRequest({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: b64(randomTraceId()), spanId: b64(randomSpanId()), name: 'y'.repeat(n + 1) }] }] }] });
+    assert.equal(oneMore.length, MAX_BODY + 1);
+    assert.equal((await postTraces(tb.otlpHttpUrl, oneMore)).status, 413);
+    assert.equal((await postChunked(tb.otlpHttpUrl, oneMore, PROTOBUF)).status, 413);
+  });
+});
+
+interface Mixed {
+  readonly request: Json;
+  readonly validTraceId: string;
+  readonly valid: number;
+  readonly invalid: number;
+}
+
+/** Two valid spans and five with broken ids, in one request. */
+function mixedRequest(): Mixed {
+  const traceId = randomTraceId();
+  const good = (name: string): Json => ({ traceId: b64(traceId), spanId: b64(randomSpanId()), name });
+  const spans = [
+    good('valid 1'),
+    { ...good('short trace id'), traceId: b64('0123456789abcdef') },
+    { ...good('zero span id'), spanId: b64('0000000000000000') },
+    good('valid 2'),
+    { ...good('zero trace id'), traceId: b64('0'.repeat(32)) },
+    { traceId: b64(traceId), name: 'no span id' },
+    { ...good('bad parent'), parentSpanId: b64('01020304') },
+  ];
+  return {
+    request: { resourceSpans: [{ resource: { attributes: [kv('service.name', { stringValue: 'mixed' })] }, scopeSpans: [{ spans }] }] },
+    validTraceId: traceId,
+    valid: 2,
+    invalid: 5,
+  };
+}
+
+async function storedSpanNames(traceId: string): Promise<string[]> {
+  const res = await getTraceProtobuf(tb.apiUrl, 'v1', traceId);
+  assert.equal(res.status, 200);
+  return spansOf(decodePlain(TempoTrace, res.body) as Json).map((s) => s.name as string);
+}
+
+describe('invalid ids in some spans → 200 with partial success; the valid spans are stored', () => {
+  test('protobuf', async () => {
+    const m = mixedRequest();
+    const res = await postTraces(tb.otlpHttpUrl, encodeRequest(m.request));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), PROTOBUF);
+    const body = decodePlain(ExportTraceServiceResponse, res.body) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    assert.equal(body.partialSuccess.rejectedSpans, String(m.invalid));
+    assert.match(body.partialSuccess.errorMessage, /trace id must be 16 bytes, got 8/);
+    assert.match(body.partialSuccess.errorMessage, /span id is all zeros/);
+    assert.match(body.partialSuccess.errorMessage, /trace id is all zeros/);
+    assert.match(body.partialSuccess.errorMessage, /span id must be 8 bytes, got 0/);
+    assert.match(body.partialSuccess.errorMessage, /parent span id must be empty or 8 bytes, got 4/);
+    assert.deepStrictEqual(await storedSpanNames(m.validTraceId), ['valid 1', 'valid 2']);
+    assert.ok(tb.logs.some((l) => l.includes('rejected 5 invalid span(s)')));
+  });
+
+  test('JSON', async () => {
+    const traceId = randomTraceId();
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                { traceId, spanId: randomSpanId(), name: 'valid hex' },
+                { traceId: 'abcd', spanId: randomSpanId(), name: 'short hex trace id' },
+                { traceId, spanId: '0000000000000000', name: 'zero span id' },
+                { traceId: b64(traceId), spanId: b64(randomSpanId()), name: 'valid base64' },
+                { traceId, spanId: 'not-an-id!', name: 'junk span id' },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const res = await postTraces(tb.otlpHttpUrl, body, { contentType: JSON_TYPE });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+    const answer = JSON.parse(res.body.toString()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    assert.equal(answer.partialSuccess.rejectedSpans, '3');
+    assert.match(answer.partialSuccess.errorMessage, /^rejected 3 invalid span\(s\)/);
+    assert.deepStrictEqual((await storedSpanNames(traceId)).sort(), ['valid base64', 'valid hex']);
+  });
+
+  test('gRPC', async () => {
+    const m = mixedRequest();
+    const { error, response } = await grpcExport(tb.otlpGrpcUrl, encodeRequest(m.request));
+    assert.equal(error, undefined);
+    const body = decodePlain(ExportTraceServiceResponse, response!) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    assert.equal(body.partialSuccess.rejectedSpans, String(m.invalid));
+    assert.match(body.partialSuccess.errorMessage, /^rejected 5 invalid span\(s\)/);
+    assert.deepStrictEqual(await storedSpanNames(m.validTraceId), ['valid 1', 'valid 2']);
+  });
+
+  test('a request with only invalid spans stores nothing', async () => {
+    const traceId = randomTraceId();
+    const res = await postTraces(tb.otlpHttpUrl, encodeRequest({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: b64(traceId), name: 'no span id' }] }] }] }));
+    assert.equal(res.status, 200);
+    assert.equal((decodePlain(ExportTraceServiceResponse, res.body) as { partialSuccess: { rejectedSpans: string } }).partialSuccess.rejectedSpans, '1');
+    assert.equal((await getTraceProtobuf(tb.apiUrl, 'v1', traceId)).status, 404);
+  });
+});
+
+describe('OTLP/gRPC with bad input', () => {
+  test('garbage → INVALID_ARGUMENT', async () => {
+    const { error } = await grpcExport(tb.otlpGrpcUrl, Buffer.from('this is not protobuf at all'));
+    assert.equal(error?.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(error?.details ?? '', /invalid ExportTraceServiceRequest/);
+  });
+
+  test('a truncated request → INVALID_ARGUMENT', async () => {
+    const bytes = encodeRequest(richRequest(randomTraceId()).request);
+    const { error } = await grpcExport(tb.otlpGrpcUrl, bytes.subarray(0, bytes.length - 3));
+    assert.equal(error?.code, grpc.status.INVALID_ARGUMENT);
+  });
+
+  test('larger than the limit → RESOURCE_EXHAUSTED', async () => {
+    const big = encodeRequest({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: b64(randomTraceId()), spanId: b64(randomSpanId()), name: 'z'.repeat(MAX_BODY + 1) }] }] }] });
+    const { error } = await grpcExport(tb.otlpGrpcUrl, big);
+    assert.equal(error?.code, grpc.status.RESOURCE_EXHAUSTED);
+  });
+
+  test('an empty request → OK', async () => {
+    const { error, response } = await grpcExport(tb.otlpGrpcUrl, new Uint8Array(0));
+    assert.equal(error, undefined);
+    assert.deepStrictEqual(decodePlain(ExportTraceServiceResponse, response!), {});
+  });
+});

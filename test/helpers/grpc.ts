@@ -1,0 +1,53 @@
+/**
+ * A raw OTLP/gRPC client: TraceService/Export with the request given as bytes, so
+ * tests can send exactly what they built (or garbage).
+ */
+import * as grpc from '@grpc/grpc-js';
+
+const identity = (b: Buffer): Buffer => b;
+
+const TraceServiceClient = grpc.makeGenericClientConstructor(
+  {
+    Export: {
+      path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+    },
+  },
+  'TraceService',
+);
+
+export interface GrpcAnswer {
+  readonly error?: grpc.ServiceError;
+  readonly response?: Buffer;
+}
+
+export interface GrpcExportOptions {
+  readonly gzip?: boolean;
+}
+
+/** Sends one Export call to `url` (http://host:port) and resolves with the error or the response bytes. */
+export async function grpcExport(url: string, request: Uint8Array, options: GrpcExportOptions = {}): Promise<GrpcAnswer> {
+  const channelOptions: grpc.ChannelOptions = { 'grpc.max_send_message_length': -1 };
+  if (options.gzip) channelOptions['grpc.default_compression_algorithm'] = grpc.compressionAlgorithms.gzip;
+  const client = new TraceServiceClient(new URL(url).host, grpc.credentials.createInsecure(), channelOptions);
+  try {
+    return await new Promise<GrpcAnswer>((resolve) => {
+      const deadline = Date.now() + 10_000;
+      (client as unknown as Record<string, Function>).Export(
+        Buffer.from(request.buffer, request.byteOffset, request.byteLength),
+        new grpc.Metadata(),
+        { deadline },
+        (error: grpc.ServiceError | null, response?: Buffer) => resolve(error ? { error } : { response }),
+      );
+    });
+  } finally {
+    client.close();
+  }
+}
+
+export { grpc };

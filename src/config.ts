@@ -27,6 +27,7 @@ Options (each also read from TRACEBOX_<NAME>, e.g. TRACEBOX_PORT=3300):
   --data DIR              data directory (default ./${DEFAULTS.data})
   --memory                keep spans in memory only
   --max-body SIZE         largest OTLP request, e.g. 16MiB (default 16MiB)
+  --allow-reset           let DELETE /api/traces delete stored traces
   -h, --help              show this help
   -v, --version           print the version
 
@@ -41,6 +42,7 @@ const FLAGS = {
   data: { type: 'string' },
   memory: { type: 'boolean' },
   'max-body': { type: 'string' },
+  'allow-reset': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -97,6 +99,11 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     return v === undefined ? undefined : String(v);
   };
 
+  const bool = (flag: FlagName): boolean | undefined => {
+    const v = get(flag);
+    return v === undefined ? undefined : typeof v === 'boolean' ? v : parseBool(flag, v);
+  };
+
   const options: TraceboxOptions = {};
   const host = str('host');
   if (host !== undefined) options.host = host;
@@ -111,8 +118,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   const data = str('data');
   if (data !== undefined) options.data = data;
-  const memory = get('memory');
-  if (memory !== undefined) options.memory = typeof memory === 'boolean' ? memory : parseBool('memory', memory);
+  const memory = bool('memory');
+  if (memory !== undefined) options.memory = memory;
+  const allowReset = bool('allow-reset');
+  if (allowReset !== undefined) options.allowReset = allowReset;
   const maxBody = str('max-body');
   if (maxBody !== undefined) options.maxBody = parseSize('max-body', maxBody);
   return { kind: 'serve', options };

@@ -26,6 +26,8 @@ export interface TraceboxOptions {
   memory?: boolean;
   /** Largest OTLP request body in bytes (default 16 MiB). */
   maxBody?: number;
+  /** Allow DELETE /api/traces to delete stored traces (off by default; the test API turns it on). */
+  allowReset?: boolean;
   /** Receives one-line problem reports (default: stderr). */
   log?: (line: string) => void;
 }
@@ -99,7 +101,7 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
 
   try {
     const ingest = createIngest(store);
-    const api = await listen(createApiApp({ store, log }), host, options.port ?? DEFAULTS.port, '--port');
+    const api = await listen(createApiApp({ store, log, allowReset: options.allowReset ?? false }), host, options.port ?? DEFAULTS.port, '--port');
     started.push(() => closeServer(api));
     const otlpHttp = await listen(
       createOtlpHttpApp(ingest, { maxBody, log }),

@@ -8,12 +8,17 @@ import { BadRequestError } from '../shared/errors.ts';
 import type { Store } from '../store/index.ts';
 import { createViewerRoutes } from '../viewer/index.ts';
 import { createTempoRoutes } from './tempo-routes.ts';
+import { createSearchRoutes } from './search-routes.ts';
+import { createTestRoutes } from './test-routes.ts';
+import { createSearch } from '../query/index.ts';
 
 export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
 
 export interface ApiOptions {
   readonly store: Store;
   readonly log: (line: string) => void;
+  /** Whether DELETE /api/traces may delete stored traces. */
+  readonly allowReset: boolean;
 }
 
 export function createApiApp(options: ApiOptions): Hono {
@@ -21,6 +26,9 @@ export function createApiApp(options: ApiOptions): Hono {
   app.use('/api/*', compress());
   app.get('/ready', (c) => c.text('ready\n'));
   app.route('/', createTempoRoutes(options.store));
+  const search = createSearch(options.store);
+  app.route('/', createSearchRoutes(options.store, search));
+  app.route('/', createTestRoutes(options.store, search, { allowReset: options.allowReset }));
   app.route('/', createViewerRoutes());
   app.notFound((c) => c.text('404 page not found\n', 404));
   app.onError((err, c) => {

@@ -214,9 +214,16 @@ function invalidSpanReason(traceId: Uint8Array, spanId: Uint8Array, parent: Uint
   return undefined;
 }
 
-/** Finds the string value of `service.name` among a Resource's attributes without decoding the others. */
 function serviceNameOf(resource: Uint8Array): string {
-  if (resource.length === 0) return '';
+  return stringAttribute(resource, SERVICE_NAME) ?? '';
+}
+
+/**
+ * Finds the string value of attribute `key` (UTF-8 bytes) among the attributes (field 1)
+ * of a Resource message without decoding the others; undefined when absent.
+ */
+export function stringAttribute(resource: Uint8Array, key: Uint8Array): string | undefined {
+  if (resource.length === 0) return undefined;
   const r = new ProtoReader(resource);
   while (r.more()) {
     const tag = r.uint32();
@@ -227,13 +234,13 @@ function serviceNameOf(resource: Uint8Array): string {
     const kvEnd = r.lenEnd();
     const outer = r.end;
     r.end = kvEnd;
-    let isService = false;
+    let found = false;
     let value = '';
     while (r.more()) {
       const t = r.uint32();
       if (t === ((1 << 3) | WIRE_LEN)) {
-        const key = r.bytes();
-        isService = equalBytes(key, SERVICE_NAME);
+        const k = r.bytes();
+        found = equalBytes(k, key);
       } else if (t === ((2 << 3) | WIRE_LEN)) {
         const vEnd = r.lenEnd();
         while (r.pos < vEnd) {
@@ -244,9 +251,9 @@ function serviceNameOf(resource: Uint8Array): string {
       } else r.skip(t & 7);
     }
     r.end = outer;
-    if (isService) return value;
+    if (found) return value;
   }
-  return '';
+  return undefined;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { BadRequestError } from '../shared/errors.ts';
 import type { Ingest } from './ingest.ts';
+import { SESSION_HEADER } from './session.ts';
 import { exportResponseProtobuf } from './responses.ts';
 
 export interface OtlpGrpcOptions {
@@ -40,7 +41,8 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
   server.addService(traceService, {
     Export(call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) {
       try {
-        const result = ingest(call.request, 'protobuf');
+        const session = call.metadata.get(SESSION_HEADER)[0];
+        const result = ingest(call.request, 'protobuf', typeof session === 'string' ? session : undefined);
         if (result.rejected > 0) options.log(`otlp/grpc: ${result.message}`);
         callback(null, exportResponseProtobuf(result));
       } catch (err) {

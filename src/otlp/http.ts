@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import zlib from 'node:zlib';
 import { BadRequestError } from '../shared/errors.ts';
 import type { Ingest } from './ingest.ts';
+import { SESSION_HEADER } from './session.ts';
 import {
   RPC_INTERNAL,
   RPC_INVALID_ARGUMENT,
@@ -89,7 +90,7 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
   app.options('/v1/traces', (c) =>
     c.body(null, 204, {
       ...CORS_HEADERS,
-      'Access-Control-Allow-Headers': c.req.header('access-control-request-headers') ?? 'Content-Type, Content-Encoding',
+      'Access-Control-Allow-Headers': c.req.header('access-control-request-headers') ?? `Content-Type, Content-Encoding, ${SESSION_HEADER}`,
     }),
   );
 
@@ -108,7 +109,7 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
     try {
       const raw = await readBody(c.req.raw, options.maxBody);
       const body = decompress(raw, c.req.header('content-encoding'), options.maxBody);
-      const result = ingest(body, format);
+      const result = ingest(body, format, c.req.header(SESSION_HEADER));
       if (result.rejected > 0) options.log(`otlp/http: ${result.message}`);
       if (format === 'json') {
         return c.body(exportResponseJson(result), 200, { ...CORS_HEADERS, 'Content-Type': 'application/json' });

@@ -7,3 +7,4 @@ export { encodeTracesData } from './encode.ts';
 export { tracesDataToJson } from './protobuf-to-json.ts';
 export { otlpJsonToProtobuf, OtlpJsonError } from './json-to-protobuf.ts';
 export type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan, RawResourceSpans, RawScopeSpans } from './types.ts';
+export { SESSION_ATTRIBUTE, SESSION_HEADER } from './session.ts';

@@ -5,6 +5,7 @@
 import { BadRequestError } from '../shared/errors.ts';
 import type { Store } from '../store/index.ts';
 import { decodeExportRequest } from './decode-protobuf.ts';
+import { withSession } from './session.ts';
 import { OtlpJsonError, otlpJsonToProtobuf } from './json-to-protobuf.ts';
 import type { ExportOutcome } from './responses.ts';
 
@@ -12,15 +13,17 @@ export interface IngestResult extends ExportOutcome {
   readonly stored: number;
 }
 
-export type Ingest = (body: Uint8Array, format: 'protobuf' | 'json') => IngestResult;
+/** `session` tags every resource of the request with a test session (see session.ts). */
+export type Ingest = (body: Uint8Array, format: 'protobuf' | 'json', session?: string) => IngestResult;
 
 
 export function createIngest(store: Store): Ingest {
-  return (body, format) => {
+  return (body, format, session) => {
     const bytes = format === 'json' ? jsonToProtobuf(body) : body;
     let batch;
     try {
       batch = decodeExportRequest(bytes);
+      if (session !== undefined && session !== '') batch = withSession(batch, session);
     } catch (err) {
       throw new BadRequestError((err as Error).message);
     }

@@ -11,6 +11,18 @@ export type Db = Database.Database;
 
 export const DB_FILE = 'tracebox.db';
 
+/**
+ * The better-sqlite3 addon to load instead of the one under node_modules: a path to a
+ * `.node` file or an addon object already loaded with process.dlopen. The single
+ * executable sets it, because there the addon is an embedded asset (src/sea-main.ts).
+ */
+let nativeBinding: string | object | undefined;
+
+/** Makes every later openDatabase() use this better-sqlite3 addon. */
+export function useNativeBinding(binding: string | object): void {
+  nativeBinding = binding;
+}
+
 export class StoreOpenError extends Error {
   constructor(message: string) {
     super(message);
@@ -27,7 +39,8 @@ export function openDatabase(dataDir: string | undefined): Db {
   }
   let db: Db;
   try {
-    db = new Database(file, { timeout: 5000 });
+    // better-sqlite3 accepts an addon object here too; its types only list the path form.
+    db = new Database(file, { timeout: 5000, nativeBinding: nativeBinding as string | undefined });
   } catch (err) {
     throw new StoreOpenError(`cannot open database ${file}: ${(err as Error).message}`);
   }

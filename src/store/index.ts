@@ -4,12 +4,13 @@
  */
 import { openDatabase, type Db } from './db.ts';
 import { createTraceReader, type TimeRangeNs, type TraceReader } from './read.ts';
-import { createWriter, type WriteResult } from './write.ts';
+import { createWriter, type WriteResult, type Writer } from './write.ts';
+import { createDeleter, type Deleter } from './delete.ts';
 import { createSearchReader, type SearchReader } from './search.ts';
 import { createTagReader, type TagReader } from './tags.ts';
 import type { DecodedBatch, RawResourceSpans } from '../otlp/types.ts';
 
-export { StoreOpenError, DB_FILE } from './db.ts';
+export { StoreOpenError, DB_FILE, useNativeBinding } from './db.ts';
 export type { TagReader, TagScope, TagValue } from './tags.ts';
 export { MAX_VALUES_PER_KEY } from './tags.ts';
 export type { SearchReader, SpanCondition, TraceWindow, TraceRow, SpanRow, ResourceRow, ScopeRow } from './search.ts';
@@ -24,8 +25,12 @@ export class Store {
   readonly db: Db;
   /** The database file, undefined for an in-memory store. */
   readonly path: string | undefined;
-  private readonly writer: (batch: DecodedBatch) => WriteResult;
-  private readonly reader: TraceReader;
+  private readonly writer: Writer;
+  private readonly deleter: Deleter;
+  private readonly listeners = new Set<() => void>();
+  private reader: TraceReader;
+  /** Bumped whenever rows are deleted, so readers' caches of row ids can tell they are stale. */
+  generation = 0;
   /** Candidate lookups and trace loading for the query engine. */
   readonly search: SearchReader;
   /** The tag-value dictionary. */
@@ -35,6 +40,7 @@ export class Store {
     this.db = db;
     this.path = db.memory ? undefined : db.name;
     this.writer = createWriter(db);
+    this.deleter = createDeleter(db);
     this.reader = createTraceReader(db);
     this.search = createSearchReader(db);
     this.tags = createTagReader(db);
@@ -46,7 +52,34 @@ export class Store {
 
   /** Stores a decoded export request in one transaction; committed when this returns. */
   insert(batch: DecodedBatch): WriteResult {
-    return this.writer(batch);
+    const result = this.writer.write(batch);
+    if (result.stored > 0) for (const listener of this.listeners) listener();
+    return result;
+  }
+
+  /** Calls `listener` after every insert that stored spans; returns the unsubscribe function. */
+  onInsert(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Deletes whole traces by rowid; returns the number of spans deleted. */
+  deleteTraces(rowids: readonly number[]): number {
+    const n = this.deleter.traces(rowids);
+    this.forget();
+    return n;
+  }
+
+  /** Deletes everything. */
+  clear(): void {
+    this.deleter.all();
+    this.forget();
+  }
+
+  private forget(): void {
+    this.writer.forget();
+    this.reader = createTraceReader(this.db);
+    this.generation++;
   }
 
   /** The stored spans of a trace, or undefined when none (or none overlapping `range`). */

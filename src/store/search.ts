@@ -62,12 +62,55 @@ function ftsQuery(groups: readonly (readonly string[])[]): string {
   return groups.map((g) => (g.length === 1 ? g[0] : `(${g.join(' OR ')})`)).join(' AND ');
 }
 
+/** The SQL (and its parameters) that yields candidate trace rowids for `cond`; exported for EXPLAIN. */
+export function candidateSql(cond: SpanCondition): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  let from = 'spans s';
+  let order = 's.id DESC';
+  if (cond.termGroups.length > 0) {
+    // FTS5 drives the scan in descending rowid order, i.e. newest spans first.
+    from = 'span_terms f JOIN spans s ON s.id = f.rowid';
+    where.push('f.span_terms MATCH ?');
+    params.push(ftsQuery(cond.termGroups));
+    order = 'f.rowid DESC';
+  } else if (cond.status === 2) {
+    order = 's.start_ns DESC'; // the partial error index
+  } else if (cond.resourceIds !== undefined) {
+    order = 's.start_ns DESC';
+  }
+  if (cond.status !== undefined) {
+    where.push('s.status = ?');
+    params.push(cond.status);
+  }
+  if (cond.kind !== undefined) {
+    where.push('s.kind = ?');
+    params.push(cond.kind);
+  }
+  if (cond.minDurationNs !== undefined) {
+    where.push('s.duration_ns >= ?');
+    params.push(cond.minDurationNs);
+  }
+  if (cond.maxDurationNs !== undefined) {
+    where.push('s.duration_ns <= ?');
+    params.push(cond.maxDurationNs);
+  }
+  if (cond.resourceIds !== undefined) {
+    where.push(`s.resource_id IN (${cond.resourceIds.map(() => '?').join(',')})`);
+    params.push(...cond.resourceIds);
+  }
+  const sql = `SELECT s.trace_rowid FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}`;
+  return { sql, params };
+}
+
 export interface SearchReader {
   /** Trace rowids holding a span that satisfies `cond`, roughly newest first, each once. */
   candidateTraces(cond: SpanCondition, window: TraceWindow): Iterable<number>;
   /** All trace rowids overlapping the window, newest first. */
   newestTraces(window: TraceWindow): Iterable<number>;
   trace(rowid: number): TraceRow | undefined;
+  /** The rowid of a trace by its 16-byte id. */
+  rowidOf(traceId: Uint8Array): number | undefined;
   spans(traceRowid: number): SpanRow[];
   resources(): ResourceRow[];
   resource(id: number): ResourceRow;
@@ -82,6 +125,7 @@ export function createSearchReader(db: Db): SearchReader {
        FROM traces WHERE id = ?`,
     )
     .safeIntegers(true);
+  const rowidOf = db.prepare('SELECT id FROM traces WHERE trace_id = ?').pluck();
   const newest = db
     .prepare('SELECT id FROM traces WHERE start_ns <= ? AND end_ns >= ? ORDER BY start_ns DESC')
     .pluck();
@@ -93,46 +137,6 @@ export function createSearchReader(db: Db): SearchReader {
 
   function bounds(window: TraceWindow): [bigint, bigint] {
     return [window.endNs ?? INT64_MAX, window.startNs ?? INT64_MIN];
-  }
-
-  function candidateSql(cond: SpanCondition): { sql: string; params: unknown[] } {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    let from = 'spans s';
-    let order = 's.id DESC';
-    if (cond.termGroups.length > 0) {
-      // FTS5 drives the scan in descending rowid order, i.e. newest spans first.
-      from = 'span_terms f JOIN spans s ON s.id = f.rowid';
-      where.push('f.span_terms MATCH ?');
-      params.push(ftsQuery(cond.termGroups));
-      order = 'f.rowid DESC';
-    } else if (cond.status === 2) {
-      order = 's.start_ns DESC'; // the partial error index
-    } else if (cond.resourceIds !== undefined) {
-      order = 's.start_ns DESC';
-    }
-    if (cond.status !== undefined) {
-      where.push('s.status = ?');
-      params.push(cond.status);
-    }
-    if (cond.kind !== undefined) {
-      where.push('s.kind = ?');
-      params.push(cond.kind);
-    }
-    if (cond.minDurationNs !== undefined) {
-      where.push('s.duration_ns >= ?');
-      params.push(cond.minDurationNs);
-    }
-    if (cond.maxDurationNs !== undefined) {
-      where.push('s.duration_ns <= ?');
-      params.push(cond.maxDurationNs);
-    }
-    if (cond.resourceIds !== undefined) {
-      where.push(`s.resource_id IN (${cond.resourceIds.map(() => '?').join(',')})`);
-      params.push(...cond.resourceIds);
-    }
-    const sql = `SELECT s.trace_rowid FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}`;
-    return { sql, params };
   }
 
   function prepared(sql: string): Statement<unknown[]> {
@@ -169,6 +173,9 @@ export function createSearchReader(db: Db): SearchReader {
       const t = traceRow.get(rowid) as (Omit<TraceRow, 'rowid' | 'spanCount' | 'errorCount'> & { rowid: bigint; spanCount: bigint; errorCount: bigint }) | undefined;
       if (t === undefined) return undefined;
       return { ...t, rowid: Number(t.rowid), spanCount: Number(t.spanCount), errorCount: Number(t.errorCount) };
+    },
+    rowidOf(traceId) {
+      return rowidOf.get(traceId) as number | undefined;
     },
     spans(traceRowid) {
       return spanRows.all(traceRowid) as SpanRow[];

@@ -45,8 +45,14 @@ function digest(schemaUrl: string, raw: Uint8Array | null): Buffer {
   return createHash('sha256').update(raw === null ? '\x01' : '\0').update(schemaUrl).update('\0').update(raw ?? '').digest();
 }
 
-/** Returns the insert function bound to prepared statements on `db`. */
-export function createWriter(db: Db): (batch: DecodedBatch) => WriteResult {
+export interface Writer {
+  write(batch: DecodedBatch): WriteResult;
+  /** Drops cached row ids, after rows were deleted behind the writer's back. */
+  forget(): void;
+}
+
+/** Returns the writer bound to prepared statements on `db`. */
+export function createWriter(db: Db): Writer {
   const stmt = {
     resourceId: db.prepare('SELECT id FROM resources WHERE digest = ?').pluck(),
     insertResource: db.prepare('INSERT INTO resources(digest, raw, schema_url, service) VALUES (?, ?, ?, ?)'),
@@ -212,19 +218,26 @@ export function createWriter(db: Db): (batch: DecodedBatch) => WriteResult {
     return { stored, duplicates: batch.spans.length - stored - invalid, invalid, reasons };
   }
 
+  function forget(): void {
+    resourceIds.clear();
+    scopeIds.clear();
+    nameIds.clear();
+    traceRowids.clear();
+    recordedAt.clear();
+    tags.reset();
+  }
+
   const tx = db.transaction(write);
-  return (batch) => {
-    try {
-      return tx(batch);
-    } catch (err) {
-      // A failed transaction rolled back; cached ids may name rows that no longer exist.
-      resourceIds.clear();
-      scopeIds.clear();
-      nameIds.clear();
-      traceRowids.clear();
-      recordedAt.clear();
-      tags.reset();
-      throw err;
-    }
+  return {
+    write(batch) {
+      try {
+        return tx(batch);
+      } catch (err) {
+        // A failed transaction rolled back; cached ids may name rows that no longer exist.
+        forget();
+        throw err;
+      }
+    },
+    forget,
   };
 }

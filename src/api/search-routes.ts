@@ -1,0 +1,172 @@
+/**
+ * Tempo's search half: `/api/search`, the v1/v2 tag-name and tag-value endpoints
+ * (tempo-api.md §2.6–2.10).
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { ATTRIBUTE_SCOPES, INTRINSIC_TAGS, searchResponse, tagNames, tagValues, type Search } from '../query/index.ts';
+import { BadRequestError } from '../shared/errors.ts';
+import type { Store, TagScope } from '../store/index.ts';
+import { parse, parseUnvalidated, type AttributeRef, type Root } from '../traceql/index.ts';
+import { parseSearchParams, parseWindow } from './search-params.ts';
+
+const SCOPES = new Set(['', 'none', 'span', 'resource', 'event', 'link', 'instrumentation', 'intrinsic']);
+
+function scopeParam(c: Context): string {
+  const scope = c.req.query('scope') ?? '';
+  if (!SCOPES.has(scope)) throw new BadRequestError(`invalid scope: ${scope}`);
+  return scope === 'none' ? '' : scope;
+}
+
+/** Tag limit: 0, absent or invalid means no limit, as in Tempo. */
+function tagLimit(c: Context): number {
+  const n = Number(c.req.query('limit') ?? '0');
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+/**
+ * The tag segment of the path, decoded twice as Tempo does (router, then query
+ * unescaping; `+` becomes a space), because Grafana encodes it twice.
+ */
+function tagSegment(c: Context): string {
+  const m = /\/tag\/([^/]+)\/values$/.exec(new URL(c.req.url).pathname);
+  if (m === null || m[1] === '') throw new BadRequestError('please provide a non-empty tagName');
+  try {
+    return decodeURIComponent(decodeURIComponent(m[1]).replace(/\+/g, ' '));
+  } catch {
+    throw new BadRequestError('error in unescaping tagName');
+  }
+}
+
+/** A v2 tag name (`span.http.route`, `.foo`, `status`, …) as an attribute reference. */
+function scopedTag(tag: string): AttributeRef {
+  const invalid = (): never => {
+    throw new BadRequestError(`please provide a valid tagName: tag name is not valid intrinsic or scoped attribute: ${tag}`);
+  };
+  let root: Root;
+  try {
+    root = parseUnvalidated(`{ ${tag} }`);
+  } catch {
+    return invalid();
+  }
+  const stage = root.pipeline.stages[0];
+  const e = stage?.kind === 'SpansetFilter' ? stage.expression : null;
+  if (e === null || (e.kind !== 'Attribute' && e.kind !== 'Intrinsic') || (e.kind === 'Attribute' && e.parent)) return invalid();
+  return e;
+}
+
+const V1_SPECIAL: Readonly<Record<string, string>> = {
+  name: '{ name != nil }',
+  'status.code': '{ status }',
+  rootName: '{ rootName }',
+  'root.name': '{ rootName }',
+  rootServiceName: '{ rootServiceName }',
+  'root.service.name': '{ rootServiceName }',
+  'trace:id': '{ trace:id }',
+  'span:id': '{ span:id }',
+};
+
+/** A v1 tag name: an unscoped key, or one of the special names Tempo knows. */
+function unscopedTag(tag: string): AttributeRef {
+  const special = V1_SPECIAL[tag];
+  if (special !== undefined) {
+    const stage = parseUnvalidated(special).pipeline.stages[0];
+    const e = stage.kind === 'SpansetFilter' ? stage.expression : null;
+    if (e !== null && e.kind === 'BinaryOperation' && e.lhs.kind === 'Intrinsic') return e.lhs;
+    if (e !== null && e.kind === 'Intrinsic') return e;
+  }
+  return { kind: 'Attribute', scope: 'none', parent: false, name: tag, from: 0, to: tag.length };
+}
+
+const MATCHER = /([.\w:"-][^\s=!<>~&|{}()]*)\s*(=~|!~|!=|>=|<=|=|>|<)\s*("(?:[^"\\]|\\.)*"|true|false|[a-z]+|-?[0-9][0-9.]*(?:ns|us|µs|ms|s|m|h)?)/g;
+
+/**
+ * Tempo does not run `q` here: it keeps the simple `name op value` matchers of a single
+ * `{ … }` without `||`, and drops the rest. Returns undefined for "no filter" and null
+ * for "the query names the tag itself" (Tempo then lists nothing).
+ */
+function tagFilter(q: string | undefined, tag: string): Root | null | undefined {
+  if (q === undefined || q.trim() === '' || q.includes('||')) return undefined;
+  const trimmed = q.trim();
+  if (!trimmed.startsWith('{') || trimmed.indexOf('{', 1) !== -1) return undefined;
+  const matchers: string[] = [];
+  for (const m of trimmed.matchAll(MATCHER)) {
+    if (m[1] === tag && m[2] === '=') return null;
+    matchers.push(`${m[1]} ${m[2]} ${m[3]}`);
+  }
+  if (matchers.length === 0) return undefined;
+  try {
+    return parse(`{ ${matchers.join(' && ')} }`);
+  } catch {
+    return undefined;
+  }
+}
+
+export function createSearchRoutes(store: Store, search: Search): Hono {
+  const app = new Hono();
+  const query = (c: Context) => (name: string) => c.req.query(name);
+
+  app.get('/api/search', (c) => {
+    const params = parseSearchParams(query(c));
+    const result = search({ root: params.root, limit: params.limit, window: params.window });
+    const body = searchResponse(result, params.root, params.spss);
+    if (params.legacy) {
+      // Tempo's tag searches carry trace metadata only.
+      for (const t of body.traces) {
+        delete t.spanSet;
+        delete t.spanSets;
+        delete t.serviceStats;
+      }
+    }
+    return c.json(body);
+  });
+
+  app.get('/api/search/tags', (c) => {
+    const scope = scopeParam(c);
+    const window = parseWindow(query(c));
+    const limit = tagLimit(c);
+    let names: string[];
+    if (scope === 'intrinsic') names = [...INTRINSIC_TAGS];
+    else {
+      const scopes = scope === '' ? ATTRIBUTE_SCOPES : [scope as TagScope];
+      names = [...new Set([...tagNames(store, scopes, window, 0).values()].flat())].sort();
+    }
+    return c.json({ tagNames: limit > 0 ? names.slice(0, limit) : names, metrics: {} });
+  });
+
+  app.get('/api/v2/search/tags', (c) => {
+    const scope = scopeParam(c);
+    const window = parseWindow(query(c));
+    const limit = tagLimit(c);
+    const scopes: Array<{ name: string; tags: string[] }> = [];
+    if (scope !== 'intrinsic') {
+      const attrScopes = scope === '' ? ATTRIBUTE_SCOPES : [scope as TagScope];
+      for (const [name, tags] of tagNames(store, attrScopes, window, limit)) if (tags.length > 0) scopes.push({ name, tags });
+    }
+    if (scope === '' || scope === 'intrinsic') {
+      scopes.push({ name: 'intrinsic', tags: limit > 0 ? INTRINSIC_TAGS.slice(0, limit) : [...INTRINSIC_TAGS] });
+    }
+    scopes.sort((a, b) => (a.name < b.name ? -1 : 1));
+    return c.json({ scopes, metrics: {} });
+  });
+
+  app.get('/api/search/tag/:tag/values', (c) => {
+    const tag = tagSegment(c);
+    const filter = tagFilter(c.req.query('q'), tag);
+    const window = parseWindow(query(c));
+    const values =
+      filter === null ? [] : tagValues(store, search, { ref: unscopedTag(tag), window, limit: tagLimit(c), filter });
+    return c.json({ tagValues: [...new Set(values.map((v) => v.value))], metrics: {} });
+  });
+
+  app.get('/api/v2/search/tag/:tag/values', (c) => {
+    const tag = tagSegment(c);
+    const ref = scopedTag(tag);
+    const filter = tagFilter(c.req.query('q'), tag);
+    const window = parseWindow(query(c));
+    const values = filter === null ? [] : tagValues(store, search, { ref, window, limit: tagLimit(c), filter });
+    return c.json({ tagValues: values, metrics: {} });
+  });
+
+  return app;
+}

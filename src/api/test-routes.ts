@@ -1,0 +1,102 @@
+/**
+ * Endpoints for tests, usable from any language with one HTTP call: a blocking
+ * expectation, span queries as plain JSON, and (when enabled) deleting stored traces.
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { createExpect, createTraceLoader, scopeToSession, traceJson, type Search } from '../query/index.ts';
+import { BadRequestError } from '../shared/errors.ts';
+import type { Store } from '../store/index.ts';
+import { parseTraceId } from './params.ts';
+import { parseQuery } from './search-params.ts';
+
+export interface TestRoutesOptions {
+  /** Whether DELETE /api/traces may empty the store. */
+  readonly allowReset: boolean;
+}
+
+const MAX_TIMEOUT_MS = 120_000;
+
+function intField(body: Record<string, unknown>, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = body[name];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) {
+    throw new BadRequestError(`"${name}" must be a whole number from 0 to ${max}`);
+  }
+  return v;
+}
+
+function sessionOf(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new BadRequestError('"session" must be a string');
+  return value;
+}
+
+async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch (err) {
+    throw new BadRequestError(`the body must be a JSON object: ${(err as Error).message}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError('the body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+export function createTestRoutes(store: Store, search: Search, options: TestRoutesOptions): Hono {
+  const app = new Hono();
+  const expect = createExpect(store, search);
+
+  app.post('/api/expect', async (c) => {
+    const body = await jsonBody(c);
+    if (typeof body.query !== 'string' || body.query.trim() === '') throw new BadRequestError('"query" must be a TraceQL string');
+    const root = parseQuery(body.query, 'invalid TraceQL query: ');
+    const min = intField(body, 'min', 1);
+    const max = intField(body, 'max', Number.MAX_SAFE_INTEGER);
+    if (max < min) throw new BadRequestError('"max" must not be less than "min"');
+    const timeoutMs = intField(body, 'timeoutMs', 5000, MAX_TIMEOUT_MS);
+    const result = await expect({ root, min, max, timeoutMs, session: sessionOf(body.session), signal: c.req.raw.signal });
+    return c.json(result);
+  });
+
+  // Matching spans with their whole traces, newest first: what `tracebox query` prints.
+  app.get('/api/spans', (c) => {
+    const q = c.req.query('q') || '{ }';
+    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? '20') || 20, 1), 10_000);
+    let root = parseQuery(q, 'invalid TraceQL query: ');
+    const session = sessionOf(c.req.query('session'));
+    if (session !== undefined) root = scopeToSession(root, session);
+    const result = search({ root, limit, window: {} });
+    const traces = result.hits.map((hit) => {
+      const matched = new Set<string>();
+      for (const set of hit.spansets) for (const s of set.spans) matched.add(s.spanId);
+      return { ...traceJson(hit.trace), matched: [...matched] };
+    });
+    return c.json({ traces });
+  });
+
+  app.get('/api/spans/trace/:id', (c) => {
+    const rowid = store.search.rowidOf(parseTraceId(c.req.param('id')));
+    const loaded = rowid === undefined ? undefined : createTraceLoader(store.search)(rowid);
+    if (loaded === undefined) return c.json({ error: 'trace not found' }, 404);
+    return c.json(traceJson(loaded.trace));
+  });
+
+  app.delete('/api/traces', (c) => {
+    if (!options.allowReset) {
+      return c.text('deleting traces is disabled; start tracebox with --allow-reset (the test API enables it)', 403);
+    }
+    const session = sessionOf(c.req.query('session'));
+    if (session === undefined) {
+      store.clear();
+      return c.json({ deleted: 'all' });
+    }
+    const root = scopeToSession(parseQuery('{ }', ''), session);
+    const hits = search({ root, limit: Number.MAX_SAFE_INTEGER, window: {} }).hits;
+    const spans = store.deleteTraces(hits.map((h) => h.row.rowid));
+    return c.json({ deletedTraces: hits.length, deletedSpans: spans });
+  });
+
+  return app;
+}
+

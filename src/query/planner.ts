@@ -1,0 +1,254 @@
+/**
+ * Turns a parsed query into the span condition that drives the candidate scan: a
+ * necessary condition (every matching trace has a span satisfying it), never a
+ * sufficient one, because the evaluator re-checks every candidate trace. When nothing
+ * useful can be pushed down the plan scans traces newest first.
+ */
+import { decodeResource } from '../otlp/span-model.ts';
+import type { Attributes } from '../shared/span.ts';
+import type { SearchReader, SpanCondition, TagReader, TagScope, TagValue } from '../store/index.ts';
+import { keyTerm, nameTerm, eventNameTerm, valueTerm, type TermScope } from '../store/terms.ts';
+import type { FieldExpression, Pipeline, Root, SpansetOperand, Static } from '../traceql/index.ts';
+import { compare, type CompareOp, type Value } from '../traceql/values.ts';
+
+export type Plan =
+  /** The query can match nothing (e.g. a value the dictionary has never seen). */
+  | { readonly kind: 'never' }
+  /** No usable condition: scan traces newest first. */
+  | { readonly kind: 'scan' }
+  | { readonly kind: 'candidates'; readonly condition: SpanCondition };
+
+interface Cond {
+  termGroups: string[][];
+  status?: number;
+  kind?: number;
+  minDurationNs?: bigint;
+  maxDurationNs?: bigint;
+  resourceIds?: number[];
+  never?: boolean;
+}
+
+const STATUS_CODES: Record<string, number> = { unset: 0, ok: 1, error: 2 };
+const KIND_CODES: Record<string, number> = { unspecified: 0, internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
+const TERM_SCOPES: Partial<Record<string, TermScope>> = { span: 's', event: 'e', link: 'l' };
+const TAG_SCOPES: Partial<Record<TermScope, TagScope>> = { s: 'span', e: 'event', l: 'link' };
+const ALL_TIME = { startNs: -(1n << 63n), endNs: (1n << 63n) - 1n };
+
+export interface PlannerDeps {
+  readonly search: SearchReader;
+  readonly tags: TagReader;
+  /** Changes when stored rows were deleted (ids may then be reused). */
+  generation(): number;
+}
+
+function merge(a: Cond, b: Cond): Cond {
+  const out: Cond = { termGroups: [...a.termGroups, ...b.termGroups], never: a.never || b.never };
+  for (const c of [a, b]) {
+    if (c.status !== undefined) {
+      if (out.status !== undefined && out.status !== c.status) out.never = true;
+      out.status = c.status;
+    }
+    if (c.kind !== undefined) {
+      if (out.kind !== undefined && out.kind !== c.kind) out.never = true;
+      out.kind = c.kind;
+    }
+    if (c.minDurationNs !== undefined && (out.minDurationNs === undefined || c.minDurationNs > out.minDurationNs)) out.minDurationNs = c.minDurationNs;
+    if (c.maxDurationNs !== undefined && (out.maxDurationNs === undefined || c.maxDurationNs < out.maxDurationNs)) out.maxDurationNs = c.maxDurationNs;
+    if (c.resourceIds !== undefined) {
+      out.resourceIds = out.resourceIds === undefined ? c.resourceIds : out.resourceIds.filter((id) => c.resourceIds!.includes(id));
+      if (out.resourceIds.length === 0) out.never = true;
+    }
+  }
+  return out;
+}
+
+const EMPTY: Cond = { termGroups: [] };
+
+function isStatic(e: FieldExpression): e is Static {
+  return e.kind === 'Static';
+}
+
+function flip(op: CompareOp): CompareOp {
+  switch (op) {
+    case '<':
+      return '>';
+    case '>':
+      return '<';
+    case '<=':
+      return '>=';
+    case '>=':
+      return '<=';
+    default:
+      return op;
+  }
+}
+
+/** How selective a condition looks; the most selective side of `A && B` drives the scan. */
+function score(c: Cond): number {
+  if (c.never) return 100;
+  if (c.termGroups.length > 0) return 10 + c.termGroups.length;
+  if (c.status === 2) return 8;
+  if (c.resourceIds !== undefined) return 6;
+  if (c.minDurationNs !== undefined) return 4;
+  if (c.status !== undefined || c.kind !== undefined || c.maxDurationNs !== undefined) return 1;
+  return 0;
+}
+
+/** A dictionary entry as a run-time value. */
+function dictionaryValue(v: TagValue): Value {
+  switch (v.type) {
+    case 'string':
+      return { type: 'string', value: String(v.value) };
+    case 'bool':
+      return { type: 'bool', value: v.value === 1 };
+    default:
+      return { type: v.type, value: Number(v.value) };
+  }
+}
+
+export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
+  // Resources are few and immutable; re-read only when rows were added or deleted.
+  let resourceCache: { key: string; list: Array<{ id: number; attrs: Attributes }> } | undefined;
+
+  function resources(): Array<{ id: number; attrs: Attributes }> {
+    const rows = deps.search.resources();
+    const key = `${deps.generation()}:${rows.length}`;
+    if (resourceCache === undefined || resourceCache.key !== key) {
+      resourceCache = { key, list: rows.map((r) => ({ id: r.id, attrs: decodeResource(r.raw) })) };
+    }
+    return resourceCache.list;
+  }
+
+  function resourceMatch(name: string, op: CompareOp, value: Value): Cond {
+    const ids = resources()
+      .filter((r) => compare(op, r.attrs.get(name) ?? { type: 'nil' }, value))
+      .map((r) => r.id);
+    return ids.length === 0 ? { termGroups: [], never: true } : { termGroups: [], resourceIds: ids };
+  }
+
+  /** Terms for `scope.key op value` using the tag dictionary when it lists every value of the key. */
+  function attributeCond(scope: TermScope, key: string, op: CompareOp, value: Value): Cond {
+    if (value.type === 'nil') return op === '!=' ? { termGroups: [[keyTerm(scope, key)]] } : EMPTY;
+    if (op === '=' && (value.type === 'string' || value.type === 'int' || value.type === 'float' || value.type === 'bool')) {
+      return { termGroups: [[valueTerm(scope, key, value.value)]] };
+    }
+    const tagScope = TAG_SCOPES[scope];
+    if (tagScope !== undefined) {
+      const { complete, values } = deps.tags.values(tagScope, key, ALL_TIME);
+      if (complete) {
+        const terms: string[] = [];
+        for (const v of values) {
+          const typed = dictionaryValue(v);
+          if (compare(op, typed, value)) terms.push(valueTerm(scope, key, v.type === 'int' ? BigInt(v.value) : (typed as { value: string | number | boolean }).value));
+        }
+        return terms.length === 0 ? { termGroups: [], never: true } : { termGroups: [terms] };
+      }
+    }
+    // Any comparison with a present operand needs the key to exist on the span.
+    return { termGroups: [[keyTerm(scope, key)]] };
+  }
+
+  function comparison(lhs: FieldExpression, op: CompareOp, rhs: Static): Cond {
+    const value: Value = rhs;
+    if (lhs.kind === 'Attribute') {
+      if (lhs.scope === 'resource') return resourceMatch(lhs.name, op, value);
+      const scope = TERM_SCOPES[lhs.scope];
+      if (scope !== undefined) return attributeCond(scope, lhs.name, op, value);
+      if (lhs.scope === 'none') {
+        // `.x` matches on the span or on its resource: push down only when no resource can match.
+        const viaResource = resourceMatch(lhs.name, op, value);
+        return viaResource.never ? attributeCond('s', lhs.name, op, value) : EMPTY;
+      }
+      return EMPTY;
+    }
+    if (lhs.kind !== 'Intrinsic') return EMPTY;
+    switch (lhs.name) {
+      case 'name':
+        return op === '=' && value.type === 'string' ? { termGroups: [[nameTerm(value.value)]] } : EMPTY;
+      case 'event:name':
+        return op === '=' && value.type === 'string' ? { termGroups: [[eventNameTerm(value.value)]] } : EMPTY;
+      case 'status':
+        return op === '=' && value.type === 'status' ? { termGroups: [], status: STATUS_CODES[value.value] } : EMPTY;
+      case 'kind':
+        return op === '=' && value.type === 'kind' ? { termGroups: [], kind: KIND_CODES[value.value] } : EMPTY;
+      case 'duration': {
+        if (value.type !== 'duration' && value.type !== 'int' && value.type !== 'float') return EMPTY;
+        const ns = BigInt(Math.ceil(value.value));
+        const nsFloor = BigInt(Math.floor(value.value));
+        if (op === '>' || op === '>=') return { termGroups: [], minDurationNs: op === '>' ? nsFloor : ns };
+        if (op === '<' || op === '<=') return { termGroups: [], maxDurationNs: op === '<' ? ns : nsFloor };
+        if (op === '=') return { termGroups: [], minDurationNs: ns, maxDurationNs: nsFloor };
+        return EMPTY;
+      }
+      default:
+        return EMPTY;
+    }
+  }
+
+  function expression(e: FieldExpression | null): Cond {
+    if (e === null) return EMPTY;
+    switch (e.kind) {
+      case 'BinaryOperation': {
+        if (e.op === '&&') return merge(expression(e.lhs), expression(e.rhs));
+        if (e.op === '||') {
+          const l = expression(e.lhs);
+          const r = expression(e.rhs);
+          if (l.never) return r;
+          if (r.never) return l;
+          // Two single term groups OR together into one group; anything else is not pushed down.
+          const single = (c: Cond): boolean =>
+            c.termGroups.length === 1 && c.status === undefined && c.kind === undefined && c.resourceIds === undefined &&
+            c.minDurationNs === undefined && c.maxDurationNs === undefined;
+          return single(l) && single(r) ? { termGroups: [[...l.termGroups[0], ...r.termGroups[0]]] } : EMPTY;
+        }
+        if (e.op === '=' || e.op === '!=' || e.op === '<' || e.op === '<=' || e.op === '>' || e.op === '>=' || e.op === '=~' || e.op === '!~') {
+          if (isStatic(e.rhs) && !isStatic(e.lhs)) return comparison(e.lhs, e.op, e.rhs);
+          if (isStatic(e.lhs) && !isStatic(e.rhs) && e.op !== '=~' && e.op !== '!~') return comparison(e.rhs, flip(e.op), e.lhs);
+        }
+        return EMPTY;
+      }
+      case 'Static':
+        return e.type === 'bool' && !e.value ? { termGroups: [], never: true } : EMPTY;
+      default:
+        return EMPTY;
+    }
+  }
+
+  function operand(o: SpansetOperand): Cond {
+    switch (o.kind) {
+      case 'SpansetFilter':
+        return expression(o.expression);
+      case 'Pipeline':
+        return pipeline(o);
+      case 'SpansetOperation': {
+        const l = operand(o.lhs);
+        const r = operand(o.rhs);
+        if (o.op === '||') return l.never ? r : r.never ? l : EMPTY;
+        // Negated structural operators keep right-hand spans even when the left is empty.
+        if (o.op.startsWith('!')) return r;
+        if (l.never || r.never) return { termGroups: [], never: true };
+        return score(l) >= score(r) ? l : r;
+      }
+      default:
+        return EMPTY;
+    }
+  }
+
+  function pipeline(p: Pipeline): Cond {
+    // Consecutive filters at the head of a pipeline constrain the same spans.
+    let cond: Cond = EMPTY;
+    for (const stage of p.stages) {
+      if (stage.kind === 'SpansetFilter') cond = merge(cond, expression(stage.expression));
+      else if (stage.kind === 'SpansetOperation') cond = score(cond) > 0 ? cond : operand(stage);
+      else break;
+    }
+    return cond;
+  }
+
+  return (root) => {
+    const cond = pipeline(root.pipeline);
+    if (cond.never) return { kind: 'never' };
+    if (score(cond) === 0 && cond.status === undefined && cond.kind === undefined && cond.maxDurationNs === undefined) return { kind: 'scan' };
+    return { kind: 'candidates', condition: cond };
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * Search results in Tempo's JSON shape (tempo-api.md §2.6): hex trace ids without
+ * leading zeros, int64 as strings, the spans of each spanset with the attributes the
+ * query touched, serviceStats over the whole trace.
+ */
+import type { AttrValue, QuerySpan } from '../shared/span.ts';
+import { assertNever } from '../traceql/ast.ts';
+import { readForDisplay, type Spanset } from '../traceql/evaluate.ts';
+import type { AttributeRef, FieldExpression, Pipeline, PipelineStage, Root, ScalarExpression, SpansetOperand } from '../traceql/index.ts';
+import type { Value } from '../traceql/values.ts';
+import type { SearchResult, TraceHit } from './search.ts';
+
+export const ROOT_NOT_RECEIVED = '<root span not yet received>';
+
+export interface JsonAnyValue {
+  stringValue?: string;
+  intValue?: string;
+  doubleValue?: number | string;
+  boolValue?: boolean;
+  arrayValue?: { values: JsonAnyValue[] };
+}
+
+export interface JsonKeyValue {
+  key: string;
+  value: JsonAnyValue;
+}
+
+export interface SearchSpan {
+  spanID: string;
+  name?: string;
+  startTimeUnixNano: string;
+  durationNanos: string;
+  attributes?: JsonKeyValue[];
+}
+
+export interface SearchSpanset {
+  spans: SearchSpan[];
+  matched: number;
+  attributes?: JsonKeyValue[];
+}
+
+export interface TraceSearchMetadata {
+  traceID: string;
+  rootServiceName: string;
+  rootTraceName?: string;
+  startTimeUnixNano: string;
+  durationMs?: number;
+  spanSet?: SearchSpanset;
+  spanSets?: SearchSpanset[];
+  serviceStats?: Record<string, { spanCount: number; errorCount?: number }>;
+}
+
+export interface SearchResponse {
+  traces: TraceSearchMetadata[];
+  metrics: Record<string, number | string>;
+}
+
+/** Intrinsics that search results never list as attributes (they have fields of their own). */
+const NOT_LISTED = new Set(['name', 'duration', 'traceDuration', 'rootServiceName', 'rootName', 'trace:id', 'span:id']);
+
+/** Go's time.Duration.String(): `1.5s`, `150ms`, `2h3m4.5s`. */
+export function goDuration(ns: number): string {
+  if (ns === 0) return '0s';
+  const sign = ns < 0 ? '-' : '';
+  let n = Math.abs(ns);
+  const fixed = (x: number): string => String(Number(x.toFixed(9)));
+  if (n < 1e3) return `${sign}${n}ns`;
+  if (n < 1e6) return `${sign}${fixed(n / 1e3)}µs`;
+  if (n < 1e9) return `${sign}${fixed(n / 1e6)}ms`;
+  let out = '';
+  const h = Math.floor(n / 3.6e12);
+  n -= h * 3.6e12;
+  const m = Math.floor(n / 6e10);
+  n -= m * 6e10;
+  if (h > 0) out += `${h}h`;
+  if (h > 0 || m > 0) out += `${m}m`;
+  return `${sign}${out}${fixed(n / 1e9)}s`;
+}
+
+/** A value in OTLP's JSON AnyValue form; undefined for nil and opaque values. */
+export function jsonValue(v: Value | AttrValue): JsonAnyValue | undefined {
+  switch (v.type) {
+    case 'string':
+      return { stringValue: v.value };
+    case 'int':
+      return { intValue: String(Math.trunc(v.value)) };
+    case 'float':
+      return { doubleValue: Number.isFinite(v.value) ? v.value : String(v.value) };
+    case 'bool':
+      return { boolValue: v.value };
+    case 'duration':
+      return { stringValue: goDuration(v.value) };
+    case 'status':
+    case 'kind':
+      return { stringValue: v.value };
+    case 'array': {
+      const values: JsonAnyValue[] = [];
+      for (const el of v.values) {
+        const j = jsonValue(el);
+        if (j !== undefined) values.push(j);
+      }
+      return { arrayValue: { values } };
+    }
+    case 'nil':
+    case 'opaque':
+      return undefined;
+    default:
+      return assertNever(v);
+  }
+}
+
+/** Every attribute and intrinsic the query's filters and select() read, in order, once each. */
+export function touchedRefs(root: Root): AttributeRef[] {
+  const out = new Map<string, AttributeRef>();
+  const add = (ref: AttributeRef): void => {
+    const id = ref.kind === 'Intrinsic' ? `:${ref.name}` : `${ref.scope}.${ref.name}`;
+    if (!out.has(id)) out.set(id, ref);
+  };
+  const field = (e: FieldExpression | null): void => {
+    if (e === null) return;
+    switch (e.kind) {
+      case 'Attribute':
+      case 'Intrinsic':
+        add(e);
+        return;
+      case 'BinaryOperation':
+        field(e.lhs);
+        field(e.rhs);
+        return;
+      case 'UnaryOperation':
+        field(e.operand);
+        return;
+      case 'Static':
+        return;
+      default:
+        assertNever(e);
+    }
+  };
+  const scalar = (e: ScalarExpression): void => {
+    if (e.kind === 'ScalarOperation') {
+      scalar(e.lhs);
+      scalar(e.rhs);
+    } else if (e.kind === 'ScalarPipeline') pipeline(e.pipeline);
+  };
+  const operand = (o: SpansetOperand): void => {
+    if (o.kind === 'SpansetFilter') field(o.expression);
+    else if (o.kind === 'Pipeline') pipeline(o);
+    else {
+      operand(o.lhs);
+      operand(o.rhs);
+    }
+  };
+  const stage = (s: PipelineStage): void => {
+    switch (s.kind) {
+      case 'SpansetFilter':
+      case 'SpansetOperation':
+        operand(s);
+        return;
+      case 'ScalarFilter':
+        scalar(s.lhs);
+        scalar(s.rhs);
+        return;
+      case 'Select':
+        s.attributes.forEach(add);
+        return;
+      case 'GroupBy':
+      case 'Coalesce':
+        return;
+      default:
+        assertNever(s);
+    }
+  };
+  const pipeline = (p: Pipeline): void => p.stages.forEach(stage);
+  pipeline(root.pipeline);
+  return [...out.values()].filter((r) => r.kind !== 'Intrinsic' || !NOT_LISTED.has(r.name));
+}
+
+function spanAttributes(refs: readonly AttributeRef[], span: QuerySpan, hit: TraceHit): JsonKeyValue[] | undefined {
+  let out: JsonKeyValue[] | undefined;
+  for (const ref of refs) {
+    const value = jsonValue(readForDisplay(ref, span, hit.trace));
+    // Scope prefixes are dropped; intrinsics are already named in their legacy form.
+    if (value !== undefined) (out ??= []).push({ key: ref.name, value });
+  }
+  return out;
+}
+
+function spanset(set: Spanset, spss: number, refs: readonly AttributeRef[], hit: TraceHit): SearchSpanset {
+  const all = set.selected.length === 0 ? refs : [...refs, ...set.selected.filter((r) => !refs.includes(r))];
+  const spans = set.spans.slice(0, spss).map((span): SearchSpan => {
+    const out: SearchSpan = {
+      spanID: span.spanId.padStart(16, '0'),
+      name: span.name,
+      startTimeUnixNano: span.startNs.toString(),
+      durationNanos: span.durationNs.toString(),
+    };
+    const attributes = spanAttributes(all, span, hit);
+    if (attributes !== undefined) out.attributes = attributes;
+    return out;
+  });
+  const result: SearchSpanset = { spans, matched: set.spans.length };
+  const attrs: JsonKeyValue[] = [];
+  for (const a of set.attributes) {
+    const value = jsonValue(a.value);
+    if (value !== undefined) attrs.push({ key: a.name, value });
+  }
+  if (attrs.length > 0) result.attributes = attrs;
+  return result;
+}
+
+/** Tempo's trace id form in search results: lowercase hex without leading zeros. */
+export function searchTraceId(hex: string): string {
+  const s = hex.replace(/^0+/, '');
+  return s === '' ? '0' : s;
+}
+
+export function traceMetadata(hit: TraceHit): TraceSearchMetadata {
+  const { row, trace } = hit;
+  const meta: TraceSearchMetadata = {
+    traceID: searchTraceId(trace.traceId),
+    rootServiceName: row.rootService ?? ROOT_NOT_RECEIVED,
+    startTimeUnixNano: row.startNs.toString(),
+  };
+  if (row.rootName !== null) meta.rootTraceName = row.rootName;
+  const ms = Number((row.endNs - row.startNs) / 1_000_000n);
+  if (ms > 0) meta.durationMs = ms;
+  return meta;
+}
+
+function serviceStats(hit: TraceHit): Record<string, { spanCount: number; errorCount?: number }> {
+  const stats: Record<string, { spanCount: number; errorCount?: number }> = {};
+  for (const span of hit.trace.spans) {
+    const s = (stats[span.service] ??= { spanCount: 0 });
+    s.spanCount++;
+    if (span.status === 2) s.errorCount = (s.errorCount ?? 0) + 1;
+  }
+  return stats;
+}
+
+export function searchResponse(result: SearchResult, root: Root, spss: number): SearchResponse {
+  const refs = touchedRefs(root);
+  const traces = result.hits.map((hit) => {
+    const meta = traceMetadata(hit);
+    const sets = hit.spansets.map((s) => spanset(s, spss, refs, hit));
+    meta.spanSets = sets;
+    meta.spanSet = sets[0];
+    meta.serviceStats = serviceStats(hit);
+    return meta;
+  });
+  return { traces, metrics: searchMetrics(result) };
+}
+
+export function searchMetrics(result: Pick<SearchResult, 'inspectedTraces' | 'inspectedSpans' | 'inspectedBytes'>): Record<string, number | string> {
+  const m: Record<string, number | string> = { completedJobs: 1, totalJobs: 1 };
+  if (result.inspectedTraces > 0) m.inspectedTraces = result.inspectedTraces;
+  if (result.inspectedBytes > 0) m.inspectedBytes = String(result.inspectedBytes);
+  if (result.inspectedSpans > 0) m.inspectedSpans = String(result.inspectedSpans);
+  return m;
+}

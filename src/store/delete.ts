@@ -1,0 +1,33 @@
+/**
+ * Deleting traces: whole traces only (a partial trace would be a wrong answer), each
+ * with its spans and their search terms, in one transaction.
+ */
+import type { Db } from './db.ts';
+
+export interface Deleter {
+  /** Deletes the given traces; returns how many spans went with them. */
+  traces(rowids: readonly number[]): number;
+  /** Empties the store. */
+  all(): void;
+}
+
+export function createDeleter(db: Db): Deleter {
+  const terms = db.prepare('DELETE FROM span_terms WHERE rowid IN (SELECT id FROM spans WHERE trace_rowid = ?)');
+  const spans = db.prepare('DELETE FROM spans WHERE trace_rowid = ?');
+  const trace = db.prepare('DELETE FROM traces WHERE id = ?');
+  const deleteTraces = db.transaction((rowids: readonly number[]) => {
+    let n = 0;
+    for (const id of rowids) {
+      terms.run(id);
+      n += spans.run(id).changes;
+      trace.run(id);
+    }
+    return n;
+  });
+  const deleteAll = db.transaction(() => {
+    for (const table of ['span_terms', 'spans', 'traces', 'tag_values', 'tag_keys', 'span_names', 'scopes', 'resources']) {
+      db.prepare(`DELETE FROM ${table}`).run();
+    }
+  });
+  return { traces: (rowids) => deleteTraces(rowids), all: () => deleteAll() };
+}

@@ -1,0 +1,91 @@
+/**
+ * @module traceql
+ * TraceQL front end: `parse(query)` → validated AST, `print(ast)` → canonical
+ * TraceQL. No Node imports: the viewer bundles this for its query editor.
+ *
+ * @example
+ *   const root = parse('{ span.http.status_code >= 500 } | count() > 2');
+ *   print(root); // '{ span.http.status_code >= 500 } | count() > 2'
+ */
+import type { Root } from './ast.ts';
+import { TraceQLSyntaxError } from './errors.ts';
+import { parseSyntax } from './parser.ts';
+import { validate } from './validate.ts';
+
+export * from './ast.ts';
+export { TraceQLSyntaxError, TraceQLValidationError } from './errors.ts';
+export { print } from './print.ts';
+export type { PrintOptions } from './print.ts';
+export { validate, fieldType, referencesSpan } from './validate.ts';
+export { MAX_NESTING } from './parser.ts';
+
+/** Tempo's default query_frontend.max_query_expression_size_bytes (128 KiB). */
+export const MAX_QUERY_BYTES = 128 * 1024;
+
+/** Deepest AST accepted; passes over the tree recurse, so this bounds their stack use. */
+export const MAX_AST_DEPTH = 1000;
+
+/**
+ * Parse and validate a query. Throws TraceQLSyntaxError (lexing, grammar, size
+ * and depth limits) or TraceQLValidationError (types, unsupported features).
+ */
+export function parse(query: string): Root {
+  const root = parseUnvalidated(query);
+  validate(root);
+  return root;
+}
+
+/** Parse only (editors want syntax errors before type errors; tests want both apart). */
+export function parseUnvalidated(query: string): Root {
+  const bytes = utf8Length(query);
+  if (bytes > MAX_QUERY_BYTES) {
+    throw new TraceQLSyntaxError(
+      query,
+      `TraceQL expression exceeds the maximum size of ${MAX_QUERY_BYTES} bytes (got ${bytes})`,
+      0,
+      query.length,
+    );
+  }
+  const root = parseSyntax(query);
+  checkDepth(query, root);
+  return root;
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4; // a surrogate pair is one 4-byte code point
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Long operator chains (`.a = 1 || .a = 2 || …`) nest to the left without any
+ * parenthesis, so the parser's nesting guard does not see them. Measure the
+ * tree without recursion and refuse trees that later recursive passes could
+ * not walk safely.
+ */
+function checkDepth(query: string, root: Root): void {
+  const stack: Array<[object, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [object, number];
+    if (depth > MAX_AST_DEPTH) {
+      const loc = node as { from: number; to: number };
+      throw new TraceQLSyntaxError(
+        query, `query nesting too deep (more than ${MAX_AST_DEPTH} levels)`, loc.from, loc.to);
+    }
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) {
+        for (const item of value) if (typeof item === 'object' && item !== null) stack.push([item, depth + 1]);
+      } else if (typeof value === 'object' && value !== null) {
+        stack.push([value, depth + 1]);
+      }
+    }
+  }
+}

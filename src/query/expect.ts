@@ -95,7 +95,7 @@ function refsOf(e: FieldExpression): AttributeRef[] {
 function describe(ref: AttributeRef, span: QuerySpan, hit: TraceHit): string {
   const v = jsonValue(readForDisplay(ref, span, hit.trace));
   const name = print(ref);
-  if (v === undefined) return `${name} is missing`;
+  if (v === undefined) return `no ${name}`;
   const shown = v.stringValue !== undefined ? JSON.stringify(v.stringValue) : (v.intValue ?? v.doubleValue ?? v.boolValue ?? JSON.stringify(v.arrayValue));
   return `${name} = ${String(shown)}`;
 }

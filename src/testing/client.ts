@@ -45,6 +45,8 @@ export interface Trace {
   spans: Span[];
   /** Spans without a parent in the trace (normally one root), each with its subtree. */
   roots: SpanNode[];
+  /** Ids of the spans the query matched (empty when the trace was fetched by id). */
+  matched: string[];
 }
 
 /** A simple filter, turned into TraceQL: every given field must match on the same span. */
@@ -122,7 +124,7 @@ export function toSpan(s: SpanJson): Span {
   };
 }
 
-export function toTrace(t: TraceJson): Trace {
+export function toTrace(t: TraceJson & { matched?: string[] }): Trace {
   const spans = t.spans.map(toSpan);
   const nodes = new Map<string, SpanNode>(spans.map((s) => [s.spanId, { ...s, children: [] }]));
   const roots: SpanNode[] = [];
@@ -141,6 +143,7 @@ export function toTrace(t: TraceJson): Trace {
     durationMs: nsToMs(duration),
     spans,
     roots,
+    matched: t.matched ?? [],
   };
 }
 
@@ -186,11 +189,17 @@ export class TraceboxClient {
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(this.apiUrl + path, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let res: Response;
+    try {
+      res = await fetch(this.apiUrl + path, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+      throw new Error(`cannot reach tracebox at ${this.apiUrl}: ${cause}`);
+    }
     const text = await res.text();
     if (!res.ok) throw new Error(`tracebox: ${method} ${path} answered ${res.status}: ${text}`);
     return JSON.parse(text) as T;
@@ -217,7 +226,7 @@ export class TraceboxClient {
     });
     if (answer.ok) return answer.matches.map(toSpan);
     const recent = await this.traces('{ }', { limit: 3 });
-    const lines = [`waitForSpans(${traceql}): ${answer.message}.`];
+    const lines = [`${traceql}: ${answer.message}.`];
     if (answer.candidates.length > 0) {
       lines.push('Closest spans:');
       for (const c of answer.candidates.slice(0, 5)) {
@@ -233,7 +242,7 @@ export class TraceboxClient {
   /** Traces with a span matching the query, newest first. */
   async traces(query: SpanQuery = '{ }', options: { limit?: number } = {}): Promise<Trace[]> {
     const path = this.query('/api/spans', { q: toTraceQL(query), limit: String(options.limit ?? 20), session: this.sessionId });
-    const { traces } = await this.request<{ traces: TraceJson[] }>('GET', path);
+    const { traces } = await this.request<{ traces: Array<TraceJson & { matched: string[] }> }>('GET', path);
     return traces.map(toTrace);
   }
 

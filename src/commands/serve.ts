@@ -1,0 +1,40 @@
+/** `tracebox [serve]`: start everything, print where to send spans, close cleanly on SIGINT/SIGTERM. */
+import { HELP, parseCommandLine } from '../config.ts';
+import { startTracebox } from '../server.ts';
+import { VERSION } from '../version.ts';
+
+export async function serve(args: readonly string[]): Promise<number> {
+  const command = parseCommandLine(args, process.env);
+  if (command.kind === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`tracebox ${VERSION}\n`);
+    return 0;
+  }
+  const tb = await startTracebox(command.options);
+  process.stdout.write(
+    [
+      `tracebox ${VERSION} is ready`,
+      `  OTLP/gRPC   ${tb.otlpGrpcUrl}`,
+      `  OTLP/HTTP   ${tb.otlpHttpUrl}/v1/traces`,
+      `  Tempo API   ${tb.apiUrl}  (viewer: ${tb.apiUrl}/)`,
+      `  data        ${tb.dbPath ?? 'in memory'}`,
+      '',
+      'Point an OpenTelemetry SDK at it:',
+      `  export OTEL_EXPORTER_OTLP_ENDPOINT=${tb.otlpHttpUrl}`,
+      '',
+    ].join('\n'),
+  );
+  if (command.options.host === '0.0.0.0' || command.options.host === '::') {
+    process.stderr.write('tracebox: warning: listening on all interfaces; anyone who can reach this machine can read and write traces\n');
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await tb.close();
+  return 0;
+}

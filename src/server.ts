@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApiApp } from './api/index.ts';
-import { createIngest, createOtlpHttpApp, startOtlpGrpc, type GrpcHandle } from './otlp/index.ts';
+import { createIngest, createOtlpHttpApp, HTTP_MISTAKES, IngestDoctor, startOtlpGrpc, type GrpcHandle } from './otlp/index.ts';
 import { Store } from './store/index.ts';
 
 export interface TraceboxOptions {
@@ -70,7 +70,7 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-async function listen(app: Hono, host: string, port: number, flag: string): Promise<Server> {
+async function listen(app: Pick<Hono, 'fetch'>, host: string, port: number, flag: string): Promise<Server> {
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, flag) : err));
@@ -101,19 +101,27 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
 
   try {
     const ingest = createIngest(store);
-    const api = await listen(createApiApp({ store, log, allowReset: options.allowReset ?? false }), host, options.port ?? DEFAULTS.port, '--port');
+    const doctor = new IngestDoctor(log);
+    const api = await listen(createApiApp({ store, log, doctor, allowReset: options.allowReset ?? false }), host, options.port ?? DEFAULTS.port, '--port');
     started.push(() => closeServer(api));
     const otlpHttp = await listen(
-      createOtlpHttpApp(ingest, { maxBody, log }),
+      createOtlpHttpApp(ingest, { maxBody, log, doctor }),
       host,
       options.otlpHttpPort ?? DEFAULTS.otlpHttpPort,
       '--otlp-http-port',
     );
     started.push(() => closeServer(otlpHttp));
+    // An HTTP/2 preface here is a gRPC exporter pointed at the HTTP port. Having a handler
+    // replaces Node's default answer to malformed requests, so that is given here too.
+    otlpHttp.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'HPE_PAUSED_H2_UPGRADE') doctor.notice(...HTTP_MISTAKES.grpcToHttpPort((otlpHttp.address() as AddressInfo).port));
+      if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
     const grpcPort = options.otlpGrpcPort ?? DEFAULTS.otlpGrpcPort;
     let grpc: GrpcHandle;
     try {
-      grpc = await startOtlpGrpc(ingest, host, grpcPort, { maxBody, log });
+      grpc = await startOtlpGrpc(ingest, host, grpcPort, { maxBody, log, doctor });
     } catch (err) {
       throw /EADDRINUSE|address already in use|No address added/i.test(String(err)) ? new PortInUseError(grpcPort, '--otlp-grpc-port') : err;
     }

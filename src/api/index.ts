@@ -10,6 +10,8 @@ import { createViewerRoutes } from '../viewer/index.ts';
 import { createTempoRoutes } from './tempo-routes.ts';
 import { createSearchRoutes } from './search-routes.ts';
 import { createTestRoutes } from './test-routes.ts';
+import { createDoctorRoutes } from './doctor-routes.ts';
+import type { IngestDoctor } from '../otlp/index.ts';
 import { createSearch } from '../query/index.ts';
 
 export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
@@ -17,6 +19,7 @@ export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
 export interface ApiOptions {
   readonly store: Store;
   readonly log: (line: string) => void;
+  readonly doctor: IngestDoctor;
   /** Whether DELETE /api/traces may delete stored traces. */
   readonly allowReset: boolean;
 }
@@ -29,6 +32,7 @@ export function createApiApp(options: ApiOptions): Hono {
   const search = createSearch(options.store);
   app.route('/', createSearchRoutes(options.store, search));
   app.route('/', createTestRoutes(options.store, search, { allowReset: options.allowReset }));
+  app.route('/', createDoctorRoutes(options.store, options.doctor));
   app.route('/', createViewerRoutes());
   app.notFound((c) => c.text('404 page not found\n', 404));
   app.onError((err, c) => {

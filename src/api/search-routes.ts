@@ -8,6 +8,7 @@ import { ATTRIBUTE_SCOPES, INTRINSIC_TAGS, searchResponse, tagNames, tagValues, 
 import { BadRequestError } from '../shared/errors.ts';
 import type { Store, TagScope } from '../store/index.ts';
 import { parse, parseUnvalidated, type AttributeRef, type Root } from '../traceql/index.ts';
+import { EvaluationError } from '../traceql/evaluate.ts';
 import { parseSearchParams, parseWindow } from './search-params.ts';
 
 const SCOPES = new Set(['', 'none', 'span', 'resource', 'event', 'link', 'instrumentation', 'intrinsic']);
@@ -108,7 +109,14 @@ export function createSearchRoutes(store: Store, search: Search): Hono {
 
   app.get('/api/search', (c) => {
     const params = parseSearchParams(query(c));
-    const result = search({ root: params.root, limit: params.limit, window: params.window });
+    let result: ReturnType<Search>;
+    try {
+      result = search({ root: params.root, limit: params.limit, window: params.window });
+    } catch (err) {
+      // A valid query that cannot run on the data (e.g. a spanset operator after by()) is the client's error.
+      if (err instanceof EvaluationError) throw new BadRequestError(`invalid TraceQL query: ${err.message}`);
+      throw err;
+    }
     const body = searchResponse(result, params.root, params.spss);
     if (params.legacy) {
       // Tempo's tag searches carry trace metadata only.

@@ -12,6 +12,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   query: async () => (await import('./query.ts')).query,
   assert: async () => (await import('./assert.ts')).assert,
   run: async () => (await import('./run.ts')).run,
+  doctor: async () => (await import('./doctor.ts')).doctor,
 };
 
 export async function runCli(argv: readonly string[]): Promise<number> {

@@ -2,23 +2,31 @@
  * OTLP/gRPC receiver: `opentelemetry.proto.collector.trace.v1.TraceService/Export`.
  * The request is handed over as raw bytes (identity deserializer) so it goes through
  * the same hand decoder as OTLP/HTTP; grpc-js handles gzip.
+ *
+ * tracebox owns the listening socket and hands HTTP/2 connections to grpc-js, so that
+ * a plain HTTP/1.1 request or a TLS handshake sent here by mistake gets an answer that
+ * says so, instead of a connection reset.
  */
+import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { BadRequestError } from '../shared/errors.ts';
+import { HTTP_MISTAKES, type IngestDoctor } from './doctor.ts';
 import type { Ingest } from './ingest.ts';
-import { SESSION_HEADER } from './session.ts';
 import { exportResponseProtobuf } from './responses.ts';
+import { SESSION_HEADER } from './session.ts';
 
 export interface OtlpGrpcOptions {
   readonly maxBody: number;
   readonly log: (line: string) => void;
+  readonly doctor: IngestDoctor;
 }
 
+const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const identity = (b: Buffer): Buffer => b;
 
 const traceService: grpc.ServiceDefinition = {
   Export: {
-    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    path: EXPORT_PATH,
     requestStream: false,
     responseStream: false,
     requestSerialize: identity,
@@ -33,39 +41,94 @@ export interface GrpcHandle {
   close(): Promise<void>;
 }
 
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
+const HTTP1_METHOD = /^(GET|POST|PUT|HEAD|OPTIONS|DELETE|PATCH) (\S+) HTTP\/1\.[01]/;
+
+type Kind = 'http2' | 'http1' | 'tls' | 'unknown';
+
+function classify(chunk: Buffer): Kind {
+  const n = Math.min(chunk.length, PREFACE.length);
+  if (n > 0 && chunk.subarray(0, n).equals(PREFACE.subarray(0, n))) return 'http2';
+  if (chunk[0] === 0x16 && chunk[1] === 0x03) return 'tls';
+  if (HTTP1_METHOD.test(chunk.subarray(0, 64).toString('latin1'))) return 'http1';
+  return 'unknown';
+}
+
+function http1Answer(message: string): string {
+  const body = `${message}\n`;
+  return `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
 export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, options: OtlpGrpcOptions): Promise<GrpcHandle> {
+  const { doctor } = options;
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxBody,
     'grpc.max_send_message_length': 1024 * 1024,
   });
   server.addService(traceService, {
     Export(call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) {
+      const session = call.metadata.get(SESSION_HEADER)[0];
+      const record = { at: Date.now(), transport: 'otlp/grpc', method: 'POST', path: EXPORT_PATH, contentType: 'application/grpc' } as const;
+      const encoding = call.metadata.get('grpc-encoding')[0];
+      const common = { ...record, contentEncoding: typeof encoding === 'string' ? encoding : '', session: typeof session === 'string' ? session : '', bytes: call.request.length };
       try {
-        const session = call.metadata.get(SESSION_HEADER)[0];
         const result = ingest(call.request, 'protobuf', typeof session === 'string' ? session : undefined);
         if (result.rejected > 0) options.log(`otlp/grpc: ${result.message}`);
+        doctor.record({ ...common, spans: result.stored, rejected: result.rejected, status: 'OK', error: result.message });
         callback(null, exportResponseProtobuf(result));
       } catch (err) {
-        if (err instanceof BadRequestError) {
-          callback({ code: grpc.status.INVALID_ARGUMENT, details: err.message });
-          return;
-        }
-        options.log(`otlp/grpc: failed to store spans: ${(err as Error).message}`);
-        callback({ code: grpc.status.INTERNAL, details: `failed to store spans: ${(err as Error).message}` });
+        const bad = err instanceof BadRequestError;
+        if (!bad) options.log(`otlp/grpc: failed to store spans: ${(err as Error).message}`);
+        const message = bad ? (err as Error).message : `failed to store spans: ${(err as Error).message}`;
+        doctor.record({ ...common, spans: 0, rejected: 0, status: bad ? 'INVALID_ARGUMENT' : 'INTERNAL', error: message });
+        callback({ code: bad ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details: message });
       }
     },
   });
-  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const listener = net.createServer((socket) => {
+    socket.once('data', (chunk: Buffer) => {
+      socket.pause();
+      const kind = classify(chunk);
+      if (kind === 'http1') {
+        const line = chunk.subarray(0, 64).toString('latin1').split('\r\n')[0];
+        const [code, message] = HTTP_MISTAKES.httpToGrpcPort(bound, line);
+        doctor.notice(code, message);
+        socket.end(http1Answer(message));
+        return;
+      }
+      if (kind === 'tls') {
+        doctor.notice(...HTTP_MISTAKES.tlsToPlaintext(bound));
+        socket.destroy();
+        return;
+      }
+      // Node's HTTP/2 session takes over bytes already read from a paused socket.
+      socket.unshift(chunk);
+      injector.injectConnection(socket);
+    });
+    socket.on('error', () => socket.destroy());
   });
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(port, host, () => resolve());
+  });
+  const bound = (listener.address() as net.AddressInfo).port;
   return {
     port: bound,
     close: () =>
       new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
-        // A client holding a stream open must not keep tracebox from exiting.
-        setTimeout(() => server.forceShutdown(), 2000).unref();
+        listener.close();
+        const force = setTimeout(() => {
+          injector.destroy();
+          server.forceShutdown();
+        }, 2000);
+        force.unref();
+        injector.drain(1000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          injector.destroy();
+          resolve();
+        });
       }),
   };
 }

@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import { BadRequestError } from '../shared/errors.ts';
 import type { Ingest } from './ingest.ts';
 import { SESSION_HEADER } from './session.ts';
+import { HTTP_MISTAKES, looksLikeGzip, looksLikeJson, type IngestDoctor } from './doctor.ts';
 import {
   RPC_INTERNAL,
   RPC_INVALID_ARGUMENT,
@@ -23,6 +24,15 @@ export interface OtlpHttpOptions {
   /** Largest accepted body in bytes, before and after decompression. */
   readonly maxBody: number;
   readonly log: (line: string) => void;
+  readonly doctor: IngestDoctor;
+}
+
+/** What the handler learnt about a request, for the doctor's record of it. */
+interface Outcome {
+  bytes: number;
+  spans: number;
+  rejected: number;
+  error: string;
 }
 
 class PayloadTooLargeError extends Error {}
@@ -61,8 +71,13 @@ async function readBody(req: Request, limit: number): Promise<Uint8Array> {
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }
 
-function decompress(body: Uint8Array, encoding: string | undefined, limit: number): Uint8Array {
-  const enc = (encoding ?? '').trim().toLowerCase();
+function decompress(body: Uint8Array, encoding: string | undefined, limit: number, doctor: IngestDoctor): Uint8Array {
+  let enc = (encoding ?? '').trim().toLowerCase();
+  if ((enc === '' || enc === 'identity') && looksLikeGzip(body)) {
+    // Neither protobuf nor JSON starts with 1f 8b: a proxy or exporter lost the header.
+    doctor.notice(...HTTP_MISTAKES.gzipWithoutHeader());
+    enc = 'gzip';
+  }
   if (enc === '' || enc === 'identity') return body;
   // maxOutputLength stops a small gzip bomb from expanding past the body limit.
   const options = { maxOutputLength: limit };
@@ -76,10 +91,32 @@ function decompress(body: Uint8Array, encoding: string | undefined, limit: numbe
   throw new BadRequestError(`unsupported Content-Encoding "${encoding}": use gzip, deflate or none`);
 }
 
-export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hono {
-  const app = new Hono();
+export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hono<{ Variables: { outcome: Outcome } }> {
+  const app = new Hono<{ Variables: { outcome: Outcome } }>();
+  const { doctor } = options;
 
-  function status(c: Context, format: WireFormat, httpStatus: 400 | 413 | 415 | 500, code: number, message: string): Response {
+  app.use('*', async (c, next) => {
+    const outcome: Outcome = { bytes: 0, spans: 0, rejected: 0, error: '' };
+    c.set('outcome', outcome);
+    await next();
+    doctor.record({
+      at: Date.now(),
+      transport: 'otlp/http',
+      method: c.req.method,
+      path: c.req.path,
+      contentType: c.req.header('content-type') ?? '',
+      contentEncoding: c.req.header('content-encoding') ?? '',
+      session: c.req.header(SESSION_HEADER) ?? '',
+      bytes: outcome.bytes,
+      spans: outcome.spans,
+      rejected: outcome.rejected,
+      status: c.res.status,
+      error: outcome.error,
+    });
+  });
+
+  function status(c: Context<{ Variables: { outcome: Outcome } }>, format: WireFormat, httpStatus: 400 | 413 | 415 | 500, code: number, message: string): Response {
+    c.get('outcome').error = message;
     const headers = { ...CORS_HEADERS };
     if (format === 'json') {
       return c.body(statusJson(code, message), httpStatus, { ...headers, 'Content-Type': 'application/json' });
@@ -106,10 +143,25 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
         `unsupported Content-Type "${contentType ?? ''}": send application/x-protobuf or application/json`,
       );
     }
+    const outcome = c.get('outcome');
     try {
       const raw = await readBody(c.req.raw, options.maxBody);
-      const body = decompress(raw, c.req.header('content-encoding'), options.maxBody);
-      const result = ingest(body, format, c.req.header(SESSION_HEADER));
+      outcome.bytes = raw.length;
+      const body = decompress(raw, c.req.header('content-encoding'), options.maxBody, doctor);
+      let result;
+      try {
+        result = ingest(body, format, c.req.header(SESSION_HEADER));
+      } catch (err) {
+        if (err instanceof BadRequestError && format === 'protobuf' && looksLikeJson(body)) {
+          const [code, message] = HTTP_MISTAKES.jsonAsProtobuf();
+          doctor.notice(code, message);
+          throw new BadRequestError(`${err.message} (${message})`);
+        }
+        if (err instanceof BadRequestError && format === 'json' && !looksLikeJson(body)) doctor.notice(...HTTP_MISTAKES.protobufAsJson());
+        throw err;
+      }
+      outcome.spans = result.stored;
+      outcome.rejected = result.rejected;
       if (result.rejected > 0) options.log(`otlp/http: ${result.message}`);
       if (format === 'json') {
         return c.body(exportResponseJson(result), 200, { ...CORS_HEADERS, 'Content-Type': 'application/json' });
@@ -129,9 +181,12 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
     c.text('method not allowed: OTLP/HTTP takes POST /v1/traces', 405, { ...CORS_HEADERS, Allow: 'POST, OPTIONS' }),
   );
 
-  app.notFound((c) =>
-    c.text(`not found: ${c.req.path}; OTLP/HTTP traces go to POST /v1/traces`, 404, CORS_HEADERS),
-  );
+  app.notFound((c) => {
+    const [code, message] = HTTP_MISTAKES.wrongPath(c.req.method, c.req.path);
+    doctor.notice(code, message);
+    c.get('outcome').error = message;
+    return c.text(`not found: ${message}`, 404, CORS_HEADERS);
+  });
 
   return app;
 }

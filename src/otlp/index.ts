@@ -8,3 +8,4 @@ export { tracesDataToJson } from './protobuf-to-json.ts';
 export { otlpJsonToProtobuf, OtlpJsonError } from './json-to-protobuf.ts';
 export type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan, RawResourceSpans, RawScopeSpans } from './types.ts';
 export { SESSION_ATTRIBUTE, SESSION_HEADER } from './session.ts';
+export { IngestDoctor, HTTP_MISTAKES, type Finding, type IngestRecord } from './doctor.ts';

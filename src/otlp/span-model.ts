@@ -68,21 +68,78 @@ function readKeyValue(r: ProtoReader, end: number, into: Map<string, AttrValue>)
   into.set(key, value);
 }
 
-/** Decodes the attributes (field `field`) of a message in `bytes`; other fields go to `other`. */
+/**
+ * Attributes decoded on first use. A query reads a few attributes of some spans, or
+ * none (intrinsics, resource attributes, structure), so decoding every KeyValue of
+ * every loaded span up front was most of a search's cost.
+ */
+class LazyAttributes implements ReadonlyMap<string, AttrValue> {
+  private map: Map<string, AttrValue> | undefined;
+
+  /** `start` is the offset of the first attribute field (tag `attrTag`) in `bytes`. */
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly start: number,
+    private readonly attrTag: number,
+  ) {}
+
+  private load(): Map<string, AttrValue> {
+    if (this.map !== undefined) return this.map;
+    const map = new Map<string, AttrValue>();
+    const r = new ProtoReader(this.bytes, this.start);
+    while (r.more()) {
+      const tag = r.uint32();
+      if (tag === this.attrTag) {
+        const e = r.lenEnd();
+        readKeyValue(r, e, map);
+        r.pos = e;
+      } else r.skip(tag & 7);
+    }
+    this.map = map;
+    return map;
+  }
+
+  get size(): number {
+    return this.load().size;
+  }
+  get(key: string): AttrValue | undefined {
+    return this.load().get(key);
+  }
+  has(key: string): boolean {
+    return this.load().has(key);
+  }
+  forEach(fn: (value: AttrValue, key: string, map: ReadonlyMap<string, AttrValue>) => void, thisArg?: unknown): void {
+    this.load().forEach((v, k) => fn.call(thisArg, v, k, this));
+  }
+  entries(): MapIterator<[string, AttrValue]> {
+    return this.load().entries();
+  }
+  keys(): MapIterator<string> {
+    return this.load().keys();
+  }
+  values(): MapIterator<AttrValue> {
+    return this.load().values();
+  }
+  [Symbol.iterator](): MapIterator<[string, AttrValue]> {
+    return this.load().entries();
+  }
+}
+
+/** The attributes (field `attrField`, decoded lazily) of a message in `bytes`; other fields go to `other`. */
 function readMessage(bytes: Uint8Array, attrField: number, other: (tag: number, r: ProtoReader) => boolean): Attributes {
   if (bytes.length === 0) return EMPTY_ATTRS;
   const r = new ProtoReader(bytes);
-  let attrs: Map<string, AttrValue> | undefined;
+  let first = -1;
   const attrTag = (attrField << 3) | WIRE_LEN;
   while (r.more()) {
+    const at = r.pos;
     const tag = r.uint32();
     if (tag === attrTag) {
-      const e = r.lenEnd();
-      readKeyValue(r, e, (attrs ??= new Map()));
-      r.pos = e;
+      if (first < 0) first = at;
+      r.pos = r.lenEnd();
     } else if (!other(tag, r)) r.skip(tag & 7);
   }
-  return attrs ?? EMPTY_ATTRS;
+  return first < 0 ? EMPTY_ATTRS : new LazyAttributes(bytes, first, attrTag);
 }
 
 /** Resource message → its attributes. */

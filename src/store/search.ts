@@ -63,9 +63,30 @@ function ftsQuery(groups: readonly (readonly string[])[]): string {
 }
 
 /** The SQL (and its parameters) that yields candidate trace rowids for `cond`; exported for EXPLAIN. */
-export function candidateSql(cond: SpanCondition): { sql: string; params: unknown[] } {
+/** A query window with the span start times it implies (see SearchReader.candidateTraces). */
+export interface CandidateRange {
+  /** The window: a trace qualifies when it overlaps [startNs, endNs]. */
+  readonly startNs: bigint;
+  readonly endNs: bigint;
+  /** Every span of every trace that overlaps the window starts within these (inclusive). */
+  readonly minStartNs: bigint;
+  readonly maxStartNs: bigint;
+}
+
+/**
+ * The SQL (and its parameters) that yields candidate spans for `cond` as rows of
+ * [trace rowid, inside], newest first; `inside` is 1 when the span alone proves that its
+ * trace overlaps the window. Exported for EXPLAIN.
+ */
+export function candidateSql(cond: SpanCondition, range?: CandidateRange): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
+  let select = 's.trace_rowid, 1';
+  if (range !== undefined) {
+    // A span starting and ending in the window puts its trace in it: no trace lookup needed.
+    select = 's.trace_rowid, (s.start_ns >= ? AND s.start_ns <= ? AND s.start_ns + s.duration_ns >= ?)';
+    params.push(range.startNs, range.endNs, range.startNs);
+  }
   let from = 'spans s';
   let order = 's.id DESC';
   if (cond.termGroups.length > 0) {
@@ -76,8 +97,13 @@ export function candidateSql(cond: SpanCondition): { sql: string; params: unknow
     order = 'f.rowid DESC';
   } else if (cond.status === 2) {
     order = 's.start_ns DESC'; // the partial error index
-  } else if (cond.resourceIds !== undefined) {
-    order = 's.start_ns DESC';
+  } else if (cond.resourceIds !== undefined || range !== undefined) {
+    order = 's.start_ns DESC'; // spans_resource, or spans_start over the time range
+  }
+  if (range !== undefined) {
+    // Time-range pruning: an index range when the scan goes by start time, a cheap filter under FTS.
+    where.push('s.start_ns >= ? AND s.start_ns <= ?');
+    params.push(range.minStartNs, range.maxStartNs);
   }
   if (cond.status !== undefined) {
     where.push('s.status = ?');
@@ -99,16 +125,20 @@ export function candidateSql(cond: SpanCondition): { sql: string; params: unknow
     where.push(`s.resource_id IN (${cond.resourceIds.map(() => '?').join(',')})`);
     params.push(...cond.resourceIds);
   }
-  const sql = `SELECT s.trace_rowid FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}`;
+  const sql = `SELECT ${select} FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}`;
   return { sql, params };
 }
 
 export interface SearchReader {
   /** Trace rowids holding a span that satisfies `cond`, roughly newest first, each once. */
   candidateTraces(cond: SpanCondition, window: TraceWindow): Iterable<number>;
+  /** The span start times a window implies (undefined for no window); what candidateTraces prunes by. */
+  candidateRange(window: TraceWindow): CandidateRange | undefined;
   /** All trace rowids overlapping the window, newest first. */
   newestTraces(window: TraceWindow): Iterable<number>;
   trace(rowid: number): TraceRow | undefined;
+  /** Traces whose root span has not arrived and whose last span ended before `endedBeforeNs`. */
+  rootless(endedBeforeNs: bigint): { count: number; services: string[] };
   /** The rowid of a trace by its 16-byte id. */
   rowidOf(traceId: Uint8Array): number | undefined;
   spans(traceRowid: number): SpanRow[];
@@ -117,7 +147,11 @@ export interface SearchReader {
   scope(id: number): ScopeRow;
 }
 
-export function createSearchReader(db: Db): SearchReader {
+/**
+ * `generation` changes whenever rows were deleted (Store.generation); the time-range
+ * bound is then recomputed, because span rowids may be reused.
+ */
+export function createSearchReader(db: Db, generation: () => number = () => 0): SearchReader {
   const traceRow = db
     .prepare(
       `SELECT id AS rowid, trace_id AS traceId, start_ns AS startNs, end_ns AS endNs, span_count AS spanCount,
@@ -125,9 +159,16 @@ export function createSearchReader(db: Db): SearchReader {
        FROM traces WHERE id = ?`,
     )
     .safeIntegers(true);
+  const rootlessCount = db.prepare('SELECT count(*) FROM traces WHERE root_name IS NULL AND end_ns < ?').pluck();
+  const rootlessServices = db
+    .prepare(
+      `SELECT DISTINCT r.service FROM traces t JOIN spans s ON s.trace_rowid = t.id JOIN resources r ON r.id = s.resource_id
+       WHERE t.root_name IS NULL AND t.end_ns < ? LIMIT 10`,
+    )
+    .pluck();
   const rowidOf = db.prepare('SELECT id FROM traces WHERE trace_id = ?').pluck();
   const newest = db
-    .prepare('SELECT id FROM traces WHERE start_ns <= ? AND end_ns >= ? ORDER BY start_ns DESC')
+    .prepare('SELECT id FROM traces WHERE start_ns <= ? AND start_ns >= ? AND end_ns >= ? ORDER BY start_ns DESC')
     .pluck();
   const spanRows = db.prepare('SELECT resource_id AS resourceId, scope_id AS scopeId, raw FROM spans WHERE trace_rowid = ? ORDER BY start_ns, id');
   const allResources = db.prepare("SELECT id, coalesce(raw, x'') AS raw, service FROM resources");
@@ -139,10 +180,75 @@ export function createSearchReader(db: Db): SearchReader {
     return [window.endNs ?? INT64_MAX, window.startNs ?? INT64_MIN];
   }
 
+  // How far a stored trace reaches: every span of a trace overlapping [S, E] starts within
+  // [S - reach, E + reach], where reach = the longest trace (end - start) plus how far any
+  // span starts after its own end (malformed spans, duration < 0). Proof: span.start >=
+  // trace.start >= trace.end - longest >= S - longest, and span.start <= span.end + late <=
+  // trace.end + late <= trace.start + longest + late <= E + reach. A trace's extent changes
+  // only when spans are added to it, so the bound is kept up to date from the spans inserted
+  // since it was last computed (rowids only grow until something is deleted).
+  const longestTrace = db.prepare('SELECT max(end_ns - start_ns) FROM traces').pluck().safeIntegers(true);
+  const latestStart = db.prepare('SELECT max(-duration_ns) FROM spans WHERE duration_ns < 0').pluck().safeIntegers(true);
+  const lastSpan = db.prepare('SELECT max(id) FROM spans').pluck().safeIntegers(true);
+  const reachSince = db
+    .prepare(
+      `SELECT max(t.end_ns - t.start_ns), max(CASE WHEN s.duration_ns < 0 THEN -s.duration_ns END)
+       FROM spans s JOIN traces t ON t.id = s.trace_rowid WHERE s.id > ? AND s.id <= ?`,
+    )
+    .raw(true)
+    .safeIntegers(true);
+  let reachGeneration = -1;
+  let reachSpanId = 0n;
+  let longest = 0n;
+  let late = 0n;
+
+  /** SQLite turns an overflowing integer result into a float; round it up to a bigint. */
+  function big(v: unknown): bigint {
+    if (typeof v === 'bigint') return v;
+    if (typeof v === 'number') return Number.isFinite(v) ? BigInt(Math.ceil(v)) : v > 0 ? INT64_MAX : 0n;
+    return 0n;
+  }
+
+  function maxBig(a: bigint, b: bigint): bigint {
+    return a > b ? a : b;
+  }
+
+  function reach(): bigint {
+    const last = big(lastSpan.get());
+    if (reachGeneration !== generation() || last < reachSpanId) {
+      reachGeneration = generation();
+      longest = maxBig(0n, big(longestTrace.get()));
+      late = maxBig(0n, big(latestStart.get()));
+    } else if (last > reachSpanId) {
+      const [l, n] = reachSince.get(reachSpanId, last) as [unknown, unknown];
+      longest = maxBig(longest, big(l));
+      late = maxBig(late, big(n));
+    }
+    reachSpanId = last;
+    return longest + late;
+  }
+
+  function clamp(v: bigint): bigint {
+    return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
+  }
+
+  function candidateRange(window: TraceWindow): CandidateRange | undefined {
+    if (window.startNs === undefined && window.endNs === undefined) return undefined;
+    const r = reach();
+    const startNs = window.startNs ?? INT64_MIN;
+    const endNs = window.endNs ?? INT64_MAX;
+    return {
+      startNs,
+      endNs,
+      minStartNs: window.startNs === undefined ? INT64_MIN : clamp(startNs - r),
+      maxStartNs: window.endNs === undefined ? INT64_MAX : clamp(endNs + r),
+    };
+  }
+
   function prepared(sql: string): Statement<unknown[]> {
     let stmt = statements.get(sql);
     if (stmt === undefined) {
-      stmt = db.prepare<unknown[]>(sql).pluck();
+      stmt = db.prepare<unknown[]>(sql).raw(true);
       if (statements.size > 200) statements.clear();
       statements.set(sql, stmt);
     }
@@ -151,28 +257,37 @@ export function createSearchReader(db: Db): SearchReader {
 
   return {
     *candidateTraces(cond, window) {
-      const { sql, params } = candidateSql(cond);
+      const range = candidateRange(window);
+      const { sql, params } = candidateSql(cond, range);
       const seen = new Set<number>();
       const [end, start] = bounds(window);
-      const check = window.startNs !== undefined || window.endNs !== undefined;
-      for (const rowid of prepared(sql).iterate(...params) as Iterable<number>) {
+      for (const [rowid, inside] of prepared(sql).iterate(...params) as Iterable<[number, number]>) {
         if (seen.has(rowid)) continue;
         seen.add(rowid);
-        if (check) {
+        if (range !== undefined && inside !== 1) {
           const t = traceRow.get(rowid) as TraceRow | undefined;
           if (t === undefined || t.startNs > end || t.endNs < start) continue;
         }
         yield rowid;
       }
     },
+    candidateRange,
     newestTraces(window) {
       const [end, start] = bounds(window);
-      return newest.iterate(end, start) as Iterable<number>;
+      // A trace that ends after `start` began at most `longest` before it.
+      const from = window.startNs === undefined ? INT64_MIN : clamp(start - reach());
+      return newest.iterate(end, from, start) as Iterable<number>;
     },
     trace(rowid) {
       const t = traceRow.get(rowid) as (Omit<TraceRow, 'rowid' | 'spanCount' | 'errorCount'> & { rowid: bigint; spanCount: bigint; errorCount: bigint }) | undefined;
       if (t === undefined) return undefined;
       return { ...t, rowid: Number(t.rowid), spanCount: Number(t.spanCount), errorCount: Number(t.errorCount) };
+    },
+    rootless(endedBeforeNs) {
+      return {
+        count: rootlessCount.get(endedBeforeNs) as number,
+        services: rootlessServices.all(endedBeforeNs) as string[],
+      };
     },
     rowidOf(traceId) {
       return rowidOf.get(traceId) as number | undefined;

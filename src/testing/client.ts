@@ -4,7 +4,7 @@
  * language can do the same with one request.
  */
 import type { FlatValue, SpanJson, TraceJson } from '../query/index.ts';
-import { SESSION_ATTRIBUTE, SESSION_HEADER } from '../otlp/index.ts';
+import { SESSION_ATTRIBUTE, SESSION_HEADER, type Finding, type IngestRecord } from '../otlp/index.ts';
 import { formatTree } from './tree.ts';
 
 /** A span as a test sees it: hex ids, times as bigint nanoseconds and float milliseconds. */
@@ -249,6 +249,11 @@ export class TraceboxClient {
   /** One trace by id, as a tree. */
   async trace(traceId: string): Promise<Trace> {
     return toTrace(await this.request<TraceJson>('GET', `/api/spans/trace/${encodeURIComponent(traceId)}`));
+  }
+
+  /** What the receivers saw lately and the set-up mistakes tracebox recognized. */
+  async doctor(): Promise<{ findings: Finding[]; requests: Record<string, IngestRecord[]> }> {
+    return this.request('GET', '/api/doctor');
   }
 
   /** Deletes the stored traces (only this session's when the client has one). */

@@ -3,7 +3,8 @@
  * in one place. A flag wins over its variable, which wins over the default.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULTS, type TraceboxOptions } from './server.ts';
+import { DEFAULTS } from './defaults.ts';
+import type { TraceboxOptions } from './server.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {

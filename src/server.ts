@@ -10,6 +10,9 @@ import type { Hono } from 'hono';
 import { createApiApp } from './api/index.ts';
 import { createIngest, createOtlpHttpApp, HTTP_MISTAKES, IngestDoctor, startOtlpGrpc, type GrpcHandle } from './otlp/index.ts';
 import { Store } from './store/index.ts';
+import { DEFAULTS } from './defaults.ts';
+
+export { DEFAULTS };
 
 export interface TraceboxOptions {
   /** Interface to bind (default 127.0.0.1). */
@@ -45,14 +48,6 @@ export interface Tracebox {
   close(): Promise<void>;
 }
 
-export const DEFAULTS = {
-  host: '127.0.0.1',
-  port: 3200,
-  otlpHttpPort: 4318,
-  otlpGrpcPort: 4317,
-  data: '.tracebox',
-  maxBody: 16 * 1024 * 1024,
-} as const;
 
 /** Thrown when a port is taken; the message names the flag that changes it. */
 export class PortInUseError extends Error {

@@ -1,7 +1,7 @@
 /** Flags shared by the client subcommands (`query`, `assert`, `export`, …). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../config.ts';
-import { DEFAULTS } from '../server.ts';
+import { DEFAULTS } from '../defaults.ts';
 import { TraceboxClient } from '../testing/client.ts';
 
 export const CLIENT_FLAGS = {

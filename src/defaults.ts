@@ -1,0 +1,9 @@
+/** Default listen addresses and limits, shared by the server, its flags and the client commands. */
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 3200,
+  otlpHttpPort: 4318,
+  otlpGrpcPort: 4317,
+  data: '.tracebox',
+  maxBody: 16 * 1024 * 1024,
+} as const;

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from './defaults.ts';
+import { parseDuration } from './traceql/duration.ts';
 import type { TraceboxOptions } from './server.ts';
 
 export class ConfigError extends Error {
@@ -28,6 +29,8 @@ Options (each also read from TRACEBOX_<NAME>, e.g. TRACEBOX_PORT=3300):
   --data DIR              data directory (default ./${DEFAULTS.data})
   --memory                keep spans in memory only
   --max-body SIZE         largest OTLP request, e.g. 16MiB (default 16MiB)
+  --retention DURATION    delete traces that arrived longer ago, e.g. 72h, 30m (default 72h; 0 keeps all)
+  --max-size SIZE         keep the database under this size, oldest traces go first (default 1GiB; 0: no limit)
   --allow-reset           let DELETE /api/traces delete stored traces
   -h, --help              show this help
   -v, --version           print the version
@@ -44,6 +47,8 @@ const FLAGS = {
   memory: { type: 'boolean' },
   'max-body': { type: 'string' },
   'allow-reset': { type: 'boolean' },
+  retention: { type: 'string' },
+  'max-size': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -71,6 +76,13 @@ export function parseSize(flag: string, text: string): number {
     throw new ConfigError(`--${flag}: expected a size such as 16MiB, 512KiB or 1048576, got "${text}"`);
   }
   return Math.floor(Number(m[1]) * unit);
+}
+
+function parseRetention(text: string): number {
+  if (text === '0') return 0;
+  const ns = parseDuration(text);
+  if (ns === null || ns <= 0) throw new ConfigError(`--retention: expected a duration such as 72h or 30m, or 0, got "${text}"`);
+  return Math.round(ns / 1e6);
 }
 
 function parseBool(flag: string, text: string): boolean {
@@ -123,6 +135,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (memory !== undefined) options.memory = memory;
   const allowReset = bool('allow-reset');
   if (allowReset !== undefined) options.allowReset = allowReset;
+  const retention = str('retention');
+  if (retention !== undefined) options.retentionMs = parseRetention(retention);
+  const maxSize = str('max-size');
+  if (maxSize !== undefined) options.maxSize = maxSize === '0' ? 0 : parseSize('max-size', maxSize);
   const maxBody = str('max-body');
   if (maxBody !== undefined) options.maxBody = parseSize('max-body', maxBody);
   return { kind: 'serve', options };

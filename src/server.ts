@@ -9,7 +9,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApiApp } from './api/index.ts';
 import { createIngest, createOtlpHttpApp, HTTP_MISTAKES, IngestDoctor, startOtlpGrpc, type GrpcHandle } from './otlp/index.ts';
-import { Store } from './store/index.ts';
+import { startRetention, Store } from './store/index.ts';
 import { DEFAULTS } from './defaults.ts';
 
 export { DEFAULTS };
@@ -29,6 +29,10 @@ export interface TraceboxOptions {
   memory?: boolean;
   /** Largest OTLP request body in bytes (default 16 MiB). */
   maxBody?: number;
+  /** Delete traces whose last span arrived longer ago than this (ms; default 72 h; 0 keeps them). */
+  retentionMs?: number;
+  /** Keep the database under this many bytes by deleting the oldest traces (default 1 GiB; 0: no limit). */
+  maxSize?: number;
   /** Allow DELETE /api/traces to delete stored traces (off by default; the test API turns it on). */
   allowReset?: boolean;
   /** Receives one-line problem reports (default: stderr). */
@@ -95,9 +99,11 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
   };
 
   try {
+    const retention = startRetention(store, { maxAgeMs: options.retentionMs ?? DEFAULTS.retentionMs, maxBytes: options.maxSize ?? DEFAULTS.maxSize }, log);
+    started.push(() => retention.stop());
     const ingest = createIngest(store);
     const doctor = new IngestDoctor(log);
-    const api = await listen(createApiApp({ store, log, doctor, allowReset: options.allowReset ?? false }), host, options.port ?? DEFAULTS.port, '--port');
+    const api = await listen(createApiApp({ store, log, doctor, allowReset: options.allowReset ?? false, maxBody }), host, options.port ?? DEFAULTS.port, '--port');
     started.push(() => closeServer(api));
     const otlpHttp = await listen(
       createOtlpHttpApp(ingest, { maxBody, log, doctor }),

@@ -10,9 +10,13 @@ import { createViewerRoutes } from '../viewer/index.ts';
 import { createTempoRoutes } from './tempo-routes.ts';
 import { createSearchRoutes } from './search-routes.ts';
 import { createTestRoutes } from './test-routes.ts';
+import { createImportRoutes } from './import-routes.ts';
+import { createIngest } from '../otlp/index.ts';
+import { DEFAULTS } from '../defaults.ts';
 import { createDoctorRoutes } from './doctor-routes.ts';
 import type { IngestDoctor } from '../otlp/index.ts';
 import { createSearch } from '../query/index.ts';
+import { createMcpRoutes } from '../mcp/index.ts';
 
 export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
 
@@ -22,6 +26,8 @@ export interface ApiOptions {
   readonly doctor: IngestDoctor;
   /** Whether DELETE /api/traces may delete stored traces. */
   readonly allowReset: boolean;
+  /** Largest POST /api/import body, before and after decompression (default 16 MiB, as OTLP's --max-body). */
+  readonly maxBody?: number;
 }
 
 export function createApiApp(options: ApiOptions): Hono {
@@ -33,6 +39,8 @@ export function createApiApp(options: ApiOptions): Hono {
   app.route('/', createSearchRoutes(options.store, search));
   app.route('/', createTestRoutes(options.store, search, { allowReset: options.allowReset }));
   app.route('/', createDoctorRoutes(options.store, options.doctor));
+  app.route('/', createMcpRoutes({ store: options.store, search, log: options.log }));
+  app.route('/', createImportRoutes(createIngest(options.store), { maxBody: options.maxBody ?? DEFAULTS.maxBody }));
   app.route('/', createViewerRoutes());
   app.notFound((c) => c.text('404 page not found\n', 404));
   app.onError((err, c) => {

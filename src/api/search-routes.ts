@@ -79,7 +79,8 @@ function unscopedTag(tag: string): AttributeRef {
   return { kind: 'Attribute', scope: 'none', parent: false, name: tag, from: 0, to: tag.length };
 }
 
-const MATCHER = /([.\w:"-][^\s=!<>~&|{}()]*)\s*(=~|!~|!=|>=|<=|=|>|<)\s*("(?:[^"\\]|\\.)*"|true|false|[a-z]+|-?[0-9][0-9.]*(?:ns|us|µs|ms|s|m|h)?)/g;
+// A quoted value must hold something: `= ""` is what the editor shows while a value is typed (Tempo drops it too).
+const MATCHER = /([.\w:"-][^\s=!<>~&|{}()]*)\s*(=~|!~|!=|>=|<=|=|>|<)\s*("(?:[^"\\]|\\.)+"|true|false|[a-z]+|-?[0-9][0-9.]*(?:ns|us|µs|ms|s|m|h)?)/g;
 
 /**
  * Tempo does not run `q` here: it keeps the simple `name op value` matchers of a single

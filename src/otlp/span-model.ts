@@ -10,6 +10,9 @@ import type { AttrValue, Attributes, QuerySpan, Scope, SpanContext, SpanEvent, S
 export type { AttrValue, Attributes, QuerySpan, Scope, SpanContext, SpanEvent, SpanLink } from '../shared/span.ts';
 
 const EMPTY_ATTRS: Attributes = new Map();
+// Shared by spans without events or links; never pushed to (a span gets its own array first).
+const NO_EVENTS: SpanEvent[] = [];
+const NO_LINKS: SpanLink[] = [];
 const OPAQUE: AttrValue = { type: 'opaque' };
 
 /** Reads an AnyValue payload in [r.pos, end). */
@@ -184,7 +187,12 @@ function decodeLink(bytes: Uint8Array): SpanLink {
   return { traceId, spanId, attributes };
 }
 
-/** Decodes a stored OTLP Span message. */
+/** Hex of `buf[start, end)`; Buffer.toString does it without a view per id. */
+function hexAt(buf: Uint8Array, start: number, end: number): string {
+  return Buffer.isBuffer(buf) ? buf.toString('hex', start, end) : bytesToHex(buf.subarray(start, end));
+}
+
+/** Decodes a stored OTLP Span message; attributes are decoded when first read. */
 export function decodeSpan(raw: Uint8Array, context: SpanContext): QuerySpan {
   let spanId = '';
   let parentId = '';
@@ -194,34 +202,50 @@ export function decodeSpan(raw: Uint8Array, context: SpanContext): QuerySpan {
   let statusMessage = '';
   let startNs = 0n;
   let endNs = 0n;
-  const events: SpanEvent[] = [];
-  const links: SpanLink[] = [];
-  const attributes = readMessage(raw, 9, (tag, r) => {
+  let events: SpanEvent[] = NO_EVENTS;
+  let links: SpanLink[] = NO_LINKS;
+  let firstAttribute = -1;
+  const r = new ProtoReader(raw);
+  while (r.more()) {
+    const at = r.pos;
+    const tag = r.uint32();
     switch (tag) {
-      case (2 << 3) | WIRE_LEN:
-        spanId = bytesToHex(r.bytes());
-        return true;
-      case (4 << 3) | WIRE_LEN:
-        parentId = bytesToHex(r.bytes());
-        return true;
+      case (2 << 3) | WIRE_LEN: {
+        const e = r.lenEnd();
+        spanId = hexAt(raw, r.pos, e);
+        r.pos = e;
+        break;
+      }
+      case (4 << 3) | WIRE_LEN: {
+        const e = r.lenEnd();
+        parentId = hexAt(raw, r.pos, e);
+        r.pos = e;
+        break;
+      }
       case (5 << 3) | WIRE_LEN:
         name = r.string();
-        return true;
+        break;
       case (6 << 3) | 0:
         kind = r.int32();
-        return true;
+        break;
       case (7 << 3) | 1:
         startNs = r.fixed64();
-        return true;
+        break;
       case (8 << 3) | 1:
         endNs = r.fixed64();
-        return true;
+        break;
+      case (9 << 3) | WIRE_LEN:
+        if (firstAttribute < 0) firstAttribute = at;
+        r.pos = r.lenEnd();
+        break;
       case (11 << 3) | WIRE_LEN:
+        if (events === NO_EVENTS) events = [];
         events.push(decodeEvent(r.bytes()));
-        return true;
+        break;
       case (13 << 3) | WIRE_LEN:
+        if (links === NO_LINKS) links = [];
         links.push(decodeLink(r.bytes()));
-        return true;
+        break;
       case (15 << 3) | WIRE_LEN: {
         const e = r.lenEnd();
         while (r.pos < e) {
@@ -230,12 +254,13 @@ export function decodeSpan(raw: Uint8Array, context: SpanContext): QuerySpan {
           else if (t === ((3 << 3) | 0)) status = r.int32();
           else r.skip(t & 7);
         }
-        return true;
+        break;
       }
       default:
-        return false;
+        r.skip(tag & 7);
     }
-  });
+  }
+  const attributes = firstAttribute < 0 ? EMPTY_ATTRS : new LazyAttributes(raw, firstAttribute, (9 << 3) | WIRE_LEN);
   return {
     spanId,
     parentId,

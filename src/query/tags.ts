@@ -3,7 +3,7 @@
  * tag dictionary when unfiltered, from the spans of matching traces when a TraceQL
  * filter narrows them.
  */
-import type { AttrValue } from '../shared/span.ts';
+import type { AttrValue, QuerySpan } from '../shared/span.ts';
 import type { Store, TagScope, TraceWindow } from '../store/index.ts';
 import { readForDisplay } from '../traceql/evaluate.ts';
 import { parse, type AttributeRef, type Root } from '../traceql/index.ts';
@@ -92,6 +92,14 @@ function sortUnique(values: TypedTagValue[], limit: number): TypedTagValue[] {
   return limit > 0 ? out.slice(0, limit) : out;
 }
 
+/** Event and link fields are read from every event / link of a span, not only from the first. */
+function eventAndLinkViews(ref: AttributeRef, span: QuerySpan): readonly QuerySpan[] {
+  const scope = ref.kind === 'Intrinsic' ? ref.name.split(':')[0] : ref.scope;
+  if (scope === 'event') return span.events.map((e) => ({ ...span, events: [e] }));
+  if (scope === 'link') return span.links.map((l) => ({ ...span, links: [l] }));
+  return [span];
+}
+
 export interface TagValuesRequest {
   readonly ref: AttributeRef;
   readonly window: TraceWindow;
@@ -111,7 +119,9 @@ export function tagValues(store: Store, search: Search, request: TagValuesReques
     // Values are read from the spans of matching traces (intrinsics have no dictionary).
     const result = search({ root: request.filter ?? EVERYTHING, limit: FILTERED_TRACE_LIMIT, window, budgetMs: 2000 });
     for (const hit of result.hits) {
-      for (const set of hit.spansets) for (const span of set.spans) typed(readForDisplay(ref, span, hit.trace), out);
+      for (const set of hit.spansets) {
+        for (const span of set.spans) for (const view of eventAndLinkViews(ref, span)) typed(readForDisplay(ref, view, hit.trace), out);
+      }
       if (limit > 0 && out.length > limit * 4) break;
     }
     return sortUnique(out, limit);

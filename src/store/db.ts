@@ -55,6 +55,9 @@ export function openDatabase(dataDir: string | undefined): Db {
 }
 
 function configure(db: Db, file: string): void {
+  // Retention frees pages; incremental vacuum hands them back to the file system in small
+  // steps. It only takes effect on a new database (before the first table exists).
+  db.pragma('auto_vacuum = INCREMENTAL');
   if (file !== ':memory:') {
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') throw new StoreOpenError(`${file}: cannot switch to WAL journal mode (got ${String(mode)})`);

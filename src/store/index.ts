@@ -42,7 +42,7 @@ export class Store {
     this.writer = createWriter(db);
     this.deleter = createDeleter(db);
     this.reader = createTraceReader(db);
-    this.search = createSearchReader(db);
+    this.search = createSearchReader(db, () => this.generation);
     this.tags = createTagReader(db);
   }
 
@@ -91,3 +91,4 @@ export class Store {
     if (this.db.open) this.db.close();
   }
 }
+export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions, type RetentionPass } from './retention.ts';

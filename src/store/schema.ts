@@ -44,9 +44,12 @@ export const MIGRATIONS: readonly string[] = [
     error_count INTEGER NOT NULL,
     root_service TEXT,                      -- NULL until a span with an empty parent arrives
     root_name TEXT,
-    root_start_ns INTEGER                   -- the earliest root wins when a trace has several
+    root_start_ns INTEGER,                  -- the earliest root wins when a trace has several
+    seen_s INTEGER NOT NULL                 -- unix seconds its last span arrived: retention goes by arrival,
+                                            -- as Tempo's does, not by the senders' clocks
   );
   CREATE INDEX traces_start ON traces(start_ns);
+  CREATE INDEX traces_seen ON traces(seen_s);
   CREATE TABLE spans(
     id INTEGER PRIMARY KEY,                 -- arrival order, close to time order
     trace_rowid INTEGER NOT NULL,

@@ -77,7 +77,7 @@ export function createTagWriter(db: Db): TagWriter {
     at: 0,
     known(term, keyTerm) {
       const last = seen.get(term);
-      if (last !== undefined) return writer.at - last < TAG_REFRESH_NS;
+      if (last !== undefined) return Math.abs(writer.at - last) < TAG_REFRESH_NS;
       const state = keys.get(keyTerm);
       return state !== undefined && state.count >= MAX_VALUES_PER_KEY;
     },
@@ -109,6 +109,18 @@ export interface TagReader {
   values(scope: TagScope, key: string, window: { startNs: bigint; endNs: bigint }): { complete: boolean; values: TagValue[] };
 }
 
+/**
+ * A value's recorded first/last times are refreshed at most every TAG_REFRESH_NS of
+ * span time, so a window is widened by that much: a listing may show a value seen
+ * shortly outside the window, never miss one seen inside it.
+ */
+function widen(window: { startNs: bigint; endNs: bigint }): [bigint, bigint] {
+  const pad = BigInt(TAG_REFRESH_NS);
+  const min = -(1n << 63n);
+  const max = (1n << 63n) - 1n;
+  return [window.startNs - pad < min ? min : window.startNs - pad, window.endNs + pad > max ? max : window.endNs + pad];
+}
+
 export function createTagReader(db: Db): TagReader {
   const keys = db.prepare(
     `SELECT k.scope, k.key FROM tag_keys k
@@ -120,7 +132,8 @@ export function createTagReader(db: Db): TagReader {
   return {
     keys(scopes, window) {
       const out: Array<{ scope: TagScope; key: string }> = [];
-      for (const scope of scopes) out.push(...(keys.all(scope, window.startNs, window.endNs) as Array<{ scope: TagScope; key: string }>));
+      const [from, to] = widen(window);
+      for (const scope of scopes) out.push(...(keys.all(scope, from, to) as Array<{ scope: TagScope; key: string }>));
       return out;
     },
     values(scope, name, window) {
@@ -128,7 +141,7 @@ export function createTagReader(db: Db): TagReader {
       if (k === undefined) return { complete: true, values: [] };
       return {
         complete: k.value_count < MAX_VALUES_PER_KEY,
-        values: values.all(k.id, window.startNs, window.endNs) as TagValue[],
+        values: values.all(k.id, ...widen(window)) as TagValue[],
       };
     },
   };

@@ -62,13 +62,13 @@ export function createWriter(db: Db): Writer {
     insertName: db.prepare('INSERT INTO span_names(name) VALUES (?)'),
     upsertTrace: db
       .prepare(
-        `INSERT INTO traces(trace_id, start_ns, end_ns, span_count, error_count) VALUES (?, ?, ?, 0, 0)
+        `INSERT INTO traces(trace_id, start_ns, end_ns, span_count, error_count, seen_s) VALUES (?, ?, ?, 0, 0, ?)
          ON CONFLICT(trace_id) DO UPDATE SET span_count = span_count RETURNING id`,
       )
       .pluck(),
     updateTrace: db.prepare(
       `UPDATE traces SET start_ns = min(start_ns, ?), end_ns = max(end_ns, ?),
-         span_count = span_count + ?, error_count = error_count + ? WHERE id = ?`,
+         span_count = span_count + ?, error_count = error_count + ?, seen_s = ? WHERE id = ?`,
     ),
     updateRoot: db.prepare(
       `UPDATE traces SET root_service = ?, root_name = ?, root_start_ns = ?
@@ -132,8 +132,8 @@ export function createWriter(db: Db): Writer {
   const recordedAt = new Map<string, number>();
   function recordTags(kind: 'resource' | 'instrumentation', id: number, raw: Uint8Array): void {
     const memo = kind + id;
-    const last = recordedAt.get(memo);
-    if (last !== undefined && tags.at - last < TAG_REFRESH_NS) return;
+    const seen = recordedAt.get(memo);
+    if (seen !== undefined && Math.abs(tags.at - seen) < TAG_REFRESH_NS) return;
     if (recordedAt.size >= CACHE_LIMIT) recordedAt.clear();
     recordedAt.set(memo, tags.at);
     const attrs = kind === 'resource' ? decodeResource(raw) : decodeScope(raw).attributes;
@@ -145,17 +145,23 @@ export function createWriter(db: Db): Writer {
   }
 
   function write(batch: DecodedBatch): WriteResult {
-    tags.at = batch.spans.length > 0 ? Number(batch.spans[0].startNs) : Date.now() * 1e6;
-    const resIds = batch.resources.map((r) => {
-      const id = resourceId(r.schemaUrl, r.present ? r.raw : null, r.serviceName);
-      recordTags('resource', id, r.raw);
-      return id;
-    });
-    const scopeIdList = batch.scopes.map((s) => {
-      const id = scopeId(s.schemaUrl, s.present ? s.raw : null);
-      recordTags('instrumentation', id, s.raw);
-      return id;
-    });
+    const nowS = Math.floor(Date.now() / 1000);
+    const resIds = batch.resources.map((r) => resourceId(r.schemaUrl, r.present ? r.raw : null, r.serviceName));
+    const scopeIdList = batch.scopes.map((s) => scopeId(s.schemaUrl, s.present ? s.raw : null));
+    // Resource and scope attributes hold for every span of the batch: record them at its
+    // earliest and latest span start so a time-windowed tag listing finds them.
+    let first = Infinity;
+    let last = -Infinity;
+    for (const span of batch.spans) {
+      const t = Number(span.startNs);
+      if (t < first) first = t;
+      if (t > last) last = t;
+    }
+    for (const at of first === Infinity ? [Date.now() * 1e6] : first === last ? [first] : [first, last]) {
+      tags.at = at;
+      batch.resources.forEach((r, i) => recordTags('resource', resIds[i], r.raw));
+      batch.scopes.forEach((sc, i) => recordTags('instrumentation', scopeIdList[i], sc.raw));
+    }
     const deltas = new Map<string, TraceDelta>();
     let stored = 0;
     const reasons: string[] = [];
@@ -175,7 +181,7 @@ export function createWriter(db: Db): Writer {
       if (delta === undefined) {
         const start = clampInt64(span.startNs);
         const end = clampInt64(span.endNs);
-        const rowid = cached(traceRowids, key, () => stmt.upsertTrace.get(span.traceId, start, end) as number);
+        const rowid = cached(traceRowids, key, () => stmt.upsertTrace.get(span.traceId, start, end, nowS) as number);
         delta = { rowid, start, end, count: 0, errors: 0, root: undefined, rootService: '' };
         deltas.set(key, delta);
       }
@@ -209,7 +215,7 @@ export function createWriter(db: Db): Writer {
     }
     for (const d of deltas.values()) {
       if (d.count === 0) continue;
-      stmt.updateTrace.run(d.start, d.end, d.count, d.errors, d.rowid);
+      stmt.updateTrace.run(d.start, d.end, d.count, d.errors, nowS, d.rowid);
       if (d.root !== undefined) {
         const rootStart = clampInt64(d.root.startNs);
         stmt.updateRoot.run(d.rootService, d.root.name, rootStart, d.rowid, rootStart);

@@ -180,7 +180,8 @@ function intrinsic(name: string, row: Row, tc: TraceContext): Value {
     case 'rootServiceName':
       return str(tc.trace.rootService);
     case 'trace:id':
-      return { type: 'string', value: tc.trace.traceId };
+      // Shown as search shows trace ids, without leading zeros (comparisons ignore them anyway).
+      return { type: 'string', value: tc.trace.traceId.replace(/^0+(?=.)/, '') };
     case 'span:id':
       return { type: 'string', value: span.spanId };
     case 'event:name':

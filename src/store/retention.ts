@@ -1,0 +1,105 @@
+/**
+ * Retention: deletes whole traces that arrived longer ago than the age limit, and the
+ * oldest traces while the database is over its size limit, in small batches between
+ * which ingest and queries run, then returns freed pages with incremental vacuum.
+ */
+import type { Db } from './db.ts';
+
+export interface RetentionOptions {
+  /** Traces whose last span arrived longer ago are deleted; 0 keeps them forever. */
+  readonly maxAgeMs: number;
+  /** The database is trimmed, oldest traces first, to stay under this many bytes; 0: no limit. */
+  readonly maxBytes: number;
+}
+
+export interface RetentionPass {
+  readonly deletedTraces: number;
+  readonly deletedSpans: number;
+  /** Bytes of pages in use afterwards. */
+  readonly usedBytes: number;
+}
+
+/** Traces per delete transaction: small enough that a batch takes milliseconds. */
+export const RETENTION_BATCH = 200;
+
+export interface RetentionStore {
+  readonly db: Db;
+  deleteTraces(rowids: readonly number[]): number;
+}
+
+export function createRetention(store: RetentionStore, options: RetentionOptions) {
+  const { db } = store;
+  const expired = db.prepare('SELECT id FROM traces WHERE seen_s < ? ORDER BY seen_s LIMIT ?').pluck();
+  const oldest = db.prepare('SELECT id FROM traces ORDER BY seen_s LIMIT ?').pluck();
+
+  function usedBytes(): number {
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    const free = db.pragma('freelist_count', { simple: true }) as number;
+    return (pages - free) * (db.pragma('page_size', { simple: true }) as number);
+  }
+
+  /** One batch of work; `done` is true when nothing is left to delete now. */
+  function step(nowMs: number): { traces: number; spans: number; done: boolean } {
+    let ids: number[] = [];
+    if (options.maxAgeMs > 0) ids = expired.all(Math.floor((nowMs - options.maxAgeMs) / 1000), RETENTION_BATCH) as number[];
+    if (ids.length === 0 && options.maxBytes > 0 && usedBytes() > options.maxBytes) ids = oldest.all(RETENTION_BATCH) as number[];
+    if (ids.length === 0) return { traces: 0, spans: 0, done: true };
+    return { traces: ids.length, spans: store.deleteTraces(ids), done: false };
+  }
+
+  /**
+   * Runs batches until nothing is due, yielding to the event loop between them so that a
+   * large backlog never holds up an export or a query for more than one batch.
+   */
+  async function run(nowMs = Date.now()): Promise<RetentionPass> {
+    let deletedTraces = 0;
+    let deletedSpans = 0;
+    for (;;) {
+      const r = step(nowMs);
+      deletedTraces += r.traces;
+      deletedSpans += r.spans;
+      if (r.done) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (deletedTraces > 0) {
+      // Deleted FTS rows leave tombstones until segments merge; a bounded merge reclaims them.
+      db.prepare("INSERT INTO span_terms(span_terms, rank) VALUES ('merge', 200)").run();
+      db.pragma('incremental_vacuum');
+    }
+    return { deletedTraces, deletedSpans, usedBytes: usedBytes() };
+  }
+
+  return { run, usedBytes };
+}
+
+/** How often retention looks for work. */
+export const RETENTION_INTERVAL_MS = 30_000;
+
+/** Runs retention now and then every RETENTION_INTERVAL_MS until stopped. */
+export function startRetention(store: RetentionStore, options: RetentionOptions, log: (line: string) => void): { stop(): Promise<void> } {
+  if (options.maxAgeMs <= 0 && options.maxBytes <= 0) return { stop: async () => {} };
+  const retention = createRetention(store, options);
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const tick = (): void => {
+    if (stopped) return;
+    running = retention.run().then(
+      (pass) => {
+        if (pass.deletedTraces > 0) log(`retention: deleted ${pass.deletedTraces} trace(s), ${pass.deletedSpans} span(s); ${pass.usedBytes} bytes in use`);
+      },
+      (err: unknown) => log(`retention: ${(err as Error).message}`),
+    );
+  };
+  const timer = setInterval(tick, RETENTION_INTERVAL_MS);
+  timer.unref();
+  const first = setTimeout(tick, 1000);
+  first.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      clearTimeout(first);
+      await running;
+    },
+  };
+}

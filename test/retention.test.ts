@@ -1,0 +1,79 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decodeExportRequest } from '../src/otlp/index.ts';
+import { createRetention, Store } from '../src/store/index.ts';
+import { generateRequests } from '../scripts/lib/span-generator.ts';
+import { parseCommandLine } from '../src/config.ts';
+
+function fill(store: Store, spans: number): number {
+  let n = 0;
+  for (const req of generateRequests({ spans, seed: 7 })) n += store.insert(decodeExportRequest(req.bytes)).stored;
+  return n;
+}
+
+const count = (store: Store, table: string): number => store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+
+describe('retention', () => {
+  test('deletes whole traces that arrived longer ago than the age limit, and nothing else', async () => {
+    const store = Store.open();
+    try {
+      fill(store, 3000);
+      const traces = count(store, 'traces');
+      // Half of the traces arrived two hours ago.
+      store.db.prepare('UPDATE traces SET seen_s = seen_s - 7200 WHERE id % 2 = 0').run();
+      const old = store.db.prepare('SELECT id FROM traces WHERE id % 2 = 0').pluck().all() as number[];
+      const oldSpans = store.db.prepare('SELECT count(*) FROM spans WHERE trace_rowid % 2 = 0').pluck().get() as number;
+      const pass = await createRetention(store, { maxAgeMs: 3600_000, maxBytes: 0 }).run();
+      assert.equal(pass.deletedTraces, old.length);
+      assert.equal(pass.deletedSpans, oldSpans);
+      assert.equal(count(store, 'traces'), traces - old.length);
+      assert.equal(store.db.prepare('SELECT count(*) FROM spans WHERE trace_rowid % 2 = 0').pluck().get(), 0);
+      // The FTS index forgot the deleted spans: every remaining term row has its span.
+      assert.equal(store.db.prepare('SELECT count(*) FROM span_terms WHERE rowid NOT IN (SELECT id FROM spans)').pluck().get(), 0);
+      assert.equal((await createRetention(store, { maxAgeMs: 3600_000, maxBytes: 0 }).run()).deletedTraces, 0);
+    } finally {
+      store.close();
+    }
+  });
+
+  test('keeps the database under its size limit, oldest arrivals first, and the file shrinks', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracebox-retention-'));
+    const store = Store.open({ dataDir: dir });
+    try {
+      fill(store, 20_000);
+      store.db.prepare('UPDATE traces SET seen_s = id').run(); // arrival order = rowid order
+      const retention = createRetention(store, { maxAgeMs: 0, maxBytes: 4 * 1024 * 1024 });
+      const before = retention.usedBytes();
+      assert.ok(before > 4 * 1024 * 1024, `the corpus must exceed the limit (${before} bytes)`);
+      const newest = store.db.prepare('SELECT max(id) FROM traces').pluck().get() as number;
+      const pagesBefore = store.db.pragma('page_count', { simple: true }) as number;
+      const pass = await retention.run();
+      assert.ok(pass.deletedTraces > 0);
+      assert.ok(pass.usedBytes <= 4 * 1024 * 1024, `used ${pass.usedBytes} bytes`);
+      const remaining = store.db.prepare('SELECT min(id), max(id) FROM traces').raw().get() as [number, number];
+      assert.equal(remaining[1], newest, 'the newest trace stays');
+      assert.equal(remaining[0], newest - count(store, 'traces') + 1, 'what is left is a contiguous run of the newest');
+      const pagesAfter = store.db.pragma('page_count', { simple: true }) as number;
+      assert.ok(pagesAfter < pagesBefore / 2, `incremental vacuum returned the freed pages (${pagesBefore} → ${pagesAfter})`);
+      assert.equal(store.db.pragma('integrity_check', { simple: true }), 'ok');
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--retention and --max-size flags', () => {
+    const cmd = parseCommandLine(['--retention', '30m', '--max-size', '256MiB'], {});
+    assert.equal(cmd.kind, 'serve');
+    if (cmd.kind === 'serve') {
+      assert.equal(cmd.options.retentionMs, 30 * 60_000);
+      assert.equal(cmd.options.maxSize, 256 * 1024 * 1024);
+    }
+    const off = parseCommandLine([], { TRACEBOX_RETENTION: '0', TRACEBOX_MAX_SIZE: '0' });
+    if (off.kind === 'serve') assert.deepEqual([off.options.retentionMs, off.options.maxSize], [0, 0]);
+    assert.throws(() => parseCommandLine(['--retention', 'soon'], {}), /--retention: expected a duration/);
+  });
+});

@@ -29,6 +29,8 @@ Options (each also read from TRACEBOX_<NAME>, e.g. TRACEBOX_PORT=3300):
   --data DIR              data directory (default ./${DEFAULTS.data})
   --memory                keep spans in memory only
   --max-body SIZE         largest OTLP request, e.g. 16MiB (default 16MiB)
+  --max-pending SIZE      request bytes waiting to be stored before exports are refused
+                          as retryable (HTTP 503, gRPC UNAVAILABLE; default 64MiB)
   --retention DURATION    delete traces that arrived longer ago, e.g. 72h, 30m (default 72h; 0 keeps all)
   --max-size SIZE         keep the database under this size, oldest traces go first (default 1GiB; 0: no limit)
   --allow-reset           let DELETE /api/traces delete stored traces
@@ -46,6 +48,7 @@ const FLAGS = {
   data: { type: 'string' },
   memory: { type: 'boolean' },
   'max-body': { type: 'string' },
+  'max-pending': { type: 'string' },
   'allow-reset': { type: 'boolean' },
   retention: { type: 'string' },
   'max-size': { type: 'string' },
@@ -139,6 +142,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (retention !== undefined) options.retentionMs = parseRetention(retention);
   const maxSize = str('max-size');
   if (maxSize !== undefined) options.maxSize = maxSize === '0' ? 0 : parseSize('max-size', maxSize);
+  const maxPending = str('max-pending');
+  if (maxPending !== undefined) options.maxPending = parseSize('max-pending', maxPending);
   const maxBody = str('max-body');
   if (maxBody !== undefined) options.maxBody = parseSize('max-body', maxBody);
   return { kind: 'serve', options };

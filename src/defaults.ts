@@ -6,6 +6,7 @@ export const DEFAULTS = {
   otlpGrpcPort: 4317,
   data: '.tracebox',
   maxBody: 16 * 1024 * 1024,
+  maxPending: 64 * 1024 * 1024,
   /** As in common Tempo set-ups. */
   retentionMs: 72 * 3600 * 1000,
   maxSize: 1024 * 1024 * 1024,

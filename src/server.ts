@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApiApp } from './api/index.ts';
-import { createIngest, createOtlpHttpApp, HTTP_MISTAKES, IngestDoctor, startOtlpGrpc, type GrpcHandle } from './otlp/index.ts';
+import { createIngest, createOtlpHttpApp, HTTP_MISTAKES, IngestDoctor, IngestGate, startOtlpGrpc, type GrpcHandle } from './otlp/index.ts';
 import { startRetention, Store } from './store/index.ts';
 import { DEFAULTS } from './defaults.ts';
 
@@ -29,6 +29,8 @@ export interface TraceboxOptions {
   memory?: boolean;
   /** Largest OTLP request body in bytes (default 16 MiB). */
   maxBody?: number;
+  /** Request bytes accepted but not yet stored before exports are refused as retryable (default 64 MiB). */
+  maxPending?: number;
   /** Delete traces whose last span arrived longer ago than this (ms; default 72 h; 0 keeps them). */
   retentionMs?: number;
   /** Keep the database under this many bytes by deleting the oldest traces (default 1 GiB; 0: no limit). */
@@ -103,10 +105,11 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
     started.push(() => retention.stop());
     const ingest = createIngest(store);
     const doctor = new IngestDoctor(log);
+    const gate = new IngestGate(options.maxPending ?? DEFAULTS.maxPending);
     const api = await listen(createApiApp({ store, log, doctor, allowReset: options.allowReset ?? false, maxBody }), host, options.port ?? DEFAULTS.port, '--port');
     started.push(() => closeServer(api));
     const otlpHttp = await listen(
-      createOtlpHttpApp(ingest, { maxBody, log, doctor }),
+      createOtlpHttpApp(ingest, { maxBody, log, doctor, gate }),
       host,
       options.otlpHttpPort ?? DEFAULTS.otlpHttpPort,
       '--otlp-http-port',
@@ -122,7 +125,7 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
     const grpcPort = options.otlpGrpcPort ?? DEFAULTS.otlpGrpcPort;
     let grpc: GrpcHandle;
     try {
-      grpc = await startOtlpGrpc(ingest, host, grpcPort, { maxBody, log, doctor });
+      grpc = await startOtlpGrpc(ingest, host, grpcPort, { maxBody, log, doctor, gate });
     } catch (err) {
       throw /EADDRINUSE|address already in use|No address added/i.test(String(err)) ? new PortInUseError(grpcPort, '--otlp-grpc-port') : err;
     }

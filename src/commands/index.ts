@@ -13,6 +13,8 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   assert: async () => (await import('./assert.ts')).assert,
   run: async () => (await import('./run.ts')).run,
   doctor: async () => (await import('./doctor.ts')).doctor,
+  import: async () => (await import('./import.ts')).importFiles,
+  export: async () => (await import('./export.ts')).exportTraces,
 };
 
 export async function runCli(argv: readonly string[]): Promise<number> {

@@ -11,6 +11,7 @@ import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { BadRequestError } from '../shared/errors.ts';
 import { HTTP_MISTAKES, type IngestDoctor } from './doctor.ts';
+import type { IngestGate } from './gate.ts';
 import type { Ingest } from './ingest.ts';
 import { exportResponseProtobuf } from './responses.ts';
 import { SESSION_HEADER } from './session.ts';
@@ -19,6 +20,7 @@ export interface OtlpGrpcOptions {
   readonly maxBody: number;
   readonly log: (line: string) => void;
   readonly doctor: IngestDoctor;
+  readonly gate: IngestGate;
 }
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
@@ -71,6 +73,12 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
       const record = { at: Date.now(), transport: 'otlp/grpc', method: 'POST', path: EXPORT_PATH, contentType: 'application/grpc' } as const;
       const encoding = call.metadata.get('grpc-encoding')[0];
       const common = { ...record, contentEncoding: typeof encoding === 'string' ? encoding : '', session: typeof session === 'string' ? session : '', bytes: call.request.length };
+      // grpc-js has read the message already; refusing still keeps the backlog bounded.
+      if (!options.gate.tryAcquire(call.request.length)) {
+        doctor.record({ ...common, spans: 0, rejected: 0, status: 'UNAVAILABLE', error: 'overloaded' });
+        callback({ code: grpc.status.UNAVAILABLE, details: 'overloaded: the store is behind; retry later' });
+        return;
+      }
       try {
         const result = ingest(call.request, 'protobuf', typeof session === 'string' ? session : undefined);
         if (result.rejected > 0) options.log(`otlp/grpc: ${result.message}`);
@@ -82,6 +90,8 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
         const message = bad ? (err as Error).message : `failed to store spans: ${(err as Error).message}`;
         doctor.record({ ...common, spans: 0, rejected: 0, status: bad ? 'INVALID_ARGUMENT' : 'INTERNAL', error: message });
         callback({ code: bad ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details: message });
+      } finally {
+        options.gate.release(call.request.length);
       }
     },
   });

@@ -10,9 +10,11 @@ import { BadRequestError } from '../shared/errors.ts';
 import type { Ingest } from './ingest.ts';
 import { SESSION_HEADER } from './session.ts';
 import { HTTP_MISTAKES, looksLikeGzip, looksLikeJson, type IngestDoctor } from './doctor.ts';
+import { RETRY_AFTER_S, type IngestGate } from './gate.ts';
 import {
   RPC_INTERNAL,
   RPC_INVALID_ARGUMENT,
+  RPC_UNAVAILABLE,
   exportResponseJson,
   exportResponseProtobuf,
   statusJson,
@@ -25,6 +27,7 @@ export interface OtlpHttpOptions {
   readonly maxBody: number;
   readonly log: (line: string) => void;
   readonly doctor: IngestDoctor;
+  readonly gate: IngestGate;
 }
 
 /** What the handler learnt about a request, for the doctor's record of it. */
@@ -144,9 +147,27 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
       );
     }
     const outcome = c.get('outcome');
+    const declared = Number(c.req.header('content-length') ?? '0') || 0;
+    let reserved = 0;
+    const overloaded = (): Response => {
+      outcome.error = 'overloaded: the store is behind; retry later';
+      return c.body(
+        format === 'json' ? statusJson(RPC_UNAVAILABLE, outcome.error) : statusProtobuf(RPC_UNAVAILABLE, outcome.error),
+        503,
+        { ...CORS_HEADERS, 'Retry-After': String(RETRY_AFTER_S), 'Content-Type': format === 'json' ? 'application/json' : 'application/x-protobuf' },
+      );
+    };
+    if (declared > 0 && declared <= options.maxBody) {
+      if (!options.gate.tryAcquire(declared)) return overloaded();
+      reserved = declared;
+    }
     try {
       const raw = await readBody(c.req.raw, options.maxBody);
       outcome.bytes = raw.length;
+      if (reserved === 0) {
+        if (!options.gate.tryAcquire(raw.length)) return overloaded();
+        reserved = raw.length;
+      }
       const body = decompress(raw, c.req.header('content-encoding'), options.maxBody, doctor);
       let result;
       try {
@@ -174,6 +195,8 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
       if (err instanceof BadRequestError) return status(c, format, 400, RPC_INVALID_ARGUMENT, err.message);
       options.log(`otlp/http: failed to store spans: ${(err as Error).message}`);
       return status(c, format, 500, RPC_INTERNAL, `failed to store spans: ${(err as Error).message}`);
+    } finally {
+      options.gate.release(reserved);
     }
   });
 

@@ -9,3 +9,4 @@ export { otlpJsonToProtobuf, OtlpJsonError } from './json-to-protobuf.ts';
 export type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan, RawResourceSpans, RawScopeSpans } from './types.ts';
 export { SESSION_ATTRIBUTE, SESSION_HEADER } from './session.ts';
 export { IngestDoctor, HTTP_MISTAKES, type Finding, type IngestRecord } from './doctor.ts';
+export { IngestGate, RETRY_AFTER_S } from './gate.ts';

@@ -115,6 +115,18 @@ export function tagValues(store: Store, search: Search, request: TagValuesReques
   }
   if (ref.kind === 'Intrinsic' && (ref.name === 'duration' || ref.name === 'traceDuration')) return [];
   const out: TypedTagValue[] = [];
+  if (request.filter === undefined && ref.kind === 'Intrinsic' && ref.name === 'name') {
+    // What the search below would read, straight from the span_names column: the same
+    // traces in the same order, without loading and decoding ~15k spans.
+    let traces = 0;
+    for (const rowid of store.search.newestTraces(window)) {
+      const names = store.search.spanNames(rowid);
+      if (names.length === 0) continue; // not a hit for `{ }`
+      for (const name of names) out.push({ type: 'string', value: name });
+      if (++traces >= FILTERED_TRACE_LIMIT || (limit > 0 && out.length > limit * 4)) break;
+    }
+    return sortUnique(out, limit);
+  }
   if (request.filter !== undefined || ref.kind === 'Intrinsic') {
     // Values are read from the spans of matching traces (intrinsics have no dictionary).
     const result = search({ root: request.filter ?? EVERYTHING, limit: FILTERED_TRACE_LIMIT, window, budgetMs: 2000 });

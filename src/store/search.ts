@@ -142,6 +142,8 @@ export interface SearchReader {
   /** The rowid of a trace by its 16-byte id. */
   rowidOf(traceId: Uint8Array): number | undefined;
   spans(traceRowid: number): SpanRow[];
+  /** The names of a trace's spans, in the order spans() returns them (no protobuf to decode). */
+  spanNames(traceRowid: number): string[];
   resources(): ResourceRow[];
   resource(id: number): ResourceRow;
   scope(id: number): ScopeRow;
@@ -171,6 +173,9 @@ export function createSearchReader(db: Db, generation: () => number = () => 0): 
     .prepare('SELECT id FROM traces WHERE start_ns <= ? AND start_ns >= ? AND end_ns >= ? ORDER BY start_ns DESC')
     .pluck();
   const spanRows = db.prepare('SELECT resource_id AS resourceId, scope_id AS scopeId, raw FROM spans WHERE trace_rowid = ? ORDER BY start_ns, id');
+  const spanNames = db
+    .prepare('SELECT n.name FROM spans s JOIN span_names n ON n.id = s.name_id WHERE s.trace_rowid = ? ORDER BY s.start_ns, s.id')
+    .pluck();
   const allResources = db.prepare("SELECT id, coalesce(raw, x'') AS raw, service FROM resources");
   const resourceRow = db.prepare("SELECT id, coalesce(raw, x'') AS raw, service FROM resources WHERE id = ?");
   const scopeRow = db.prepare("SELECT id, coalesce(raw, x'') AS raw FROM scopes WHERE id = ?");
@@ -294,6 +299,9 @@ export function createSearchReader(db: Db, generation: () => number = () => 0): 
     },
     spans(traceRowid) {
       return spanRows.all(traceRowid) as SpanRow[];
+    },
+    spanNames(traceRowid) {
+      return spanNames.all(traceRowid) as string[];
     },
     resources() {
       return allResources.all() as ResourceRow[];

@@ -65,7 +65,7 @@ export interface WaitOptions {
   count?: number;
   /** Most spans allowed (default unlimited). */
   max?: number;
-  /** How long to wait (default 5000 ms). */
+  /** How long to wait (default 3000 ms, below the usual 5 s test timeout so this message is what you see). */
   timeoutMs?: number;
 }
 
@@ -221,7 +221,7 @@ export class TraceboxClient {
       query: traceql,
       min: options.count ?? 1,
       max: options.max,
-      timeoutMs: options.timeoutMs ?? 5000,
+      timeoutMs: options.timeoutMs ?? 3000,
       session: this.sessionId,
     });
     if (answer.ok) return answer.matches.map(toSpan);

@@ -95,7 +95,13 @@ export function traceSnapshot(trace: Trace, options: SnapshotOptions = {}): stri
   return `# tracebox trace snapshot\n${serialize(trace.roots.map((r) => shape(r, options)))}`;
 }
 
-/** Lines that differ, marked `-` (snapshot) and `+` (now), with a line of context. */
+/** Context lines shown around each change in a snapshot diff. */
+const CONTEXT = 3;
+
+/**
+ * The lines that differ, `-` from the snapshot before `+` from this run, each change
+ * with CONTEXT lines around it and `…` between separate changes.
+ */
 function diff(expected: string, actual: string): string {
   const a = expected.split('\n');
   const b = actual.split('\n');
@@ -108,15 +114,19 @@ function diff(expected: string, actual: string): string {
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) lines.push([' ', a[i++]]), j++;
-    else if (j < b.length && (i >= a.length || lcs[i][j + 1] >= lcs[i + 1][j])) lines.push(['+', b[j++]]);
-    else lines.push(['-', a[i++]]);
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      lines.push([' ', a[i++]]);
+      j++;
+    } else if (i < a.length && (j >= b.length || lcs[i + 1][j] >= lcs[i][j + 1])) lines.push(['-', a[i++]]);
+    else lines.push(['+', b[j++]]);
   }
-  const keep = lines.map(([m], k) => m !== ' ' || lines[k - 1]?.[0] !== ' ' || lines[k + 1]?.[0] !== ' ');
-  return lines
-    .filter((_, k) => keep[k])
-    .map(([m, text]) => `${m} ${text}`)
-    .join('\n');
+  const near = lines.map((_, k) => lines.slice(Math.max(0, k - CONTEXT), k + CONTEXT + 1).some(([m]) => m !== ' '));
+  const out: string[] = [];
+  lines.forEach(([m, text], k) => {
+    if (near[k]) out.push(`${m} ${text}`);
+    else if (near[k - 1]) out.push('  …');
+  });
+  return out.join('\n');
 }
 
 /** Compares `trace` with the snapshot in `file` (created when missing, outside CI). */

@@ -1,4 +1,7 @@
-/** Runs the real `tracebox` command (src/cli.ts through tsx) as a child process. */
+/**
+ * Runs the real `tracebox` command (src/cli.ts through tsx) as a child process; startCommand()
+ * runs any command that prints tracebox's banner (scripts/smoke.ts: the built artifacts).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,8 +34,28 @@ function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...out, ...env };
 }
 
-function launch(args: readonly string[], env: Record<string, string>): { child: ChildProcess; exited: Promise<Exit>; output: () => { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+const tsxCli = (args: readonly string[]): string[] => [process.execPath, '--import', 'tsx', CLI, ...args];
+
+export interface CommandOptions {
+  readonly env?: Record<string, string>;
+  /** How long the banner may take (default 15 s). */
+  readonly timeoutMs?: number;
+  readonly cwd?: string;
+  /**
+   * Runs the command in a process group of its own and signals the whole group, as a
+   * terminal's Ctrl-C would: needed when tracebox runs under a wrapper such as npx, whose
+   * `sh -c` does not pass SIGTERM on.
+   */
+  readonly processGroup?: boolean;
+}
+
+function launch(
+  argv: readonly string[],
+  env: Record<string, string>,
+  cwd = REPO,
+  processGroup = false,
+): { child: ChildProcess; exited: Promise<Exit>; output: () => { stdout: string; stderr: string } } {
+  const child = spawn(argv[0], argv.slice(1), { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: processGroup });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -43,7 +66,7 @@ function launch(args: readonly string[], env: Record<string, string>): { child: 
 
 /** Runs the command to completion (kills it after `timeoutMs`). */
 export async function runCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<Exit> {
-  const { child, exited } = launch(args, env);
+  const { child, exited } = launch(tsxCli(args), env);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   try {
     return await exited;
@@ -53,11 +76,21 @@ export async function runCli(args: readonly string[], env: Record<string, string
 }
 
 /** Starts the command and waits for its banner with the endpoints. */
-export async function startCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<RunningCli> {
-  const { child, exited, output } = launch(args, env);
+export function startCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<RunningCli> {
+  return startCommand(tsxCli(args), { env, timeoutMs });
+}
+
+/** Starts `argv` (a tracebox, however packaged) and waits for its banner with the endpoints. */
+export async function startCommand(argv: readonly string[], options: CommandOptions = {}): Promise<RunningCli> {
+  const { env = {}, timeoutMs = 15_000, cwd = REPO, processGroup = false } = options;
+  const { child, exited, output } = launch(argv, env, cwd, processGroup);
+  const signal = (name: NodeJS.Signals): void => {
+    if (processGroup) process.kill(-child.pid!, name);
+    else child.kill(name);
+  };
   const banner = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       reject(new Error(`tracebox did not print its endpoints within ${timeoutMs} ms:\n${JSON.stringify(output())}`));
     }, timeoutMs);
     const check = (): void => {
@@ -89,7 +122,7 @@ export async function startCli(args: readonly string[], env: Record<string, stri
     apiUrl: field('Tempo API'),
     exited,
     stop: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) signal('SIGTERM');
       return exited;
     },
   };

@@ -42,43 +42,52 @@ export function decodeExportRequest(bytes: Uint8Array): DecodedBatch {
   return batch;
 }
 
-function readResourceSpans(r: ProtoReader, end: number, batch: DecodedBatch): void {
-  const outerEnd = r.end;
+/**
+ * ResourceSpans and ScopeSpans share a layout: a head message (resource / scope) = 1,
+ * repeated children = 2, schema_url = 3. Reads [r.pos, end) into that shape; children
+ * are returned as ranges, because fields may come in any order and the children need
+ * the head first.
+ */
+interface Envelope {
+  head: Uint8Array | undefined;
+  children: Array<[number, number]>;
+  schemaUrl: string;
+}
+
+function readEnvelope(r: ProtoReader, end: number, names: readonly [string, string]): Envelope {
   r.end = end;
-  let resource: Uint8Array | undefined;
-  let schemaUrl = '';
-  const scopeSpans: Array<[number, number]> = [];
+  const out: Envelope = { head: undefined, children: [], schemaUrl: '' };
   while (r.more()) {
     const tag = r.uint32();
     switch (tag >>> 3) {
       case 1:
-        r.expect(tag, WIRE_LEN, 'resource');
-        resource = r.bytes();
+        r.expect(tag, WIRE_LEN, names[0]);
+        out.head = r.bytes();
         break;
       case 2: {
-        r.expect(tag, WIRE_LEN, 'scope_spans');
+        r.expect(tag, WIRE_LEN, names[1]);
         const e = r.lenEnd();
-        scopeSpans.push([r.pos, e]);
+        out.children.push([r.pos, e]);
         r.pos = e;
         break;
       }
       case 3:
         r.expect(tag, WIRE_LEN, 'schema_url');
-        schemaUrl = r.string();
+        out.schemaUrl = r.string();
         break;
       default:
         r.skip(tag & 7);
     }
   }
-  // Fields may come in any order, so spans are read once the resource is known.
-  const res: DecodedResource = {
-    raw: resource ?? EMPTY,
-    present: resource !== undefined,
-    schemaUrl,
-    serviceName: serviceNameOf(resource ?? EMPTY),
-  };
+  return out;
+}
+
+function readResourceSpans(r: ProtoReader, end: number, batch: DecodedBatch): void {
+  const outerEnd = r.end;
+  const { head, children, schemaUrl } = readEnvelope(r, end, ['resource', 'scope_spans']);
+  const res: DecodedResource = { raw: head ?? EMPTY, present: head !== undefined, schemaUrl, serviceName: serviceNameOf(head ?? EMPTY) };
   const resourceIndex = batch.resources.push(res) - 1;
-  for (const [s, e] of scopeSpans) {
+  for (const [s, e] of children) {
     r.reset(s, e);
     readScopeSpans(r, e, batch, resourceIndex);
   }
@@ -86,35 +95,11 @@ function readResourceSpans(r: ProtoReader, end: number, batch: DecodedBatch): vo
 }
 
 function readScopeSpans(r: ProtoReader, end: number, batch: DecodedBatch, resource: number): void {
-  let scopeRaw: Uint8Array | undefined;
-  let schemaUrl = '';
-  const spans: Array<[number, number]> = [];
-  while (r.more()) {
-    const tag = r.uint32();
-    switch (tag >>> 3) {
-      case 1:
-        r.expect(tag, WIRE_LEN, 'scope');
-        scopeRaw = r.bytes();
-        break;
-      case 2: {
-        r.expect(tag, WIRE_LEN, 'spans');
-        const e = r.lenEnd();
-        spans.push([r.pos, e]);
-        r.pos = e;
-        break;
-      }
-      case 3:
-        r.expect(tag, WIRE_LEN, 'schema_url');
-        schemaUrl = r.string();
-        break;
-      default:
-        r.skip(tag & 7);
-    }
-  }
-  if (spans.length === 0) return;
-  const scope: DecodedScope = { raw: scopeRaw ?? EMPTY, present: scopeRaw !== undefined, schemaUrl };
+  const { head, children, schemaUrl } = readEnvelope(r, end, ['scope', 'spans']);
+  if (children.length === 0) return;
+  const scope: DecodedScope = { raw: head ?? EMPTY, present: head !== undefined, schemaUrl };
   const scopeIndex = batch.scopes.push(scope) - 1;
-  for (const [s, e] of spans) {
+  for (const [s, e] of children) {
     r.reset(s, e);
     readSpan(r, s, e, batch, resource, scopeIndex);
   }

@@ -5,11 +5,11 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import zlib from 'node:zlib';
 import { BadRequestError } from '../shared/errors.ts';
 import type { Ingest } from './ingest.ts';
 import { SESSION_HEADER } from './session.ts';
-import { HTTP_MISTAKES, looksLikeGzip, looksLikeJson, type IngestDoctor } from './doctor.ts';
+import { PayloadTooLargeError, decompress, readBody } from './body.ts';
+import { HTTP_MISTAKES, looksLikeJson, type IngestDoctor } from './doctor.ts';
 import { RETRY_AFTER_S, type IngestGate } from './gate.ts';
 import {
   RPC_INTERNAL,
@@ -38,7 +38,6 @@ interface Outcome {
   error: string;
 }
 
-class PayloadTooLargeError extends Error {}
 
 const CORS_HEADERS: Record<string, string> = {
   'Access-Control-Allow-Origin': '*',
@@ -51,47 +50,6 @@ function formatOf(contentType: string | undefined): WireFormat | undefined {
   if (mime === 'application/x-protobuf' || mime === 'application/protobuf') return 'protobuf';
   if (mime === 'application/json') return 'json';
   return undefined;
-}
-
-/** Reads the request body, refusing more than `limit` bytes without buffering them. */
-async function readBody(req: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(req.headers.get('content-length') ?? '0');
-  if (declared > limit) throw new PayloadTooLargeError();
-  if (req.body === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = req.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new PayloadTooLargeError();
-    }
-    chunks.push(value);
-  }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-}
-
-function decompress(body: Uint8Array, encoding: string | undefined, limit: number, doctor: IngestDoctor): Uint8Array {
-  let enc = (encoding ?? '').trim().toLowerCase();
-  if ((enc === '' || enc === 'identity') && looksLikeGzip(body)) {
-    // Neither protobuf nor JSON starts with 1f 8b: a proxy or exporter lost the header.
-    doctor.notice(...HTTP_MISTAKES.gzipWithoutHeader());
-    enc = 'gzip';
-  }
-  if (enc === '' || enc === 'identity') return body;
-  // maxOutputLength stops a small gzip bomb from expanding past the body limit.
-  const options = { maxOutputLength: limit };
-  try {
-    if (enc === 'gzip' || enc === 'x-gzip') return zlib.gunzipSync(body, options);
-    if (enc === 'deflate') return zlib.inflateSync(body, options);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new PayloadTooLargeError();
-    throw new BadRequestError(`invalid ${enc} body: ${(err as Error).message}`);
-  }
-  throw new BadRequestError(`unsupported Content-Encoding "${encoding}": use gzip, deflate or none`);
 }
 
 export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hono<{ Variables: { outcome: Outcome } }> {
@@ -168,7 +126,7 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
         if (!options.gate.tryAcquire(raw.length)) return overloaded();
         reserved = raw.length;
       }
-      const body = decompress(raw, c.req.header('content-encoding'), options.maxBody, doctor);
+      const body = decompress(raw, c.req.header('content-encoding'), options.maxBody, () => doctor.notice(...HTTP_MISTAKES.gzipWithoutHeader()));
       let result;
       try {
         result = ingest(body, format, c.req.header(SESSION_HEADER));

@@ -10,3 +10,4 @@ export type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan, RawResou
 export { SESSION_ATTRIBUTE, SESSION_HEADER } from './session.ts';
 export { IngestDoctor, HTTP_MISTAKES, type Finding, type IngestRecord } from './doctor.ts';
 export { IngestGate, RETRY_AFTER_S } from './gate.ts';
+export { PayloadTooLargeError, decompress, readBody } from './body.ts';

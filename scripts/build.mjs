@@ -1,7 +1,8 @@
 // Bundles the server into dist/ (better-sqlite3 stays external: it is a native addon)
-// and copies the viewer's files beside it.
+// and the viewer (web/) beside it into dist/web (scripts/build-viewer.mjs).
 import { build } from 'esbuild';
 import fs from 'node:fs';
+import { buildViewer } from './build-viewer.mjs';
 
 fs.rmSync('dist', { recursive: true, force: true });
 await build({
@@ -21,5 +22,5 @@ await build({
   banner: { js: "import { createRequire as __tbCreateRequire } from 'node:module'; const require = __tbCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
-fs.cpSync('web', 'dist/web', { recursive: true });
+await buildViewer('dist/web');
 fs.chmodSync('dist/cli.mjs', 0o755);

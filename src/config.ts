@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULTS } from './defaults.ts';
 import { parseDuration } from './traceql/duration.ts';
 import type { TraceboxOptions } from './server.ts';
+import { forwardUrl } from './forward/index.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -34,6 +35,28 @@ Options (each also read from TRACEBOX_<NAME>, e.g. TRACEBOX_PORT=3300):
   --retention DURATION    delete traces that arrived longer ago, e.g. 72h, 30m (default 72h; 0 keeps all)
   --max-size SIZE         keep the database under this size, oldest traces go first (default 1GiB; 0: no limit)
   --allow-reset           let DELETE /api/traces delete stored traces
+  --auth-token TOKEN      require this token on every port: OTLP exporters send
+                          Authorization: Bearer TOKEN (OTEL_EXPORTER_OTLP_HEADERS), API
+                          clients too; the viewer asks for it once (default: none)
+  --max-attr-length N     truncate attribute keys and string values longer than N
+                          characters (default ${DEFAULTS.maxAttrLength}; 0: no limit)
+  --max-attrs-per-span N  drop attributes past N per span, event and link, counted in
+                          dropped_attributes_count (default ${DEFAULTS.maxAttrsPerSpan}; 0: no limit)
+  --remote-write URL      push the service-graph and span metrics (Tempo's metrics-generator
+                          series, derived from the stored spans) to this Prometheus
+                          remote-write endpoint every 15s; they are also at GET /metrics
+  --metrics-dimensions LIST  extra labels for those metrics: comma-separated attribute
+                          names, e.g. http.method,deployment.environment
+  --zipkin-port PORT      also receive Zipkin v2 JSON at POST /api/v2/spans (off unless given;
+                          Zipkin's usual port is 9411)
+  --forward URL           relay received traces to an OTLP/HTTP endpoint (Tempo, a Collector),
+                          e.g. http://tempo:4318; local storage keeps everything
+  --forward-wait DURATION decide a trace once no span of it arrived for this long (default 10s)
+  --forward-errors        forward every trace with an error span (on when any policy is given;
+                          TRACEBOX_FORWARD_ERRORS=false turns it off)
+  --forward-slower-than DURATION  forward every trace lasting at least this long, e.g. 1s
+  --forward-sample PERCENT  forward this share of the other traces, chosen by trace id
+                          (without a policy flag every trace is forwarded)
   -h, --help              show this help
   -v, --version           print the version
 
@@ -50,8 +73,19 @@ const FLAGS = {
   'max-body': { type: 'string' },
   'max-pending': { type: 'string' },
   'allow-reset': { type: 'boolean' },
+  'auth-token': { type: 'string' },
+  'max-attr-length': { type: 'string' },
+  'max-attrs-per-span': { type: 'string' },
   retention: { type: 'string' },
   'max-size': { type: 'string' },
+  'remote-write': { type: 'string' },
+  'metrics-dimensions': { type: 'string' },
+  'zipkin-port': { type: 'string' },
+  forward: { type: 'string' },
+  'forward-wait': { type: 'string' },
+  'forward-errors': { type: 'boolean' },
+  'forward-slower-than': { type: 'string' },
+  'forward-sample': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -92,6 +126,45 @@ function parseBool(flag: string, text: string): boolean {
   if (/^(1|true|yes|on)$/i.test(text)) return true;
   if (/^(0|false|no|off|)$/i.test(text)) return false;
   throw new ConfigError(`${envName(flag)}: expected true or false, got "${text}"`);
+}
+
+function parseRemoteWrite(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`--remote-write: expected an http(s) URL such as http://localhost:9090/api/v1/write, got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`--remote-write: expected an http(s) URL such as http://localhost:9090/api/v1/write, got "${text}"`);
+  }
+  return text;
+}
+
+function parseDimensions(text: string): string[] {
+  const dims = text.split(',').map((d) => d.trim()).filter((d) => d !== '');
+  if (dims.length === 0) throw new ConfigError(`--metrics-dimensions: expected attribute names separated by commas, got "${text}"`);
+  return [...new Set(dims)];
+}
+
+function parseForwardDuration(flag: string, text: string): number {
+  const ns = parseDuration(text);
+  if (ns === null || ns < 0) throw new ConfigError(`--${flag}: expected a duration such as 10s, 500ms or 1m, got "${text}"`);
+  return ns / 1e6;
+}
+
+function parsePercent(text: string): number {
+  const n = Number(text.trim().replace(/%$/, ''));
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) throw new ConfigError(`--forward-sample: expected a percentage from 0 to 100, got "${text}"`);
+  return n;
+}
+
+function parseCount(flag: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n > 0xffffffff) {
+    throw new ConfigError(`--${flag}: expected a whole number (0 for no limit), got "${text}"`);
+  }
+  return n;
 }
 
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
@@ -146,5 +219,39 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (maxPending !== undefined) options.maxPending = parseSize('max-pending', maxPending);
   const maxBody = str('max-body');
   if (maxBody !== undefined) options.maxBody = parseSize('max-body', maxBody);
+  const authToken = str('auth-token');
+  if (authToken !== undefined) options.authToken = authToken;
+  const maxAttrLength = str('max-attr-length');
+  if (maxAttrLength !== undefined) options.maxAttrLength = parseCount('max-attr-length', maxAttrLength);
+  const maxAttrsPerSpan = str('max-attrs-per-span');
+  if (maxAttrsPerSpan !== undefined) options.maxAttrsPerSpan = parseCount('max-attrs-per-span', maxAttrsPerSpan);
+  const remoteWrite = str('remote-write');
+  if (remoteWrite !== undefined) options.remoteWrite = parseRemoteWrite(remoteWrite);
+  const dimensions = str('metrics-dimensions');
+  if (dimensions !== undefined) options.metricsDimensions = parseDimensions(dimensions);
+  const zipkinPort = str('zipkin-port');
+  if (zipkinPort !== undefined) options.zipkinPort = parsePort('zipkin-port', zipkinPort);
+  const forward = str('forward');
+  const wait = str('forward-wait');
+  const errors = bool('forward-errors');
+  const slower = str('forward-slower-than');
+  const sample = str('forward-sample');
+  if (forward === undefined) {
+    const stray = (['forward-wait', 'forward-errors', 'forward-slower-than', 'forward-sample'] as const).find((f) => values[f] !== undefined);
+    if (stray !== undefined) throw new ConfigError(`--${stray} needs --forward URL`);
+  } else {
+    try {
+      forwardUrl(forward);
+    } catch (err) {
+      throw new ConfigError(`--forward: ${(err as Error).message}`);
+    }
+    options.forward = {
+      endpoint: forward,
+      ...(wait === undefined ? {} : { waitMs: parseForwardDuration('forward-wait', wait) }),
+      ...(errors === undefined ? {} : { errors }),
+      ...(slower === undefined ? {} : { slowerThanMs: parseForwardDuration('forward-slower-than', slower) }),
+      ...(sample === undefined ? {} : { samplePercent: parsePercent(sample) }),
+    };
+  }
   return { kind: 'serve', options };
 }

@@ -10,4 +10,12 @@ export const DEFAULTS = {
   /** As in common Tempo set-ups. */
   retentionMs: 72 * 3600 * 1000,
   maxSize: 1024 * 1024 * 1024,
+  /**
+   * Longest attribute key or string value, in characters; 0: no limit. Like the OTel SDK
+   * (and unlike Tempo's 2 KiB), nothing is cut by default: what was sent comes back whole,
+   * and the request body limit already bounds one value. --max-attr-length sets a cap.
+   */
+  maxAttrLength: 0,
+  /** Most attributes per span, event and link: the OTel SDK's AttributeCountLimit default. */
+  maxAttrsPerSpan: 128,
 } as const;

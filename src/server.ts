@@ -8,9 +8,12 @@ import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApiApp } from './api/index.ts';
-import { createIngest, createOtlpHttpApp, HTTP_MISTAKES, IngestDoctor, IngestGate, startOtlpGrpc, type GrpcHandle } from './otlp/index.ts';
+import { createIngest, createOtlpHttpApp, createZipkinApp, HTTP_MISTAKES, IngestDoctor, IngestGate, startOtlpGrpc, type GrpcHandle } from './otlp/index.ts';
+import { startForwarding, type ForwardOptions, type ForwardStats } from './forward/index.ts';
 import { startRetention, Store } from './store/index.ts';
 import { DEFAULTS } from './defaults.ts';
+import { UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE, authorizationToken, tokenMatches } from './shared/auth.ts';
+import { sharedDerivedMetrics, startRemoteWrite, type RemoteWriteOptions } from './metrics/index.ts';
 
 export { DEFAULTS };
 
@@ -37,6 +40,20 @@ export interface TraceboxOptions {
   maxSize?: number;
   /** Allow DELETE /api/traces to delete stored traces (off by default; the test API turns it on). */
   allowReset?: boolean;
+  /** Push the derived metrics (service graph, span metrics) to this Prometheus remote-write URL (every 15 s unless given). */
+  remoteWrite?: string | RemoteWriteOptions;
+  /** Extra label dimensions of the derived metrics: attribute names, resource attributes first, then span. */
+  metricsDimensions?: string[];
+  /** Zipkin v2 JSON receiver port (POST /api/v2/spans); off unless set (0 picks a free one). */
+  zipkinPort?: number;
+  /** Relay received traces to an OTLP/HTTP endpoint (Tempo, a Collector), optionally tail-sampled; see src/forward. */
+  forward?: ForwardOptions;
+  /** Require this token (Authorization: Bearer, or the viewer's cookie) on every port except /ready. */
+  authToken?: string;
+  /** Truncate attribute keys and string values longer than this many characters (default 64 Ki; 0: no limit). */
+  maxAttrLength?: number;
+  /** Drop attributes past this many per span, event and link (default 128; 0: no limit). */
+  maxAttrsPerSpan?: number;
   /** Receives one-line problem reports (default: stderr). */
   log?: (line: string) => void;
 }
@@ -50,6 +67,10 @@ export interface Tracebox {
   readonly apiUrl: string;
   /** The database file, or undefined for an in-memory store. */
   readonly dbPath: string | undefined;
+  /** Base URL of the Zipkin receiver when enabled, e.g. http://127.0.0.1:9411 (spans go to `/api/v2/spans`). */
+  readonly zipkinUrl?: string;
+  /** Forwarding counters (forwarded, dropped, failed, …) when `forward` is set. */
+  readonly forwarding?: { stats(): ForwardStats };
   /** Stops the listeners and closes the database. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -80,6 +101,17 @@ async function listen(app: Pick<Hono, 'fetch'>, host: string, port: number, flag
   return server;
 }
 
+/** `app` behind --auth-token: a request without the token (CORS preflights aside) gets 401. */
+function guarded(app: Pick<Hono, 'fetch'>, token: string | undefined): Pick<Hono, 'fetch'> {
+  if (token === undefined) return app;
+  return {
+    fetch: (req: Request, ...rest: unknown[]) =>
+      req.method === 'OPTIONS' || tokenMatches(token, authorizationToken(req.headers.get('authorization') ?? undefined))
+        ? (app.fetch as (req: Request, ...rest: unknown[]) => Response | Promise<Response>)(req, ...rest)
+        : new Response(`${UNAUTHORIZED_MESSAGE}\n`, { status: 401, headers: { 'WWW-Authenticate': WWW_AUTHENTICATE, 'Access-Control-Allow-Origin': '*' } }),
+  } as Pick<Hono, 'fetch'>;
+}
+
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
@@ -103,13 +135,27 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
   try {
     const retention = startRetention(store, { maxAgeMs: options.retentionMs ?? DEFAULTS.retentionMs, maxBytes: options.maxSize ?? DEFAULTS.maxSize }, log);
     started.push(() => retention.stop());
-    const ingest = createIngest(store);
+    const metrics = sharedDerivedMetrics(store, { dimensions: options.metricsDimensions });
+    started.push(async () => metrics.dispose());
+    if (options.remoteWrite !== undefined) {
+      const writer = startRemoteWrite(metrics, typeof options.remoteWrite === 'string' ? { url: options.remoteWrite } : options.remoteWrite, log);
+      started.push(() => writer.stop());
+    }
+    // Forwarding is closed after the listeners (it reads the store to flush), before the store.
+    const forwarder = options.forward === undefined ? undefined : startForwarding(store, options.forward, log);
+    if (forwarder !== undefined) started.push(() => forwarder.close());
+    const attributeLimits = {
+      maxAttrLength: options.maxAttrLength ?? DEFAULTS.maxAttrLength,
+      maxAttrsPerSpan: options.maxAttrsPerSpan ?? DEFAULTS.maxAttrsPerSpan,
+    };
+    const ingest = createIngest(store, forwarder?.onBatch, attributeLimits);
+    const { authToken } = options;
     const doctor = new IngestDoctor(log);
     const gate = new IngestGate(options.maxPending ?? DEFAULTS.maxPending);
-    const api = await listen(createApiApp({ store, log, doctor, allowReset: options.allowReset ?? false, maxBody }), host, options.port ?? DEFAULTS.port, '--port');
+    const api = await listen(createApiApp({ store, log, doctor, allowReset: options.allowReset ?? false, maxBody, authToken, attributeLimits }), host, options.port ?? DEFAULTS.port, '--port');
     started.push(() => closeServer(api));
     const otlpHttp = await listen(
-      createOtlpHttpApp(ingest, { maxBody, log, doctor, gate }),
+      createOtlpHttpApp(ingest, { maxBody, log, doctor, gate, authToken }),
       host,
       options.otlpHttpPort ?? DEFAULTS.otlpHttpPort,
       '--otlp-http-port',
@@ -125,11 +171,14 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
     const grpcPort = options.otlpGrpcPort ?? DEFAULTS.otlpGrpcPort;
     let grpc: GrpcHandle;
     try {
-      grpc = await startOtlpGrpc(ingest, host, grpcPort, { maxBody, log, doctor, gate });
+      grpc = await startOtlpGrpc(ingest, host, grpcPort, { maxBody, log, doctor, gate, authToken });
     } catch (err) {
       throw /EADDRINUSE|address already in use|No address added/i.test(String(err)) ? new PortInUseError(grpcPort, '--otlp-grpc-port') : err;
     }
     started.push(() => grpc.close());
+    const zipkin =
+      options.zipkinPort === undefined ? undefined : await listen(guarded(createZipkinApp(ingest, { maxBody, log, doctor, gate }), authToken), host, options.zipkinPort, '--zipkin-port');
+    if (zipkin !== undefined) started.push(() => closeServer(zipkin));
 
     const h = urlHost(host);
     let closing: Promise<void> | undefined;
@@ -138,6 +187,8 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
       otlpGrpcUrl: `http://${h}:${grpc.port}`,
       apiUrl: `http://${h}:${(api.address() as AddressInfo).port}`,
       dbPath: store.path,
+      ...(zipkin === undefined ? {} : { zipkinUrl: `http://${h}:${(zipkin.address() as AddressInfo).port}` }),
+      ...(forwarder === undefined ? {} : { forwarding: forwarder }),
       close: () => (closing ??= closeAll()),
     };
   } catch (err) {

@@ -4,12 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
+import protobuf from 'protobufjs';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { grpc, grpcExport } from './helpers/grpc.ts';
 import { get, getTraceJson, getTraceProtobuf, JSON_TYPE, postChunked, postTraces, PROTOBUF, type Answer } from './helpers/http.ts';
 import { decodePlain, ExportTraceServiceResponse, RpcStatus, TempoTrace } from './helpers/proto.ts';
 import { b64, encodeRequest, kv, richRequest } from './helpers/requests.ts';
 import { spansOf, type Json } from './helpers/tempo-json.ts';
+import { ProtoWriter } from '../src/shared/protowire.ts';
 import { randomSpanId, randomTraceId, startTestTracebox, type TestTracebox } from './helpers/tracebox.ts';
 
 const MAX_BODY = 64 * 1024;
@@ -68,6 +70,18 @@ describe('malformed protobuf over OTLP/HTTP → 400 with a google.rpc.Status', (
     for (const cut of [1, 7, Math.floor(bytes.length / 2), bytes.length - 1]) {
       assertStatusBody(await postTraces(tb.otlpHttpUrl, bytes.subarray(0, cut)), 400, 'protobuf', /invalid ExportTraceServiceRequest/);
     }
+  });
+
+  test('a varint cut off at the end of a nested message (found by fuzzing: stored, then unreadable)', async () => {
+    // Span { trace_id, span_id, status = { 19: <varint tag, no value> }, name = "x" }
+    const span = new ProtoWriter()
+      .bytesField(1, Buffer.from(randomTraceId(), 'hex'))
+      .bytesField(2, Buffer.from(randomSpanId(), 'hex'))
+      .bytesField(15, Uint8Array.of(0x98, 0x01))
+      .stringField(5, 'x')
+      .finish();
+    const request = new ProtoWriter().fork(1).fork(2).bytesField(2, span).join().join().finish();
+    assertStatusBody(await postTraces(tb.otlpHttpUrl, request), 400, 'protobuf', /truncated varint/);
   });
 
   test('resource_spans with the wrong wire type', async () => {
@@ -300,4 +314,129 @@ describe('OTLP/gRPC with bad input', () => {
     assert.equal(error, undefined);
     assert.deepStrictEqual(decodePlain(ExportTraceServiceResponse, response!), {});
   });
+});
+
+/** An AnyValue in `depth` kvlists and arrays (in turn) around a string: depth + 1 levels of AnyValue. */
+function nested(depth: number): Json {
+  let v: Json = { stringValue: 'bottom' };
+  for (let i = 0; i < depth; i++) v = i % 2 === 0 ? { kvlistValue: { values: [kv(`level${i}`, v)] } } : { arrayValue: { values: [v] } };
+  return v;
+}
+
+describe('deeply nested attribute values (limit: 64 levels)', () => {
+  // Three protobuf messages a level: past protobufjs' default recursion limit of 100.
+  before(() => {
+    protobuf.util.recursionLimit = 1000;
+    protobuf.Reader.recursionLimit = 1000;
+  });
+
+  test('protobuf: a span nested too deep is rejected alone; at the limit it is stored', async () => {
+    const traceId = randomTraceId();
+    const span = (name: string, depth: number): Json => ({ traceId: b64(traceId), spanId: b64(randomSpanId()), name, attributes: [kv('deep', nested(depth))] });
+    const res = await postTraces(tb.otlpHttpUrl, encodeRequest({ resourceSpans: [{ scopeSpans: [{ spans: [span('too deep', 64), span('at the limit', 63)] }] }] }));
+    assert.equal(res.status, 200);
+    const body = decodePlain(ExportTraceServiceResponse, res.body) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    assert.equal(body.partialSuccess.rejectedSpans, '1');
+    assert.match(body.partialSuccess.errorMessage, /nested deeper than 64 levels/);
+    assert.deepStrictEqual(await storedSpanNames(traceId), ['at the limit']);
+    assert.equal((await getTraceJson(tb.apiUrl, 'v2', traceId)).status, 200);
+  });
+
+  test('protobuf: a resource nested too deep rejects its spans, and stores nothing of it', async () => {
+    const traceId = randomTraceId();
+    const res = await postTraces(tb.otlpHttpUrl, encodeRequest({
+      resourceSpans: [
+        { resource: { attributes: [kv('deep', nested(100))] }, scopeSpans: [{ spans: [{ traceId: b64(traceId), spanId: b64(randomSpanId()), name: 'under a deep resource' }] }] },
+        { scopeSpans: [{ scope: { name: 's', attributes: [kv('deep', nested(100))] }, spans: [{ traceId: b64(traceId), spanId: b64(randomSpanId()), name: 'under a deep scope' }] }] },
+        { scopeSpans: [{ spans: [{ traceId: b64(traceId), spanId: b64(randomSpanId()), name: 'fine' }] }] },
+      ],
+    }));
+    assert.equal(res.status, 200);
+    const body = decodePlain(ExportTraceServiceResponse, res.body) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    assert.equal(body.partialSuccess.rejectedSpans, '2');
+    assert.match(body.partialSuccess.errorMessage, /resource: attribute value nested deeper than 64 levels/);
+    assert.deepStrictEqual(await storedSpanNames(traceId), ['fine']);
+    // Trace by id as JSON walks every stored resource: it would fail on one nested too deep.
+    assert.equal((await getTraceJson(tb.apiUrl, 'v1', traceId)).status, 200);
+  });
+
+  test('JSON: nesting past the limit → 400 naming the limit', async () => {
+    const levels = 1000;
+    const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[{"key":"k","value":${'{"kvlistValue":{"values":[{"key":"k","value":'.repeat(levels)}{}${'}]}}'.repeat(levels)}}]}]}]}]}`;
+    assertStatusBody(await postTraces(tb.otlpHttpUrl, body, { contentType: JSON_TYPE }), 400, 'json', /nested more than 64 levels deep/);
+  });
+});
+
+describe('oversized bodies far past the limit still get their 413 (no connection reset)', () => {
+  const huge = (): Uint8Array => Buffer.alloc(4 * 1024 * 1024, 0x0a);
+
+  test('with Content-Length', async () => {
+    assertStatusBody(await postTraces(tb.otlpHttpUrl, huge()), 413, 'protobuf', /exceeds the limit/);
+  });
+
+  test('chunked', async () => {
+    assertStatusBody(await postChunked(tb.otlpHttpUrl, huge(), PROTOBUF, 64 * 1024), 413, 'protobuf', /exceeds the limit/);
+  });
+});
+
+describe('hostile queries', () => {
+  const bait = randomTraceId();
+  before(async () => {
+    const span = { traceId: b64(bait), spanId: b64(randomSpanId()), name: 'bait', attributes: [kv('bait', { stringValue: 'a'.repeat(30_000) })] };
+    assert.equal((await postTraces(tb.otlpHttpUrl, encodeRequest({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] }))).status, 200);
+  });
+
+  async function search(q: string): Promise<Answer> {
+    return get(`${tb.apiUrl}/api/search?${new URLSearchParams({ q })}`);
+  }
+
+  for (const regex of ['(a+)+b', '(a|a)*b', '(a|aa)+b', '(.*a){25}b', '.*a.*a.*a.*a.*a.*a.*b', '((a*)*)*b']) {
+    test(`a catastrophic regex answers (linear-time matching): ${regex}`, async () => {
+      const res = await search(`{ span.bait =~ "${regex}" || name =~ "${regex}" }`);
+      assert.equal(res.status, 200, res.body.toString());
+      assert.deepStrictEqual((JSON.parse(res.body.toString()) as { traces: unknown[] }).traces, []);
+      // And the negation matches the span: the value was really looked at.
+      const negated = JSON.parse((await search(`{ span.bait !~ "${regex}" }`)).body.toString()) as { traces: Array<{ traceID: string }> };
+      assert.ok(negated.traces.some((t) => t.traceID === bait.replace(/^0+/, '')), 'the bait trace matches the negated regex');
+    });
+  }
+
+  for (const [q, message] of [
+    ['{ .a =~ "(a{1000}){1000}" }', /invalid regex/],
+    ['{ .a =~ "(?=a)" }', /invalid regex/],
+    ['{ .a =~ "\\\\1" }', /invalid regex/],
+    ['{'.repeat(5000), /invalid TraceQL query/],
+    [`{ .a = "${"'; DROP TABLE spans; --"}" } && {`, /invalid TraceQL query/],
+  ] as const) {
+    test(`${q.slice(0, 40)} → 400`, async () => {
+      const res = await search(q);
+      assert.equal(res.status, 400);
+      assert.match(res.body.toString(), message);
+    });
+  }
+});
+
+describe('malformed ids and parameters → 400', () => {
+  for (const path of [
+    '/api/traces/xyz',
+    `/api/traces/${'f'.repeat(33)}`,
+    '/api/v2/traces/0x12',
+    '/api/traces/abc?start=1&end=x',
+    '/api/traces/abc?start=20&end=10',
+    '/api/search?limit=-1',
+    '/api/search?limit=1e3',
+    '/api/search?spss=101',
+    '/api/search?start=99999999999',
+    '/api/search?start=10&end=5',
+    '/api/search?q={}&tags=a',
+    '/api/search/tags?scope=everything',
+    '/api/v2/search/tag/%25zz/values',
+    '/api/v2/search/tag/not%20a%20tag/values',
+    '/api/spans/trace/nothex',
+  ]) {
+    test(path, async () => {
+      const res = await get(`${tb.apiUrl}${path}`);
+      assert.equal(res.status, 400, `${path}: ${res.status} ${res.body.toString()}`);
+    });
+  }
 });

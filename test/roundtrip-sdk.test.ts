@@ -172,7 +172,8 @@ describe('round trips through the OpenTelemetry JS SDK exporters', () => {
   const emitted = new Map<Protocol, Emitted>();
 
   before(async () => {
-    tb = await startTestTracebox();
+    // Exact round trips of ~1 MB values: without --max-attr-length's default truncation (test/otlp/limits.test.ts).
+    tb = await startTestTracebox({ maxAttrLength: 0 });
     // Every protocol's trace is sent before any is read, so each read also shows the traces do not mix.
     for (const protocol of PROTOCOLS) emitted.set(protocol, await emitTrace(tb, protocol));
   });

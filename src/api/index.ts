@@ -14,9 +14,14 @@ import { createImportRoutes } from './import-routes.ts';
 import { createIngest } from '../otlp/index.ts';
 import { DEFAULTS } from '../defaults.ts';
 import { createDoctorRoutes } from './doctor-routes.ts';
-import type { IngestDoctor } from '../otlp/index.ts';
+import type { AttributeLimits, IngestDoctor } from '../otlp/index.ts';
+import { requireToken } from './auth.ts';
 import { createSearch } from '../query/index.ts';
 import { createMcpRoutes } from '../mcp/index.ts';
+import { createMetricsRoutes } from '../metrics/index.ts';
+import { createTraceQLMetricsRoutes } from './traceql-metrics-routes.ts';
+import { createPromRoutes } from './prom-routes.ts';
+import { sharedDerivedMetrics } from '../metrics/index.ts';
 
 export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
 
@@ -28,19 +33,27 @@ export interface ApiOptions {
   readonly allowReset: boolean;
   /** Largest POST /api/import body, before and after decompression (default 16 MiB, as OTLP's --max-body). */
   readonly maxBody?: number;
+  /** When set, every request but GET /ready must carry this token (see auth.ts). */
+  readonly authToken?: string;
+  /** Attribute limits for POST /api/import, as on the OTLP receivers. */
+  readonly attributeLimits?: AttributeLimits;
 }
 
 export function createApiApp(options: ApiOptions): Hono {
   const app = new Hono();
+  if (options.authToken !== undefined) app.use('*', requireToken(options.authToken));
   app.use('/api/*', compress());
   app.get('/ready', (c) => c.text('ready\n'));
   app.route('/', createTempoRoutes(options.store));
   const search = createSearch(options.store);
   app.route('/', createSearchRoutes(options.store, search));
+  app.route('/', createTraceQLMetricsRoutes(options.store));
+  app.route('/', createPromRoutes(() => sharedDerivedMetrics(options.store)));
   app.route('/', createTestRoutes(options.store, search, { allowReset: options.allowReset }));
   app.route('/', createDoctorRoutes(options.store, options.doctor));
   app.route('/', createMcpRoutes({ store: options.store, search, log: options.log }));
-  app.route('/', createImportRoutes(createIngest(options.store), { maxBody: options.maxBody ?? DEFAULTS.maxBody }));
+  app.route('/', createImportRoutes(createIngest(options.store, undefined, options.attributeLimits), { maxBody: options.maxBody ?? DEFAULTS.maxBody }));
+  app.route('/', createMetricsRoutes(options.store));
   app.route('/', createViewerRoutes());
   app.notFound((c) => c.text('404 page not found\n', 404));
   app.onError((err, c) => {

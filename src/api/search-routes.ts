@@ -108,11 +108,12 @@ export function createSearchRoutes(store: Store, search: Search): Hono {
   const app = new Hono();
   const query = (c: Context) => (name: string) => c.req.query(name);
 
-  app.get('/api/search', (c) => {
+  app.get('/api/search', async (c) => {
     const params = parseSearchParams(query(c));
     let result: ReturnType<Search>;
     try {
-      result = search({ root: params.root, limit: params.limit, window: params.window });
+      // The request's signal fires when the client goes away: a long search then stops.
+      result = await search.run({ root: params.root, limit: params.limit, window: params.window, signal: c.req.raw.signal });
     } catch (err) {
       // A valid query that cannot run on the data (e.g. a spanset operator after by()) is the client's error.
       if (err instanceof EvaluationError) throw new BadRequestError(`invalid TraceQL query: ${err.message}`);

@@ -24,11 +24,13 @@ export async function serve(args: readonly string[]): Promise<number> {
       '',
       'Point an OpenTelemetry SDK at it:',
       `  export OTEL_EXPORTER_OTLP_ENDPOINT=${tb.otlpHttpUrl}`,
+      ...(command.options.authToken === undefined ? [] : ['  export OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>']),
       '',
     ].join('\n'),
   );
   if (command.options.host === '0.0.0.0' || command.options.host === '::') {
-    process.stderr.write('tracebox: warning: listening on all interfaces; anyone who can reach this machine can read and write traces\n');
+    const who = command.options.authToken === undefined ? 'anyone who can reach this machine' : 'anyone with the token';
+    process.stderr.write(`tracebox: warning: listening on all interfaces; ${who} can read and write traces\n`);
   }
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();

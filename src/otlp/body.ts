@@ -9,10 +9,34 @@ import { looksLikeGzip } from './doctor.ts';
 /** The body, before or after decompression, is larger than the limit. */
 export class PayloadTooLargeError extends Error {}
 
+/**
+ * Past the limit, up to this many more bytes are read and dropped before the 413 goes
+ * out: a server that stops reading resets the connection, and the client, still
+ * sending, sees that instead of the 413 (and an OTLP exporter retries it).
+ */
+const DRAIN_BYTES = 64 * 1024 * 1024;
+
+async function drainThenRefuse(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<never> {
+  let drained = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    drained += value.byteLength;
+    if (drained > DRAIN_BYTES) {
+      await reader.cancel();
+      break;
+    }
+  }
+  throw new PayloadTooLargeError();
+}
+
 /** Reads the request body, refusing more than `limit` bytes without buffering them. */
 export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(req.headers.get('content-length') ?? '0');
-  if (declared > limit) throw new PayloadTooLargeError();
+  if (declared > limit) {
+    if (req.body === null || declared > limit + DRAIN_BYTES) throw new PayloadTooLargeError();
+    return drainThenRefuse(req.body.getReader());
+  }
   if (req.body === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -21,10 +45,7 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array>
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new PayloadTooLargeError();
-    }
+    if (size > limit) return drainThenRefuse(reader);
     chunks.push(value);
   }
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);

@@ -4,7 +4,7 @@
  * (`tracebox doctor`, GET /api/doctor, and one log line when a mistake first shows).
  */
 
-export type Transport = 'otlp/http' | 'otlp/grpc';
+export type Transport = 'otlp/http' | 'otlp/grpc' | 'zipkin';
 
 export interface IngestRecord {
   /** Unix ms. */

@@ -10,6 +10,7 @@
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { BadRequestError } from '../shared/errors.ts';
+import { UNAUTHORIZED_MESSAGE, authorizationToken, tokenMatches } from '../shared/auth.ts';
 import { HTTP_MISTAKES, type IngestDoctor } from './doctor.ts';
 import type { IngestGate } from './gate.ts';
 import type { Ingest } from './ingest.ts';
@@ -21,6 +22,8 @@ export interface OtlpGrpcOptions {
   readonly log: (line: string) => void;
   readonly doctor: IngestDoctor;
   readonly gate: IngestGate;
+  /** When set, calls need the metadata `authorization: Bearer <token>` (UNAUTHENTICATED otherwise). */
+  readonly authToken?: string;
 }
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
@@ -73,6 +76,14 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
       const record = { at: Date.now(), transport: 'otlp/grpc', method: 'POST', path: EXPORT_PATH, contentType: 'application/grpc' } as const;
       const encoding = call.metadata.get('grpc-encoding')[0];
       const common = { ...record, contentEncoding: typeof encoding === 'string' ? encoding : '', session: typeof session === 'string' ? session : '', bytes: call.request.length };
+      if (options.authToken !== undefined) {
+        const auth = call.metadata.get('authorization')[0];
+        if (!tokenMatches(options.authToken, authorizationToken(typeof auth === 'string' ? auth : undefined))) {
+          doctor.record({ ...common, spans: 0, rejected: 0, status: 'UNAUTHENTICATED', error: 'unauthorized' });
+          callback({ code: grpc.status.UNAUTHENTICATED, details: UNAUTHORIZED_MESSAGE });
+          return;
+        }
+      }
       // grpc-js has read the message already; refusing still keeps the backlog bounded.
       if (!options.gate.tryAcquire(call.request.length)) {
         doctor.record({ ...common, spans: 0, rejected: 0, status: 'UNAVAILABLE', error: 'overloaded' });

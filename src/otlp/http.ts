@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { BadRequestError } from '../shared/errors.ts';
+import { UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE, authorizationToken, tokenMatches } from '../shared/auth.ts';
 import type { Ingest } from './ingest.ts';
 import { SESSION_HEADER } from './session.ts';
 import { PayloadTooLargeError, decompress, readBody } from './body.ts';
@@ -14,6 +15,7 @@ import { RETRY_AFTER_S, type IngestGate } from './gate.ts';
 import {
   RPC_INTERNAL,
   RPC_INVALID_ARGUMENT,
+  RPC_UNAUTHENTICATED,
   RPC_UNAVAILABLE,
   exportResponseJson,
   exportResponseProtobuf,
@@ -28,6 +30,8 @@ export interface OtlpHttpOptions {
   readonly log: (line: string) => void;
   readonly doctor: IngestDoctor;
   readonly gate: IngestGate;
+  /** When set, POST needs `Authorization: Bearer <token>` (401 otherwise); CORS preflights never do. */
+  readonly authToken?: string;
 }
 
 /** What the handler learnt about a request, for the doctor's record of it. */
@@ -44,6 +48,9 @@ const CORS_HEADERS: Record<string, string> = {
   'Access-Control-Allow-Methods': 'POST, OPTIONS',
   'Access-Control-Max-Age': '86400',
 };
+
+/** The request headers a browser exporter sends: no more are allowed cross-origin. */
+const CORS_ALLOW_HEADERS = `Content-Type, Content-Encoding, Authorization, ${SESSION_HEADER}`;
 
 function formatOf(contentType: string | undefined): WireFormat | undefined {
   const mime = (contentType ?? '').split(';')[0].trim().toLowerCase();
@@ -85,12 +92,19 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
     return c.body(statusProtobuf(code, message), httpStatus, { ...headers, 'Content-Type': 'application/x-protobuf' });
   }
 
-  app.options('/v1/traces', (c) =>
-    c.body(null, 204, {
-      ...CORS_HEADERS,
-      'Access-Control-Allow-Headers': c.req.header('access-control-request-headers') ?? `Content-Type, Content-Encoding, ${SESSION_HEADER}`,
-    }),
-  );
+  app.options('/v1/traces', (c) => c.body(null, 204, { ...CORS_HEADERS, 'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS }));
+
+  const { authToken } = options;
+  if (authToken !== undefined) {
+    app.use('/v1/traces', async (c, next) => {
+      if (c.req.method === 'OPTIONS' || tokenMatches(authToken, authorizationToken(c.req.header('authorization')))) return next();
+      c.get('outcome').error = 'unauthorized';
+      const format = formatOf(c.req.header('content-type')) ?? 'json';
+      const body = format === 'json' ? statusJson(RPC_UNAUTHENTICATED, UNAUTHORIZED_MESSAGE) : statusProtobuf(RPC_UNAUTHENTICATED, UNAUTHORIZED_MESSAGE);
+      const type = format === 'json' ? 'application/json' : 'application/x-protobuf';
+      return c.body(body, 401, { ...CORS_HEADERS, 'Content-Type': type, 'WWW-Authenticate': WWW_AUTHENTICATE });
+    });
+  }
 
   app.post('/v1/traces', async (c) => {
     const contentType = c.req.header('content-type');

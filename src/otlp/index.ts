@@ -2,6 +2,7 @@
 export { createOtlpHttpApp, type OtlpHttpOptions } from './http.ts';
 export { startOtlpGrpc, type GrpcHandle, type OtlpGrpcOptions } from './grpc.ts';
 export { createIngest, type Ingest, type IngestResult } from './ingest.ts';
+export { applyAttributeLimits, type AttributeLimits } from './limits.ts';
 export { decodeExportRequest, DecodeError } from './decode-protobuf.ts';
 export { encodeTracesData } from './encode.ts';
 export { tracesDataToJson } from './protobuf-to-json.ts';
@@ -11,3 +12,4 @@ export { SESSION_ATTRIBUTE, SESSION_HEADER } from './session.ts';
 export { IngestDoctor, HTTP_MISTAKES, type Finding, type IngestRecord } from './doctor.ts';
 export { IngestGate, RETRY_AFTER_S } from './gate.ts';
 export { PayloadTooLargeError, decompress, readBody } from './body.ts';
+export { createZipkinApp, ZIPKIN_PATH, type ZipkinReceiverOptions } from './zipkin.ts';

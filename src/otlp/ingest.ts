@@ -8,6 +8,8 @@ import { decodeExportRequest } from './decode-protobuf.ts';
 import { withSession } from './session.ts';
 import { OtlpJsonError, otlpJsonToProtobuf } from './json-to-protobuf.ts';
 import type { ExportOutcome } from './responses.ts';
+import { applyAttributeLimits, type AttributeLimits } from './limits.ts';
+import type { DecodedBatch } from './types.ts';
 
 export interface IngestResult extends ExportOutcome {
   readonly stored: number;
@@ -16,8 +18,14 @@ export interface IngestResult extends ExportOutcome {
 /** `session` tags every resource of the request with a test session (see session.ts). */
 export type Ingest = (body: Uint8Array, format: 'protobuf' | 'json', session?: string) => IngestResult;
 
+/** Without limits given, only the nesting checks of applyAttributeLimits() apply. */
+const NO_LIMITS: AttributeLimits = { maxAttrLength: 0, maxAttrsPerSpan: 0 };
 
-export function createIngest(store: Store): Ingest {
+/**
+ * `onStored` sees each batch that stored new spans, after the commit (forwarding uses it); it must not throw.
+ * `limits` caps attribute lengths and counts as the OTel SDK does (limits.ts).
+ */
+export function createIngest(store: Store, onStored?: (batch: DecodedBatch) => void, limits: AttributeLimits = NO_LIMITS): Ingest {
   return (body, format, session) => {
     const bytes = format === 'json' ? jsonToProtobuf(body) : body;
     let batch;
@@ -27,7 +35,9 @@ export function createIngest(store: Store): Ingest {
     } catch (err) {
       throw new BadRequestError((err as Error).message);
     }
+    batch = applyAttributeLimits(batch, limits);
     const written = batch.spans.length > 0 ? store.insert(batch) : { stored: 0, invalid: 0, reasons: [] };
+    if (written.stored > 0) onStored?.(batch);
     const rejected = batch.rejected + written.invalid;
     const reasons = [...batch.rejections, ...written.reasons];
     const message = rejected > 0 ? `rejected ${rejected} invalid span(s): ${reasons.join('; ')}` : '';

@@ -12,6 +12,7 @@ export const RPC_INVALID_ARGUMENT = 3;
 export const RPC_RESOURCE_EXHAUSTED = 8;
 export const RPC_INTERNAL = 13;
 export const RPC_UNAVAILABLE = 14;
+export const RPC_UNAUTHENTICATED = 16;
 
 export interface ExportOutcome {
   readonly rejected: number;

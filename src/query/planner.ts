@@ -6,7 +6,7 @@
  */
 import { decodeResource } from '../otlp/span-model.ts';
 import type { Attributes } from '../shared/span.ts';
-import type { SearchReader, SpanCondition, TagReader, TagScope, TagValue } from '../store/index.ts';
+import type { RelatedCondition, SearchReader, SpanCondition, TagReader, TagScope, TagValue } from '../store/index.ts';
 import { keyTerm, nameTerm, eventNameTerm, valueTerm, type TermScope } from '../store/terms.ts';
 import type { FieldExpression, Pipeline, Root, SpansetOperand, Static } from '../traceql/index.ts';
 import { compare, type CompareOp, type Value } from '../traceql/values.ts';
@@ -16,7 +16,24 @@ export type Plan =
   | { readonly kind: 'never' }
   /** No usable condition: scan traces newest first. */
   | { readonly kind: 'scan' }
-  | { readonly kind: 'candidates'; readonly condition: SpanCondition };
+  | {
+      readonly kind: 'candidates';
+      readonly condition: SpanCondition;
+      /** For structural queries: what the parent / an ancestor of a candidate span must satisfy. */
+      readonly related?: RelatedCondition;
+    };
+
+/** Structural operators whose result is non-empty only when a `lower` span has a parent / ancestor in the other operand. */
+const STRUCTURAL: Readonly<Record<string, { lower: 'lhs' | 'rhs'; relation: 'parent' | 'ancestor' }>> = {
+  '>': { lower: 'rhs', relation: 'parent' },
+  '&>': { lower: 'rhs', relation: 'parent' },
+  '>>': { lower: 'rhs', relation: 'ancestor' },
+  '&>>': { lower: 'rhs', relation: 'ancestor' },
+  '<': { lower: 'lhs', relation: 'parent' },
+  '&<': { lower: 'lhs', relation: 'parent' },
+  '<<': { lower: 'lhs', relation: 'ancestor' },
+  '&<<': { lower: 'lhs', relation: 'ancestor' },
+};
 
 interface Cond {
   termGroups: string[][];
@@ -26,6 +43,8 @@ interface Cond {
   maxDurationNs?: bigint;
   resourceIds?: number[];
   never?: boolean;
+  /** Only set by structural operators: the span satisfying this one also has a parent / ancestor satisfying `cond`. */
+  related?: { relation: 'parent' | 'ancestor'; cond: Cond };
 }
 
 const STATUS_CODES: Record<string, number> = { unset: 0, ok: 1, error: 2 };
@@ -227,7 +246,13 @@ export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
         // Negated structural operators keep right-hand spans even when the left is empty.
         if (o.op.startsWith('!')) return r;
         if (l.never || r.never) return { termGroups: [], never: true };
-        return score(l) >= score(r) ? l : r;
+        const chosen = score(l) >= score(r) ? l : r;
+        const structural = STRUCTURAL[o.op];
+        if (structural !== undefined && chosen === (structural.lower === 'lhs' ? l : r)) {
+          // The chosen spans need a parent / ancestor from the other side: checked per candidate before loading.
+          return { ...chosen, related: { relation: structural.relation, cond: chosen === l ? r : l } };
+        }
+        return chosen;
       }
       default:
         return EMPTY;
@@ -235,20 +260,49 @@ export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
   }
 
   function pipeline(p: Pipeline): Cond {
-    // Consecutive filters at the head of a pipeline constrain the same spans.
+    // Consecutive filters at the head of a pipeline constrain the same spans. After a
+    // spanset operation they constrain its result spans, which need not be the spans
+    // its pushed-down condition describes (`{A} >> {B} | {C}`: C holds on B spans), so
+    // from there on each stage is a separate necessary condition and the best one wins.
     let cond: Cond = EMPTY;
+    let separate = false;
     for (const stage of p.stages) {
-      if (stage.kind === 'SpansetFilter') cond = merge(cond, expression(stage.expression));
-      else if (stage.kind === 'SpansetOperation') cond = score(cond) > 0 ? cond : operand(stage);
-      else break;
+      if (stage.kind === 'SpansetFilter') {
+        const c = expression(stage.expression);
+        if (!separate) cond = merge(cond, c);
+        else if (score(c) > score(cond)) cond = c;
+      } else if (stage.kind === 'SpansetOperation') {
+        const c = operand(stage);
+        if (score(c) > score(cond)) cond = c;
+        separate = true;
+      } else break;
     }
     return cond;
+  }
+
+  /** What can be checked of a related condition on a span row without its attributes; undefined if nothing. */
+  function relatedCondition(related: Cond['related']): RelatedCondition | undefined {
+    if (related === undefined) return undefined;
+    const c = related.cond;
+    if (c.status === undefined && c.kind === undefined && c.minDurationNs === undefined && c.maxDurationNs === undefined && c.resourceIds === undefined) {
+      return undefined;
+    }
+    const condition: SpanCondition = {
+      termGroups: [], // FTS terms cannot be checked per span row: leaving them out only weakens the check
+      status: c.status,
+      kind: c.kind,
+      minDurationNs: c.minDurationNs,
+      maxDurationNs: c.maxDurationNs,
+      resourceIds: c.resourceIds,
+    };
+    return { relation: related.relation, condition };
   }
 
   return (root) => {
     const cond = pipeline(root.pipeline);
     if (cond.never) return { kind: 'never' };
     if (score(cond) === 0 && cond.status === undefined && cond.kind === undefined && cond.maxDurationNs === undefined) return { kind: 'scan' };
-    return { kind: 'candidates', condition: cond };
+    const related = relatedCondition(cond.related);
+    return related === undefined ? { kind: 'candidates', condition: cond } : { kind: 'candidates', condition: cond, related };
   }
 }

@@ -9,6 +9,7 @@ import { evaluate, type Spanset } from '../traceql/evaluate.ts';
 import type { Root } from '../traceql/index.ts';
 import { createTraceLoader } from './loader.ts';
 import { createPlanner, type Plan } from './planner.ts';
+import { RegexDeadlineError, withRegexDeadline } from '../traceql/regex.ts';
 
 export interface SearchRequest {
   readonly root: Root;
@@ -16,6 +17,8 @@ export interface SearchRequest {
   readonly window: TraceWindow;
   /** Stops looking after this long (ms) and answers with what was found. */
   readonly budgetMs?: number;
+  /** Stops a search started with `search.run()` at its next slice, e.g. when the HTTP client went away. */
+  readonly signal?: AbortSignal;
 }
 
 export interface TraceHit {
@@ -31,42 +34,137 @@ export interface SearchResult {
   readonly inspectedSpans: number;
   readonly inspectedBytes: number;
   readonly plan: Plan;
+  /** Set when the search ended before every candidate was looked at for another reason than `limit`. */
+  readonly stopped?: 'budget' | 'aborted';
 }
 
 const DEFAULT_BUDGET_MS = 10_000;
+/** How long search.run() works before it gives the event loop a turn. */
+const SLICE_MS = 25;
 
-export type Search = (request: SearchRequest) => SearchResult;
+export interface Search {
+  /** Runs the search to the end (or its budget) without giving way. */
+  (request: SearchRequest): SearchResult;
+  /**
+   * The same search, but one that outlasts a slice of SLICE_MS gives the event loop a
+   * turn between slices, so other requests are served and `request.signal` can stop it.
+   */
+  run(request: SearchRequest): Promise<SearchResult>;
+}
+
+interface Running {
+  readonly request: SearchRequest;
+  readonly plan: Plan;
+  readonly rowids: Iterator<number>;
+  readonly load: ReturnType<typeof createTraceLoader>;
+  readonly deadline: number;
+  readonly hits: TraceHit[];
+  inspectedTraces: number;
+  inspectedSpans: number;
+  inspectedBytes: number;
+  stopped?: 'budget' | 'aborted';
+}
+
+const NOTHING: Iterator<number> = [][Symbol.iterator]();
 
 export function createSearch(store: Store): Search {
   const planner = createPlanner({ search: store.search, tags: store.tags, generation: () => store.generation });
-  return (request) => {
-    const plan = planner(request.root);
-    const hits: TraceHit[] = [];
-    let inspectedTraces = 0;
-    let inspectedSpans = 0;
-    let inspectedBytes = 0;
-    if (plan.kind !== 'never') {
-      const load = createTraceLoader(store.search);
-      const rowids =
-        plan.kind === 'scan'
-          ? store.search.newestTraces(request.window)
-          : store.search.candidateTraces(plan.condition, request.window);
-      const deadline = Date.now() + (request.budgetMs ?? DEFAULT_BUDGET_MS);
-      for (const rowid of rowids) {
-        const loaded = load(rowid);
-        if (loaded === undefined) continue;
-        inspectedTraces++;
-        inspectedSpans += loaded.trace.spans.length;
-        inspectedBytes += loaded.bytes;
-        const spansets = evaluate(request.root, loaded.trace);
-        if (spansets.length > 0) {
-          hits.push({ row: loaded.row, trace: loaded.trace, spansets });
-          if (hits.length >= request.limit) break;
-        }
-        if ((inspectedTraces & 63) === 0 && Date.now() > deadline) break;
-      }
+
+  function begin(request: SearchRequest): Running {
+    const deadline = Date.now() + (request.budgetMs ?? DEFAULT_BUDGET_MS);
+    let plan: Plan;
+    try {
+      // The planner runs regexes over the tag dictionary: bounded by the deadline too.
+      plan = withRegexDeadline(deadline, () => planner(request.root));
+    } catch (err) {
+      if (!(err instanceof RegexDeadlineError)) throw err;
+      plan = { kind: 'never' };
+      return { request, plan, rowids: NOTHING, load: createTraceLoader(store.search), deadline, hits: [], inspectedTraces: 0, inspectedSpans: 0, inspectedBytes: 0, stopped: 'budget' };
     }
+    let rowids = NOTHING;
+    if (plan.kind === 'scan') rowids = store.search.newestTraces(request.window)[Symbol.iterator]();
+    else if (plan.kind !== 'never') rowids = store.search.candidateTraces(plan.condition, request.window, plan.related)[Symbol.iterator]();
+    return { request, plan, rowids, load: createTraceLoader(store.search), deadline, hits: [], inspectedTraces: 0, inspectedSpans: 0, inspectedBytes: 0 };
+  }
+
+  /** Evaluates candidates from `next` until there are none (true) or `pause()` asks for a break (false). */
+  function advance(s: Running, next: () => number | undefined, pause: () => boolean): boolean {
+    if (s.stopped !== undefined) return true;
+    return withRegexDeadline(s.deadline, () => {
+      for (let rowid = next(); rowid !== undefined; rowid = next()) {
+        const loaded = s.load(rowid);
+        if (loaded === undefined) continue;
+        s.inspectedTraces++;
+        s.inspectedSpans += loaded.trace.spans.length;
+        s.inspectedBytes += loaded.bytes;
+        let spansets: Spanset[];
+        try {
+          spansets = evaluate(s.request.root, loaded.trace);
+        } catch (err) {
+          if (!(err instanceof RegexDeadlineError)) throw err;
+          s.stopped = 'budget';
+          return true;
+        }
+        if (spansets.length > 0) {
+          s.hits.push({ row: loaded.row, trace: loaded.trace, spansets });
+          if (s.hits.length >= s.request.limit) return true;
+        }
+        if (Date.now() > s.deadline) {
+          s.stopped = 'budget';
+          return true;
+        }
+        if (pause()) return false;
+      }
+      return true;
+    });
+  }
+
+  function finish(s: Running): SearchResult {
+    const { hits } = s;
     hits.sort((a, b) => (a.row.startNs > b.row.startNs ? -1 : a.row.startNs < b.row.startNs ? 1 : 0));
-    return { hits, inspectedTraces, inspectedSpans, inspectedBytes, plan };
+    const result = { hits, inspectedTraces: s.inspectedTraces, inspectedSpans: s.inspectedSpans, inspectedBytes: s.inspectedBytes, plan: s.plan };
+    return s.stopped === undefined ? result : { ...result, stopped: s.stopped };
+  }
+
+  const fromIterator = (it: Iterator<number>) => (): number | undefined => {
+    const r = it.next();
+    return r.done ? undefined : r.value;
   };
+
+  const search = ((request: SearchRequest): SearchResult => {
+    const s = begin(request);
+    try {
+      advance(s, fromIterator(s.rowids), () => false);
+    } finally {
+      s.rowids.return?.();
+    }
+    return finish(s);
+  }) as Search;
+
+  search.run = async (request) => {
+    const s = begin(request);
+    // candidateTraces and newestTraces read in pages and keep no statement open between
+    // values, so a long search goes on pulling from them after each turn it gives ingest
+    // (reading every remaining candidate up front cost up to ~150 ms for broad queries).
+    const next = fromIterator(s.rowids);
+    try {
+      if (request.signal?.aborted) s.stopped = 'aborted';
+      for (let slice = 0; ; slice++) {
+        if (slice > 0) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (request.signal?.aborted) {
+            s.stopped = 'aborted';
+            break;
+          }
+        }
+        const sliceEnd = Date.now() + SLICE_MS;
+        if (advance(s, next, () => Date.now() > sliceEnd)) break;
+      }
+    } finally {
+      s.rowids.return?.();
+    }
+    return finish(s);
+  };
+
+  return search;
 }

@@ -154,13 +154,14 @@ export class ProtoReader {
   skip(wireType: number): void {
     switch (wireType) {
       case WIRE_VARINT: {
+        // A varint needs at least one byte before the end: one cut off right after its tag
+        // must not pass here and then be read from the next message by a reader that checks less.
         const buf = this.buf;
-        let n = 0;
-        while (this.pos < this.end && buf[this.pos++] >= 0x80) {
-          if (++n >= 10) throw new ProtoError('varint longer than 10 bytes');
+        for (let n = 0; ; n++) {
+          if (this.pos >= this.end) throw new ProtoError('truncated varint');
+          if (n >= 10) throw new ProtoError('varint longer than 10 bytes');
+          if (buf[this.pos++] < 0x80) return;
         }
-        if (buf[this.pos - 1] >= 0x80) throw new ProtoError('truncated varint');
-        return;
       }
       case WIRE_I64:
         if (this.pos + 8 > this.end) throw new ProtoError('truncated fixed64');

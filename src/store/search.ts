@@ -20,6 +20,17 @@ export interface SpanCondition {
   readonly resourceIds?: readonly number[];
 }
 
+/**
+ * For structural queries (`{A} >> {B}`): the parent, or some ancestor, of a candidate
+ * span must satisfy `condition` (its termGroups are ignored). Parents are followed by
+ * span id, through every span that has that id, so the check never rejects a trace the
+ * evaluator would accept.
+ */
+export interface RelatedCondition {
+  readonly relation: 'parent' | 'ancestor';
+  readonly condition: SpanCondition;
+}
+
 export interface TraceWindow {
   /** Unix ns; a trace qualifies when it overlaps [startNs, endNs]. */
   readonly startNs?: bigint;
@@ -54,6 +65,12 @@ export interface ScopeRow {
   readonly raw: Uint8Array;
 }
 
+/** Candidate rows read per statement execution. */
+const PAGE_ROWS = 256;
+/** Matching spans a scan may sort in one page (several resources, see candidateTraces). */
+const SORTED_PAGE_ROWS = 4096;
+/** Ancestor rows a structural check reads before it gives up and lets the trace through. */
+const MAX_ANCESTOR_ROWS = 256;
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 
@@ -62,49 +79,8 @@ function ftsQuery(groups: readonly (readonly string[])[]): string {
   return groups.map((g) => (g.length === 1 ? g[0] : `(${g.join(' OR ')})`)).join(' AND ');
 }
 
-/** The SQL (and its parameters) that yields candidate trace rowids for `cond`; exported for EXPLAIN. */
-/** A query window with the span start times it implies (see SearchReader.candidateTraces). */
-export interface CandidateRange {
-  /** The window: a trace qualifies when it overlaps [startNs, endNs]. */
-  readonly startNs: bigint;
-  readonly endNs: bigint;
-  /** Every span of every trace that overlaps the window starts within these (inclusive). */
-  readonly minStartNs: bigint;
-  readonly maxStartNs: bigint;
-}
-
-/**
- * The SQL (and its parameters) that yields candidate spans for `cond` as rows of
- * [trace rowid, inside], newest first; `inside` is 1 when the span alone proves that its
- * trace overlaps the window. Exported for EXPLAIN.
- */
-export function candidateSql(cond: SpanCondition, range?: CandidateRange): { sql: string; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  let select = 's.trace_rowid, 1';
-  if (range !== undefined) {
-    // A span starting and ending in the window puts its trace in it: no trace lookup needed.
-    select = 's.trace_rowid, (s.start_ns >= ? AND s.start_ns <= ? AND s.start_ns + s.duration_ns >= ?)';
-    params.push(range.startNs, range.endNs, range.startNs);
-  }
-  let from = 'spans s';
-  let order = 's.id DESC';
-  if (cond.termGroups.length > 0) {
-    // FTS5 drives the scan in descending rowid order, i.e. newest spans first.
-    from = 'span_terms f JOIN spans s ON s.id = f.rowid';
-    where.push('f.span_terms MATCH ?');
-    params.push(ftsQuery(cond.termGroups));
-    order = 'f.rowid DESC';
-  } else if (cond.status === 2) {
-    order = 's.start_ns DESC'; // the partial error index
-  } else if (cond.resourceIds !== undefined || range !== undefined) {
-    order = 's.start_ns DESC'; // spans_resource, or spans_start over the time range
-  }
-  if (range !== undefined) {
-    // Time-range pruning: an index range when the scan goes by start time, a cheap filter under FTS.
-    where.push('s.start_ns >= ? AND s.start_ns <= ?');
-    params.push(range.minStartNs, range.maxStartNs);
-  }
+/** The conditions of `cond` on span columns (all but the FTS terms), on table alias `s`. */
+function columnConditions(cond: SpanCondition, where: string[], params: unknown[], resourceIndex = false): void {
   if (cond.status !== undefined) {
     where.push('s.status = ?');
     params.push(cond.status);
@@ -122,16 +98,84 @@ export function candidateSql(cond: SpanCondition, range?: CandidateRange): { sql
     params.push(cond.maxDurationNs);
   }
   if (cond.resourceIds !== undefined) {
-    where.push(`s.resource_id IN (${cond.resourceIds.map(() => '?').join(',')})`);
+    // Several resources: spans_resource returns them in start order only through a sort of
+    // every matching span in the range, so unless that is known to be small (resourceIndex),
+    // `+` keeps SQLite off it and on an index already in start order.
+    const column = cond.resourceIds.length === 1 || resourceIndex ? 's.resource_id' : '+s.resource_id';
+    where.push(`${column} IN (${cond.resourceIds.map(() => '?').join(',')})`);
     params.push(...cond.resourceIds);
   }
-  const sql = `SELECT ${select} FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}`;
-  return { sql, params };
+}
+
+/** The spans of a trace with a given span id, each with its parent id and whether it satisfies `cond` (terms aside). */
+export function relatedSql(cond: SpanCondition): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  columnConditions(cond, where, params);
+  const ok = where.length === 0 ? '1' : where.join(' AND ');
+  return { sql: `SELECT s.id, s.parent_id, (${ok}) FROM spans s WHERE s.trace_rowid = ? AND s.span_id = ?`, params };
+}
+
+/** A query window with the span start times it implies (see SearchReader.candidateTraces). */
+export interface CandidateRange {
+  /** The window: a trace qualifies when it overlaps [startNs, endNs]. */
+  readonly startNs: bigint;
+  readonly endNs: bigint;
+  /** Every span of every trace that overlaps the window starts within these (inclusive). */
+  readonly minStartNs: bigint;
+  readonly maxStartNs: bigint;
+}
+
+/**
+ * The SQL (and its parameters) that yields candidate spans for `cond`, newest first, one
+ * page at a time: rows of [trace rowid, inside, parent id, key, span id], where `inside`
+ * is 1 when the span alone proves that its trace overlaps the window. The last two
+ * parameters are the page's key bound and size (see `paging`). Exported for EXPLAIN.
+ */
+export function candidateSql(
+  cond: SpanCondition,
+  range?: CandidateRange,
+  options: { withParent?: boolean; resourceIndex?: boolean } = {},
+): { sql: string; params: unknown[]; paging: 'rowid' | 'start' } {
+  const withParent = options.withParent ?? false;
+  const where: string[] = [];
+  const params: unknown[] = [];
+  let inside = '1';
+  if (range !== undefined) {
+    // A span starting and ending in the window puts its trace in it: no trace lookup needed.
+    inside = '(s.start_ns >= ? AND s.start_ns <= ? AND s.start_ns + s.duration_ns >= ?)';
+    params.push(range.startNs, range.endNs, range.startNs);
+  }
+  const parent = withParent ? 's.parent_id' : 'NULL';
+  let from = 'spans s';
+  let key = 's.id';
+  let paging: 'rowid' | 'start' = 'rowid';
+  if (cond.termGroups.length > 0) {
+    // FTS5 drives the scan in descending rowid order, i.e. newest spans first.
+    from = 'span_terms f JOIN spans s ON s.id = f.rowid';
+    where.push('f.span_terms MATCH ?');
+    params.push(ftsQuery(cond.termGroups));
+    key = 'f.rowid';
+  } else if (cond.status === 2 || cond.resourceIds !== undefined || range !== undefined) {
+    // The partial error index, spans_resource, or spans_start over the time range.
+    key = 's.start_ns';
+    paging = 'start';
+  }
+  if (range !== undefined) {
+    // Time-range pruning: an index range when the scan goes by start time, a cheap filter under FTS.
+    where.push('s.start_ns >= ? AND s.start_ns <= ?');
+    params.push(range.minStartNs, range.maxStartNs);
+  }
+  columnConditions(cond, where, params, options.resourceIndex);
+  // Pages continue below the last key (at or below it for start times, which can repeat).
+  where.push(paging === 'rowid' ? `${key} < ?` : `${key} <= ?`);
+  const sql = `SELECT s.trace_rowid, ${inside}, ${parent}, ${key}, s.id FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${key} DESC LIMIT ?`;
+  return { sql, params, paging };
 }
 
 export interface SearchReader {
   /** Trace rowids holding a span that satisfies `cond`, roughly newest first, each once. */
-  candidateTraces(cond: SpanCondition, window: TraceWindow): Iterable<number>;
+  candidateTraces(cond: SpanCondition, window: TraceWindow, related?: RelatedCondition): Iterable<number>;
   /** The span start times a window implies (undefined for no window); what candidateTraces prunes by. */
   candidateRange(window: TraceWindow): CandidateRange | undefined;
   /** All trace rowids overlapping the window, newest first. */
@@ -170,8 +214,12 @@ export function createSearchReader(db: Db, generation: () => number = () => 0): 
     .pluck();
   const rowidOf = db.prepare('SELECT id FROM traces WHERE trace_id = ?').pluck();
   const newest = db
-    .prepare('SELECT id FROM traces WHERE start_ns <= ? AND start_ns >= ? AND end_ns >= ? ORDER BY start_ns DESC')
-    .pluck();
+    .prepare(
+      `SELECT id, start_ns FROM traces WHERE start_ns <= ? AND start_ns >= ? AND end_ns >= ? AND (start_ns < ? OR (start_ns = ? AND id < ?))
+       ORDER BY start_ns DESC, id DESC LIMIT ?`,
+    )
+    .raw(true)
+    .safeIntegers(true);
   const spanRows = db.prepare('SELECT resource_id AS resourceId, scope_id AS scopeId, raw FROM spans WHERE trace_rowid = ? ORDER BY start_ns, id');
   const spanNames = db
     .prepare('SELECT n.name FROM spans s JOIN span_names n ON n.id = s.name_id WHERE s.trace_rowid = ? ORDER BY s.start_ns, s.id')
@@ -250,10 +298,40 @@ export function createSearchReader(db: Db, generation: () => number = () => 0): 
     };
   }
 
+  /**
+   * Whether a candidate span (by its trace and parent id) has a parent / ancestor that
+   * satisfies the related condition: a few index lookups instead of loading the trace.
+   */
+  function relatedCheck(related: RelatedCondition): (traceRowid: number, parentId: Uint8Array | null) => boolean {
+    const { sql, params } = relatedSql(related.condition);
+    const stmt = prepared(sql);
+    return (traceRowid, parentId) => {
+      if (parentId === null) return false;
+      let frontier: Uint8Array[] = [parentId];
+      const visited = new Set<bigint>();
+      while (frontier.length > 0) {
+        const next: Uint8Array[] = [];
+        for (const id of frontier) {
+          for (const [rowid, grandparent, ok] of stmt.all(...params, traceRowid, id) as Array<[bigint, Uint8Array | null, bigint]>) {
+            if (ok === 1n) return true;
+            if (visited.has(rowid)) continue;
+            visited.add(rowid);
+            if (grandparent !== null) next.push(grandparent);
+          }
+        }
+        if (related.relation === 'parent') return false;
+        // A pathologically deep (or cyclic) chain: stop checking and let the evaluator decide.
+        if (visited.size > MAX_ANCESTOR_ROWS) return true;
+        frontier = next;
+      }
+      return false;
+    };
+  }
+
   function prepared(sql: string): Statement<unknown[]> {
     let stmt = statements.get(sql);
     if (stmt === undefined) {
-      stmt = db.prepare<unknown[]>(sql).raw(true);
+      stmt = db.prepare<unknown[]>(sql).raw(true).safeIntegers(true);
       if (statements.size > 200) statements.clear();
       statements.set(sql, stmt);
     }
@@ -261,19 +339,59 @@ export function createSearchReader(db: Db, generation: () => number = () => 0): 
   }
 
   return {
-    *candidateTraces(cond, window) {
+    *candidateTraces(cond, window, related) {
       const range = candidateRange(window);
-      const { sql, params } = candidateSql(cond, range);
+      // Several resources and nothing better to drive the scan: when few spans match, sort them
+      // once (one page holds them all); when many do, a scan in start order soon finds some.
+      let resourceIndex = false;
+      let pageRows = PAGE_ROWS;
+      if (cond.resourceIds !== undefined && cond.resourceIds.length > 1 && cond.status !== 2 && cond.termGroups.length === 0) {
+        const count = candidateSql(cond, range, { resourceIndex: true });
+        const estimate = prepared(`SELECT count(*) FROM (${count.sql})`);
+        const [[n]] = estimate.all(...count.params, INT64_MAX, SORTED_PAGE_ROWS) as Array<[bigint]>;
+        if (n < BigInt(SORTED_PAGE_ROWS)) {
+          resourceIndex = true;
+          pageRows = SORTED_PAGE_ROWS;
+        }
+      }
+      const { sql, params, paging } = candidateSql(cond, range, { withParent: related !== undefined, resourceIndex });
+      const stmt = prepared(sql);
       const seen = new Set<number>();
       const [end, start] = bounds(window);
-      for (const [rowid, inside] of prepared(sql).iterate(...params) as Iterable<[number, number]>) {
-        if (seen.has(rowid)) continue;
-        seen.add(rowid);
-        if (range !== undefined && inside !== 1) {
-          const t = traceRow.get(rowid) as TraceRow | undefined;
-          if (t === undefined || t.startNs > end || t.endNs < start) continue;
+      const check = related === undefined ? undefined : relatedCheck(related);
+      // Read in pages, each to the end, so no statement stays open while the caller works
+      // between values (a search yielding to ingest), and only as far as the caller reads.
+      let bound = INT64_MAX;
+      let size = pageRows;
+      let atBound = new Set<bigint>(); // span ids already read whose start time equals `bound`
+      for (;;) {
+        const rows = stmt.all(...params, bound, size) as Array<[bigint, bigint, Uint8Array | null, bigint, bigint]>;
+        const last = rows.length > 0 ? rows[rows.length - 1][3] : bound;
+        const atLast = new Set<bigint>();
+        let fresh = 0;
+        for (const [traceRowid, inside, parentId, key, spanId] of rows) {
+          if (paging === 'start') {
+            if (key === bound && atBound.has(spanId)) continue;
+            if (key === last) atLast.add(spanId);
+          }
+          fresh++;
+          const rowid = Number(traceRowid);
+          if (seen.has(rowid)) continue;
+          // Another candidate span of the same trace may still pass, so a failed check does not mark it seen.
+          if (check !== undefined && !check(rowid, parentId)) continue;
+          seen.add(rowid);
+          if (range !== undefined && inside !== 1n) {
+            const t = traceRow.get(rowid) as TraceRow | undefined;
+            if (t === undefined || t.startNs > end || t.endNs < start) continue;
+          }
+          yield rowid;
         }
-        yield rowid;
+        if (rows.length < size) return;
+        if (last === bound) for (const id of atLast) atBound.add(id);
+        else atBound = atLast;
+        bound = last;
+        // A page of nothing new: more spans share one start time than a page holds.
+        size = fresh === 0 ? size * 2 : pageRows;
       }
     },
     candidateRange,
@@ -281,7 +399,17 @@ export function createSearchReader(db: Db, generation: () => number = () => 0): 
       const [end, start] = bounds(window);
       // A trace that ends after `start` began at most `longest` before it.
       const from = window.startNs === undefined ? INT64_MIN : clamp(start - reach());
-      return newest.iterate(end, from, start) as Iterable<number>;
+      return (function* () {
+        // In pages, as candidateTraces does: no statement stays open between values.
+        let lastStart = INT64_MAX;
+        let lastId = INT64_MAX;
+        for (;;) {
+          const rows = newest.all(end, from, start, lastStart, lastStart, lastId, PAGE_ROWS) as Array<[bigint, bigint]>;
+          for (const [id] of rows) yield Number(id);
+          if (rows.length < PAGE_ROWS) return;
+          [lastId, lastStart] = rows[rows.length - 1];
+        }
+      })();
     },
     trace(rowid) {
       const t = traceRow.get(rowid) as (Omit<TraceRow, 'rowid' | 'spanCount' | 'errorCount'> & { rowid: bigint; spanCount: bigint; errorCount: bigint }) | undefined;

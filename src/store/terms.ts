@@ -182,7 +182,8 @@ function valueTerms(r: ProtoReader, end: number, p1: number, p2: number, out: st
       case (5 << 3) | WIRE_LEN: {
         // ArrayValue { repeated AnyValue values = 1 }: elements of a top-level array are searchable.
         const e = r.lenEnd();
-        while (r.pos < e) {
+        r.end = e;
+        while (r.more()) {
           const t = r.uint32();
           if (t === ((1 << 3) | WIRE_LEN)) {
             const ve = r.lenEnd();
@@ -191,6 +192,7 @@ function valueTerms(r: ProtoReader, end: number, p1: number, p2: number, out: st
             r.pos = ve;
           } else r.skip(t & 7);
         }
+        r.end = end;
         break;
       }
       case (6 << 3) | WIRE_LEN: {
@@ -210,11 +212,17 @@ function valueTerms(r: ProtoReader, end: number, p1: number, p2: number, out: st
 function checkDepth(r: ProtoReader, end: number, depth: number): void {
   // depth counts from 0 at the attribute's own value; readers allow MAX_ANY_VALUE_DEPTH levels in all.
   if (depth >= MAX_ANY_VALUE_DEPTH) throw new ProtoError(`attribute value nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
-  while (r.pos < end) {
+  // Each nested message is read within its own bounds, so a field that runs past its
+  // message's end is refused here, as every reader of the stored span would refuse it.
+  const outer = r.end;
+  r.end = end;
+  while (r.more()) {
     const tag = r.uint32();
     if (tag === ((5 << 3) | WIRE_LEN)) {
       const e = r.lenEnd();
-      while (r.pos < e) {
+      const arrayOuter = r.end;
+      r.end = e;
+      while (r.more()) {
         const t = r.uint32();
         if (t === ((1 << 3) | WIRE_LEN)) {
           const ve = r.lenEnd();
@@ -222,25 +230,30 @@ function checkDepth(r: ProtoReader, end: number, depth: number): void {
           r.pos = ve;
         } else r.skip(t & 7);
       }
+      r.end = arrayOuter;
     } else if (tag === ((6 << 3) | WIRE_LEN)) {
       const e = r.lenEnd();
       checkKvList(r, e, depth + 1);
       r.pos = e;
     } else r.skip(tag & 7);
   }
+  r.end = outer;
 }
 
 /** KeyValueList { repeated KeyValue values = 1 }, each KeyValue { key = 1, AnyValue value = 2 }. */
 function checkKvList(r: ProtoReader, end: number, depth: number): void {
   if (depth >= MAX_ANY_VALUE_DEPTH) throw new ProtoError(`attribute value nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
-  while (r.pos < end) {
+  const outer = r.end;
+  r.end = end;
+  while (r.more()) {
     const tag = r.uint32();
     if (tag !== ((1 << 3) | WIRE_LEN)) {
       r.skip(tag & 7);
       continue;
     }
     const kvEnd = r.lenEnd();
-    while (r.pos < kvEnd) {
+    r.end = kvEnd;
+    while (r.more()) {
       const t = r.uint32();
       if (t === ((2 << 3) | WIRE_LEN)) {
         const ve = r.lenEnd();
@@ -248,7 +261,9 @@ function checkKvList(r: ProtoReader, end: number, depth: number): void {
         r.pos = ve;
       } else r.skip(t & 7);
     }
+    r.end = end;
   }
+  r.end = outer;
 }
 
 /** Pushes the terms of one KeyValue message in [r.pos,kvEnd) for attribute scope `scope`. */
@@ -271,7 +286,10 @@ function attributeTerms(r: ProtoReader, kvEnd: number, scope: TermScope, out: st
       r.pos = valueEnd;
     } else r.skip(tag & 7);
   }
-  if (keyStart >= 0) {
+  // An absent key is proto3's default, '' (as the read side decodes it); skipping the
+  // attribute would also skip the nesting check of its value (found by fuzzing).
+  if (keyStart < 0) keyStart = keyEnd = kvEnd;
+  {
     const scopeByte = SCOPE_BYTE[scope];
     begin(0x6b); // 'k'
     feedByte(scopeByte);

@@ -7,6 +7,7 @@
  */
 import type { AttrValue } from '../shared/span.ts';
 import type { KindValue, StatusValue } from './ast.ts';
+import { compileLinear, type Matcher } from './regex.ts';
 
 export type Value =
   | AttrValue
@@ -27,34 +28,17 @@ export function bool(b: boolean): Value {
   return b ? TRUE : FALSE;
 }
 
-const regexCache = new Map<string, RegExp | null>();
+const regexCache = new Map<string, Matcher | null>();
 
 /**
- * Go RE2 → JavaScript, anchored as Tempo anchors (`^(?s:…)$`). Returns null when the
- * pattern is not valid in JavaScript either.
+ * An RE2 pattern, anchored as Tempo anchors it (`^(?s:…)$`), as a linear-time matcher
+ * (regex.ts): JavaScript's backtracking RegExp could hang the process on a hostile
+ * pattern. Returns null when the pattern is not valid RE2 or is too large.
  */
-export function compileRegex(pattern: string): RegExp | null {
+export function compileRegex(pattern: string): Matcher | null {
   let re = regexCache.get(pattern);
   if (re !== undefined) return re;
-  let flags = 's';
-  let body = pattern;
-  // RE2 allows leading inline flags; JavaScript has them only as RegExp flags.
-  const lead = /^\(\?([imsU]+)\)/.exec(body);
-  if (lead) {
-    if (lead[1].includes('i')) flags += 'i';
-    if (lead[1].includes('m')) flags += 'm';
-    body = body.slice(lead[0].length);
-  }
-  body = body.replace(/\(\?P</g, '(?<').replace(/\\z/g, '$').replace(/\\A/g, '^');
-  try {
-    re = new RegExp(`^(?:${body})$`, flags + 'u');
-  } catch {
-    try {
-      re = new RegExp(`^(?:${body})$`, flags);
-    } catch {
-      re = null;
-    }
-  }
+  re = compileLinear(pattern);
   if (regexCache.size > 1000) regexCache.clear();
   regexCache.set(pattern, re);
   return re;

@@ -28,6 +28,14 @@ export interface GrpcAnswer {
 
 export interface GrpcExportOptions {
   readonly gzip?: boolean;
+  /** Call metadata, e.g. { authorization: 'Bearer …' }. */
+  readonly metadata?: Record<string, string>;
+}
+
+function metadataOf(entries: Record<string, string> = {}): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
+  return metadata;
 }
 
 /** Sends one Export call to `url` (http://host:port) and resolves with the error or the response bytes. */
@@ -40,7 +48,7 @@ export async function grpcExport(url: string, request: Uint8Array, options: Grpc
       const deadline = Date.now() + 10_000;
       (client as unknown as Record<string, Function>).Export(
         Buffer.from(request.buffer, request.byteOffset, request.byteLength),
-        new grpc.Metadata(),
+        metadataOf(options.metadata),
         { deadline },
         (error: grpc.ServiceError | null, response?: Buffer) => resolve(error ? { error } : { response }),
       );

@@ -370,8 +370,8 @@ function intOf(v: AnyValue): number | undefined {
 
 // ---- scalars ---------------------------------------------------------------------------
 
-/** Jaeger prints ids as hex without leading zeros; OTLP wants them full width. */
-function hexId(v: unknown, digits: number, path: string, fail: Fail): string {
+/** Jaeger (and Zipkin) print ids as hex without leading zeros; OTLP wants them full width. */
+export function hexId(v: unknown, digits: number, path: string, fail: Fail): string {
   if (typeof v !== 'string' || !/^[0-9a-fA-F]+$/.test(v) || v.length > digits) {
     fail(path, `expected a hex id of at most ${digits} digits, got ${describe(v)}`);
   }
@@ -379,7 +379,7 @@ function hexId(v: unknown, digits: number, path: string, fail: Fail): string {
 }
 
 /** Microseconds (a number, possibly fractional, or a decimal string) → nanoseconds. */
-function microsToNanos(v: unknown, path: string, fail: Fail): bigint {
+export function microsToNanos(v: unknown, path: string, fail: Fail): bigint {
   if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v) * 1000n;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
     fail(path, `expected microseconds since the epoch (a non-negative number), got ${describe(v)}`);

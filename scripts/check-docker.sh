@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# What can be checked of the Docker setup without a Docker engine (none runs on these
+# machines): the compose file and Grafana's provisioning parse and fit together, the
+# Dockerfile lints clean, and the image's CMD and HEALTHCHECK work when run directly
+# against a local build (scripts/check-docker-cmd.ts). Building the image itself is not
+# checked here. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$SECONDS
+compose=examples/docker-compose.yml
+
+# 1. The compose file: docker-compose's own validation where there is one, and in any case a
+#    YAML parse with checks of how the services, the Dockerfile and Grafana's files fit.
+if command -v docker-compose >/dev/null 2>&1; then
+  docker-compose -f "$compose" config -q && echo "check-docker: docker-compose config: valid"
+elif docker compose version >/dev/null 2>&1; then
+  docker compose -f "$compose" config -q && echo "check-docker: docker compose config: valid"
+else
+  echo "check-docker: no docker-compose or compose plugin here; checking $compose with a YAML parser"
+fi
+python3 - "$compose" <<'PY'
+import os, re, sys, yaml
+
+path = sys.argv[1]
+base = os.path.dirname(path)
+compose = yaml.safe_load(open(path))
+services = compose["services"]
+assert set(services) == {"tracebox", "app", "grafana"}, f"services: {sorted(services)}"
+
+dockerfile = open(os.path.join(base, services["tracebox"]["build"]["context"], "Dockerfile")).read()
+stages = re.findall(r"^FROM\s+\S+\s+AS\s+(\S+)", dockerfile, re.M | re.I)
+assert services["app"]["build"]["target"] in stages, f"app builds target {services['app']['build']['target']!r}, stages are {stages}"
+assert re.search(r"^HEALTHCHECK\s", dockerfile, re.M), "depends_on: service_healthy needs a HEALTHCHECK"
+for name in ("app", "grafana"):
+    assert services[name]["depends_on"]["tracebox"]["condition"] == "service_healthy", name
+assert any(v.endswith(":/data") for v in services["tracebox"]["volumes"]), "tracebox's data volume"
+for port in ("3200", "4317", "4318"):
+    assert f"{port}:{port}" in services["tracebox"]["ports"], port
+env = services["app"]["environment"]
+assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://tracebox:4318" and env["OTEL_SERVICE_NAME"], env
+assert "examples/app.js" in " ".join(services["app"]["command"])
+
+datasources = None
+for volume in services["grafana"]["volumes"]:
+    source, target = volume.split(":")[:2]
+    source = os.path.join(base, source)
+    assert os.path.exists(source), f"grafana mounts {source}, which is missing"
+    if "/provisioning/datasources/" in target:
+        datasources = yaml.safe_load(open(source))["datasources"]
+assert datasources, "no datasource provisioning mounted into grafana"
+(tempo,) = [d for d in datasources if d["type"] == "tempo"]
+assert tempo["url"] == "http://tracebox:3200", tempo["url"]
+assert tempo["jsonData"]["streamingEnabled"] == {"search": False, "metrics": False}, "streaming must be off"
+print(f"check-docker: {path}: services {', '.join(services)}; Grafana's Tempo datasource {tempo['url']}, streaming off")
+PY
+
+# 2. Dockerfile lint (dockerfile-utils, a devDependency): errors and warnings both fail.
+lint=$(npx --no-install dockerfile-utils lint Dockerfile) || { echo "$lint" >&2; exit 1; }
+[ -z "$lint" ] || { echo "$lint" >&2; echo "check-docker: Dockerfile lint warnings (above)" >&2; exit 1; }
+echo "check-docker: Dockerfile lints clean"
+
+# 3. The final stage's CMD and HEALTHCHECK, run directly against a local build.
+npm run --silent build
+node --import tsx scripts/check-docker-cmd.ts
+echo "check-docker: ok ($((SECONDS - start)) s; the image itself was not built)"

@@ -1,0 +1,197 @@
+/**
+ * Parameters of `/api/metrics/query_range` and `/api/metrics/query` → a metrics request,
+ * with Tempo's error texts (tempo-api.md §1.2, §2.11, §2.12). Times may be unix seconds,
+ * unix nanoseconds (more than 10 digits), fractional seconds or RFC 3339; the defaults are
+ * end = now and start = end − `since` (1h).
+ */
+import { BadRequestError } from '../shared/errors.ts';
+import { alignRange, defaultStep, type MetricsRequest } from '../query/metrics/index.ts';
+import { goDuration } from '../query/search-response.ts';
+import { parsePromDurationMs } from '../promql/index.ts';
+import type { Root } from '../traceql/index.ts';
+import { parseQuery } from './search-params.ts';
+
+type Query = (name: string) => string | undefined;
+
+const SECOND = 1_000_000_000n;
+const INT64_MAX = (1n << 63n) - 1n;
+/** Tempo's default is 3h; tracebox is a local tool over a bounded store and allows a week, as search does. */
+export const MAX_METRICS_RANGE_NS = 168n * 3600n * SECOND;
+/** Tempo's max_intervals. */
+const MAX_INTERVALS = 10_000n;
+/** Tempo's default and largest number of exemplars. */
+export const MAX_EXEMPLARS = 100;
+const DEFAULT_SINCE_NS = 3600n * SECOND;
+
+function param(q: Query, name: string): string | undefined {
+  const v = q(name);
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function goParseInt(text: string): bigint | string {
+  if (!/^[+-]?\d+$/.test(text)) return `strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`;
+  const v = BigInt(text);
+  if (v > INT64_MAX || v < -(1n << 63n)) return `strconv.ParseInt: parsing ${JSON.stringify(text)}: value out of range`;
+  return v;
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
+
+function parseRfc3339(text: string): bigint | undefined {
+  const m = RFC3339.exec(text);
+  if (m === null) return undefined;
+  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  if (Number.isNaN(ms)) return undefined;
+  let ns = BigInt(ms) * 1_000_000n + BigInt((m[7] ?? '').padEnd(9, '0') || '0');
+  if (m[8] !== 'Z') {
+    const sign = m[8][0] === '-' ? -1n : 1n;
+    const offset = BigInt(+m[8].slice(1, 3) * 3600 + +m[8].slice(4, 6) * 60) * SECOND;
+    ns -= sign * offset;
+  }
+  return ns;
+}
+
+/** Tempo's parseTimestamp: unix ns for the text, or an error message. */
+export function parseMetricsTime(text: string): bigint | string {
+  if (text.includes('.')) {
+    const f = Number(text);
+    if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) && Number.isFinite(f)) {
+      const s = Math.trunc(f);
+      const frac = Math.round((f - s) * 1000) / 1000; // Tempo keeps milliseconds
+      return BigInt(s) * SECOND + BigInt(Math.round(frac * 1e9));
+    }
+  }
+  const n = goParseInt(text);
+  if (typeof n === 'string') return parseRfc3339(text) ?? n;
+  return text.length <= 10 ? n * SECOND : n;
+}
+
+/** Go time.ParseDuration, signed; undefined when invalid. */
+function parseGoDuration(text: string): bigint | undefined {
+  let s = text;
+  let sign = 1n;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    if (s[0] === '-') sign = -1n;
+    s = s.slice(1);
+  }
+  if (s === '0') return 0n;
+  if (s === '') return undefined;
+  const units: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  let total = 0;
+  const re = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+  let pos = 0;
+  while (pos < s.length) {
+    re.lastIndex = pos;
+    const m = re.exec(s);
+    if (m === null) return undefined;
+    total += Number(m[1]) * units[m[2]];
+    pos = re.lastIndex;
+  }
+  if (!Number.isFinite(total) || total > 9.2e18) return undefined;
+  return sign * BigInt(Math.round(total));
+}
+
+/** A `step`: float seconds or a Go duration (Tempo's parseSecondsOrDuration). */
+function parseStep(text: string): bigint {
+  const f = Number(text);
+  if (text.trim() !== '' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) && Number.isFinite(f)) {
+    const ns = f * 1e9;
+    if (Math.abs(ns) > 9.2e18) throw new BadRequestError(`cannot parse ${JSON.stringify(text)} to a valid duration. It overflows int64`);
+    const step = BigInt(Math.trunc(ns));
+    if (step < 0n) throw new BadRequestError(`cannot parse ${JSON.stringify(text)}: step must be positive`);
+    return step;
+  }
+  const d = parseGoDuration(text);
+  if (d === undefined) throw new BadRequestError(`cannot parse ${JSON.stringify(text)} to a valid duration`);
+  if (d < 0n) throw new BadRequestError(`cannot parse ${JSON.stringify(text)}: step must be positive`);
+  return d;
+}
+
+interface Bounds {
+  startNs: bigint;
+  endNs: bigint;
+}
+
+/** start/end/since with Tempo's defaults; end is then clamped to now. */
+function parseBounds(q: Query, nowNs: bigint): Bounds {
+  let since = DEFAULT_SINCE_NS;
+  const sinceText = param(q, 'since');
+  if (sinceText !== undefined) {
+    const ms = parsePromDurationMs(sinceText);
+    if (ms === undefined) throw new BadRequestError(`could not parse 'since' parameter: not a valid duration string: ${JSON.stringify(sinceText)}`);
+    since = BigInt(ms) * 1_000_000n;
+  }
+  const endText = param(q, 'end');
+  let endNs = nowNs;
+  if (endText !== undefined) {
+    const e = parseMetricsTime(endText);
+    if (typeof e === 'string') throw new BadRequestError(`could not parse 'end' parameter: ${e}`);
+    endNs = e;
+  }
+  const startText = param(q, 'start');
+  let startNs = (endNs > nowNs ? nowNs : endNs) - since;
+  if (startText !== undefined) {
+    const s = parseMetricsTime(startText);
+    if (typeof s === 'string') throw new BadRequestError(`could not parse 'start' parameter: ${s}`);
+    startNs = s;
+  }
+  if (startNs >= endNs) throw new BadRequestError('end must be greater than start');
+  // The future holds no spans: like Tempo's frontend, stop at now.
+  if (endNs > nowNs) {
+    endNs = nowNs;
+    if (startNs >= endNs) throw new BadRequestError('end must be greater than start');
+  }
+  if (endNs - startNs > MAX_METRICS_RANGE_NS) {
+    throw new BadRequestError(
+      `range specified by start and end (${goDuration(Number(endNs - startNs))}) exceeds ${goDuration(Number(MAX_METRICS_RANGE_NS))}. received start=${startNs} end=${endNs}`,
+    );
+  }
+  return { startNs, endNs };
+}
+
+function metricsRoot(q: Query): Root {
+  const text = param(q, 'q') ?? param(q, 'query') ?? '';
+  const root = parseQuery(text, 'compiling query: ');
+  if (root.metrics === null) throw new BadRequestError('not a metrics query');
+  return root;
+}
+
+/** `exemplars=N`, overridden by the query hint `with(exemplars=N|false)`; default and cap 100. */
+function exemplarLimit(q: Query, root: Root): number {
+  let n = 0;
+  const text = param(q, 'exemplars');
+  if (text !== undefined && /^\d+$/.test(text)) n = Number(text);
+  const hint = root.hints?.hints.filter((h) => h.name === 'exemplars').at(-1);
+  if (hint !== undefined && hint.value.type === 'int') n = Math.max(hint.value.value, 0);
+  else if (hint !== undefined && hint.value.type === 'bool' && !hint.value.value) return 0;
+  else if (n === 0) n = MAX_EXEMPLARS;
+  return Math.min(n, MAX_EXEMPLARS);
+}
+
+function nowNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}
+
+/** `/api/metrics/query_range` → an aligned range request (see query/metrics/time.ts). */
+export function parseQueryRangeParams(q: Query, now: bigint = nowNs()): MetricsRequest {
+  const root = metricsRoot(q);
+  const { startNs, endNs } = parseBounds(q, now);
+  const stepText = param(q, 'step');
+  const stepNs = stepText === undefined ? defaultStep(startNs, endNs) : parseStep(stepText);
+  if (stepNs === 0n || (endNs - startNs) / stepNs > MAX_INTERVALS) {
+    throw new BadRequestError(
+      `step of ${goDuration(Number(stepNs))} is too small, minimum step for given range is ${goDuration(Number((endNs - startNs) / MAX_INTERVALS))}`,
+    );
+  }
+  const aligned = alignRange(startNs, endNs, stepNs);
+  // Alignment rounds the end up; past now it goes back to the last whole step, as in Tempo.
+  const end = aligned.endNs > now ? now - (now % stepNs) : aligned.endNs;
+  return { root, startNs: aligned.startNs, endNs: end > aligned.startNs ? end : aligned.endNs, stepNs, instant: false, exemplars: exemplarLimit(q, root) };
+}
+
+/** `/api/metrics/query` → one interval (start, end]. */
+export function parseQueryInstantParams(q: Query, now: bigint = nowNs()): MetricsRequest {
+  const root = metricsRoot(q);
+  const { startNs, endNs } = parseBounds(q, now);
+  return { root, startNs, endNs, stepNs: endNs - startNs, instant: true, exemplars: 0 };
+}

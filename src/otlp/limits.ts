@@ -1,0 +1,343 @@
+/**
+ * Attribute limits applied on ingest, as the OpenTelemetry SDK applies its span limits
+ * (AttributeValueLengthLimit, AttributeCountLimit): string values longer than
+ * `maxAttrLength` characters (and bytes values longer than that many bytes) are
+ * truncated, also inside arrays and kvlists; attributes past `maxAttrsPerSpan` on a span,
+ * an event or a link are dropped and added to that message's dropped_attributes_count.
+ * Keys longer than the limit are truncated too (as Tempo's max_attribute_bytes does).
+ * Resource and scope attributes get the length limit only, as the SDK never counts them.
+ *
+ * A message is rewritten only when it exceeds a limit; everything else stays a zero-copy
+ * view of the request. Attribute values nested deeper than MAX_ANY_VALUE_DEPTH make
+ * their span invalid; in a resource or scope, every span under it.
+ */
+import { ProtoError, ProtoReader, ProtoWriter, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
+import { bytesToHex } from '../shared/ids.ts';
+import { MAX_ANY_VALUE_DEPTH } from './json-to-protobuf.ts';
+import { stringAttribute } from './decode-protobuf.ts';
+import type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan } from './types.ts';
+
+export interface AttributeLimits {
+  /** Longest attribute key or string value in characters (bytes values: bytes); 0 for no limit. */
+  readonly maxAttrLength: number;
+  /** Most attributes on one span, event or link; 0 for no limit. */
+  readonly maxAttrsPerSpan: number;
+}
+
+const SERVICE_NAME = new TextEncoder().encode('service.name');
+/** How many rejection reasons are kept, as decode-protobuf.ts keeps. */
+const MAX_REASONS = 5;
+
+/** Field numbers of a message that carries attributes. */
+interface Shape {
+  readonly attrs: number;
+  /** dropped_attributes_count, 0 when the message has none worth updating. */
+  readonly dropped: number;
+  /** Whether the count limit applies (spans, events, links: the SDK's limits). */
+  readonly counted: boolean;
+  /** Whether nesting depth is checked here (resources, scopes); the store's indexer checks spans'. */
+  readonly depth: boolean;
+}
+
+const SPAN: Shape = { attrs: 9, dropped: 10, counted: true, depth: false };
+const EVENT: Shape = { attrs: 3, dropped: 4, counted: true, depth: false };
+const LINK: Shape = { attrs: 4, dropped: 5, counted: true, depth: false };
+const RESOURCE: Shape = { attrs: 1, dropped: 2, counted: false, depth: true };
+const SCOPE: Shape = { attrs: 3, dropped: 4, counted: false, depth: true };
+
+const LEN = (field: number): number => (field << 3) | WIRE_LEN;
+
+/** Code points in UTF-8 bytes [start, end): every byte that does not continue a sequence starts one. */
+function codePoints(buf: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) if ((buf[i] & 0xc0) !== 0x80) n++;
+  return n;
+}
+
+/** The end of the first `max` code points of UTF-8 bytes [start, end). */
+function cutAfter(buf: Uint8Array, start: number, end: number, max: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    if ((buf[i] & 0xc0) !== 0x80 && n++ === max) return i;
+  }
+  return end;
+}
+
+class Limiter {
+  constructor(private readonly limits: AttributeLimits) {}
+
+  private tooLong(buf: Uint8Array, start: number, end: number): boolean {
+    const max = this.limits.maxAttrLength;
+    return max > 0 && end - start > max && codePoints(buf, start, end) > max;
+  }
+
+  // ---- checks: is there anything to do? (no allocation) ----------------------------
+
+  /** Whether the message in [start, end) with this shape exceeds a limit; throws ProtoError when malformed or too deep. */
+  needs(buf: Uint8Array, start: number, end: number, shape: Shape): boolean {
+    const r = new ProtoReader(buf, start, end);
+    const attrTag = LEN(shape.attrs);
+    const maxCount = shape.counted ? this.limits.maxAttrsPerSpan : 0;
+    let count = 0;
+    let over = false;
+    while (r.more()) {
+      const tag = r.uint32();
+      if (tag === attrTag) {
+        const e = r.lenEnd();
+        if (maxCount > 0 && ++count > maxCount) over = true;
+        // An attribute shorter than the length limit cannot hold a string longer than it.
+        const maxLength = this.limits.maxAttrLength;
+        const short = maxLength === 0 || e - r.pos <= maxLength;
+        if (!(short && !shape.depth) && this.keyValueNeeds(r, e, 0)) over = true;
+        r.pos = e;
+      } else if (shape === SPAN && (tag === LEN(11) || tag === LEN(13))) {
+        const e = r.lenEnd();
+        if (this.needs(buf, r.pos, e, tag === LEN(11) ? EVENT : LINK)) over = true;
+        r.pos = e;
+      } else r.skip(tag & 7);
+    }
+    return over;
+  }
+
+  /** KeyValue payload at [r.pos, end). */
+  private keyValueNeeds(r: ProtoReader, end: number, depth: number): boolean {
+    const outer = r.end;
+    r.end = end;
+    let over = false;
+    while (r.more()) {
+      const tag = r.uint32();
+      const e = (tag & 7) === WIRE_LEN ? r.lenEnd() : -1;
+      if (e < 0) r.skip(tag & 7);
+      else {
+        if (tag === LEN(1) && this.tooLong(r.buf, r.pos, e)) over = true;
+        else if (tag === LEN(2) && this.anyValueNeeds(r, e, depth)) over = true;
+        r.pos = e;
+      }
+    }
+    r.end = outer;
+    return over;
+  }
+
+  /** AnyValue payload at [r.pos, end); `depth` 0 is an attribute's own value. */
+  private anyValueNeeds(r: ProtoReader, end: number, depth: number): boolean {
+    if (depth >= MAX_ANY_VALUE_DEPTH) throw new ProtoError(`attribute value nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+    const outer = r.end;
+    r.end = end;
+    let over = false;
+    while (r.more()) {
+      const tag = r.uint32();
+      if ((tag & 7) !== WIRE_LEN) {
+        r.skip(tag & 7);
+        continue;
+      }
+      const e = r.lenEnd();
+      if (tag === LEN(1)) {
+        if (this.tooLong(r.buf, r.pos, e)) over = true;
+      } else if (tag === LEN(7)) {
+        if (this.limits.maxAttrLength > 0 && e - r.pos > this.limits.maxAttrLength) over = true;
+      } else if (tag === LEN(5) || tag === LEN(6)) {
+        // ArrayValue { repeated AnyValue values = 1 }, KeyValueList { repeated KeyValue values = 1 }
+        const list = r.end;
+        r.end = e;
+        while (r.more()) {
+          const t = r.uint32();
+          if (t !== LEN(1)) {
+            r.skip(t & 7);
+            continue;
+          }
+          const ve = r.lenEnd();
+          if (tag === LEN(5) ? this.anyValueNeeds(r, ve, depth + 1) : this.keyValueNeeds(r, ve, depth + 1)) over = true;
+          r.pos = ve;
+        }
+        r.end = list;
+      }
+      r.pos = e;
+    }
+    r.end = outer;
+    return over;
+  }
+
+  // ---- rewriting ---------------------------------------------------------------------
+
+  /** The message in [start, end) with its attributes limited. */
+  rewrite(buf: Uint8Array, start: number, end: number, shape: Shape): Uint8Array {
+    const w = new ProtoWriter(end - start);
+    const r = new ProtoReader(buf, start, end);
+    const attrTag = LEN(shape.attrs);
+    const droppedTag = (shape.dropped << 3) | WIRE_VARINT;
+    const maxCount = shape.counted ? this.limits.maxAttrsPerSpan : 0;
+    let count = 0;
+    let dropped = 0;
+    let droppedBefore = 0;
+    while (r.more()) {
+      const fieldStart = r.pos;
+      const tag = r.uint32();
+      if (tag === attrTag) {
+        const e = r.lenEnd();
+        const payload = r.pos;
+        if (maxCount > 0 && ++count > maxCount) dropped++;
+        else if (this.keyValueNeeds(r, e, 0)) {
+          r.pos = payload;
+          w.fork(shape.attrs);
+          this.keyValue(r, e, w);
+          w.join();
+        } else w.raw(buf.subarray(fieldStart, e));
+        r.pos = e;
+      } else if (tag === droppedTag) {
+        droppedBefore = r.uint32();
+      } else if (shape === SPAN && (tag === LEN(11) || tag === LEN(13))) {
+        const e = r.lenEnd();
+        const inner = tag === LEN(11) ? EVENT : LINK;
+        if (this.needs(buf, r.pos, e, inner)) w.bytesField(tag >>> 3, this.rewrite(buf, r.pos, e, inner));
+        else w.raw(buf.subarray(fieldStart, e));
+        r.pos = e;
+      } else {
+        r.skip(tag & 7);
+        w.raw(buf.subarray(fieldStart, r.pos));
+      }
+    }
+    const total = Math.min(droppedBefore + dropped, 0xffffffff);
+    if (total > 0) w.tag(shape.dropped, WIRE_VARINT).uint32(total);
+    return w.finish();
+  }
+
+  /** A KeyValue payload at [r.pos, end), written with its key and value limited. */
+  private keyValue(r: ProtoReader, end: number, w: ProtoWriter): void {
+    const outer = r.end;
+    r.end = end;
+    while (r.more()) {
+      const fieldStart = r.pos;
+      const tag = r.uint32();
+      if ((tag & 7) !== WIRE_LEN) {
+        r.skip(tag & 7);
+        w.raw(r.buf.subarray(fieldStart, r.pos));
+        continue;
+      }
+      const e = r.lenEnd();
+      if (tag === LEN(1)) this.string(1, r.buf, r.pos, e, w);
+      else if (tag === LEN(2)) {
+        w.fork(2);
+        this.anyValue(r, e, w);
+        w.join();
+      } else w.raw(r.buf.subarray(fieldStart, e));
+      r.pos = e;
+    }
+    r.end = outer;
+  }
+
+  private anyValue(r: ProtoReader, end: number, w: ProtoWriter): void {
+    const outer = r.end;
+    r.end = end;
+    const max = this.limits.maxAttrLength;
+    while (r.more()) {
+      const fieldStart = r.pos;
+      const tag = r.uint32();
+      if ((tag & 7) !== WIRE_LEN) {
+        r.skip(tag & 7);
+        w.raw(r.buf.subarray(fieldStart, r.pos));
+        continue;
+      }
+      const e = r.lenEnd();
+      if (tag === LEN(1)) this.string(1, r.buf, r.pos, e, w);
+      else if (tag === LEN(7) && max > 0 && e - r.pos > max) w.bytesField(7, r.buf.subarray(r.pos, r.pos + max));
+      else if (tag === LEN(5) || tag === LEN(6)) {
+        w.fork(tag >>> 3);
+        const list = r.end;
+        r.end = e;
+        while (r.more()) {
+          const itemStart = r.pos;
+          const t = r.uint32();
+          if (t !== LEN(1)) {
+            r.skip(t & 7);
+            w.raw(r.buf.subarray(itemStart, r.pos));
+            continue;
+          }
+          const ve = r.lenEnd();
+          w.fork(1);
+          if (tag === LEN(5)) this.anyValue(r, ve, w);
+          else this.keyValue(r, ve, w);
+          w.join();
+          r.pos = ve;
+        }
+        r.end = list;
+        w.join();
+      } else w.raw(r.buf.subarray(fieldStart, e));
+      r.pos = e;
+    }
+    r.end = outer;
+  }
+
+  private string(field: number, buf: Uint8Array, start: number, end: number, w: ProtoWriter): void {
+    const cut = this.tooLong(buf, start, end) ? cutAfter(buf, start, end, this.limits.maxAttrLength) : end;
+    w.bytesField(field, buf.subarray(start, cut));
+  }
+}
+
+/**
+ * Applies `limits` to a decoded batch. Returns the batch itself when nothing exceeds a
+ * limit, else a copy with the affected messages rewritten and invalid spans moved to
+ * `rejected`. Resources and scopes are checked for nesting depth even without limits.
+ */
+export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimits): DecodedBatch {
+  const limiter = new Limiter(limits);
+  const reasons: string[] = [];
+  let changed = false;
+
+  /** Rewrites one resource or scope when needed; undefined when it is malformed or too deep. */
+  function limit<T extends DecodedResource | DecodedScope>(item: T, shape: Shape, what: string): T | undefined {
+    try {
+      if (!limiter.needs(item.raw, 0, item.raw.length, shape)) return item;
+      changed = true;
+      return { ...item, raw: limiter.rewrite(item.raw, 0, item.raw.length, shape) };
+    } catch (err) {
+      if (!(err instanceof ProtoError)) throw err;
+      changed = true;
+      reasons.push(`${what}: ${err.message}`);
+      return undefined;
+    }
+  }
+
+  const resources = batch.resources.map((r) => {
+    const limited = limit(r, RESOURCE, 'resource');
+    if (limited === undefined || limited === r) return limited;
+    return { ...limited, serviceName: stringAttribute(limited.raw, SERVICE_NAME) ?? '' };
+  });
+  const scopes = batch.scopes.map((s) => limit(s, SCOPE, 'instrumentation scope'));
+  const spansToo = limits.maxAttrLength > 0 || limits.maxAttrsPerSpan > 0;
+  if (!changed && !spansToo) return batch;
+
+  const spans: DecodedSpan[] = [];
+  let rejected = batch.rejected;
+  for (const span of batch.spans) {
+    if (resources[span.resource] === undefined || scopes[span.scope] === undefined) {
+      rejected++;
+      continue;
+    }
+    try {
+      if (!spansToo || !limiter.needs(span.raw, 0, span.raw.length, SPAN)) spans.push(span);
+      else {
+        changed = true;
+        spans.push({ ...span, raw: limiter.rewrite(span.raw, 0, span.raw.length, SPAN) });
+      }
+    } catch (err) {
+      if (!(err instanceof ProtoError)) throw err;
+      changed = true;
+      rejected++;
+      reasons.push(`span ${bytesToHex(span.spanId)}: ${err.message}`);
+    }
+  }
+  if (!changed) return batch;
+  // Rejected resources and scopes leave the batch (nothing refers to them any more).
+  const keptResources: DecodedResource[] = [];
+  const resourceIndex = resources.map((r) => (r === undefined ? -1 : keptResources.push(r) - 1));
+  const keptScopes: DecodedScope[] = [];
+  const scopeIndex = scopes.map((s) => (s === undefined ? -1 : keptScopes.push(s) - 1));
+  const moved = keptResources.length !== resources.length || keptScopes.length !== scopes.length;
+  return {
+    resources: keptResources,
+    scopes: keptScopes,
+    spans: moved ? spans.map((s) => ({ ...s, resource: resourceIndex[s.resource], scope: scopeIndex[s.scope] })) : spans,
+    rejected,
+    rejections: [...batch.rejections, ...reasons].slice(0, MAX_REASONS),
+  };
+}

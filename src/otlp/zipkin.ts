@@ -1,0 +1,147 @@
+/**
+ * Zipkin receiver: `POST /api/v2/spans` with Zipkin v2 JSON (gzip or deflate), answered as
+ * Zipkin answers (202 Accepted, 400 with a plain-text message, 413 over --max-body, 503 +
+ * Retry-After when the store is behind). Spans are mapped to OTLP (zipkin-to-otlp.ts) and
+ * stored through the same ingest as OTLP, so sessions, dedupe and the doctor work alike.
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { BadRequestError } from '../shared/errors.ts';
+import { PayloadTooLargeError, decompress, readBody } from './body.ts';
+import { HTTP_MISTAKES, type IngestDoctor } from './doctor.ts';
+import { RETRY_AFTER_S, type IngestGate } from './gate.ts';
+import type { Ingest } from './ingest.ts';
+import { SESSION_HEADER } from './session.ts';
+import { ZipkinJsonError, zipkinToOtlp } from './zipkin-to-otlp.ts';
+
+export interface ZipkinReceiverOptions {
+  /** Largest accepted body in bytes, before and after decompression. */
+  readonly maxBody: number;
+  readonly log: (line: string) => void;
+  readonly doctor: IngestDoctor;
+  readonly gate: IngestGate;
+  /** Type tag values that look like numbers or booleans (the Collector's `parse_string_tags`; default false). */
+  readonly parseStringTags?: boolean;
+}
+
+export const ZIPKIN_PATH = '/api/v2/spans';
+
+interface Outcome {
+  bytes: number;
+  spans: number;
+  rejected: number;
+  error: string;
+}
+
+type Env = { Variables: { outcome: Outcome } };
+
+const CORS_HEADERS: Record<string, string> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'POST, OPTIONS',
+  'Access-Control-Max-Age': '86400',
+};
+
+export function createZipkinApp(ingest: Ingest, options: ZipkinReceiverOptions): Hono<Env> {
+  const app = new Hono<Env>();
+  const { doctor } = options;
+
+  app.use('*', async (c, next) => {
+    const outcome: Outcome = { bytes: 0, spans: 0, rejected: 0, error: '' };
+    c.set('outcome', outcome);
+    await next();
+    doctor.record({
+      at: Date.now(),
+      transport: 'zipkin',
+      method: c.req.method,
+      path: c.req.path,
+      contentType: c.req.header('content-type') ?? '',
+      contentEncoding: c.req.header('content-encoding') ?? '',
+      session: c.req.header(SESSION_HEADER) ?? '',
+      bytes: outcome.bytes,
+      spans: outcome.spans,
+      rejected: outcome.rejected,
+      status: c.res.status,
+      error: outcome.error,
+    });
+  });
+
+  const text = (c: Context<Env>, status: 400 | 404 | 405 | 413 | 415 | 500 | 503, message: string, headers: Record<string, string> = {}): Response => {
+    c.get('outcome').error = message;
+    return c.text(`${message}\n`, status, { ...CORS_HEADERS, ...headers });
+  };
+
+  app.options(ZIPKIN_PATH, (c) =>
+    c.body(null, 204, {
+      ...CORS_HEADERS,
+      'Access-Control-Allow-Headers': c.req.header('access-control-request-headers') ?? `Content-Type, Content-Encoding, ${SESSION_HEADER}`,
+    }),
+  );
+
+  app.post(ZIPKIN_PATH, async (c) => {
+    const mime = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    if (mime === 'application/x-protobuf' || mime === 'application/protobuf' || mime === 'application/x-thrift') {
+      return text(c, 415, `unsupported Content-Type "${mime}": tracebox's Zipkin receiver takes Zipkin v2 JSON (application/json)`);
+    }
+    const outcome = c.get('outcome');
+    const overloaded = (): Response => text(c, 503, 'overloaded: the store is behind; retry later', { 'Retry-After': String(RETRY_AFTER_S) });
+    const declared = Number(c.req.header('content-length') ?? '0') || 0;
+    let reserved = 0;
+    if (declared > 0 && declared <= options.maxBody) {
+      if (!options.gate.tryAcquire(declared)) return overloaded();
+      reserved = declared;
+    }
+    try {
+      const raw = await readBody(c.req.raw, options.maxBody);
+      outcome.bytes = raw.length;
+      if (reserved === 0) {
+        if (!options.gate.tryAcquire(raw.length)) return overloaded();
+        reserved = raw.length;
+      }
+      // Zipkin senders call zlib-wrapped deflate "zlib" as well (the Collector takes both).
+      const encoding = c.req.header('content-encoding')?.trim().toLowerCase() === 'zlib' ? 'deflate' : c.req.header('content-encoding');
+      const body = decompress(raw, encoding, options.maxBody, () => doctor.notice(...HTTP_MISTAKES.gzipWithoutHeader()));
+      const { request, spans } = zipkinToOtlp(parseJson(body), { parseStringTags: options.parseStringTags });
+      if (spans > 0) {
+        const result = ingest(request, 'protobuf', c.req.header(SESSION_HEADER));
+        outcome.spans = result.stored;
+        outcome.rejected = result.rejected;
+        if (result.rejected > 0) options.log(`zipkin: ${result.message}`);
+      }
+      return c.body(null, 202, CORS_HEADERS);
+    } catch (err) {
+      if (err instanceof PayloadTooLargeError) return text(c, 413, `request body exceeds the limit of ${options.maxBody} bytes (--max-body)`);
+      if (err instanceof BadRequestError) return text(c, 400, err.message);
+      if (err instanceof ZipkinJsonError) return text(c, 400, `invalid Zipkin v2 JSON: ${err.message}`);
+      options.log(`zipkin: failed to store spans: ${(err as Error).message}`);
+      return text(c, 500, `failed to store spans: ${(err as Error).message}`);
+    } finally {
+      options.gate.release(reserved);
+    }
+  });
+
+  app.all(ZIPKIN_PATH, (c) => text(c, 405, `method not allowed: the Zipkin receiver takes POST ${ZIPKIN_PATH}`, { Allow: 'POST, OPTIONS' }));
+
+  app.notFound((c) => {
+    const hint =
+      c.req.path === '/api/v1/spans'
+        ? `${c.req.method} ${c.req.path}: Zipkin v1 is not supported; send Zipkin v2 JSON to POST ${ZIPKIN_PATH}`
+        : c.req.path === '/v1/traces'
+          ? `${c.req.method} ${c.req.path}: this is the Zipkin port; OTLP/HTTP goes to the OTLP/HTTP port (default 4318)`
+          : `${c.req.method} ${c.req.path}: Zipkin spans go to POST ${ZIPKIN_PATH}`;
+    doctor.notice('zipkin-path', hint);
+    return text(c, 404, `not found: ${hint}`);
+  });
+
+  return app;
+}
+
+function parseJson(body: Uint8Array): unknown {
+  let textBody = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  if (textBody.charCodeAt(0) === 0xfeff) textBody = textBody.slice(1);
+  if (textBody.trim() === '') throw new BadRequestError('empty body: expected a JSON array of Zipkin v2 spans');
+  try {
+    return JSON.parse(textBody);
+  } catch (err) {
+    throw new BadRequestError(`invalid JSON: ${(err as Error).message.replace(/\s+/g, ' ')}`);
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * @module ui/Waterfall
+ * The timeline: a virtual list of fixed-height rows (only the rows in view plus a
+ * margin are in the DOM, so 10,000 spans scroll like 10), a time axis you can drag
+ * across to zoom into a slice, and a minimap of the whole trace with the current slice
+ * and the rows in view.
+ */
+import type { JSX } from 'preact';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ERROR_COLOR, serviceColor } from '../colors.ts';
+import { fmtDur, ticks } from '../format.ts';
+import { Icon } from './common.tsx';
+import { barColor, barGeometry, HINT_LABEL, slowness, type TraceView } from './trace-view.ts';
+
+export const ROW = 28;
+const OVERSCAN = 12;
+
+/** A time axis over the zoom window; dragging across it selects a new window. */
+export function TimeAxis({ v, withDrag = true }: { v: TraceView; withDrag?: boolean }): JSX.Element {
+  const ref = useRef<HTMLDivElement>(null);
+  const [drag, setDrag] = useState<[number, number] | null>(null);
+  const [z0, z1] = v.zoom;
+  const ts = ticks(z0, z1, 6);
+  const frac = (ev: MouseEvent): number => {
+    const r = ref.current?.getBoundingClientRect();
+    return r ? Math.min(1, Math.max(0, (ev.clientX - r.left) / r.width)) : 0;
+  };
+  const onDown = (ev: MouseEvent) => {
+    if (!withDrag || ev.button !== 0) return;
+    const a = frac(ev);
+    setDrag([a, a]);
+    const move = (e: MouseEvent) => setDrag([a, frac(e)]);
+    const up = (e: MouseEvent) => {
+      document.removeEventListener('mousemove', move);
+      document.removeEventListener('mouseup', up);
+      const b = frac(e);
+      setDrag(null);
+      if (Math.abs(b - a) > 0.005) {
+        const lo = Math.min(a, b);
+        const hi = Math.max(a, b);
+        v.onZoom([z0 + lo * (z1 - z0), z0 + hi * (z1 - z0)]);
+      }
+    };
+    document.addEventListener('mousemove', move);
+    document.addEventListener('mouseup', up);
+  };
+  return (
+    <div class="axis-track" ref={ref} onMouseDown={onDown} title={withDrag ? 'Drag to zoom into a time slice' : undefined}>
+      {ts.map((t) => {
+        const x = ((t - z0) / (z1 - z0 || 1)) * 100;
+        return (
+          <span key={t} class={`tick${x > 90 ? ' end' : ''}`} style={{ left: `${x}%` }}>
+            <span class="tick-label">{t === 0 ? '0' : fmtDur(t)}</span>
+          </span>
+        );
+      })}
+      {drag ? <div class="drag-sel" style={{ left: `${Math.min(...drag) * 100}%`, width: `${Math.abs(drag[1] - drag[0]) * 100}%` }} /> : null}
+    </div>
+  );
+}
+
+/** The whole trace in miniature: spans in pre-order top to bottom, the zoom window, the rows in view. */
+export function Minimap({ v, viewport }: { v: TraceView; viewport: [number, number] }): JSX.Element {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const box = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(600);
+  const [drag, setDrag] = useState<[number, number] | null>(null);
+  const H = 56;
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
+    ro.observe(el);
+    setWidth(el.clientWidth);
+    return () => ro.disconnect();
+  }, []);
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c) return;
+    const dpr = window.devicePixelRatio || 1;
+    c.width = Math.round(width * dpr);
+    c.height = Math.round(H * dpr);
+    const g = c.getContext('2d');
+    if (!g) return;
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, width, H);
+    const spans = v.trace.spans;
+    const n = spans.length;
+    const dur = v.trace.dur || 1;
+    const rowH = Math.max(H / Math.max(n, 1), 0.5);
+    for (const s of spans) {
+      const x = (s.start / dur) * width;
+      const w = Math.max(1, (s.dur / dur) * width);
+      const y = (s.idx / n) * H;
+      g.fillStyle = s.status === 'error' ? ERROR_COLOR : serviceColor(s.service);
+      g.globalAlpha = 0.85;
+      g.fillRect(x, y, w, Math.max(1, Math.min(rowH, 6)));
+    }
+    g.globalAlpha = 1;
+  }, [v.trace, width]);
+  const [z0, z1] = v.zoom;
+  const dur = v.trace.dur || 1;
+  const zoomed = z0 > 0 || z1 < dur;
+  const frac = (ev: MouseEvent): number => {
+    const r = box.current?.getBoundingClientRect();
+    return r ? Math.min(1, Math.max(0, (ev.clientX - r.left) / r.width)) : 0;
+  };
+  const onDown = (ev: MouseEvent) => {
+    if (ev.button !== 0) return;
+    const a = frac(ev);
+    setDrag([a, a]);
+    const move = (e: MouseEvent) => setDrag([a, frac(e)]);
+    const up = (e: MouseEvent) => {
+      document.removeEventListener('mousemove', move);
+      document.removeEventListener('mouseup', up);
+      setDrag(null);
+      const b = frac(e);
+      if (Math.abs(b - a) > 0.003) v.onZoom([Math.min(a, b) * dur, Math.max(a, b) * dur]);
+    };
+    document.addEventListener('mousemove', move);
+    document.addEventListener('mouseup', up);
+  };
+  const total = v.rows.length || 1;
+  return (
+    <div class="minimap" ref={box} onMouseDown={onDown} onDblClick={() => v.onZoom(null)} title="Drag to zoom; double-click to see the whole trace" data-testid="minimap">
+      <canvas ref={canvas} style={{ width: `${width}px`, height: `${H}px` }} />
+      {zoomed ? (
+        <>
+          <div class="mm-shade" style={{ left: 0, width: `${(z0 / dur) * 100}%` }} />
+          <div class="mm-shade" style={{ left: `${(z1 / dur) * 100}%`, right: 0 }} />
+          <div class="mm-window" style={{ left: `${(z0 / dur) * 100}%`, width: `${((z1 - z0) / dur) * 100}%` }} />
+        </>
+      ) : null}
+      <div class="mm-rows" style={{ top: `${(viewport[0] / total) * 100}%`, height: `${Math.max(4, ((viewport[1] - viewport[0]) / total) * 100)}%` }} />
+      {drag ? <div class="drag-sel" style={{ left: `${Math.min(...drag) * 100}%`, width: `${Math.abs(drag[1] - drag[0]) * 100}%` }} /> : null}
+    </div>
+  );
+}
+
+function SpanRow({ v, rowIdx, top }: { v: TraceView; rowIdx: number; top: number }): JSX.Element {
+  const row = v.rows[rowIdx];
+  if (row.type === 'hidden') {
+    return (
+      <div class="wf-row hidden-row" style={{ transform: `translateY(${top}px)` }} role="row">
+        <div class="wf-name" style={{ paddingLeft: `${8 + row.depth * 14}px` }}>
+          <button type="button" class="hidden-marker" onClick={() => v.onReveal(row.parent)} data-testid="hidden-marker">
+            {row.count} hidden
+          </button>
+        </div>
+        <div class="wf-time" />
+      </div>
+    );
+  }
+  const s = v.trace.spans[row.idx];
+  // The bar is clipped to the zoom window; its marks are placed within the visible part.
+  const vs = Math.max(s.start, v.zoom[0]);
+  const ve = Math.max(vs, Math.min(s.end, v.zoom[1]));
+  const [left, width] = barGeometry(vs, ve, v.zoom);
+  const within = (t: number): number => ((t - vs) / (ve - vs || 1)) * 100;
+  const offscreen = s.end < v.zoom[0] || s.start > v.zoom[1];
+  const selected = v.selected === s.idx;
+  const segs = v.cp?.get(s.idx);
+  const hints = v.hints.get(s.idx);
+  const slow = slowness(s, v.history);
+  const collapsed = v.collapsed.has(s.idx);
+  const color = barColor(s, v);
+  const inside = width > 0.16;
+  const labelRight = !inside && left + width < 0.86;
+  const err = s.status === 'error';
+  return (
+    <div
+      class={`wf-row${selected ? ' selected' : ''}${v.matches.has(s.idx) ? ' match' : ''}${err ? ' error' : ''}`}
+      style={{ transform: `translateY(${top}px)` }}
+      role="row"
+      aria-selected={selected}
+      data-span={s.spanId}
+      onClick={() => v.onSelect(s.idx)}
+    >
+      <div class="wf-name" style={{ paddingLeft: `${6 + row.depth * 14}px` }}>
+        {row.depth > 0 ? <span class="guides" style={{ width: `${row.depth * 14}px` }} /> : null}
+        {s.children.length > 0 ? (
+          <button
+            type="button"
+            class={`twisty${collapsed ? '' : ' open'}`}
+            aria-label={collapsed ? `Expand ${s.name}` : `Collapse ${s.name}`}
+            aria-expanded={!collapsed}
+            onClick={(ev) => {
+              ev.stopPropagation();
+              v.onToggle(s.idx);
+            }}
+          >
+            <Icon name="chevron" size={14} />
+          </button>
+        ) : (
+          <span class="twisty-space" />
+        )}
+        <i class="svc-bar" style={{ background: serviceColor(s.service) }} />
+        <span class="svc-name">{s.service}</span>
+        <span class="span-name" title={s.name}>
+          {s.name}
+        </span>
+        {err ? <span class="err-icon" title={s.statusMessage || 'error'}>!</span> : null}
+        {collapsed ? <span class="kids">+{s.descendants}</span> : null}
+        {s.orphan ? (
+          <span class="badge warn" title="Its parent span was never received">
+            orphan
+          </span>
+        ) : null}
+      </div>
+      <div class="wf-time">
+        {offscreen ? null : (
+          <div
+            class={`bar${err ? ' err' : ''}${s.start < v.zoom[0] ? ' cut-l' : ''}${s.end > v.zoom[1] ? ' cut-r' : ''}`}
+            style={{ left: `${left * 100}%`, width: `max(2px, ${width * 100}%)`, background: color }}
+          >
+            {segs && v.cp
+              ? segs
+                  .filter(([a, b]) => b > vs && a < ve)
+                  .map(([a, b], i) => <i key={i} class="cp-seg" style={{ left: `${within(Math.max(a, vs))}%`, width: `${within(Math.min(b, ve)) - within(Math.max(a, vs))}%` }} />)
+              : null}
+            {s.events
+              .filter((e) => e.t >= vs && e.t <= ve)
+              .map((e, i) => (
+                <i key={i} class={`ev${e.name === 'exception' ? ' exc' : ''}`} style={{ left: `${within(e.t)}%` }} title={`${e.name} at ${fmtDur(e.t)}`} />
+              ))}
+          </div>
+        )}
+        <span
+          class={`bar-label${inside ? ' inside' : ''}`}
+          style={inside ? { left: `calc(${Math.max(0, left) * 100}% + 6px)` } : labelRight ? { left: `calc(${(left + width) * 100}% + 6px)` } : { right: `calc(${(1 - left) * 100}% + 6px)` }}
+        >
+          <span class="dur-text">{fmtDur(s.dur)}</span>
+          {hints?.filter((h) => h.parent === s.idx).map((h) => (
+            <span key={h.kind + h.parent} class={`badge hint hint-${h.kind.replace('+', 'p')}`} title={h.text}>
+              {HINT_LABEL[h.kind]}
+            </span>
+          ))}
+          {slow !== undefined ? (
+            <span class="badge slow" title={`Slower than usual: ${slow.toFixed(1)}× the p95 of ${s.service}: ${s.name}`}>
+              {slow >= 10 ? slow.toFixed(0) : slow.toFixed(1)}× p95
+            </span>
+          ) : null}
+        </span>
+      </div>
+    </div>
+  );
+}
+
+export function Waterfall({ v, nameWidth, onNameWidth, onViewport, scrollToRow }: { v: TraceView; nameWidth: number; onNameWidth: (w: number) => void; onViewport: (r: [number, number]) => void; scrollToRow: number }): JSX.Element {
+  const body = useRef<HTMLDivElement>(null);
+  const [scroll, setScroll] = useState(0);
+  const [height, setHeight] = useState(600);
+  const frame = useRef(0);
+  useLayoutEffect(() => {
+    const el = body.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    setHeight(el.clientHeight);
+    return () => ro.disconnect();
+  }, []);
+  const onScroll = () => {
+    if (frame.current) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = 0;
+      setScroll(body.current?.scrollTop ?? 0);
+    });
+  };
+  // Keep the selected row in view (keyboard moves, deep links).
+  useEffect(() => {
+    const el = body.current;
+    if (!el || scrollToRow < 0) return;
+    const top = scrollToRow * ROW;
+    if (top < el.scrollTop) el.scrollTop = Math.max(0, top - ROW);
+    else if (top + ROW > el.scrollTop + el.clientHeight) el.scrollTop = top + 2 * ROW - el.clientHeight;
+  }, [scrollToRow]);
+  const first = Math.max(0, Math.floor(scroll / ROW) - OVERSCAN);
+  const last = Math.min(v.rows.length, Math.ceil((scroll + height) / ROW) + OVERSCAN);
+  useEffect(() => onViewport([Math.floor(scroll / ROW), Math.min(v.rows.length, Math.ceil((scroll + height) / ROW))]), [scroll, height, v.rows.length]);
+  // Row elements are kept per view state: while scrolling, rows already on screen are the
+  // same element objects, which Preact does not diff again; only rows coming into view render.
+  const cache = useMemo(() => new Map<number, JSX.Element>(), [v]);
+  const items: JSX.Element[] = [];
+  for (let i = first; i < last; i++) {
+    let el = cache.get(i);
+    if (el === undefined) {
+      const r = v.rows[i];
+      el = <SpanRow key={r.type === 'span' ? v.trace.spans[r.idx].spanId : r.key} v={v} rowIdx={i} top={i * ROW} />;
+      cache.set(i, el);
+    }
+    items.push(el);
+  }
+  if (cache.size > 4 * (last - first) + 200) for (const k of cache.keys()) if (k < first || k >= last) cache.delete(k);
+  const startDrag = (ev: MouseEvent) => {
+    ev.preventDefault();
+    const parent = (ev.currentTarget as HTMLElement).closest('.waterfall') as HTMLElement;
+    const r = parent.getBoundingClientRect();
+    const move = (e: MouseEvent) => onNameWidth(Math.min(0.7, Math.max(0.15, (e.clientX - r.left) / r.width)));
+    const up = () => {
+      document.removeEventListener('mousemove', move);
+      document.removeEventListener('mouseup', up);
+    };
+    document.addEventListener('mousemove', move);
+    document.addEventListener('mouseup', up);
+  };
+  return (
+    <div class="waterfall" style={{ '--name-w': `${nameWidth * 100}%` }} data-testid="waterfall">
+      <div class="wf-head">
+        <div class="wf-name head">
+          Service &amp; operation <span class="muted small">({v.rows.length.toLocaleString('en-US')} rows)</span>
+
+        </div>
+        <div class="wf-time head">
+          <TimeAxis v={v} />
+        </div>
+        <div class="splitter" onMouseDown={startDrag} title="Drag to resize" />
+      </div>
+      <div class="wf-body" ref={body} onScroll={onScroll} role="treegrid" aria-label="Spans" tabIndex={0} data-testid="wf-body">
+        <div class="wf-canvas" style={{ height: `${v.rows.length * ROW}px` }}>
+          <div class="wf-gridlines">
+            {ticks(v.zoom[0], v.zoom[1], 6).map((t) => (
+              <i key={t} style={{ left: `calc(var(--name-w) + (100% - var(--name-w)) * ${(t - v.zoom[0]) / (v.zoom[1] - v.zoom[0] || 1)})` }} />
+            ))}
+          </div>
+          {items}
+        </div>
+      </div>
+    </div>
+  );
+}

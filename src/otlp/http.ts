@@ -3,6 +3,7 @@
  * answered as the OTLP specification says (200 with partial_success, 400 with a
  * google.rpc.Status, 413, 415, 405), with CORS for browser exporters.
  */
+import { recordRequests, type RecordedEnv } from './record.ts';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { BadRequestError } from '../shared/errors.ts';
@@ -34,14 +35,6 @@ export interface OtlpHttpOptions {
   readonly authToken?: string;
 }
 
-/** What the handler learnt about a request, for the doctor's record of it. */
-interface Outcome {
-  bytes: number;
-  spans: number;
-  rejected: number;
-  error: string;
-}
-
 
 const CORS_HEADERS: Record<string, string> = {
   'Access-Control-Allow-Origin': '*',
@@ -59,31 +52,13 @@ function formatOf(contentType: string | undefined): WireFormat | undefined {
   return undefined;
 }
 
-export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hono<{ Variables: { outcome: Outcome } }> {
-  const app = new Hono<{ Variables: { outcome: Outcome } }>();
+export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hono<RecordedEnv> {
+  const app = new Hono<RecordedEnv>();
   const { doctor } = options;
 
-  app.use('*', async (c, next) => {
-    const outcome: Outcome = { bytes: 0, spans: 0, rejected: 0, error: '' };
-    c.set('outcome', outcome);
-    await next();
-    doctor.record({
-      at: Date.now(),
-      transport: 'otlp/http',
-      method: c.req.method,
-      path: c.req.path,
-      contentType: c.req.header('content-type') ?? '',
-      contentEncoding: c.req.header('content-encoding') ?? '',
-      session: c.req.header(SESSION_HEADER) ?? '',
-      bytes: outcome.bytes,
-      spans: outcome.spans,
-      rejected: outcome.rejected,
-      status: c.res.status,
-      error: outcome.error,
-    });
-  });
+  app.use('*', recordRequests(doctor, 'otlp/http'));
 
-  function status(c: Context<{ Variables: { outcome: Outcome } }>, format: WireFormat, httpStatus: 400 | 413 | 415 | 500, code: number, message: string): Response {
+  function status(c: Context<RecordedEnv>, format: WireFormat, httpStatus: 400 | 413 | 415 | 500, code: number, message: string): Response {
     c.get('outcome').error = message;
     const headers = { ...CORS_HEADERS };
     if (format === 'json') {

@@ -4,6 +4,7 @@
  * Retry-After when the store is behind). Spans are mapped to OTLP (zipkin-to-otlp.ts) and
  * stored through the same ingest as OTLP, so sessions, dedupe and the doctor work alike.
  */
+import { recordRequests, type RecordedEnv } from './record.ts';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { BadRequestError } from '../shared/errors.ts';
@@ -26,14 +27,7 @@ export interface ZipkinReceiverOptions {
 
 export const ZIPKIN_PATH = '/api/v2/spans';
 
-interface Outcome {
-  bytes: number;
-  spans: number;
-  rejected: number;
-  error: string;
-}
-
-type Env = { Variables: { outcome: Outcome } };
+type Env = RecordedEnv;
 
 const CORS_HEADERS: Record<string, string> = {
   'Access-Control-Allow-Origin': '*',
@@ -45,25 +39,7 @@ export function createZipkinApp(ingest: Ingest, options: ZipkinReceiverOptions):
   const app = new Hono<Env>();
   const { doctor } = options;
 
-  app.use('*', async (c, next) => {
-    const outcome: Outcome = { bytes: 0, spans: 0, rejected: 0, error: '' };
-    c.set('outcome', outcome);
-    await next();
-    doctor.record({
-      at: Date.now(),
-      transport: 'zipkin',
-      method: c.req.method,
-      path: c.req.path,
-      contentType: c.req.header('content-type') ?? '',
-      contentEncoding: c.req.header('content-encoding') ?? '',
-      session: c.req.header(SESSION_HEADER) ?? '',
-      bytes: outcome.bytes,
-      spans: outcome.spans,
-      rejected: outcome.rejected,
-      status: c.res.status,
-      error: outcome.error,
-    });
-  });
+  app.use('*', recordRequests(doctor, 'zipkin'));
 
   const text = (c: Context<Env>, status: 400 | 404 | 405 | 413 | 415 | 500 | 503, message: string, headers: Record<string, string> = {}): Response => {
     c.get('outcome').error = message;

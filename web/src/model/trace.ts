@@ -7,38 +7,10 @@
  * Spans whose parent is missing become roots and are marked `orphan`.
  */
 
-export type FlatValue = string | number | boolean | null | FlatValue[];
-export type Kind = 'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
-export type Status = 'unset' | 'ok' | 'error';
-
-/** tracebox's span JSON (src/query/span-json.ts). */
-export interface SpanJson {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  service: string;
-  kind: Kind;
-  status: Status;
-  statusMessage: string;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  durationNanos: string;
-  attributes: Record<string, FlatValue>;
-  resource: Record<string, FlatValue>;
-  scope: { name: string; version: string };
-  events: Array<{ name: string; timeUnixNano: string; attributes: Record<string, FlatValue> }>;
-  links: Array<{ traceId: string; spanId: string; attributes: Record<string, FlatValue> }>;
-}
-
-export interface TraceJson {
-  traceId: string;
-  rootServiceName: string | null;
-  rootName: string | null;
-  startTimeUnixNano: string;
-  durationNanos: string;
-  spans: SpanJson[];
-}
+export type { FlatValue, SpanJson, TraceJson } from '../../../src/query/span-json.ts';
+import type { FlatValue, SpanJson, TraceJson } from '../../../src/query/span-json.ts';
+export type Kind = SpanJson['kind'];
+export type Status = SpanJson['status'];
 
 export interface VEvent {
   name: string;

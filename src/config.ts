@@ -32,6 +32,8 @@ Options (each also read from TRACEBOX_<NAME>, e.g. TRACEBOX_PORT=3300):
   --max-body SIZE         largest OTLP request, e.g. 16MiB (default 16MiB)
   --max-pending SIZE      request bytes waiting to be stored before exports are refused
                           as retryable (HTTP 503, gRPC UNAVAILABLE; default 64MiB)
+  --max-lag DURATION      refuse exports the same way while the event loop lags more
+                          than this behind in two half-second windows running (default 500ms; 0: never)
   --retention DURATION    delete traces that arrived longer ago, e.g. 72h, 30m (default 72h; 0 keeps all)
   --max-size SIZE         keep the database under this size, oldest traces go first (default 1GiB; 0: no limit)
   --allow-reset           let DELETE /api/traces delete stored traces
@@ -72,6 +74,7 @@ const FLAGS = {
   memory: { type: 'boolean' },
   'max-body': { type: 'string' },
   'max-pending': { type: 'string' },
+  'max-lag': { type: 'string' },
   'allow-reset': { type: 'boolean' },
   'auth-token': { type: 'string' },
   'max-attr-length': { type: 'string' },
@@ -215,6 +218,12 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (retention !== undefined) options.retentionMs = parseRetention(retention);
   const maxSize = str('max-size');
   if (maxSize !== undefined) options.maxSize = maxSize === '0' ? 0 : parseSize('max-size', maxSize);
+  const maxLag = str('max-lag');
+  if (maxLag !== undefined) {
+    const ns = maxLag === '0' ? 0 : parseDuration(maxLag);
+    if (ns === null || ns < 0) throw new ConfigError(`--max-lag: expected a duration such as 500ms, or 0, got "${maxLag}"`);
+    options.maxLagMs = Math.round(ns / 1e6);
+  }
   const maxPending = str('max-pending');
   if (maxPending !== undefined) options.maxPending = parseSize('max-pending', maxPending);
   const maxBody = str('max-body');

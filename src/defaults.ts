@@ -7,6 +7,8 @@ export const DEFAULTS = {
   data: '.tracebox',
   maxBody: 16 * 1024 * 1024,
   maxPending: 64 * 1024 * 1024,
+  /** An export waits behind at most about this much work before the next ones are refused. */
+  maxLagMs: 500,
   /** As in common Tempo set-ups. */
   retentionMs: 72 * 3600 * 1000,
   maxSize: 1024 * 1024 * 1024,

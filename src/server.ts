@@ -34,6 +34,8 @@ export interface TraceboxOptions {
   maxBody?: number;
   /** Request bytes accepted but not yet stored before exports are refused as retryable (default 64 MiB). */
   maxPending?: number;
+  /** Event-loop delay (ms, p99 in two half-second windows running) past which exports are refused as retryable (default 500; 0: off). */
+  maxLagMs?: number;
   /** Delete traces whose last span arrived longer ago than this (ms; default 72 h; 0 keeps them). */
   retentionMs?: number;
   /** Keep the database under this many bytes by deleting the oldest traces (default 1 GiB; 0: no limit). */
@@ -151,7 +153,8 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
     const ingest = createIngest(store, forwarder?.onBatch, attributeLimits);
     const { authToken } = options;
     const doctor = new IngestDoctor(log);
-    const gate = new IngestGate(options.maxPending ?? DEFAULTS.maxPending);
+    const gate = new IngestGate(options.maxPending ?? DEFAULTS.maxPending, options.maxLagMs ?? DEFAULTS.maxLagMs);
+    started.push(async () => gate.close());
     const api = await listen(createApiApp({ store, log, doctor, allowReset: options.allowReset ?? false, maxBody, authToken, attributeLimits }), host, options.port ?? DEFAULTS.port, '--port');
     started.push(() => closeServer(api));
     const otlpHttp = await listen(

@@ -1,20 +1,52 @@
 /**
- * Backpressure: a bound on the request bytes accepted but not yet stored. Ingest is
- * synchronous, so when the store falls behind, requests pile up with their bodies in
- * memory; past the bound new exports are refused with OTLP's retryable answers
- * (HTTP 503 + Retry-After, gRPC UNAVAILABLE) instead of growing memory without limit.
+ * Backpressure. Ingest is synchronous, so a store that cannot keep up shows in two
+ * ways: request bodies pile up in memory, and the event loop falls behind (every
+ * request, queries too, waits longer). Past a bound on either, new exports are refused
+ * with OTLP's retryable answers (HTTP 503 + Retry-After, gRPC UNAVAILABLE) instead of
+ * growing memory or latency without limit; exporters retry after Retry-After.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+/** How often the event-loop delay is read (and its histogram restarted). */
+const LAG_WINDOW_MS = 500;
 
 export class IngestGate {
   private pending = 0;
   private refused = 0;
+  private lagMs = 0;
+  private lastWindowMs = 0;
+  private readonly histogram: IntervalHistogram | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly maxPendingBytes: number) {}
+  /**
+   * @param maxPendingBytes request bytes accepted but not yet stored
+   * @param maxLagMs event-loop delay (p99, in two half-second windows running) past which
+   *   exports are refused; 0 turns the check off
+   */
+  constructor(
+    private readonly maxPendingBytes: number,
+    private readonly maxLagMs = 0,
+  ) {
+    if (maxLagMs > 0) {
+      const histogram = monitorEventLoopDelay({ resolution: 10 });
+      histogram.enable();
+      this.histogram = histogram;
+      this.timer = setInterval(() => {
+        // Two windows in a row: one slow request (a huge span) is not an overload.
+        const lag = histogram.percentile(99) / 1e6;
+        this.lagMs = Math.min(lag, this.lastWindowMs);
+        this.lastWindowMs = lag;
+        histogram.reset();
+      }, LAG_WINDOW_MS);
+      this.timer.unref();
+    }
+  }
 
   /** Reserves room for a request of `bytes`; false when it must be refused. */
   tryAcquire(bytes: number): boolean {
     // An idle gate admits any single request the body limit allows.
-    if (this.pending > 0 && this.pending + bytes > this.maxPendingBytes) {
+    const full = this.pending > 0 && this.pending + bytes > this.maxPendingBytes;
+    if (full || (this.maxLagMs > 0 && this.lagMs > this.maxLagMs)) {
       this.refused++;
       return false;
     }
@@ -26,8 +58,13 @@ export class IngestGate {
     this.pending -= bytes;
   }
 
-  stats(): { pendingBytes: number; refused: number } {
-    return { pendingBytes: this.pending, refused: this.refused };
+  stats(): { pendingBytes: number; refused: number; lagMs: number } {
+    return { pendingBytes: this.pending, refused: this.refused, lagMs: this.lagMs };
+  }
+
+  close(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.histogram?.disable();
   }
 }
 

@@ -8,10 +8,14 @@
  * Resource and scope attributes get the length limit only, as the SDK never counts them.
  *
  * A message is rewritten only when it exceeds a limit; everything else stays a zero-copy
- * view of the request. Attribute values nested deeper than MAX_ANY_VALUE_DEPTH make
- * their span invalid; in a resource or scope, every span under it.
+ * view of the request. The same walk reads every nested message (events, links, status,
+ * attributes, each occurrence of a key or value) within its own bounds: a span that the
+ * read side could not decode again, or with values nested deeper than
+ * MAX_ANY_VALUE_DEPTH, is invalid (found by fuzzing: such spans were stored, then made
+ * trace-by-id and search fail); in a resource or scope, every span under it is.
  */
-import { ProtoError, ProtoReader, ProtoWriter, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
+import { isUtf8 } from 'node:buffer';
+import { ProtoError, ProtoReader, ProtoWriter, WIRE_LEN, WIRE_VARINT, decodeUtf8, encodeUtf8 } from '../shared/protowire.ts';
 import { bytesToHex } from '../shared/ids.ts';
 import { MAX_ANY_VALUE_DEPTH } from './json-to-protobuf.ts';
 import { stringAttribute } from './decode-protobuf.ts';
@@ -35,17 +39,29 @@ interface Shape {
   readonly dropped: number;
   /** Whether the count limit applies (spans, events, links: the SDK's limits). */
   readonly counted: boolean;
-  /** Whether nesting depth is checked here (resources, scopes); the store's indexer checks spans'. */
-  readonly depth: boolean;
+  /** Tags of its own string fields, kept valid UTF-8. */
+  readonly strings: readonly number[];
 }
 
-const SPAN: Shape = { attrs: 9, dropped: 10, counted: true, depth: false };
-const EVENT: Shape = { attrs: 3, dropped: 4, counted: true, depth: false };
-const LINK: Shape = { attrs: 4, dropped: 5, counted: true, depth: false };
-const RESOURCE: Shape = { attrs: 1, dropped: 2, counted: false, depth: true };
-const SCOPE: Shape = { attrs: 3, dropped: 4, counted: false, depth: true };
-
 const LEN = (field: number): number => (field << 3) | WIRE_LEN;
+
+const SPAN: Shape = { attrs: 9, dropped: 10, counted: true, strings: [LEN(3), LEN(5)] };
+const EVENT: Shape = { attrs: 3, dropped: 4, counted: true, strings: [LEN(2)] };
+const LINK: Shape = { attrs: 4, dropped: 5, counted: true, strings: [LEN(3)] };
+const RESOURCE: Shape = { attrs: 1, dropped: 2, counted: false, strings: [] };
+const SCOPE: Shape = { attrs: 3, dropped: 4, counted: false, strings: [LEN(1), LEN(2)] };
+/** Span.status: Status { message = 2 }. */
+const STATUS: Shape = { attrs: 0, dropped: 0, counted: false, strings: [LEN(2)] };
+
+/**
+ * Whether bytes [start, end) are valid UTF-8. Protobuf strings must be: strict decoders
+ * (Go's, which Grafana's Tempo data source uses on trace-by-id protobuf) refuse the whole
+ * message otherwise, so invalid sequences are replaced by U+FFFD on ingest.
+ */
+function validUtf8(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] >= 0x80) return isUtf8(buf.subarray(i, end));
+  return true;
+}
 
 /** Code points in UTF-8 bytes [start, end): every byte that does not continue a sequence starts one. */
 function codePoints(buf: Uint8Array, start: number, end: number): number {
@@ -73,10 +89,15 @@ class Limiter {
 
   // ---- checks: is there anything to do? (no allocation) ----------------------------
 
-  /** Whether the message in [start, end) with this shape exceeds a limit; throws ProtoError when malformed or too deep. */
+  /**
+   * Whether the message in [start, end) with this shape exceeds a limit. Throws ProtoError
+   * when it is malformed or nested too deep anywhere the read side looks: every nested
+   * message (events, links, status, each occurrence of an attribute's key and value) is
+   * read within its own bounds, so what is stored can always be decoded again.
+   */
   needs(buf: Uint8Array, start: number, end: number, shape: Shape): boolean {
     const r = new ProtoReader(buf, start, end);
-    const attrTag = LEN(shape.attrs);
+    const attrTag = shape.attrs === 0 ? -1 : LEN(shape.attrs);
     const maxCount = shape.counted ? this.limits.maxAttrsPerSpan : 0;
     let count = 0;
     let over = false;
@@ -85,14 +106,19 @@ class Limiter {
       if (tag === attrTag) {
         const e = r.lenEnd();
         if (maxCount > 0 && ++count > maxCount) over = true;
-        // An attribute shorter than the length limit cannot hold a string longer than it.
-        const maxLength = this.limits.maxAttrLength;
-        const short = maxLength === 0 || e - r.pos <= maxLength;
-        if (!(short && !shape.depth) && this.keyValueNeeds(r, e, 0)) over = true;
+        if (this.keyValueNeeds(r, e, 0)) over = true;
         r.pos = e;
       } else if (shape === SPAN && (tag === LEN(11) || tag === LEN(13))) {
         const e = r.lenEnd();
         if (this.needs(buf, r.pos, e, tag === LEN(11) ? EVENT : LINK)) over = true;
+        r.pos = e;
+      } else if (shape === SPAN && tag === LEN(15)) {
+        const e = r.lenEnd();
+        if (this.needs(buf, r.pos, e, STATUS)) over = true;
+        r.pos = e;
+      } else if (shape.strings.includes(tag)) {
+        const e = r.lenEnd();
+        if (!validUtf8(buf, r.pos, e)) over = true;
         r.pos = e;
       } else r.skip(tag & 7);
     }
@@ -109,7 +135,7 @@ class Limiter {
       const e = (tag & 7) === WIRE_LEN ? r.lenEnd() : -1;
       if (e < 0) r.skip(tag & 7);
       else {
-        if (tag === LEN(1) && this.tooLong(r.buf, r.pos, e)) over = true;
+        if (tag === LEN(1) && (this.tooLong(r.buf, r.pos, e) || !validUtf8(r.buf, r.pos, e))) over = true;
         else if (tag === LEN(2) && this.anyValueNeeds(r, e, depth)) over = true;
         r.pos = e;
       }
@@ -132,7 +158,7 @@ class Limiter {
       }
       const e = r.lenEnd();
       if (tag === LEN(1)) {
-        if (this.tooLong(r.buf, r.pos, e)) over = true;
+        if (this.tooLong(r.buf, r.pos, e) || !validUtf8(r.buf, r.pos, e)) over = true;
       } else if (tag === LEN(7)) {
         if (this.limits.maxAttrLength > 0 && e - r.pos > this.limits.maxAttrLength) over = true;
       } else if (tag === LEN(5) || tag === LEN(6)) {
@@ -163,8 +189,8 @@ class Limiter {
   rewrite(buf: Uint8Array, start: number, end: number, shape: Shape): Uint8Array {
     const w = new ProtoWriter(end - start);
     const r = new ProtoReader(buf, start, end);
-    const attrTag = LEN(shape.attrs);
-    const droppedTag = (shape.dropped << 3) | WIRE_VARINT;
+    const attrTag = shape.attrs === 0 ? -1 : LEN(shape.attrs);
+    const droppedTag = shape.dropped === 0 ? -1 : (shape.dropped << 3) | WIRE_VARINT;
     const maxCount = shape.counted ? this.limits.maxAttrsPerSpan : 0;
     let count = 0;
     let dropped = 0;
@@ -185,11 +211,16 @@ class Limiter {
         r.pos = e;
       } else if (tag === droppedTag) {
         droppedBefore = r.uint32();
-      } else if (shape === SPAN && (tag === LEN(11) || tag === LEN(13))) {
+      } else if (shape === SPAN && (tag === LEN(11) || tag === LEN(13) || tag === LEN(15))) {
         const e = r.lenEnd();
-        const inner = tag === LEN(11) ? EVENT : LINK;
+        const inner = tag === LEN(11) ? EVENT : tag === LEN(13) ? LINK : STATUS;
         if (this.needs(buf, r.pos, e, inner)) w.bytesField(tag >>> 3, this.rewrite(buf, r.pos, e, inner));
         else w.raw(buf.subarray(fieldStart, e));
+        r.pos = e;
+      } else if (shape.strings.includes(tag)) {
+        const e = r.lenEnd();
+        if (validUtf8(buf, r.pos, e)) w.raw(buf.subarray(fieldStart, e));
+        else w.stringField(tag >>> 3, decodeUtf8(buf.subarray(r.pos, e)));
         r.pos = e;
       } else {
         r.skip(tag & 7);
@@ -267,7 +298,13 @@ class Limiter {
     r.end = outer;
   }
 
+  /** A key or string value, made valid UTF-8 and cut to the length limit. */
   private string(field: number, buf: Uint8Array, start: number, end: number, w: ProtoWriter): void {
+    if (!validUtf8(buf, start, end)) {
+      buf = encodeUtf8(decodeUtf8(buf.subarray(start, end)));
+      start = 0;
+      end = buf.length;
+    }
     const cut = this.tooLong(buf, start, end) ? cutAfter(buf, start, end, this.limits.maxAttrLength) : end;
     w.bytesField(field, buf.subarray(start, cut));
   }
@@ -303,8 +340,6 @@ export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimit
     return { ...limited, serviceName: stringAttribute(limited.raw, SERVICE_NAME) ?? '' };
   });
   const scopes = batch.scopes.map((s) => limit(s, SCOPE, 'instrumentation scope'));
-  const spansToo = limits.maxAttrLength > 0 || limits.maxAttrsPerSpan > 0;
-  if (!changed && !spansToo) return batch;
 
   const spans: DecodedSpan[] = [];
   let rejected = batch.rejected;
@@ -314,7 +349,7 @@ export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimit
       continue;
     }
     try {
-      if (!spansToo || !limiter.needs(span.raw, 0, span.raw.length, SPAN)) spans.push(span);
+      if (!limiter.needs(span.raw, 0, span.raw.length, SPAN)) spans.push(span);
       else {
         changed = true;
         spans.push({ ...span, raw: limiter.rewrite(span.raw, 0, span.raw.length, SPAN) });

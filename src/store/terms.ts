@@ -286,10 +286,7 @@ function attributeTerms(r: ProtoReader, kvEnd: number, scope: TermScope, out: st
       r.pos = valueEnd;
     } else r.skip(tag & 7);
   }
-  // An absent key is proto3's default, '' (as the read side decodes it); skipping the
-  // attribute would also skip the nesting check of its value (found by fuzzing).
-  if (keyStart < 0) keyStart = keyEnd = kvEnd;
-  {
+  if (keyStart >= 0) {
     const scopeByte = SCOPE_BYTE[scope];
     begin(0x6b); // 'k'
     feedByte(scopeByte);

@@ -23,6 +23,7 @@ import { Store } from '../../src/store/index.ts';
 import { DEFAULTS } from '../../src/defaults.ts';
 import { randomSpanId, randomTraceId, startTestTracebox, tempDir } from './tracebox.ts';
 import { encodeRequest, richRequest } from './requests.ts';
+import { root } from './proto.ts';
 import type { Json } from './tempo-json.ts';
 
 export interface FuzzContext {
@@ -51,6 +52,7 @@ export type RunParameters = Pick<fc.Parameters<unknown>, 'numRuns' | 'seed' | 'i
 // The reference encoder stops at 100 nested messages; deep kvlists need more (3 per level).
 protobuf.util.recursionLimit = 1000;
 protobuf.Reader.recursionLimit = 1000;
+const SPAN = root.lookupType('opentelemetry.proto.trace.v1.Span');
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 const INT64_MIN = -(2n ** 63n);
@@ -68,7 +70,7 @@ const text: fc.Arbitrary<string> = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(...SPECIAL) },
 );
 
-/** Values around the default --max-attr-length (64 Ki characters), in 2-byte characters. */
+/** Values around the fuzzed --max-attr-length (ATTRIBUTE_LIMITS), in 2-byte characters. */
 const hugeString = fc.integer({ min: 60_000, max: 70_000 }).map((n) => ({ stringValue: 'é'.repeat(n) }));
 
 /** A chain of kvlists `depth` levels deep, around the default nesting limit of 64. */
@@ -522,16 +524,19 @@ async function traceBytes(apiUrl: string, traceId: string): Promise<Buffer> {
   return Buffer.from(await res.arrayBuffer());
 }
 
+/** Limits on, so that the rewriting of spans over them is fuzzed too. */
+const ATTRIBUTE_LIMITS = { maxAttrLength: 64 * 1024, maxAttrsPerSpan: DEFAULTS.maxAttrsPerSpan };
+
 /**
  * Starts a file-backed tracebox (so its database can be checked from outside) and an
  * in-memory store for direct ingest, both holding the same reference trace.
  */
 export async function startFuzzEnvironment(maxBody: number): Promise<FuzzEnvironment> {
   const dir = tempDir('tracebox-fuzz-');
-  const tb = await startTestTracebox({ data: dir.dir, maxBody });
+  const tb = await startTestTracebox({ data: dir.dir, maxBody, ...ATTRIBUTE_LIMITS });
   const store = Store.open();
   const traceId = randomTraceId();
-  const ingest = createIngest(store, undefined, { maxAttrLength: DEFAULTS.maxAttrLength, maxAttrsPerSpan: DEFAULTS.maxAttrsPerSpan });
+  const ingest = createIngest(store, undefined, ATTRIBUTE_LIMITS);
   for (const body of seedRequests(traceId)) {
     if ((await post(tb.otlpHttpUrl, body)) !== 200) throw new Error('seeding the tracebox failed');
     if (ingest(body, 'protobuf').stored === 0) throw new Error('seeding the store failed');
@@ -593,6 +598,8 @@ function readEverything(store: Store): number {
   for (const [traceRowid, raw] of spans) {
     try {
       decodeSpan(raw, { resource: new Map(), service: '', scope: { name: '', version: '', attributes: new Map() } } as unknown as SpanContext);
+      // What Grafana does with trace-by-id protobuf: a strict decoder.
+      SPAN.decode(raw);
     } catch (err) {
       throw new Error(`a stored span of trace row ${traceRowid} does not decode (${(err as Error).message}): ${Buffer.from(raw).toString('hex')}`);
     }

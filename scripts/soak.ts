@@ -1,0 +1,124 @@
+/**
+ * Soak and overload runs against the built CLI in a child process.
+ *
+ *   npm run soak -- [--minutes 30] [--rate 10000] [--retention 2m] [--max-size 64MiB]
+ *     steady ingest at --rate spans/s (set it to about half of bench:ingest's figure)
+ *     with small retention limits; every 30 s it prints the server's RSS, the database
+ *     file size (with its WAL) and the spans stored, to show both stay flat.
+ *   npm run soak -- --overload [--seconds 60] [--concurrency 32]
+ *     as fast as 32 exporters can send: counts the retryable refusals (503), checks
+ *     the server stays up, reports its peak RSS, and checks every accepted span is stored.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { generateRequests } from './lib/span-generator.ts';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '30' },
+    seconds: { type: 'string' },
+    rate: { type: 'string', default: '10000' },
+    retention: { type: 'string', default: '2m' },
+    'max-size': { type: 'string', default: '64MiB' },
+    concurrency: { type: 'string' },
+    overload: { type: 'boolean', default: false },
+  },
+});
+const overload = values.overload;
+const durationMs = values.seconds !== undefined ? Number(values.seconds) * 1000 : overload ? 60_000 : Number(values.minutes) * 60_000;
+const rate = Number(values.rate);
+const concurrency = Number(values.concurrency ?? (overload ? 32 : 4));
+
+function rssMiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+}
+
+function fileMiB(dir: string): number {
+  let bytes = 0;
+  for (const f of fs.readdirSync(dir)) bytes += fs.statSync(path.join(dir, f)).size;
+  return bytes / 1024 / 1024;
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync('dist/cli.mjs')) throw new Error('build first: node scripts/build.mjs');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracebox-soak-'));
+  const args = ['dist/cli.mjs', '--data', dir, '--port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0'];
+  if (!overload) args.push('--retention', values.retention!, '--max-size', values['max-size']!);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let banner = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      banner += d;
+      if (/OTEL_EXPORTER_OTLP_ENDPOINT=\S+\n/.test(banner)) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`tracebox exited (${code})`)));
+  });
+  const url = /OTLP\/HTTP\s+(\S+)/.exec(banner)![1];
+  const pid = child.pid!;
+  let accepted = 0;
+  let refused = 0;
+  let failed = 0;
+  let peakRss = 0;
+  let seed = 1;
+  const queue: Array<{ bytes: Uint8Array; spans: number }> = [];
+  const next = (): { bytes: Uint8Array; spans: number } => {
+    if (queue.length === 0) for (const r of generateRequests({ spans: 51_200, seed: seed++ })) queue.push(r);
+    return queue.shift()!;
+  };
+  const started = Date.now();
+  const deadline = started + durationMs;
+  let sentSpans = 0;
+  const sender = async (): Promise<void> => {
+    while (Date.now() < deadline) {
+      if (!overload) {
+        // Pace all senders together to --rate spans/s.
+        const due = started + (sentSpans / rate) * 1000;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      }
+      const req = next();
+      sentSpans += req.spans;
+      try {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: req.bytes as Uint8Array<ArrayBuffer> });
+        await res.arrayBuffer();
+        if (res.status === 200) accepted += req.spans;
+        else if (res.status === 503 || res.status === 429) refused++;
+        else failed++;
+      } catch {
+        failed++;
+      }
+    }
+  };
+  console.log(`tracebox ${overload ? 'overload' : 'soak'}: ${concurrency} exporters, ${overload ? 'unpaced' : `${rate} spans/s`}, ${durationMs / 1000} s${overload ? '' : `, retention ${values.retention}, max size ${values['max-size']}`}`);
+  console.log('   t s   RSS MiB   file MiB   accepted spans   refused');
+  const sample = setInterval(() => {
+    const rss = rssMiB(pid);
+    peakRss = Math.max(peakRss, rss);
+    const t = Math.round((Date.now() - started) / 1000);
+    console.log(`${String(t).padStart(6)} ${rss.toFixed(0).padStart(9)} ${fileMiB(dir).toFixed(1).padStart(10)} ${String(accepted).padStart(16)} ${String(refused).padStart(9)}`);
+  }, overload ? 5000 : 30_000);
+  await Promise.all(Array.from({ length: concurrency }, sender));
+  clearInterval(sample);
+  peakRss = Math.max(peakRss, rssMiB(pid));
+  const alive = child.exitCode === null;
+  await new Promise<void>((resolve) => {
+    child.on('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+  const db = new Database(path.join(dir, 'tracebox.db'), { readonly: true });
+  const stored = db.prepare('SELECT count(*) FROM spans').pluck().get() as number;
+  const integrity = db.pragma('integrity_check', { simple: true });
+  db.close();
+  console.log(`server alive at the end: ${alive}; peak RSS ${peakRss.toFixed(0)} MiB; final file ${fileMiB(dir).toFixed(1)} MiB; integrity ${String(integrity)}`);
+  console.log(`accepted ${accepted} spans, refused ${refused} requests (retryable), failed ${failed}; stored ${stored}${overload ? (stored >= accepted ? ' (every accepted span is stored)' : ' (MISSING SPANS)') : ''}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (!alive || failed > 0 || (overload && stored < accepted)) process.exit(1);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

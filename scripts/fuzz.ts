@@ -45,7 +45,7 @@ try {
     const started = Date.now();
     const targetSeed = seed ?? Math.floor(Math.random() * 2 ** 31);
     process.stdout.write(`${target.name} (seed ${targetSeed}): `);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await env.settle();
     try {
       await target.run(env.ctx, { numRuns, seed: targetSeed, interruptAfterTimeLimit: share, markInterruptAsFailure: false });
       // Checked after every target, so a failure names the input kind that caused it.

@@ -22,9 +22,7 @@ after(() => env?.close());
 describe('fuzzing', () => {
   for (const target of TARGETS) {
     test(`${target.name} (${target.runs} cases)`, { todo: target.todo }, async () => {
-      // The synchronous targets hold the event loop for seconds: let idle keep-alive
-      // connections (client and server live in this process) expire before more HTTP.
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await env.settle();
       await target.run(env.ctx, { numRuns: target.runs, seed });
     });
   }

@@ -63,6 +63,13 @@ function validUtf8(buf: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/** The next tag; field number 0 is invalid anywhere (strict decoders refuse the message). */
+function nextTag(r: ProtoReader): number {
+  const tag = r.uint32();
+  if (tag >>> 3 === 0) throw new ProtoError('field number 0');
+  return tag;
+}
+
 /** Code points in UTF-8 bytes [start, end): every byte that does not continue a sequence starts one. */
 function codePoints(buf: Uint8Array, start: number, end: number): number {
   let n = 0;
@@ -102,7 +109,7 @@ class Limiter {
     let count = 0;
     let over = false;
     while (r.more()) {
-      const tag = r.uint32();
+      const tag = nextTag(r);
       if (tag === attrTag) {
         const e = r.lenEnd();
         if (maxCount > 0 && ++count > maxCount) over = true;
@@ -131,7 +138,7 @@ class Limiter {
     r.end = end;
     let over = false;
     while (r.more()) {
-      const tag = r.uint32();
+      const tag = nextTag(r);
       const e = (tag & 7) === WIRE_LEN ? r.lenEnd() : -1;
       if (e < 0) r.skip(tag & 7);
       else {
@@ -151,7 +158,7 @@ class Limiter {
     r.end = end;
     let over = false;
     while (r.more()) {
-      const tag = r.uint32();
+      const tag = nextTag(r);
       if ((tag & 7) !== WIRE_LEN) {
         r.skip(tag & 7);
         continue;
@@ -166,7 +173,7 @@ class Limiter {
         const list = r.end;
         r.end = e;
         while (r.more()) {
-          const t = r.uint32();
+          const t = nextTag(r);
           if (t !== LEN(1)) {
             r.skip(t & 7);
             continue;

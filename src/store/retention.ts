@@ -72,8 +72,11 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
   return { run, usedBytes };
 }
 
-/** How often retention looks for work. */
-export const RETENTION_INTERVAL_MS = 30_000;
+/**
+ * How often retention looks for work. Looking is cheap (an index probe and the page
+ * count), and a short interval keeps a fast-growing file close to --max-size.
+ */
+export const RETENTION_INTERVAL_MS = 5_000;
 
 /** Runs retention now and then every RETENTION_INTERVAL_MS until stopped. */
 export function startRetention(store: RetentionStore, options: RetentionOptions, log: (line: string) => void): { stop(): Promise<void> } {

@@ -503,6 +503,12 @@ export const TARGETS: readonly FuzzTarget[] = [
 
 export interface FuzzEnvironment {
   readonly ctx: FuzzContext;
+  /**
+   * Waits until exports are admitted again: the synchronous targets hold the event loop
+   * (client and server share this process), which the ingest gate reads as overload
+   * (503, UNAVAILABLE), and idle keep-alive sockets time out meanwhile.
+   */
+  settle(): Promise<void>;
   /** Throws unless both stores are intact and the process still serves and stores. */
   check(): Promise<void>;
   close(): Promise<void>;
@@ -542,12 +548,20 @@ export async function startFuzzEnvironment(maxBody: number): Promise<FuzzEnviron
     if (ingest(body, 'protobuf').stored === 0) throw new Error('seeding the store failed');
   }
   const served = await traceBytes(tb.apiUrl, traceId);
+  async function settle(): Promise<void> {
+    const until = Date.now() + 10_000;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if ((await post(tb.otlpHttpUrl, new Uint8Array(0))) === 200 || Date.now() > until) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
   const direct = encodeTracesData(store.trace(Buffer.from(traceId, 'hex'))!);
   return {
     ctx: { ingest, otlpHttpUrl: tb.otlpHttpUrl, otlpGrpcUrl: tb.otlpGrpcUrl, apiUrl: tb.apiUrl, maxBody },
+    settle,
     async check() {
-      // After seconds of synchronous fuzzing, let overdue keep-alive timeouts close idle sockets first.
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await settle();
       const ready = await fetch(`${tb.apiUrl}/ready`);
       if ((await status(ready)) !== 200) throw new Error('/ready does not answer 200');
       if (!served.equals(await traceBytes(tb.apiUrl, traceId))) throw new Error('the reference trace changed (served)');

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { applyAttributeLimits, decodeExportRequest, type AttributeLimits } from '../../src/otlp/index.ts';
 import { PLAIN, root } from '../helpers/proto.ts';
+import { ProtoWriter } from '../../src/shared/protowire.ts';
 import { encodeRequest, kv } from '../helpers/requests.ts';
 import type { Json } from '../helpers/tempo-json.ts';
 import { startTestTracebox } from '../helpers/tracebox.ts';
@@ -170,4 +171,32 @@ test('over the receivers, with --max-attrs-per-span and --max-attr-length', asyn
   } finally {
     await tb.close();
   }
+});
+
+test('invalid UTF-8 in string fields becomes U+FFFD (found by fuzzing: strict decoders refuse the trace)', () => {
+  const bad = Uint8Array.of(0x61, 0xff, 0xc3); // "a", an invalid byte, a cut-off sequence
+  const keyValue = new ProtoWriter().bytesField(1, bad).fork(2).bytesField(1, bad).join().finish();
+  const bytesValue = new ProtoWriter().stringField(1, 'raw').fork(2).bytesField(7, bad).join().finish();
+  const span = new ProtoWriter()
+    .bytesField(1, Buffer.from('0af7651916cd43dd8448eb211c80319c', 'hex'))
+    .bytesField(2, Buffer.from('b7ad6b7169203331', 'hex'))
+    .bytesField(5, bad)
+    .bytesField(9, keyValue)
+    .bytesField(9, bytesValue)
+    .fork(11).bytesField(2, bad).join()
+    .fork(15).bytesField(2, bad).tag(3, 0).uint32(2).join()
+    .finish();
+  const request = new ProtoWriter().fork(1).fork(2).bytesField(2, span).join().join().finish();
+  const batch = applyAttributeLimits(decodeExportRequest(request), { maxAttrLength: 0, maxAttrsPerSpan: 0 });
+  assert.deepStrictEqual(plain(Span, batch.spans[0].raw), {
+    traceId: 'CvdlGRbNQ92ESOshHIAxnA==',
+    spanId: 't61rcWkgMzE=',
+    name: 'a\uFFFD\uFFFD',
+    attributes: [
+      { key: 'a\uFFFD\uFFFD', value: { stringValue: 'a\uFFFD\uFFFD' } },
+      { key: 'raw', value: { bytesValue: Buffer.from(bad).toString('base64') } },
+    ],
+    events: [{ name: 'a\uFFFD\uFFFD' }],
+    status: { message: 'a\uFFFD\uFFFD', code: 'STATUS_CODE_ERROR' },
+  });
 });

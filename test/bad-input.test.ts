@@ -84,6 +84,26 @@ describe('malformed protobuf over OTLP/HTTP → 400 with a google.rpc.Status', (
     assertStatusBody(await postTraces(tb.otlpHttpUrl, request), 400, 'protobuf', /truncated varint/);
   });
 
+  // Found by fuzzing: each was stored, then trace by id (and Grafana's strict decoder) failed on it.
+  for (const [label, field] of [
+    ['an attribute whose first value is malformed, the second fine', [0x4a, 0x08, 0x0a, 0x01, 0x6b, 0x12, 0x01, 0x52, 0x12, 0x00]],
+    ['field number 0 inside an attribute value', [0x4a, 0x07, 0x0a, 0x01, 0x6b, 0x12, 0x02, 0x00, 0x01]],
+    ['a six-byte tag inside an event', [0x5a, 0x07, 0x8a, 0x80, 0x80, 0x80, 0x80, 0x10, 0x01]],
+  ] as const) {
+    test(`${label}: the span is rejected`, async () => {
+      const traceId = randomTraceId();
+      const span = Buffer.concat([
+        new ProtoWriter().bytesField(1, Buffer.from(traceId, 'hex')).bytesField(2, Buffer.from(randomSpanId(), 'hex')).finish(),
+        Uint8Array.from(field),
+      ]);
+      const request = new ProtoWriter().fork(1).fork(2).bytesField(2, span).join().join().finish();
+      const res = await postTraces(tb.otlpHttpUrl, request);
+      assert.equal(res.status, 200);
+      assert.equal((decodePlain(ExportTraceServiceResponse, res.body) as { partialSuccess: { rejectedSpans: string } }).partialSuccess.rejectedSpans, '1');
+      assert.equal((await getTraceProtobuf(tb.apiUrl, 'v1', traceId)).status, 404);
+    });
+  }
+
   test('resource_spans with the wrong wire type', async () => {
     assertStatusBody(await postTraces(tb.otlpHttpUrl, Buffer.from([0x08, 0x01])), 400, 'protobuf', /resource_spans/);
   });

@@ -63,9 +63,15 @@ function validUtf8(buf: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
-/** The next tag; field number 0 is invalid anywhere (strict decoders refuse the message). */
+/**
+ * The next tag, as strict decoders (Go's, protobufjs) read it: at most five bytes and 32
+ * bits, field number not 0. ProtoReader is lenient here (it reads any varint as a tag).
+ */
 function nextTag(r: ProtoReader): number {
+  const start = r.pos;
   const tag = r.uint32();
+  const n = r.pos - start;
+  if (n > 5 || (n === 5 && r.buf[r.pos - 1] > 0x0f)) throw new ProtoError('invalid tag encoding');
   if (tag >>> 3 === 0) throw new ProtoError('field number 0');
   return tag;
 }

@@ -5,6 +5,7 @@
 import zlib from 'node:zlib';
 import { BadRequestError } from '../shared/errors.ts';
 import { looksLikeGzip } from './doctor.ts';
+import type { IngestGate } from './gate.ts';
 
 /** The body, before or after decompression, is larger than the limit. */
 export class PayloadTooLargeError extends Error {}
@@ -75,3 +76,29 @@ export function decompress(body: Uint8Array, encoding: string | undefined, limit
   throw new BadRequestError(`unsupported Content-Encoding "${encoding}": use gzip, deflate or none`);
 }
 
+
+/**
+ * Reads a body once the gate has room for it: the declared length is reserved before
+ * reading (so a refused request costs nothing), an undeclared one after. Undefined
+ * means refused; otherwise the caller releases `reserved` when the body is stored.
+ */
+export async function readAdmitted(req: Request, limit: number, gate: IngestGate): Promise<{ raw: Uint8Array; reserved: number } | undefined> {
+  const declared = Number(req.headers.get('content-length') ?? '0') || 0;
+  let reserved = 0;
+  if (declared > 0 && declared <= limit) {
+    if (!gate.tryAcquire(declared)) return undefined;
+    reserved = declared;
+  }
+  let raw: Uint8Array;
+  try {
+    raw = await readBody(req, limit);
+  } catch (err) {
+    gate.release(reserved);
+    throw err;
+  }
+  if (reserved === 0) {
+    if (!gate.tryAcquire(raw.length)) return undefined;
+    reserved = raw.length;
+  }
+  return { raw, reserved };
+}

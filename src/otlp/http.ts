@@ -10,7 +10,7 @@ import { BadRequestError } from '../shared/errors.ts';
 import { UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE, authorizationToken, tokenMatches } from '../shared/auth.ts';
 import type { Ingest } from './ingest.ts';
 import { SESSION_HEADER } from './session.ts';
-import { PayloadTooLargeError, decompress, readBody } from './body.ts';
+import { PayloadTooLargeError, decompress, readAdmitted } from './body.ts';
 import { HTTP_MISTAKES, looksLikeJson, type IngestDoctor } from './doctor.ts';
 import { RETRY_AFTER_S, type IngestGate } from './gate.ts';
 import {
@@ -94,7 +94,6 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
       );
     }
     const outcome = c.get('outcome');
-    const declared = Number(c.req.header('content-length') ?? '0') || 0;
     let reserved = 0;
     const overloaded = (): Response => {
       outcome.error = 'overloaded: the store is behind; retry later';
@@ -104,17 +103,12 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
         { ...CORS_HEADERS, 'Retry-After': String(RETRY_AFTER_S), 'Content-Type': format === 'json' ? 'application/json' : 'application/x-protobuf' },
       );
     };
-    if (declared > 0 && declared <= options.maxBody) {
-      if (!options.gate.tryAcquire(declared)) return overloaded();
-      reserved = declared;
-    }
     try {
-      const raw = await readBody(c.req.raw, options.maxBody);
+      const admitted = await readAdmitted(c.req.raw, options.maxBody, options.gate);
+      if (admitted === undefined) return overloaded();
+      const { raw } = admitted;
+      reserved = admitted.reserved;
       outcome.bytes = raw.length;
-      if (reserved === 0) {
-        if (!options.gate.tryAcquire(raw.length)) return overloaded();
-        reserved = raw.length;
-      }
       const body = decompress(raw, c.req.header('content-encoding'), options.maxBody, () => doctor.notice(...HTTP_MISTAKES.gzipWithoutHeader()));
       let result;
       try {

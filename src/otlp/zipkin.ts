@@ -8,7 +8,7 @@ import { recordRequests, type RecordedEnv } from './record.ts';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { BadRequestError } from '../shared/errors.ts';
-import { PayloadTooLargeError, decompress, readBody } from './body.ts';
+import { PayloadTooLargeError, decompress, readAdmitted } from './body.ts';
 import { HTTP_MISTAKES, type IngestDoctor } from './doctor.ts';
 import { RETRY_AFTER_S, type IngestGate } from './gate.ts';
 import type { Ingest } from './ingest.ts';
@@ -60,19 +60,13 @@ export function createZipkinApp(ingest: Ingest, options: ZipkinReceiverOptions):
     }
     const outcome = c.get('outcome');
     const overloaded = (): Response => text(c, 503, 'overloaded: the store is behind; retry later', { 'Retry-After': String(RETRY_AFTER_S) });
-    const declared = Number(c.req.header('content-length') ?? '0') || 0;
     let reserved = 0;
-    if (declared > 0 && declared <= options.maxBody) {
-      if (!options.gate.tryAcquire(declared)) return overloaded();
-      reserved = declared;
-    }
     try {
-      const raw = await readBody(c.req.raw, options.maxBody);
+      const admitted = await readAdmitted(c.req.raw, options.maxBody, options.gate);
+      if (admitted === undefined) return overloaded();
+      const { raw } = admitted;
+      reserved = admitted.reserved;
       outcome.bytes = raw.length;
-      if (reserved === 0) {
-        if (!options.gate.tryAcquire(raw.length)) return overloaded();
-        reserved = raw.length;
-      }
       // Zipkin senders call zlib-wrapped deflate "zlib" as well (the Collector takes both).
       const encoding = c.req.header('content-encoding')?.trim().toLowerCase() === 'zlib' ? 'deflate' : c.req.header('content-encoding');
       const body = decompress(raw, encoding, options.maxBody, () => doctor.notice(...HTTP_MISTAKES.gzipWithoutHeader()));

@@ -252,11 +252,16 @@ describe('viewer in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
     await editor.click();
     await page.keyboard.press('Control+a');
     await page.keyboard.type('{ resource.serv');
-    await page.waitForSelector('.cm-tooltip-autocomplete li:has-text("resource.service.name")');
-    await page.keyboard.press('Enter');
+    // CodeMirror ignores Enter for 75 ms after a completion list arrives (so fast typists do
+    // not accept by accident); on a busy machine the list can arrive just before the key.
+    const accept = async (option: string): Promise<void> => {
+      await page.waitForSelector(`.cm-tooltip-autocomplete li[aria-selected]:has-text("${option}")`);
+      await page.waitForTimeout(200);
+      await page.keyboard.press('Enter');
+    };
+    await accept('resource.service.name');
     await page.keyboard.type(' = "pay');
-    await page.waitForSelector('.cm-tooltip-autocomplete li:has-text("payment")');
-    await page.keyboard.press('Enter');
+    await accept('payment');
     assert.match((await editor.textContent()) ?? '', /^\{ resource\.service\.name = "payment"/);
     assert.ok((await page.locator('.cm-content .tq-attr').count()) > 0, 'attribute highlighted');
     assert.ok((await page.locator('.cm-content .tq-string').count()) > 0, 'string highlighted');

@@ -175,21 +175,23 @@ describe('with --auth-token', () => {
 describe('CORS', () => {
   let tb: TestTracebox;
   before(async () => {
-    tb = await startTestTracebox();
+    tb = await startTestTracebox({ zipkinPort: 0 });
   });
   after(() => tb?.close());
 
-  test('the OTLP/HTTP preflight allows POST and the headers exporters send, nothing more', async () => {
-    const res = await fetch(`${tb.otlpHttpUrl}/v1/traces`, {
-      method: 'OPTIONS',
-      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, x-evil, cookie' },
+  for (const [receiver, url] of [['OTLP/HTTP', () => `${tb.otlpHttpUrl}/v1/traces`], ['Zipkin', () => `${tb.zipkinUrl}/api/v2/spans`]] as const) {
+    test(`the ${receiver} preflight allows POST and the headers exporters send, nothing more`, async () => {
+      const res = await fetch(url(), {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, x-evil, cookie' },
+      });
+      assert.equal(res.status, 204);
+      assert.equal(res.headers.get('access-control-allow-origin'), '*');
+      assert.equal(res.headers.get('access-control-allow-methods'), 'POST, OPTIONS');
+      assert.equal(res.headers.get('access-control-allow-headers'), 'Content-Type, Content-Encoding, Authorization, x-tracebox-session');
+      assert.equal(res.headers.get('access-control-allow-credentials'), null);
     });
-    assert.equal(res.status, 204);
-    assert.equal(res.headers.get('access-control-allow-origin'), '*');
-    assert.equal(res.headers.get('access-control-allow-methods'), 'POST, OPTIONS');
-    assert.equal(res.headers.get('access-control-allow-headers'), 'Content-Type, Content-Encoding, Authorization, x-tracebox-session');
-    assert.equal(res.headers.get('access-control-allow-credentials'), null);
-  });
+  }
 
   test('the query port answers no cross-origin request', async () => {
     const preflight = await fetch(`${tb.apiUrl}/api/search`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'GET' } });

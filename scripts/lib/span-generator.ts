@@ -3,7 +3,7 @@
  * A deterministic generator of realistic OTLP trace traffic, as pre-encoded
  * ExportTraceServiceRequest protobuf bytes, for the ingest and query benchmarks.
  *
- * The corpus follows /work/shared/perf-floor.md: 10 services, one resource each
+ * The corpus follows the measured workload behind the performance floors: 10 services, one resource each
  * (service.name + 5 attributes); traces of 10–20 spans (15 on average) with a real
  * call tree (server → client → downstream server, database clients, internal spans,
  * producer → consumer); 9–11 span attributes of mixed types (string, int, bool,

@@ -1,6 +1,6 @@
 /**
  * Parameters of `/api/metrics/query_range` and `/api/metrics/query` → a metrics request,
- * with Tempo's error texts (tempo-api.md §1.2, §2.11, §2.12). Times may be unix seconds,
+ * with Tempo's error texts (as in Tempo 2.7). Times may be unix seconds,
  * unix nanoseconds (more than 10 digits), fractional seconds or RFC 3339; the defaults are
  * end = now and start = end − `since` (1h).
  */

@@ -1,6 +1,6 @@
 /**
  * Tempo's URL parameters → typed values, or a BadRequestError whose text is what Tempo
- * answers (see tempo-api.md §1), so clients that match on it keep working.
+ * answers (as Tempo 2.7 answers), so clients that match on it keep working.
  */
 import { BadRequestError } from '../shared/errors.ts';
 

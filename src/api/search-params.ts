@@ -1,6 +1,6 @@
 /**
  * Parameters of Tempo's search and tag endpoints → typed requests, with Tempo's error
- * texts (tempo-api.md §1.2, §1.3, §2.6–2.10).
+ * texts (as in Tempo 2.7).
  */
 import { BadRequestError } from '../shared/errors.ts';
 import { parse, TraceQLSyntaxError, TraceQLValidationError, type Root } from '../traceql/index.ts';

@@ -1,6 +1,6 @@
 /**
  * Tempo's search half: `/api/search`, the v1/v2 tag-name and tag-value endpoints
- * (tempo-api.md §2.6–2.10).
+ * (as in Tempo 2.7).
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';

@@ -1,6 +1,6 @@
 /**
  * Tempo's trace-by-id and health endpoints, answering byte-for-byte what Grafana's
- * Tempo datasource expects (tempo-api.md §2.1–2.5).
+ * Tempo datasource expects (as in Tempo 2.7).
  */
 import { Hono } from 'hono';
 import { ProtoWriter } from '../shared/protowire.ts';

@@ -1,6 +1,6 @@
 /**
- * TraceQL metrics: `/api/metrics/query_range` and `/api/metrics/query` (tempo-api.md
- * §2.11–2.12), answered in Tempo's JSON shapes.
+ * TraceQL metrics: `/api/metrics/query_range` and `/api/metrics/query`, answered in
+ * Tempo 2.7's JSON shapes.
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';

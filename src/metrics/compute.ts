@@ -1,6 +1,6 @@
 /**
  * One pass over the stored spans of a time range → per-slot aggregates of Tempo's two
- * metrics-generator processors, by their rules (see /work/shared/tempo-api.md §5):
+ * metrics-generator processors, by their rules (Tempo 2.7's service-graphs and span-metrics):
  *
  * - span metrics: every span whose start lies in the range, one series per service,
  *   span name, kind, status (+ dimensions);

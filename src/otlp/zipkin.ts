@@ -49,7 +49,8 @@ export function createZipkinApp(ingest: Ingest, options: ZipkinReceiverOptions):
   app.options(ZIPKIN_PATH, (c) =>
     c.body(null, 204, {
       ...CORS_HEADERS,
-      'Access-Control-Allow-Headers': c.req.header('access-control-request-headers') ?? `Content-Type, Content-Encoding, ${SESSION_HEADER}`,
+      // Only what exporters send, whatever the preflight asks for.
+      'Access-Control-Allow-Headers': `Content-Type, Content-Encoding, Authorization, ${SESSION_HEADER}`,
     }),
   );
 

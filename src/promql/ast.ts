@@ -1,7 +1,7 @@
 /**
  * @module promql/ast
  * The PromQL subset tracebox evaluates (what Grafana's service map and APM table send,
- * tempo-api.md §5.3, plus the arithmetic its health check uses). Every node carries the
+ * plus the arithmetic its health check uses). Every node carries the
  * offset of the text it came from, for error messages.
  */
 

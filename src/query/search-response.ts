@@ -1,5 +1,5 @@
 /**
- * Search results in Tempo's JSON shape (tempo-api.md §2.6): hex trace ids without
+ * Search results in Tempo's JSON shape (as in Tempo 2.7): hex trace ids without
  * leading zeros, int64 as strings, the spans of each spanset with the attributes the
  * query touched, serviceStats over the whole trace.
  */

@@ -1,5 +1,5 @@
 /**
- * Tag names and values for Tempo's tag endpoints (tempo-api.md §2.7–2.10): from the
+ * Tag names and values for Tempo's tag endpoints (as in Tempo 2.7): from the
  * tag dictionary when unfiltered, from the spans of matching traces when a TraceQL
  * filter narrows them.
  */

@@ -1,6 +1,6 @@
 /**
  * @module traceql/evaluate
- * Runs a parsed query over one trace (tempo-api.md §4.5–4.7, §4.9): spanset filters,
+ * Runs a parsed query over one trace (as in Tempo 2.7): spanset filters,
  * spanset and structural operators, pipelines with aggregates, by(), coalesce() and
  * select(). The store narrows which traces are looked at; this module alone decides
  * what matches, so a loose pushdown can never change an answer.

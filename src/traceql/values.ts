@@ -1,7 +1,7 @@
 /**
  * @module traceql/values
  * Run-time values and the comparison rules TraceQL applies to them
- * (tempo-api.md §4.5): a missing attribute is nil; an incompatible comparison is
+ * (as in Tempo 2.7): a missing attribute is nil; an incompatible comparison is
  * false, never an error; int, float and duration compare as numbers; a comparison
  * with an array holds when it holds for any element; regexes are fully anchored.
  */

@@ -1,5 +1,5 @@
 /**
- * Tempo's trace JSON (tempo-api.md §3): what tracebox must answer, derived
+ * Tempo's trace JSON (as in Tempo 2.7): what tracebox must answer, derived
  * independently of tracebox from protobufjs' plain objects.
  */
 

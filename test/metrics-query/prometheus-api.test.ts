@@ -1,6 +1,6 @@
 /**
  * Acceptance: the Prometheus API on tracebox's API port answers the queries Grafana's
- * service map and APM table send (tempo-api.md §5.3) with the same numbers as `/metrics`
+ * service map and APM table send (as in Tempo 2.7) with the same numbers as `/metrics`
  * over the same window, and refuses what it does not support with Prometheus' error JSON.
  *
  * Workload (S = 1_700_010_000 s, offsets in seconds), sent as OTLP/JSON for exact times:

@@ -139,7 +139,7 @@ function near(actual: number | undefined, expected: number): void {
 
 describe('PromQL grammar', () => {
   const grafana = [
-    // Service map (tempo-api.md §5.3; Grafana joins several user selectors with OR).
+    // Service map (as in Tempo 2.7).
     'sum by (client, server) (rate(traces_service_graph_request_server_seconds_sum{ foo="bar" }[3600s]))',
     'group by (client, connection_type, server) (traces_service_graph_request_total{ foo="bar" })',
     'sum by (client, server) (rate(traces_service_graph_request_total[1h])) OR sum by (client, server) (rate(traces_service_graph_request_total{client="a"}[1h]))',

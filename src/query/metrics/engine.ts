@@ -1,5 +1,5 @@
 /**
- * TraceQL metrics over the store (tempo-api.md §4.10): one pass over the candidate traces
+ * TraceQL metrics over the store (as in Tempo 2.7): one pass over the candidate traces
  * of the window (the search planner's pushdown, newest first), the query evaluated per
  * whole trace, and every span of the final spansets whose start time falls in the window
  * observed once into the function's aggregator. The time model is in time.ts.

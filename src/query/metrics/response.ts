@@ -1,6 +1,6 @@
 /**
  * TraceQL metrics results in Tempo's QueryRangeResponse / QueryInstantResponse JSON
- * (tempo-api.md §2.11–2.12, §3.4). Grafana decodes these with a strict protobuf-JSON
+ * (as in Tempo 2.7). Grafana decodes these with a strict protobuf-JSON
  * decoder, so only the proto's fields are emitted: series labels, samples, exemplars and
  * the classic search metrics; never promLabels, status or message.
  */

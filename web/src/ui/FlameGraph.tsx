@@ -9,24 +9,16 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ERROR_COLOR } from '../colors.ts';
 import { fmtDur } from '../format.ts';
+import { useWidth } from './common.tsx';
 import { TimeAxis } from './Waterfall.tsx';
 import { barColor, type TraceView } from './trace-view.ts';
 
 const H = 20;
 
 export function FlameGraph({ v, hidden }: { v: TraceView; hidden: (idx: number) => boolean }): JSX.Element {
-  const box = useRef<HTMLDivElement>(null);
+  const [box, width] = useWidth<HTMLDivElement>(800);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(800);
   const [hover, setHover] = useState<{ idx: number; x: number; y: number } | null>(null);
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
-    ro.observe(el);
-    setWidth(el.clientWidth);
-    return () => ro.disconnect();
-  }, []);
   const height = (v.trace.maxDepth + 1) * H + 4;
   const [z0, z1] = v.zoom;
   const scale = width / (z1 - z0 || 1);

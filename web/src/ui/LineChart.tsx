@@ -7,7 +7,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { serviceColor } from '../colors.ts';
 import { fmtTime, ticks } from '../format.ts';
-import { useWidth } from './Scatter.tsx';
+import { useWidth } from './common.tsx';
 
 export interface Series {
   readonly name: string;

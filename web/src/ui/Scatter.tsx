@@ -5,10 +5,11 @@
  * trace (click, or Tab and Enter).
  */
 import type { JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ERROR_COLOR, serviceColor } from '../colors.ts';
 import { fmtDur, fmtTime } from '../format.ts';
 import { traceHref } from '../router.ts';
+import { useWidth } from './common.tsx';
 
 export interface ScatterPoint {
   readonly id: string;
@@ -22,19 +23,6 @@ export interface ScatterPoint {
   readonly fresh?: boolean;
 }
 
-export function useWidth<T extends HTMLElement>(): [{ current: T | null }, number] {
-  const ref = useRef<T>(null);
-  const [w, setW] = useState(800);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setW(el.clientWidth));
-    ro.observe(el);
-    setW(el.clientWidth);
-    return () => ro.disconnect();
-  }, []);
-  return [ref, w];
-}
 
 const DECADES = [1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12];
 const decade = (ns: number): string => (ns >= 1e9 ? `${ns / 1e9} s` : ns >= 1e6 ? `${ns / 1e6} ms` : `${ns / 1e3} µs`);

@@ -9,7 +9,7 @@ import type { JSX } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ERROR_COLOR, serviceColor } from '../colors.ts';
 import { fmtDur, ticks } from '../format.ts';
-import { Icon } from './common.tsx';
+import { Icon, useWidth } from './common.tsx';
 import { barColor, barGeometry, HINT_LABEL, slowness, type TraceView } from './trace-view.ts';
 
 export const ROW = 28;
@@ -62,18 +62,9 @@ export function TimeAxis({ v, withDrag = true }: { v: TraceView; withDrag?: bool
 /** The whole trace in miniature: spans in pre-order top to bottom, the zoom window, the rows in view. */
 export function Minimap({ v, viewport }: { v: TraceView; viewport: [number, number] }): JSX.Element {
   const canvas = useRef<HTMLCanvasElement>(null);
-  const box = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(600);
+  const [box, width] = useWidth<HTMLDivElement>(600);
   const [drag, setDrag] = useState<[number, number] | null>(null);
   const H = 56;
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
-    ro.observe(el);
-    setWidth(el.clientWidth);
-    return () => ro.disconnect();
-  }, []);
   useEffect(() => {
     const c = canvas.current;
     if (!c) return;

@@ -5,7 +5,7 @@
  * Everything untrusted goes through JSX text, never innerHTML.
  */
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { doctor, type Doctor } from '../api.ts';
 import { serviceColor } from '../colors.ts';
 import { fmtAgo } from '../format.ts';
@@ -232,3 +232,18 @@ export function SendSpansHelp({ title = 'No traces yet' }: { title?: string }): 
 
 /** Keyboard shortcut hint. */
 export const Kbd = ({ children }: { children: ComponentChildren }): JSX.Element => <kbd>{children}</kbd>;
+
+/** A ref for an element and its width, kept current as the element resizes. */
+export function useWidth<T extends HTMLElement>(initial = 800): [{ current: T | null }, number] {
+  const ref = useRef<T>(null);
+  const [w, setW] = useState(initial);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setW(el.clientWidth));
+    ro.observe(el);
+    setW(el.clientWidth);
+    return () => ro.disconnect();
+  }, []);
+  return [ref, w];
+}

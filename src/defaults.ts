@@ -7,8 +7,11 @@ export const DEFAULTS = {
   data: '.tracebox',
   maxBody: 16 * 1024 * 1024,
   maxPending: 64 * 1024 * 1024,
-  /** An export waits behind at most about this much work before the next ones are refused. */
-  maxLagMs: 500,
+  /**
+   * Exports are refused (retryable) once what already waits would take longer than this to
+   * store: with the export's own time, an answer within ~2 s, inside an exporter's timeout.
+   */
+  maxLagMs: 1000,
   /** As in common Tempo set-ups. */
   retentionMs: 72 * 3600 * 1000,
   maxSize: 1024 * 1024 * 1024,

@@ -7,13 +7,14 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { createApiApp } from './api/index.ts';
-import { createIngest, createOtlpHttpApp, createZipkinApp, HTTP_MISTAKES, IngestDoctor, IngestGate, startOtlpGrpc, type GrpcHandle } from './otlp/index.ts';
-import { startForwarding, type ForwardOptions, type ForwardStats } from './forward/index.ts';
-import { startRetention, Store } from './store/index.ts';
+import { createFrontApp } from './api/index.ts';
+import { createOtlpHttpApp, createZipkinApp, CONNECTION_TIMEOUTS, HTTP_MISTAKES, IngestDoctor, IngestGate, startOtlpGrpc, type GrpcHandle } from './otlp/index.ts';
+import { forwardUrl, type ForwardOptions, type ForwardStats } from './forward/index.ts';
+import { databaseLocation } from './store/index.ts';
 import { DEFAULTS } from './defaults.ts';
 import { UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE, authorizationToken, tokenMatches } from './shared/auth.ts';
-import { sharedDerivedMetrics, startRemoteWrite, type RemoteWriteOptions } from './metrics/index.ts';
+import type { RemoteWriteOptions } from './metrics/index.ts';
+import { startThreads } from './threads/index.ts';
 
 export { DEFAULTS };
 
@@ -34,7 +35,7 @@ export interface TraceboxOptions {
   maxBody?: number;
   /** Request bytes accepted but not yet stored before exports are refused as retryable (default 64 MiB). */
   maxPending?: number;
-  /** Event-loop delay (ms, p99 in two half-second windows running) past which exports are refused as retryable (default 500; 0: off). */
+  /** How long (ms) the requests already waiting may take to store before exports are refused as retryable (default 1000; 0: off). */
   maxLagMs?: number;
   /** Delete traces whose last span arrived longer ago than this (ms; default 72 h; 0 keeps them). */
   retentionMs?: number;
@@ -72,7 +73,7 @@ export interface Tracebox {
   /** Base URL of the Zipkin receiver when enabled, e.g. http://127.0.0.1:9411 (spans go to `/api/v2/spans`). */
   readonly zipkinUrl?: string;
   /** Forwarding counters (forwarded, dropped, failed, …) when `forward` is set. */
-  readonly forwarding?: { stats(): ForwardStats };
+  readonly forwarding?: { stats(): Promise<ForwardStats> };
   /** Stops the listeners and closes the database. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -96,6 +97,12 @@ function urlHost(host: string): string {
 
 async function listen(app: Pick<Hono, 'fetch'>, host: string, port: number, flag: string): Promise<Server> {
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // Clients that go quiet (no request line, no body bytes) are dropped, and their number
+  // is bounded, so that slow or idle connections cannot hold the port.
+  server.headersTimeout = CONNECTION_TIMEOUTS.silentMs;
+  server.requestTimeout = 0;
+  server.timeout = CONNECTION_TIMEOUTS.silentMs;
+  server.maxConnections = CONNECTION_TIMEOUTS.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, flag) : err));
     server.listen(port, host, () => resolve());
@@ -126,43 +133,38 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
   const maxBody = options.maxBody ?? DEFAULTS.maxBody;
   const log = options.log ?? ((line: string) => process.stderr.write(`tracebox: ${line}\n`));
   const dataDir = options.memory ? undefined : path.resolve(options.data ?? DEFAULTS.data);
-  const store = Store.open({ dataDir });
+  const location = databaseLocation(dataDir);
+  const remoteWrite = typeof options.remoteWrite === 'string' ? { url: options.remoteWrite } : options.remoteWrite;
+  if (options.forward !== undefined) forwardUrl(options.forward.endpoint); // a bad URL fails here, not in a thread
+  const threads = await startThreads({
+    location,
+    retention: { maxAgeMs: options.retentionMs ?? DEFAULTS.retentionMs, maxBytes: options.maxSize ?? DEFAULTS.maxSize },
+    limits: {
+      maxAttrLength: options.maxAttrLength ?? DEFAULTS.maxAttrLength,
+      maxAttrsPerSpan: options.maxAttrsPerSpan ?? DEFAULTS.maxAttrsPerSpan,
+    },
+    maxBody,
+    allowReset: options.allowReset ?? false,
+    dimensions: options.metricsDimensions,
+    remoteWrite,
+    forward: options.forward,
+    log,
+  });
 
   const started: Array<() => Promise<void>> = [];
   const closeAll = async (): Promise<void> => {
     while (started.length > 0) await started.pop()!();
-    store.close();
+    await threads.close();
   };
 
   try {
-    const retention = startRetention(store, { maxAgeMs: options.retentionMs ?? DEFAULTS.retentionMs, maxBytes: options.maxSize ?? DEFAULTS.maxSize }, log);
-    started.push(() => retention.stop());
-    const metrics = sharedDerivedMetrics(store, { dimensions: options.metricsDimensions });
-    started.push(async () => metrics.dispose());
-    if (options.remoteWrite !== undefined) {
-      const writer = startRemoteWrite(metrics, typeof options.remoteWrite === 'string' ? { url: options.remoteWrite } : options.remoteWrite, log);
-      started.push(() => writer.stop());
-    }
-    // Forwarding is closed after the listeners (it reads the store to flush), before the store.
-    const forwarder = options.forward === undefined ? undefined : startForwarding(store, options.forward, log);
-    if (forwarder !== undefined) started.push(() => forwarder.close());
-    const attributeLimits = {
-      maxAttrLength: options.maxAttrLength ?? DEFAULTS.maxAttrLength,
-      maxAttrsPerSpan: options.maxAttrsPerSpan ?? DEFAULTS.maxAttrsPerSpan,
-    };
-    const ingest = createIngest(store, forwarder?.onBatch, attributeLimits);
     const { authToken } = options;
     const doctor = new IngestDoctor(log);
     const gate = new IngestGate(options.maxPending ?? DEFAULTS.maxPending, options.maxLagMs ?? DEFAULTS.maxLagMs);
-    started.push(async () => gate.close());
-    const api = await listen(createApiApp({ store, log, doctor, allowReset: options.allowReset ?? false, maxBody, authToken, attributeLimits }), host, options.port ?? DEFAULTS.port, '--port');
+    const { ingest } = threads;
+    const api = await listen(createFrontApp({ authToken, handOver: threads.handOver, doctor: () => doctor.report() }), host, options.port ?? DEFAULTS.port, '--port');
     started.push(() => closeServer(api));
-    const otlpHttp = await listen(
-      createOtlpHttpApp(ingest, { maxBody, log, doctor, gate, authToken }),
-      host,
-      options.otlpHttpPort ?? DEFAULTS.otlpHttpPort,
-      '--otlp-http-port',
-    );
+    const otlpHttp = await listen(createOtlpHttpApp(ingest, { maxBody, log, doctor, gate, authToken }), host, options.otlpHttpPort ?? DEFAULTS.otlpHttpPort, '--otlp-http-port');
     started.push(() => closeServer(otlpHttp));
     // An HTTP/2 preface here is a gRPC exporter pointed at the HTTP port. Having a handler
     // replaces Node's default answer to malformed requests, so that is given here too.
@@ -185,13 +187,14 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
 
     const h = urlHost(host);
     let closing: Promise<void> | undefined;
+    const { forwardStats } = threads;
     return {
       otlpHttpUrl: `http://${h}:${(otlpHttp.address() as AddressInfo).port}`,
       otlpGrpcUrl: `http://${h}:${grpc.port}`,
       apiUrl: `http://${h}:${(api.address() as AddressInfo).port}`,
-      dbPath: store.path,
+      dbPath: location.ephemeral ? undefined : location.file,
       ...(zipkin === undefined ? {} : { zipkinUrl: `http://${h}:${(zipkin.address() as AddressInfo).port}` }),
-      ...(forwarder === undefined ? {} : { forwarding: forwarder }),
+      ...(forwardStats === undefined ? {} : { forwarding: { stats: forwardStats } }),
       close: () => (closing ??= closeAll()),
     };
   } catch (err) {

@@ -130,7 +130,7 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function forwarding(forward: ForwardOptions): Promise<TestTracebox & { stats: () => ForwardStats }> {
+async function forwarding(forward: ForwardOptions): Promise<TestTracebox & { stats: () => Promise<ForwardStats> }> {
   const tb = await startTestTracebox({ forward: { waitMs: WAIT_MS, retryInitialMs: 50, retryMaxMs: 200, flushTimeoutMs: 0, ...forward } });
   cleanups.push(() => tb.close());
   assert.ok(tb.forwarding);
@@ -159,7 +159,7 @@ describe('forwarding to a second tracebox', () => {
     await sleep(WAIT_MS / 2);
     await send(tb, a, [{ name: 'child' }]);
     await until('both traces upstream', async () => (await storedSpans(target, a)) === 2 && (await storedSpans(target, b)) === 3);
-    const stats = await until('the counters', () => (tb.stats().forwardedTraces === 2 ? tb.stats() : undefined));
+    const stats = await until('the counters', async () => ((await tb.stats()).forwardedTraces === 2 ? (await tb.stats()) : undefined));
     assert.equal(stats.forwardedSpans, 5);
     assert.equal(stats.notSelectedTraces, 0);
     assert.equal(stats.pendingTraces, 0);
@@ -182,11 +182,11 @@ describe('tail-sampling policies', () => {
     await send(tb, failing, [{ name: 'ok' }, { name: 'broken', error: true }]);
     await send(tb, slow, [{ name: 'slow', durationMs: 1500 }]);
     await send(tb, fast, [{ name: 'fast', durationMs: 3 }]);
-    await until('the decisions', () => tb.stats().forwardedTraces + tb.stats().notSelectedTraces === 3);
+    await until('the decisions', async () => (await tb.stats()).forwardedTraces + (await tb.stats()).notSelectedTraces === 3);
     assert.deepEqual(up.spans(failing).sort(), ['broken', 'ok']);
     assert.deepEqual(up.spans(slow), ['slow']);
     assert.deepEqual(up.spans(fast), []);
-    assert.equal(tb.stats().notSelectedTraces, 1);
+    assert.equal((await tb.stats()).notSelectedTraces, 1);
     assert.equal(await storedSpans(tb, fast), 1);
     assert.equal(up.received[0].headers['content-type'], 'application/x-protobuf');
     assert.equal(up.received[0].headers['content-encoding'], 'gzip');
@@ -201,7 +201,7 @@ describe('tail-sampling policies', () => {
     const e2 = randomTraceId();
     await send(withErrors, e1, [{ error: true }]);
     await send(without, e2, [{ error: true }]);
-    await until('the decisions', () => withErrors.stats().forwardedTraces === 1 && without.stats().notSelectedTraces === 1);
+    await until('the decisions', async () => (await withErrors.stats()).forwardedTraces === 1 && (await without.stats()).notSelectedTraces === 1);
     assert.equal(up.spans(e1).length, 1);
     assert.equal(up.spans(e2).length, 0);
   });
@@ -212,7 +212,7 @@ describe('tail-sampling policies', () => {
     const tb = await forwarding({ endpoint: up.url, samplePercent: 50, errors: false });
     const ids = Array.from({ length: 40 }, () => randomTraceId());
     for (const id of ids) await send(tb, id, [{}]);
-    await until('the decisions', () => tb.stats().forwardedTraces + tb.stats().notSelectedTraces === ids.length);
+    await until('the decisions', async () => (await tb.stats()).forwardedTraces + (await tb.stats()).notSelectedTraces === ids.length);
     const expected = ids.filter((id) => traceHash(Buffer.from(id, 'hex')) % 10_000 < 5_000).sort();
     const forwarded = ids.filter((id) => up.spans(id).length > 0).sort();
     assert.deepEqual(forwarded, expected);
@@ -227,13 +227,13 @@ describe('tail-sampling policies', () => {
     const dropped = randomTraceId();
     await send(tb, kept, [{ name: 'root', error: true }]);
     await send(tb, dropped, [{ name: 'root' }]);
-    await until('the decisions', () => tb.stats().forwardedTraces + tb.stats().notSelectedTraces === 2);
+    await until('the decisions', async () => (await tb.stats()).forwardedTraces + (await tb.stats()).notSelectedTraces === 2);
     await send(tb, kept, [{ name: 'late' }]);
     await send(tb, dropped, [{ name: 'late' }]);
     await until('the late span upstream', () => up.spans(kept).length === 2);
     assert.deepEqual(up.spans(kept), ['root', 'late']);
-    await until('the count of forwarded spans', () => tb.stats().forwardedSpans === 2);
-    assert.equal(tb.stats().forwardedTraces, 1, 'late spans do not count as another trace');
+    await until('the count of forwarded spans', async () => (await tb.stats()).forwardedSpans === 2);
+    assert.equal((await tb.stats()).forwardedTraces, 1, 'late spans do not count as another trace');
     await sleep(WAIT_MS * 2);
     assert.deepEqual(up.spans(dropped), []);
     assert.equal(await storedSpans(tb, dropped), 2);
@@ -247,11 +247,11 @@ describe('delivery', () => {
     const tb = await forwarding({ endpoint: `${up.url}/v1/traces` });
     const id = randomTraceId();
     await send(tb, id, [{ name: 'a' }, { name: 'b' }]);
-    await until('delivery', () => tb.stats().forwardedTraces === 1);
+    await until('delivery', async () => (await tb.stats()).forwardedTraces === 1);
     assert.equal(up.received.length, 1);
     assert.deepEqual(up.spans(id).sort(), ['a', 'b']);
-    assert.equal(tb.stats().retries, 2);
-    assert.equal(tb.stats().failedTraces, 0);
+    assert.equal((await tb.stats()).retries, 2);
+    assert.equal((await tb.stats()).failedTraces, 0);
     assert.ok(tb.logs.some((l) => l.startsWith('forward: ') && l.includes('HTTP 503')), tb.logs.join('\n'));
   });
 
@@ -264,10 +264,10 @@ describe('delivery', () => {
     cleanups.push(() => up.close());
     const tb = await forwarding({ endpoint: up.url });
     await send(tb, randomTraceId(), [{}]);
-    await until('the failure', () => tb.stats().failedTraces === 1);
+    await until('the failure', async () => (await tb.stats()).failedTraces === 1);
     await sleep(300);
     assert.equal(requests, 1);
-    assert.equal(tb.stats().retries, 0);
+    assert.equal((await tb.stats()).retries, 0);
     assert.ok(tb.logs.some((l) => l.includes('not retryable') && l.includes('HTTP 400')), tb.logs.join('\n'));
   });
 
@@ -279,9 +279,9 @@ describe('delivery', () => {
       await send(tb, id, [{}, {}]);
       assert.ok(Date.now() - started < 2_000, 'an export is not held up by forwarding');
     }
-    await until('retries', () => tb.stats().retries > 0);
+    await until('retries', async () => (await tb.stats()).retries > 0);
     for (const id of ids) assert.equal(await storedSpans(tb, id), 2);
-    assert.equal(tb.stats().forwardedTraces, 0);
+    assert.equal((await tb.stats()).forwardedTraces, 0);
     assert.ok(tb.logs.some((l) => l.includes('ECONNREFUSED')), tb.logs.join('\n'));
   });
 
@@ -291,14 +291,14 @@ describe('delivery', () => {
     const tb = await forwarding({ endpoint: up.url, waitMs: 0, maxQueue: 3, maxBatchBytes: 1, timeoutMs: 60_000 });
     const first = randomTraceId();
     await send(tb, first, [{}]);
-    await until('the first request in flight', () => tb.stats().queuedTraces === 1 && tb.stats().pendingTraces === 0);
+    await until('the first request in flight', async () => (await tb.stats()).queuedTraces === 1 && (await tb.stats()).pendingTraces === 0);
     for (let i = 0; i < 6; i++) await send(tb, randomTraceId(), [{}]);
-    const stats = await until('the drops', () => (tb.stats().droppedTraces >= 3 ? tb.stats() : undefined));
+    const stats = await until('the drops', async () => ((await tb.stats()).droppedTraces >= 3 ? (await tb.stats()) : undefined));
     assert.equal(stats.droppedTraces, 3);
     assert.equal(stats.queuedTraces, 4); // one in flight + three queued
     assert.ok(tb.logs.some((l) => l.startsWith('forward: the send queue is full')), tb.logs.join('\n'));
     await tb.close();
-    assert.equal(tb.stats().droppedTraces, 7, 'closing drops what is unsent');
+    assert.equal((await tb.stats()).droppedTraces, 7, 'closing drops what is unsent');
   });
 
   test('closing decides pending traces at once and flushes them', async () => {
@@ -307,10 +307,10 @@ describe('delivery', () => {
     const tb = await startTestTracebox({ forward: { endpoint: up.url, waitMs: 60_000 } });
     const id = randomTraceId();
     await send(tb, id, [{ name: 'last words' }]);
-    assert.equal(tb.forwarding!.stats().pendingTraces, 1);
+    assert.equal((await tb.forwarding!.stats()).pendingTraces, 1);
     await tb.close();
     assert.deepEqual(up.spans(id), ['last words']);
-    assert.equal(tb.forwarding!.stats().forwardedTraces, 1);
+    assert.equal((await tb.forwarding!.stats()).forwardedTraces, 1);
   });
 });
 

@@ -33,11 +33,12 @@ describe('backpressure', () => {
     const tb = await startCli(['--memory', '--max-pending', '256KiB', '--port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0']);
     try {
       const { hostname, port } = new URL(tb.otlpHttpUrl);
-      // Two slow senders: headers and half of an ~86 KiB body each, the rest held back. Their
-      // declared bodies stay reserved while they trickle in, so a third request would pass 256 KiB.
+      // Two slow senders: headers and most of an ~110 KiB body each, the rest held back. What
+      // has arrived is counted, so a third request would pass 256 KiB.
       const slow = Array.from({ length: 2 }, (_, i) => {
-        const { traceId, body } = request(i, 40, 2000);
+        const { traceId, body } = request(i, 50, 2200);
         const bytes = Buffer.from(body);
+        const held = 4096;
         const req = http.request({ host: hostname, port, method: 'POST', path: '/v1/traces', headers: { 'content-type': 'application/json', 'content-length': bytes.length } });
         const answer = new Promise<number>((resolve, reject) => {
           req.on('response', (res) => {
@@ -46,19 +47,25 @@ describe('backpressure', () => {
           });
           req.on('error', reject);
         });
-        req.write(bytes.subarray(0, bytes.length >> 1));
-        return { traceId, answer, finish: () => req.end(bytes.subarray(bytes.length >> 1)) };
+        req.write(bytes.subarray(0, bytes.length - held));
+        return { traceId, answer, finish: () => req.end(bytes.subarray(bytes.length - held)) };
       });
-      await new Promise((r) => setTimeout(r, 300));
-      const refused = await fetch(`${tb.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(100, 40, 2000).body });
+      // Until the slow senders' bytes have reached the server, a third request is still let in.
+      let refused: Response;
+      for (let attempt = 0; ; attempt++) {
+        refused = await fetch(`${tb.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(100 + attempt, 40, 2000).body });
+        if (refused.status !== 200 || attempt === 100) break;
+        await refused.arrayBuffer();
+        await new Promise((r) => setTimeout(r, 100));
+      }
       assert.equal(refused.status, 503);
       assert.equal(refused.headers.get('retry-after'), '1');
       assert.match(JSON.stringify(await refused.json()), /"code":14.*overloaded/);
       for (const s of slow) s.finish();
       const statuses = await Promise.all(slow.map((s) => s.answer));
       const accepted = slow.filter((_, i) => statuses[i] === 200);
-      assert.equal(accepted.length, 2, `the reserved requests complete (${statuses.join(', ')})`);
-      for (const s of accepted) assert.equal(await spanCount(tb.apiUrl, s.traceId), 40, `trace ${s.traceId} is complete`);
+      assert.equal(accepted.length, 2, `the held requests complete (${statuses.join(', ')})`);
+      for (const s of accepted) assert.equal(await spanCount(tb.apiUrl, s.traceId), 50, `trace ${s.traceId} is complete`);
       // With the backlog gone, exports are accepted again.
       const res = await fetch(`${tb.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(9999, 2).body });
       assert.equal(res.status, 200);

@@ -3,14 +3,18 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeExportRequest } from '../src/otlp/index.ts';
+import { createIngest } from '../src/otlp/index.ts';
 import { createRetention, Store } from '../src/store/index.ts';
 import { generateRequests } from '../scripts/lib/span-generator.ts';
 import { parseCommandLine } from '../src/config.ts';
 
 function fill(store: Store, spans: number): number {
+  const ingest = createIngest(store);
   let n = 0;
-  for (const req of generateRequests({ spans, seed: 7 })) n += store.insert(decodeExportRequest(req.bytes)).stored;
+  for (const req of generateRequests({ spans, seed: 7 })) {
+    const answer = ingest({ body: req.bytes, format: 'protobuf' });
+    if (answer.ok) n += answer.result.stored;
+  }
   return n;
 }
 

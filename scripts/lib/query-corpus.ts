@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { decodeExportRequest } from '../../src/otlp/decode-protobuf.ts';
+import { createIngest } from '../../src/otlp/index.ts';
 import { Store } from '../../src/store/index.ts';
 import { generateRequests, type CorpusStats } from './span-generator.ts';
 
@@ -108,6 +108,7 @@ export function loadQueryCorpus(options: QueryCorpusOptions): QueryCorpus {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const store = Store.open({ dataDir: dir });
+  const ingest = createIngest(store);
   const stats: CorpusStats = { spans: 0, requests: 0, traces: 0, errors: 0, slow: 0, withEvents: 0, bytes: 0, minStartNs: 0n, maxEndNs: 0n };
   const t0 = performance.now();
   let stored = 0;
@@ -117,7 +118,8 @@ export function loadQueryCorpus(options: QueryCorpusOptions): QueryCorpus {
       { spans: options.spans, seed: options.seed, timeSpanMs: options.timeSpanMs, endTimeMs: options.endTimeMs },
       stats,
     )) {
-      stored += store.insert(decodeExportRequest(req.bytes)).stored;
+      const answer = ingest({ body: req.bytes, format: 'protobuf' });
+      if (answer.ok) stored += answer.result.stored;
       if (performance.now() > nextLog) {
         nextLog += 5000;
         log(`  loaded ${stored.toLocaleString('en-US')} spans…`);

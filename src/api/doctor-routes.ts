@@ -4,16 +4,17 @@
  * came, the mark of a process that exited before its exporter flushed.
  */
 import { Hono } from 'hono';
-import type { Finding, IngestDoctor } from '../otlp/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Finding } from '../otlp/index.ts';
+import type { StoreReader } from '../store/index.ts';
+import type { ApiEnv } from './env.ts';
 
 /** A trace with no root this long after its last span ended is taken as abandoned. */
 const ROOTLESS_AFTER_MS = 30_000;
 
-export function createDoctorRoutes(store: Store, doctor: IngestDoctor): Hono {
-  const app = new Hono();
+export function createDoctorRoutes(store: StoreReader): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
   app.get('/api/doctor', (c) => {
-    const report = doctor.report();
+    const report = c.env?.doctor ?? { findings: [], requests: {} };
     const cutoff = BigInt(Date.now() - ROOTLESS_AFTER_MS) * 1_000_000n;
     const rootless = store.search.rootless(cutoff);
     const findings: Finding[] = [...report.findings];

@@ -46,7 +46,9 @@ export function createImportRoutes(ingest: Ingest, options: ImportRoutesOptions)
       const body = /^\s*(x-)?gzip\s*$/i.test(encoding ?? '') ? raw : decompress(raw, encoding, options.maxBody);
       const { request, format } = importToProtobuf(body, { maxBytes: options.maxBody });
       const found = counts(request);
-      const result = ingest(request, 'protobuf', c.req.header(SESSION_HEADER));
+      const stored = await ingest({ body: request, format: 'protobuf', session: c.req.header(SESSION_HEADER) });
+      if (!stored.ok) throw new BadRequestError(stored.message);
+      const { result } = stored;
       // `rejected` also counts spans the decoder passed but the store found malformed.
       const accepted = found.spans - (result.rejected - found.rejected);
       answer = { traces: found.traces, spans: accepted, rejected: result.rejected, format };

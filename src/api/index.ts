@@ -1,15 +1,20 @@
 /**
- * The query port: Tempo's HTTP API, health endpoints and the viewer, with one error
- * mapping (bad input → 400 with Tempo's plain-text message, anything else → logged 500).
+ * The query port, in two parts:
+ *
+ * - createApiApp(): Tempo's HTTP API, the Prometheus subset, test endpoints, MCP and
+ *   imports, with one error mapping (bad input → 400 with Tempo's plain-text message,
+ *   anything else → logged 500). It runs on the query threads.
+ * - createFrontApp(): what the main thread answers itself (health, the token check, the
+ *   viewer's static files) in front of a hand-over of everything else to a query thread.
  */
 import { Hono } from 'hono';
 import { compress } from 'hono/compress';
 import { BadRequestError } from '../shared/errors.ts';
-import type { Store } from '../store/index.ts';
+import type { StoreReader, StoreWrites } from '../store/index.ts';
 import { DEFAULTS } from '../defaults.ts';
-import { createMcpRoutes } from '../mcp/index.ts';
-import { createMetricsRoutes, sharedDerivedMetrics } from '../metrics/index.ts';
-import { createIngest, type AttributeLimits, type IngestDoctor } from '../otlp/index.ts';
+import { createMetricsRoutes, type DerivedMetricsEngine } from '../metrics/index.ts';
+import type { DoctorReport, Ingest } from '../otlp/index.ts';
+import type { ApiBindings, ApiEnv } from './env.ts';
 import { createSearch } from '../query/index.ts';
 import { createViewerRoutes } from '../viewer/index.ts';
 import { requireToken } from './auth.ts';
@@ -22,42 +27,69 @@ import { createTestRoutes } from './test-routes.ts';
 import { createTraceQLMetricsRoutes } from './traceql-metrics-routes.ts';
 
 export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
+export type { ApiBindings, ApiEnv } from './env.ts';
+
+/** Paths answered from the derived metrics, which one query thread owns. */
+export const DERIVED_METRICS_PATHS = /^\/(metrics$|api\/v1\/|api\/service-graph$)/;
 
 export interface ApiOptions {
-  readonly store: Store;
+  readonly store: StoreReader;
+  readonly writes: StoreWrites;
+  /** Stores imported files (the same decode stage as the OTLP receivers). */
+  readonly ingest: Ingest;
+  /** The derived metrics, on the query thread that owns them (their routes answer only there). */
+  readonly metrics?: DerivedMetricsEngine;
   readonly log: (line: string) => void;
-  readonly doctor: IngestDoctor;
   /** Whether DELETE /api/traces may delete stored traces. */
   readonly allowReset: boolean;
   /** Largest POST /api/import body, before and after decompression (default 16 MiB, as OTLP's --max-body). */
   readonly maxBody?: number;
-  /** When set, every request but GET /ready must carry this token (see auth.ts). */
-  readonly authToken?: string;
-  /** Attribute limits for POST /api/import, as on the OTLP receivers. */
-  readonly attributeLimits?: AttributeLimits;
 }
 
-export function createApiApp(options: ApiOptions): Hono {
-  const app = new Hono();
-  if (options.authToken !== undefined) app.use('*', requireToken(options.authToken));
+export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
   app.use('/api/*', compress());
-  app.get('/ready', (c) => c.text('ready\n'));
   app.route('/', createTempoRoutes(options.store));
   const search = createSearch(options.store);
   app.route('/', createSearchRoutes(options.store, search));
   app.route('/', createTraceQLMetricsRoutes(options.store));
-  app.route('/', createPromRoutes(() => sharedDerivedMetrics(options.store)));
-  app.route('/', createTestRoutes(options.store, search, { allowReset: options.allowReset }));
-  app.route('/', createDoctorRoutes(options.store, options.doctor));
-  app.route('/', createMcpRoutes({ store: options.store, search, log: options.log }));
-  app.route('/', createImportRoutes(createIngest(options.store, undefined, options.attributeLimits), { maxBody: options.maxBody ?? DEFAULTS.maxBody }));
-  app.route('/', createMetricsRoutes(options.store));
-  app.route('/', createViewerRoutes());
+  const { metrics } = options;
+  if (metrics !== undefined) {
+    app.route('/', createPromRoutes(() => metrics));
+    app.route('/', createMetricsRoutes(options.store, metrics));
+  }
+  app.route('/', createTestRoutes(options.store, options.writes, search, { allowReset: options.allowReset }));
+  app.route('/', createDoctorRoutes(options.store));
+  // The MCP SDK and its schema libraries are most of a query thread's code: loaded on the first call.
+  let mcp: Promise<Hono> | undefined;
+  app.all('/mcp', async (c) => {
+    mcp ??= import('../mcp/index.ts').then(({ createMcpRoutes }) => createMcpRoutes({ store: options.store, search, log: options.log }));
+    return (await mcp).fetch(c.req.raw);
+  });
+  app.route('/', createImportRoutes(options.ingest, { maxBody: options.maxBody ?? DEFAULTS.maxBody }));
   app.notFound((c) => c.text('404 page not found\n', 404));
   app.onError((err, c) => {
     if (err instanceof BadRequestError) return c.text(err.message, 400);
     options.log(`api: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
     return c.text(`internal error: ${err.message}`, 500);
   });
+  return app;
+}
+
+export interface FrontOptions {
+  /** When set, every request but GET /ready must carry this token (see auth.ts). */
+  readonly authToken?: string;
+  /** Answers a request on a query thread. */
+  readonly handOver: (req: Request, bindings: ApiBindings) => Promise<Response>;
+  /** The ingest doctor's report, handed over with GET /api/doctor. */
+  readonly doctor: () => DoctorReport;
+}
+
+export function createFrontApp(options: FrontOptions): Hono {
+  const app = new Hono();
+  if (options.authToken !== undefined) app.use('*', requireToken(options.authToken));
+  app.get('/ready', (c) => c.text('ready\n'));
+  app.route('/', createViewerRoutes());
+  app.all('*', (c) => options.handOver(c.req.raw, c.req.path === '/api/doctor' ? { doctor: options.doctor() } : {}));
   return app;
 }

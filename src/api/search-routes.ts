@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { ATTRIBUTE_SCOPES, INTRINSIC_TAGS, searchResponse, tagNames, tagValues, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
-import type { Store, TagScope } from '../store/index.ts';
+import type { StoreReader, TagScope } from '../store/index.ts';
 import { parse, parseUnvalidated, type AttributeRef, type Root } from '../traceql/index.ts';
 import { EvaluationError } from '../traceql/evaluate.ts';
 import { parseSearchParams, parseWindow } from './search-params.ts';
@@ -104,7 +104,7 @@ function tagFilter(q: string | undefined, tag: string): Root | null | undefined 
   }
 }
 
-export function createSearchRoutes(store: Store, search: Search): Hono {
+export function createSearchRoutes(store: StoreReader, search: Search): Hono {
   const app = new Hono();
   const query = (c: Context) => (name: string) => c.req.query(name);
 

@@ -5,7 +5,7 @@
 import { Hono } from 'hono';
 import { ProtoWriter } from '../shared/protowire.ts';
 import { encodeTracesData, tracesDataToJson } from '../otlp/index.ts';
-import type { Store } from '../store/index.ts';
+import type { StoreReader } from '../store/index.ts';
 import { parseTraceId, parseTraceRange } from './params.ts';
 
 /** The Tempo release whose API this one follows; Grafana gates features on it. */
@@ -21,7 +21,7 @@ function traceByIdResponse(traceBytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return new ProtoWriter(traceBytes.length + 8).bytesField(1, traceBytes).finish();
 }
 
-export function createTempoRoutes(store: Store): Hono {
+export function createTempoRoutes(store: StoreReader): Hono {
   const app = new Hono();
 
   app.get('/api/echo', (c) => c.text('echo\n'));

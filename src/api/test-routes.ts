@@ -4,9 +4,9 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { createExpect, createTraceLoader, scopeToSession, traceJson, type Search } from '../query/index.ts';
+import { createExpect, createTraceLoader, DEFAULT_SETTLE_MS, scopeToSession, traceJson, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
-import type { Store } from '../store/index.ts';
+import type { StoreReader, StoreWrites } from '../store/index.ts';
 import { parseTraceId } from './params.ts';
 import { parseQuery } from './search-params.ts';
 
@@ -43,7 +43,7 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   return body as Record<string, unknown>;
 }
 
-export function createTestRoutes(store: Store, search: Search, options: TestRoutesOptions): Hono {
+export function createTestRoutes(store: StoreReader, writes: StoreWrites, search: Search, options: TestRoutesOptions): Hono {
   const app = new Hono();
   const expect = createExpect(store, search);
 
@@ -51,11 +51,13 @@ export function createTestRoutes(store: Store, search: Search, options: TestRout
     const body = await jsonBody(c);
     if (typeof body.query !== 'string' || body.query.trim() === '') throw new BadRequestError('"query" must be a TraceQL string');
     const root = parseQuery(body.query, 'invalid TraceQL query: ');
-    const min = intField(body, 'min', 1);
     const max = intField(body, 'max', Number.MAX_SAFE_INTEGER);
+    // `max: 0` alone means "none": the default minimum is 1 only where a match may exist.
+    const min = intField(body, 'min', Math.min(1, max));
     if (max < min) throw new BadRequestError('"max" must not be less than "min"');
     const timeoutMs = intField(body, 'timeoutMs', 5000, MAX_TIMEOUT_MS);
-    const result = await expect({ root, min, max, timeoutMs, session: sessionOf(body.session), signal: c.req.raw.signal });
+    const settleMs = intField(body, 'settleMs', DEFAULT_SETTLE_MS, MAX_TIMEOUT_MS);
+    const result = await expect({ root, min, max, timeoutMs, settleMs, session: sessionOf(body.session), signal: c.req.raw.signal });
     return c.json(result);
   });
 
@@ -82,18 +84,18 @@ export function createTestRoutes(store: Store, search: Search, options: TestRout
     return c.json(traceJson(loaded.trace));
   });
 
-  app.delete('/api/traces', (c) => {
+  app.delete('/api/traces', async (c) => {
     if (!options.allowReset) {
       return c.text('deleting traces is disabled; start tracebox with --allow-reset (the test API enables it)', 403);
     }
     const session = sessionOf(c.req.query('session'));
     if (session === undefined) {
-      store.clear();
+      await writes.clear();
       return c.json({ deleted: 'all' });
     }
     const root = scopeToSession(parseQuery('{ }', ''), session);
     const hits = search({ root, limit: Number.MAX_SAFE_INTEGER, window: {} }).hits;
-    const spans = store.deleteTraces(hits.map((h) => h.row.rowid));
+    const spans = await writes.deleteTraces(hits.map((h) => h.row.rowid));
     return c.json({ deletedTraces: hits.length, deletedSpans: spans });
   });
 

@@ -6,11 +6,11 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { createMetricsQuery, queryInstantResponse, queryRangeResponse, type MetricsRequest, type MetricsResult } from '../query/metrics/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
-import type { Store } from '../store/index.ts';
+import type { StoreReader } from '../store/index.ts';
 import { EvaluationError } from '../traceql/evaluate.ts';
 import { parseQueryInstantParams, parseQueryRangeParams } from './metrics-params.ts';
 
-export function createTraceQLMetricsRoutes(store: Store): Hono {
+export function createTraceQLMetricsRoutes(store: StoreReader): Hono {
   const app = new Hono();
   const metrics = createMetricsQuery(store);
   const query = (c: Context) => (name: string) => c.req.query(name);

@@ -2,8 +2,8 @@
  * Forwarding (`--forward <endpoint>`): relays what tracebox receives to a real Tempo or
  * OpenTelemetry Collector over OTLP/HTTP, optionally tail-sampled.
  *
- * Ingest hands every batch that stored new spans to `onBatch` (a hook in createIngest),
- * which only notes the trace ids: the write path never waits for anything here. A trace is
+ * Every commit that stored new spans names the traces it touched (StoreReader.onInsert);
+ * they are only noted here, so the write path never waits for anything. A trace is
  * decided once no span of it arrived for the wait window (`--forward-wait`, default 10 s;
  * at the latest `maxTraceAgeMs` after its first span): it is read back from the store,
  * judged by the policies (policy.ts) and, when selected, encoded as one
@@ -13,8 +13,7 @@
  * everything either way.
  */
 import { encodeTracesData } from '../otlp/encode.ts';
-import type { DecodedBatch, RawResourceSpans } from '../otlp/types.ts';
-import type { Store } from '../store/index.ts';
+import type { CommitSummary, RawResourceSpans, StoreReader } from '../store/index.ts';
 import { decide, resolvePolicy, traceFacts, type Policy, type PolicyOptions } from './policy.ts';
 import { Sender, emptyStats, type ForwardStats } from './sender.ts';
 
@@ -87,9 +86,13 @@ export function forwardUrl(endpoint: string): string {
 }
 
 interface Pending {
-  readonly id: Uint8Array;
   readonly first: number;
   last: number;
+}
+
+/** A trace forwarded already: its spans up to this rowid went upstream. */
+interface Forwarded {
+  lastSpan: number;
 }
 
 export class Forwarder {
@@ -101,21 +104,33 @@ export class Forwarder {
   private readonly flushTimeoutMs: number;
   private readonly counters: ForwardStats = emptyStats();
   private readonly sender: Sender;
-  /** By trace id (hex), in order of the last span's arrival: the head is the longest idle. */
-  private readonly pending = new Map<string, Pending>();
+  /** By trace rowid, in order of the last span's arrival: the head is the longest idle. */
+  private readonly pending = new Map<number, Pending>();
   /** Traces past their wait window's cap, decided on the next turn whatever their idle time. */
-  private readonly due = new Set<string>();
-  /** Decisions for late spans: true when the trace went upstream. */
-  private readonly decided = new Map<string, boolean>();
+  private readonly due = new Set<number>();
+  /** Decisions for late spans: what went upstream, or false when the trace was not selected. */
+  private readonly decided = new Map<number, Forwarded | false>();
+  private readonly unsubscribe: () => void;
+  private readonly readLate: (trace: number, afterSpan: number) => { spans: RawResourceSpans[]; count: number; lastSpan: number };
   private timer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: StoreReader,
     options: ForwardOptions,
     private readonly log: (line: string) => void,
   ) {
     this.url = forwardUrl(options.endpoint);
+    this.readLate = store.spansAfter.bind(store);
+    const unsubscribeCommits = store.onInsert(this.onCommit);
+    // After a reset, rowids start over: what was decided would name other traces.
+    const unsubscribeDeletes = store.onDelete((range) => {
+      if (range === undefined) this.decided.clear();
+    });
+    this.unsubscribe = () => {
+      unsubscribeCommits();
+      unsubscribeDeletes();
+    };
     this.policy = resolvePolicy(options);
     this.waitMs = options.waitMs ?? FORWARD_DEFAULTS.waitMs;
     this.maxTraceAgeMs = options.maxTraceAgeMs ?? FORWARD_DEFAULTS.maxTraceAgeMs;
@@ -144,16 +159,13 @@ export class Forwarder {
     return { ...this.counters, pendingTraces: this.pending.size, queuedTraces: this.sender.queuedTraces() };
   }
 
-  /**
-   * The ingest hook: notes the traces of a stored batch. Synchronous and cheap (a map
-   * update per trace); errors never reach the caller.
-   */
-  readonly onBatch = (batch: DecodedBatch): void => {
+  /** Notes the traces of a commit: cheap (a map update per trace); errors never reach the store. */
+  private readonly onCommit = (summary: CommitSummary): void => {
     if (this.closing !== undefined) return;
     try {
-      this.track(batch);
+      this.track(summary.traces);
     } catch (err) {
-      this.log(`forward: internal error while tracking a batch: ${(err as Error).stack ?? err}`);
+      this.log(`forward: internal error while tracking a commit: ${(err as Error).stack ?? err}`);
     }
   };
 
@@ -163,11 +175,12 @@ export class Forwarder {
   }
 
   private async shutdown(): Promise<void> {
+    this.unsubscribe();
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.flushTimeoutMs > 0) {
       const deadline = Date.now() + this.flushTimeoutMs;
-      for (const [key, p] of this.pending) this.decideTrace(key, p.id);
+      for (const key of this.pending.keys()) this.decideTrace(key);
       this.pending.clear();
       this.due.clear();
       await this.sender.drain(deadline);
@@ -175,44 +188,29 @@ export class Forwarder {
     this.sender.close();
   }
 
-  private track(batch: DecodedBatch): void {
+  private track(traces: readonly number[]): void {
     const now = Date.now();
-    let prev: Uint8Array | undefined;
-    let late: Map<string, number[]> | undefined;
-    let lateList: number[] | undefined;
-    const spans = batch.spans;
-    for (let i = 0; i < spans.length; i++) {
-      const id = spans[i].traceId;
-      if (prev !== undefined && sameId(prev, id)) {
-        lateList?.push(i);
-        continue;
-      }
-      prev = id;
-      lateList = undefined;
-      const key = Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
+    for (const key of traces) {
       const decision = this.decided.get(key);
       if (decision !== undefined) {
-        if (decision) {
-          late ??= new Map();
-          lateList = late.get(key);
-          if (lateList === undefined) late.set(key, (lateList = []));
-          lateList.push(i);
+        // Late spans of a forwarded trace go upstream on their own.
+        if (decision !== false) {
+          const late = this.readLate(key, decision.lastSpan);
+          if (late.count > 0) {
+            decision.lastSpan = late.lastSpan;
+            this.sender.enqueue({ bytes: encodeTracesData(late.spans), traces: 0, spans: late.count });
+          }
         }
         continue;
       }
       let p = this.pending.get(key);
-      if (p === undefined) p = { id: Uint8Array.from(id), first: now, last: now };
+      if (p === undefined) p = { first: now, last: now };
       else {
         this.pending.delete(key);
         p.last = now;
         if (now - p.first >= this.maxTraceAgeMs) this.due.add(key);
       }
       this.pending.set(key, p);
-    }
-    if (late !== undefined) {
-      for (const indices of late.values()) {
-        this.sender.enqueue({ bytes: encodeTracesData(partsOf(batch, indices)), traces: 0, spans: indices.length });
-      }
     }
     if (this.due.size > 0 || this.pending.size > this.maxPending) this.schedule(0);
     else this.schedule();
@@ -244,7 +242,7 @@ export class Forwarder {
       const p = this.pending.get(key);
       if (p === undefined) continue;
       this.pending.delete(key);
-      this.decideTrace(key, p.id);
+      this.decideTrace(key);
       budget--;
     }
     const now = Date.now();
@@ -253,64 +251,36 @@ export class Forwarder {
       if (p.last + this.waitMs > now && this.pending.size <= this.maxPending) break;
       this.pending.delete(key);
       this.due.delete(key);
-      this.decideTrace(key, p.id);
+      this.decideTrace(key);
       budget--;
     }
     this.schedule(budget === 0 ? 0 : undefined);
   };
 
-  private decideTrace(key: string, traceId: Uint8Array): void {
-    let trace: RawResourceSpans[] | undefined;
+  private decideTrace(key: number): void {
+    let trace: { spans: RawResourceSpans[]; count: number; lastSpan: number; traceId: Uint8Array } | undefined;
     try {
-      trace = this.store.trace(traceId);
+      const read = this.readLate(key, 0);
+      const row = read.count === 0 ? undefined : this.store.search.trace(key);
+      if (row !== undefined) trace = { ...read, traceId: row.traceId };
     } catch (err) {
       this.log(`forward: cannot read trace ${key}: ${(err as Error).message}`);
       return;
     }
     if (trace === undefined) return; // deleted meanwhile (retention, reset)
-    const facts = traceFacts(trace);
-    const selected = decide(this.policy, traceId, facts) !== undefined;
-    this.decided.set(key, selected);
+    const facts = traceFacts(trace.spans);
+    const selected = decide(this.policy, trace.traceId, facts) !== undefined;
+    this.decided.set(key, selected ? { lastSpan: trace.lastSpan } : false);
     if (this.decided.size > DECIDED_LIMIT) this.decided.delete(this.decided.keys().next().value!);
     if (!selected) {
       this.counters.notSelectedTraces++;
       return;
     }
-    this.sender.enqueue({ bytes: encodeTracesData(trace), traces: 1, spans: facts.spans });
+    this.sender.enqueue({ bytes: encodeTracesData(trace.spans), traces: 1, spans: facts.spans });
   }
 }
 
-/** Starts forwarding for a store; wire `onBatch` into createIngest and `close()` into shutdown. */
-export function startForwarding(store: Store, options: ForwardOptions, log: (line: string) => void): Forwarder {
+/** Starts forwarding what is committed to a store; `close()` flushes and stops. */
+export function startForwarding(store: StoreReader, options: ForwardOptions, log: (line: string) => void): Forwarder {
   return new Forwarder(store, options, log);
-}
-
-function sameId(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** The given spans of a batch in OTLP's nesting, for encodeTracesData. */
-function partsOf(batch: DecodedBatch, indices: readonly number[]): RawResourceSpans[] {
-  const byResource = new Map<number, Map<number, Uint8Array[]>>();
-  for (const i of indices) {
-    const span = batch.spans[i];
-    let scopes = byResource.get(span.resource);
-    if (scopes === undefined) byResource.set(span.resource, (scopes = new Map()));
-    let list = scopes.get(span.scope);
-    if (list === undefined) scopes.set(span.scope, (list = []));
-    list.push(span.raw);
-  }
-  return [...byResource].map(([r, scopes]) => {
-    const resource = batch.resources[r];
-    return {
-      resource: resource.present ? resource.raw : undefined,
-      schemaUrl: resource.schemaUrl,
-      scopeSpans: [...scopes].map(([s, spans]) => {
-        const scope = batch.scopes[s];
-        return { scope: scope.present ? scope.raw : undefined, schemaUrl: scope.schemaUrl, spans };
-      }),
-    };
-  });
 }

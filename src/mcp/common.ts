@@ -6,7 +6,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { parseTraceId } from '../api/params.ts';
 import { createTraceLoader, traceJson } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
-import type { Store } from '../store/index.ts';
+import type { StoreReader } from '../store/index.ts';
 import { toTrace, type Trace } from '../testing/client.ts';
 import { parseDuration } from '../traceql/duration.ts';
 
@@ -81,7 +81,7 @@ export function percent(part: bigint | number, whole: bigint | number): string {
 }
 
 /** A stored trace by its hex id, as the test client's tree (spans, roots, children). */
-export function loadTrace(store: Store, id: string): Trace {
+export function loadTrace(store: StoreReader, id: string): Trace {
   const rowid = store.search.rowidOf(parseTraceId(id.trim()));
   const loaded = rowid === undefined ? undefined : createTraceLoader(store.search)(rowid);
   if (loaded === undefined) throw new BadRequestError(`trace ${id} not found`);

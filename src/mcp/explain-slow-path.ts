@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { criticalSpan } from '../commands/run.ts';
-import type { Store } from '../store/index.ts';
+import type { StoreReader } from '../store/index.ts';
 import { clip, dur, loadTrace, percent } from './common.ts';
 import { criticalPath, type PathStep } from './critical-path.ts';
 import { traceIdArg } from './get-trace.ts';
@@ -24,7 +24,7 @@ function list(items: string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-export function explainSlowPath(store: Store, args: ExplainSlowPathArgs): string {
+export function explainSlowPath(store: StoreReader, args: ExplainSlowPathArgs): string {
   const trace = loadTrace(store, args.traceId);
   const path = criticalPath(trace);
   if (path === undefined) return `trace ${trace.traceId} has no spans.`;

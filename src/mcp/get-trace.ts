@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import type { FlatValue } from '../query/index.ts';
-import type { Store } from '../store/index.ts';
+import type { StoreReader } from '../store/index.ts';
 import type { Span, SpanNode, Trace } from '../testing/client.ts';
 import { formatTree } from '../testing/tree.ts';
 import { clip, isoTime, loadTrace } from './common.ts';
@@ -86,7 +86,7 @@ function errorLines(trace: Trace): string[] {
   return lines;
 }
 
-export function getTrace(store: Store, args: GetTraceArgs): string {
+export function getTrace(store: StoreReader, args: GetTraceArgs): string {
   const trace = loadTrace(store, args.traceId);
   const services = [...new Set(trace.spans.map((s) => s.service))];
   const out = [

@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Search } from '../query/index.ts';
-import type { Store } from '../store/index.ts';
+import type { StoreReader } from '../store/index.ts';
 import { VERSION } from '../version.ts';
 import { guarded } from './common.ts';
 import { explainSlowPath, explainSlowPathInput } from './explain-slow-path.ts';
@@ -17,7 +17,7 @@ import { listServices, listServicesInput } from './list-services.ts';
 import { searchTraces, searchTracesInput } from './search-traces.ts';
 
 export interface McpOptions {
-  readonly store: Store;
+  readonly store: StoreReader;
   readonly search: Search;
   readonly log: (line: string) => void;
 }

@@ -16,7 +16,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Statement } from 'better-sqlite3';
-import type { Store, TimeRangeNs, WriteResult } from '../store/index.ts';
+import type { CommitSummary, StoreReader, TimeRangeNs } from '../store/index.ts';
 import type { DerivedMetrics, MetricsIncrease } from './types.ts';
 import { type Agg, EMPTY_AGG, mergeAll, mergeInto, retireDecreases, toIncrease } from './aggregate.ts';
 import { Computer, type IdleOracle, SLOT_NS, type SlotResult } from './compute.ts';
@@ -63,10 +63,10 @@ interface GroupEntry {
 export interface IngestStats {
   /** Spans stored since this process began watching the store. */
   spansStored: number;
-  /** Spans skipped as duplicates (in inserts that stored something). */
+  /** Spans skipped as duplicates (in commits that stored something). */
   spansDuplicate: number;
-  /** Inserts (export requests) that stored spans. */
-  inserts: number;
+  /** Commits (each one or more export requests) that stored spans. */
+  commits: number;
 }
 
 export interface DeriveStats {
@@ -85,7 +85,7 @@ function floorDiv(a: bigint, b: bigint): bigint {
 }
 
 export class DerivedMetricsEngine implements DerivedMetrics {
-  readonly ingest: IngestStats = { spansStored: 0, spansDuplicate: 0, inserts: 0 };
+  readonly ingest: IngestStats = { spansStored: 0, spansDuplicate: 0, commits: 0 };
   private readonly computer: Computer;
   private readonly now: () => number;
   private readonly waitMs: number;
@@ -114,7 +114,7 @@ export class DerivedMetricsEngine implements DerivedMetrics {
     nextStart: Statement<unknown[]>;
   };
 
-  constructor(store: Store, options: DerivedMetricsOptions = {}) {
+  constructor(store: StoreReader, options: DerivedMetricsOptions = {}) {
     const db = store.db;
     this.computer = new Computer(db, { dimensions: options.dimensions ?? [], clientServerPrefix: options.clientServerPrefix ?? false });
     this.now = options.now ?? Date.now;
@@ -147,11 +147,11 @@ export class DerivedMetricsEngine implements DerivedMetrics {
 
   // ------------------------------------------------------------------ store events
 
-  private inserted(result: WriteResult): void {
+  private inserted(result: CommitSummary): void {
     this.ingest.spansStored += result.stored;
     this.ingest.spansDuplicate += result.duplicates;
-    this.ingest.inserts++;
-    this.log.push({ at: this.now(), maxId: this.maxSpanId() });
+    this.ingest.commits++;
+    this.log.push({ at: this.now(), maxId: Math.max(result.maxSpanId, this.maxSpanId()) });
     this.version++;
     if (this.logHead > 1024 && this.logHead * 2 > this.log.length) {
       this.log = this.log.slice(this.logHead);

@@ -12,4 +12,4 @@ export { GRAPH_BOUNDS, SPAN_BOUNDS, METRIC } from './aggregate.ts';
 export { snappyCompress } from './snappy.ts';
 export { createMetricsRoutes } from './routes.ts';
 
-export { createDerivedMetrics, sharedDerivedMetrics } from './shared.ts';
+export { createDerivedMetrics } from './shared.ts';

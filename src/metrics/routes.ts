@@ -4,11 +4,11 @@
  */
 import { Hono } from 'hono';
 import { BadRequestError } from '../shared/errors.ts';
-import type { Store } from '../store/index.ts';
+import type { StoreReader } from '../store/index.ts';
+import type { DerivedMetricsEngine } from './derived.ts';
 import { derivedFamilies, renderText } from './exposition.ts';
 import { createSelfMetrics } from './self.ts';
 import { buildServiceGraph } from './service-graph.ts';
-import { sharedDerivedMetrics } from './shared.ts';
 
 const DEFAULT_WINDOW_S = 3600;
 
@@ -25,9 +25,8 @@ function toNs(s: number): bigint {
   return BigInt(Math.round(s * 1e3)) * 1_000_000n;
 }
 
-export function createMetricsRoutes(store: Store): Hono {
+export function createMetricsRoutes(store: StoreReader, engine: DerivedMetricsEngine): Hono {
   const app = new Hono();
-  const engine = sharedDerivedMetrics(store);
   const self = createSelfMetrics(store, engine);
 
   app.get('/metrics', (c) => {

@@ -3,7 +3,7 @@
  * size, and what deriving metrics costs.
  */
 import type { Statement } from 'better-sqlite3';
-import type { Store } from '../store/index.ts';
+import type { StoreReader } from '../store/index.ts';
 import { VERSION } from '../version.ts';
 import type { DerivedMetricsEngine } from './derived.ts';
 import type { Family } from './exposition.ts';
@@ -12,7 +12,7 @@ const START_SECONDS = Math.floor(Date.now() / 1000 - process.uptime());
 /** Row counts cost a scan of an index, so they are refreshed at most this often. */
 const COUNT_TTL_MS = 15_000;
 
-export function createSelfMetrics(store: Store, engine: DerivedMetricsEngine): () => Family[] {
+export function createSelfMetrics(store: StoreReader, engine: DerivedMetricsEngine): () => Family[] {
   let counts: { at: number; spans: number; traces: number } | undefined;
   let spanCount: Statement<unknown[]> | undefined;
   let traceCount: Statement<unknown[]> | undefined;
@@ -40,7 +40,7 @@ export function createSelfMetrics(store: Store, engine: DerivedMetricsEngine): (
       { name: 'tracebox_build_info', type: 'gauge', help: 'tracebox version.', values: [{ labels: { version: VERSION }, value: 1 }] },
       { name: 'tracebox_ingest_spans_stored_total', type: 'counter', help: 'Spans stored since the process started.', values: one(engine.ingest.spansStored) },
       { name: 'tracebox_ingest_spans_duplicate_total', type: 'counter', help: 'Spans received again and skipped (exporter retries).', values: one(engine.ingest.spansDuplicate) },
-      { name: 'tracebox_ingest_requests_total', type: 'counter', help: 'Export requests that stored spans.', values: one(engine.ingest.inserts) },
+      { name: 'tracebox_ingest_commits_total', type: 'counter', help: 'Store transactions that stored spans (each holds one or more export requests).', values: one(engine.ingest.commits) },
       { name: 'tracebox_store_spans', type: 'gauge', help: 'Spans in the store (refreshed every 15 s).', values: one(counts.spans) },
       { name: 'tracebox_store_traces', type: 'gauge', help: 'Traces in the store (refreshed every 15 s).', values: one(counts.traces) },
       { name: 'tracebox_store_size_bytes', type: 'gauge', help: 'Database pages in bytes (free pages included).', values: one(pageSize * pages) },

@@ -7,6 +7,13 @@ import { BadRequestError } from '../shared/errors.ts';
 import { looksLikeGzip } from './doctor.ts';
 import type { IngestGate } from './gate.ts';
 
+/**
+ * How long the receivers wait for clients (documented in the README): a connection that
+ * sends nothing for `silentMs` (no request line, no body bytes) is closed; an HTTP/2
+ * connection without calls for `idleMs`; at most `maxConnections` per port.
+ */
+export const CONNECTION_TIMEOUTS = { silentMs: 15_000, idleMs: 120_000, maxConnections: 1024 } as const;
+
 /** The body, before or after decompression, is larger than the limit. */
 export class PayloadTooLargeError extends Error {}
 
@@ -77,28 +84,45 @@ export function decompress(body: Uint8Array, encoding: string | undefined, limit
 }
 
 
+/** A request the gate let in: call `gate.done(id, raw.length, stored)` when it is over. */
+export interface Admitted {
+  readonly id: number;
+  readonly raw: Uint8Array;
+}
+
 /**
- * Reads a body once the gate has room for it: the declared length is reserved before
- * reading (so a refused request costs nothing), an undeclared one after. Undefined
- * means refused; otherwise the caller releases `reserved` when the body is stored.
+ * Reads a request body for the receivers, counting its bytes against the gate as they
+ * arrive (never as announced: a client that announces 16 MiB and sends nothing holds
+ * nothing). Undefined means refused (the gate is full).
  */
-export async function readAdmitted(req: Request, limit: number, gate: IngestGate): Promise<{ raw: Uint8Array; reserved: number } | undefined> {
+export async function readCounted(req: Request, limit: number, gate: IngestGate): Promise<Admitted | undefined> {
   const declared = Number(req.headers.get('content-length') ?? '0') || 0;
-  let reserved = 0;
-  if (declared > 0 && declared <= limit) {
-    if (!gate.tryAcquire(declared)) return undefined;
-    reserved = declared;
-  }
-  let raw: Uint8Array;
+  const id = gate.admit(declared > limit ? 0 : declared);
+  if (id === undefined) return undefined;
+  let size = 0;
   try {
-    raw = await readBody(req, limit);
+    if (declared > limit) {
+      if (req.body === null || declared > limit + DRAIN_BYTES) throw new PayloadTooLargeError();
+      return await drainThenRefuse(req.body.getReader());
+    }
+    if (req.body === null) return { id, raw: new Uint8Array(0) };
+    const chunks: Uint8Array[] = [];
+    const reader = req.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (size + value.byteLength > limit) return await drainThenRefuse(reader);
+      if (!gate.add(value.byteLength)) {
+        await reader.cancel();
+        gate.done(id, size);
+        return undefined;
+      }
+      size += value.byteLength;
+      chunks.push(value);
+    }
+    return { id, raw: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) };
   } catch (err) {
-    gate.release(reserved);
+    gate.done(id, size);
     throw err;
   }
-  if (reserved === 0) {
-    if (!gate.tryAcquire(raw.length)) return undefined;
-    reserved = raw.length;
-  }
-  return { raw, reserved };
 }

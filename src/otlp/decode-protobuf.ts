@@ -21,25 +21,69 @@ export class DecodeError extends Error {
 
 /** Throws DecodeError when the bytes are not a well-formed request; invalid spans are only counted. */
 export function decodeExportRequest(bytes: Uint8Array): DecodedBatch {
-  const batch: DecodedBatch = { resources: [], scopes: [], spans: [], rejected: 0, rejections: [] };
+  const slices = decodeExportRequestSlices(bytes, Infinity);
+  const first = slices.next();
+  return first.done === true ? emptyBatch() : first.value;
+}
+
+function emptyBatch(): DecodedBatch {
+  return { resources: [], scopes: [], spans: [], rejected: 0, rejections: [] };
+}
+
+/**
+ * The request in slices of at most `maxSpans` spans (valid and invalid counted), each
+ * with the resources and scopes its spans refer to, so that a large request can be
+ * decoded a slice at a time between other work. Throws DecodeError (from next()) when
+ * the bytes are not a well-formed request.
+ */
+export function* decodeExportRequestSlices(bytes: Uint8Array, maxSpans: number): Generator<DecodedBatch, void, void> {
   const r = new ProtoReader(bytes);
+  let batch = emptyBatch();
+  let size = 0;
+  // Across slices: spans read before this slice, and rejection reasons already given.
+  const seen = { spans: 0, reasons: 0 };
   try {
     while (r.more()) {
       const tag = r.uint32();
-      if (tag >>> 3 === 1) {
-        r.expect(tag, WIRE_LEN, 'resource_spans');
-        const end = r.lenEnd();
-        readResourceSpans(r, end, batch);
-        r.pos = end;
-      } else {
+      if (tag >>> 3 !== 1) {
         r.skip(tag & 7);
+        continue;
       }
+      r.expect(tag, WIRE_LEN, 'resource_spans');
+      const rsEnd = r.lenEnd();
+      const rs = readEnvelope(r, rsEnd, ['resource', 'scope_spans']);
+      const resource: DecodedResource = { raw: rs.head ?? EMPTY, present: rs.head !== undefined, schemaUrl: rs.schemaUrl, serviceName: serviceNameOf(rs.head ?? EMPTY) };
+      let resourceIndex = -1;
+      for (const [ssStart, ssEnd] of rs.children) {
+        r.reset(ssStart, ssEnd);
+        const ss = readEnvelope(r, ssEnd, ['scope', 'spans']);
+        if (ss.children.length === 0) continue;
+        const scope: DecodedScope = { raw: ss.head ?? EMPTY, present: ss.head !== undefined, schemaUrl: ss.schemaUrl };
+        let scopeIndex = -1;
+        for (const [s, e] of ss.children) {
+          if (size >= maxSpans) {
+            seen.spans += size;
+            seen.reasons += batch.rejections.length;
+            yield batch;
+            batch = emptyBatch();
+            size = 0;
+            resourceIndex = -1;
+            scopeIndex = -1;
+          }
+          if (resourceIndex < 0) resourceIndex = batch.resources.push(resource) - 1;
+          if (scopeIndex < 0) scopeIndex = batch.scopes.push(scope) - 1;
+          r.reset(s, e);
+          readSpan(r, s, e, batch, resourceIndex, scopeIndex, seen);
+          size++;
+        }
+      }
+      r.reset(rsEnd, bytes.length);
     }
   } catch (err) {
     if (err instanceof ProtoError) throw new DecodeError(`invalid ExportTraceServiceRequest at byte ${r.pos}: ${err.message}`);
     throw err;
   }
-  return batch;
+  if (size > 0 || batch.rejected > 0) yield batch;
 }
 
 /**
@@ -82,31 +126,16 @@ function readEnvelope(r: ProtoReader, end: number, names: readonly [string, stri
   return out;
 }
 
-function readResourceSpans(r: ProtoReader, end: number, batch: DecodedBatch): void {
-  const outerEnd = r.end;
-  const { head, children, schemaUrl } = readEnvelope(r, end, ['resource', 'scope_spans']);
-  const res: DecodedResource = { raw: head ?? EMPTY, present: head !== undefined, schemaUrl, serviceName: serviceNameOf(head ?? EMPTY) };
-  const resourceIndex = batch.resources.push(res) - 1;
-  for (const [s, e] of children) {
-    r.reset(s, e);
-    readScopeSpans(r, e, batch, resourceIndex);
-  }
-  r.end = outerEnd;
-}
-
-function readScopeSpans(r: ProtoReader, end: number, batch: DecodedBatch, resource: number): void {
-  const { head, children, schemaUrl } = readEnvelope(r, end, ['scope', 'spans']);
-  if (children.length === 0) return;
-  const scope: DecodedScope = { raw: head ?? EMPTY, present: head !== undefined, schemaUrl };
-  const scopeIndex = batch.scopes.push(scope) - 1;
-  for (const [s, e] of children) {
-    r.reset(s, e);
-    readSpan(r, s, e, batch, resource, scopeIndex);
-  }
-  r.end = end;
-}
-
-function readSpan(r: ProtoReader, start: number, end: number, batch: DecodedBatch, resource: number, scope: number): void {
+/** `seen` counts the request's spans and rejection reasons in earlier slices. */
+function readSpan(
+  r: ProtoReader,
+  start: number,
+  end: number,
+  batch: DecodedBatch,
+  resource: number,
+  scope: number,
+  seen: { readonly spans: number; readonly reasons: number },
+): void {
   let traceId: Uint8Array = EMPTY;
   let spanId: Uint8Array = EMPTY;
   let parentSpanId: Uint8Array = EMPTY;
@@ -153,7 +182,9 @@ function readSpan(r: ProtoReader, start: number, end: number, batch: DecodedBatc
   const reason = invalidSpanReason(traceId, spanId, parentSpanId);
   if (reason !== undefined) {
     batch.rejected++;
-    if (batch.rejections.length < MAX_REASONS) batch.rejections.push(`span ${batch.spans.length + batch.rejected - 1}: ${reason}`);
+    if (seen.reasons + batch.rejections.length < MAX_REASONS) {
+      batch.rejections.push(`span ${seen.spans + batch.spans.length + batch.rejected - 1}: ${reason}`);
+    }
     return;
   }
   const span: DecodedSpan = {

@@ -32,6 +32,12 @@ export interface Finding {
   last: number;
 }
 
+/** What the receivers saw lately, and the mistakes they recognized, newest first. */
+export interface DoctorReport {
+  readonly requests: Record<string, IngestRecord[]>;
+  readonly findings: Finding[];
+}
+
 const KEEP = 20;
 /** A finding is logged again when it recurs after this long. */
 const RELOG_MS = 5 * 60_000;
@@ -66,7 +72,7 @@ export class IngestDoctor {
     }
   }
 
-  report(): { requests: Record<string, IngestRecord[]>; findings: Finding[] } {
+  report(): DoctorReport {
     const requests: Record<string, IngestRecord[]> = {};
     for (const [t, list] of this.records) requests[t] = [...list].reverse();
     const findings = [...this.findings.values()].map(({ logged: _logged, ...f }) => f).sort((a, b) => b.last - a.last);

@@ -1,72 +1,102 @@
 /**
- * Backpressure. Ingest is synchronous, so a store that cannot keep up shows in two
- * ways: request bodies pile up in memory, and the event loop falls behind (every
- * request, queries too, waits longer). Past a bound on either, new exports are refused
- * with OTLP's retryable answers (HTTP 503 + Retry-After, gRPC UNAVAILABLE) instead of
- * growing memory or latency without limit; exporters retry after Retry-After.
+ * Backpressure, decided when a request arrives. The receivers count request bytes
+ * against two bounds as they arrive: how many may wait to be stored (`--max-pending`),
+ * and how long the requests already waiting may take (`--max-lag`). Past either, exports
+ * are refused with OTLP's retryable answers (HTTP 503 + Retry-After, gRPC UNAVAILABLE) at
+ * once, instead of queueing where an exporter's timeout would fire before the answer.
+ *
+ * "How long" is judged two ways: the oldest request in flight has already waited longer
+ * than the bound (the store is behind, whatever the reason), or the bytes waiting would
+ * take longer than that at the rate the store has been taking them (a burst of large
+ * requests, refused before any of them has waited). A single request in flight is never
+ * reason to refuse the next: one slow request is not an overload.
  */
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
-/** How often the event-loop delay is read (and its histogram restarted). */
-const LAG_WINDOW_MS = 500;
+/** The store's rate is taken to be at least this (bytes/s): small requests' fixed costs must not make a few KiB look like a backlog. */
+const MIN_RATE = 4 * 1024 * 1024;
+/** How much of the rate estimate each second of work replaces. */
+const RATE_HALF_LIFE_MS = 2_000;
 
 export class IngestGate {
   private pending = 0;
   private refused = 0;
-  private lagMs = 0;
-  private lastWindowMs = 0;
-  private readonly histogram: IntervalHistogram | undefined;
-  private readonly timer: NodeJS.Timeout | undefined;
+  private rate = MIN_RATE * 2;
+  /** When the store last became busy (pending went above 0), or the last rate sample. */
+  private busySince = 0;
+  private doneSinceSample = 0;
+  /** Arrival times of the requests in flight, oldest first (by arrival id). */
+  private readonly inFlight = new Map<number, number>();
+  private nextId = 1;
 
   /**
-   * @param maxPendingBytes request bytes accepted but not yet stored
-   * @param maxLagMs event-loop delay (p99, in two half-second windows running) past which
-   *   exports are refused; 0 turns the check off
+   * @param maxPendingBytes request bytes received but not yet stored
+   * @param maxLagMs how long the requests already waiting may take; 0 turns this off
    */
   constructor(
     private readonly maxPendingBytes: number,
     private readonly maxLagMs = 0,
-  ) {
-    if (maxLagMs > 0) {
-      const histogram = monitorEventLoopDelay({ resolution: 10 });
-      histogram.enable();
-      this.histogram = histogram;
-      this.timer = setInterval(() => {
-        // Two windows in a row: one slow request (a huge span) is not an overload.
-        const lag = histogram.percentile(99) / 1e6;
-        this.lagMs = Math.min(lag, this.lastWindowMs);
-        this.lastWindowMs = lag;
-        histogram.reset();
-      }, LAG_WINDOW_MS);
-      this.timer.unref();
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /**
+   * Whether a new request (of `declared` bytes, 0 when unknown) may start; counts a
+   * refusal. An admitted request is in flight until its last release().
+   */
+  admit(declared: number): number | undefined {
+    if (this.inFlight.size > 0) {
+      const t = this.now();
+      const oldest = this.inFlight.values().next().value as number;
+      const behind = this.maxLagMs > 0 && this.inFlight.size > 1 && t - oldest > this.maxLagMs;
+      const burst = this.maxLagMs > 0 && ((this.pending + declared) / this.rate) * 1000 > this.maxLagMs;
+      if (this.pending + declared > this.maxPendingBytes || behind || burst) {
+        this.refused++;
+        return undefined;
+      }
     }
+    const id = this.nextId++;
+    this.inFlight.set(id, this.now());
+    return id;
   }
 
-  /** Reserves room for a request of `bytes`; false when it must be refused. */
-  tryAcquire(bytes: number): boolean {
-    // An idle gate admits any single request the body limit allows.
-    const full = this.pending > 0 && this.pending + bytes > this.maxPendingBytes;
-    if (full || (this.maxLagMs > 0 && this.lagMs > this.maxLagMs)) {
+  /** Counts `bytes` of request `id` as they arrive; false (and nothing counted) when that overfills the gate. */
+  add(bytes: number): boolean {
+    if (this.pending > 0 && this.pending + bytes > this.maxPendingBytes) {
       this.refused++;
       return false;
+    }
+    if (this.pending === 0) {
+      this.busySince = this.now();
+      this.doneSinceSample = 0;
     }
     this.pending += bytes;
     return true;
   }
 
-  release(bytes: number): void {
-    this.pending -= bytes;
+  /** Request `id` is over: its `bytes` were stored (`stored`), or given up (refused, failed, the client went away). */
+  done(id: number, bytes: number, stored = false): void {
+    this.inFlight.delete(id);
+    this.pending = Math.max(0, this.pending - bytes);
+    if (!stored) return;
+    this.doneSinceSample += bytes;
+    const t = this.now();
+    const elapsed = t - this.busySince;
+    if (elapsed >= 50) {
+      // Bytes per second over busy time only: an idle store says nothing about its speed.
+      const sample = (this.doneSinceSample / elapsed) * 1000;
+      const keep = Math.pow(0.5, elapsed / RATE_HALF_LIFE_MS);
+      this.rate = Math.max(MIN_RATE, keep * this.rate + (1 - keep) * sample);
+      this.busySince = t;
+      this.doneSinceSample = 0;
+    }
   }
 
-  stats(): { pendingBytes: number; refused: number; lagMs: number } {
-    return { pendingBytes: this.pending, refused: this.refused, lagMs: this.lagMs };
-  }
-
-  close(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.histogram?.disable();
+  stats(): { pendingBytes: number; inFlight: number; refused: number; bytesPerSecond: number } {
+    return { pendingBytes: this.pending, inFlight: this.inFlight.size, refused: this.refused, bytesPerSecond: Math.round(this.rate) };
   }
 }
+
+/** What a refused exporter is told. */
+export const OVERLOADED = 'overloaded: the store is behind; retry later';
 
 /** Seconds a refused exporter is asked to wait. */
 export const RETRY_AFTER_S = 1;

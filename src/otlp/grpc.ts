@@ -9,10 +9,11 @@
  */
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { BadRequestError } from '../shared/errors.ts';
+import { UnavailableError } from '../shared/errors.ts';
 import { UNAUTHORIZED_MESSAGE, authorizationToken, tokenMatches } from '../shared/auth.ts';
+import { CONNECTION_TIMEOUTS } from './body.ts';
 import { HTTP_MISTAKES, type IngestDoctor } from './doctor.ts';
-import type { IngestGate } from './gate.ts';
+import { OVERLOADED, type IngestGate } from './gate.ts';
 import type { Ingest } from './ingest.ts';
 import { exportResponseProtobuf } from './responses.ts';
 import { SESSION_HEADER } from './session.ts';
@@ -69,6 +70,8 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxBody,
     'grpc.max_send_message_length': 1024 * 1024,
+    // An exporter's channel reconnects by itself on its next export after this.
+    'grpc.max_connection_idle_ms': CONNECTION_TIMEOUTS.idleMs,
   });
   server.addService(traceService, {
     Export(call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) {
@@ -85,30 +88,46 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
         }
       }
       // grpc-js has read the message already; refusing still keeps the backlog bounded.
-      if (!options.gate.tryAcquire(call.request.length)) {
+      const bytes = call.request.length;
+      const id = options.gate.admit(bytes);
+      if (id === undefined || !options.gate.add(bytes)) {
+        if (id !== undefined) options.gate.done(id, 0);
         doctor.record({ ...common, spans: 0, rejected: 0, status: 'UNAVAILABLE', error: 'overloaded' });
-        callback({ code: grpc.status.UNAVAILABLE, details: 'overloaded: the store is behind; retry later' });
+        callback({ code: grpc.status.UNAVAILABLE, details: OVERLOADED });
         return;
       }
-      try {
-        const result = ingest(call.request, 'protobuf', typeof session === 'string' ? session : undefined);
-        if (result.rejected > 0) options.log(`otlp/grpc: ${result.message}`);
-        doctor.record({ ...common, spans: result.stored, rejected: result.rejected, status: 'OK', error: result.message });
-        callback(null, exportResponseProtobuf(result));
-      } catch (err) {
-        const bad = err instanceof BadRequestError;
-        if (!bad) options.log(`otlp/grpc: failed to store spans: ${(err as Error).message}`);
-        const message = bad ? (err as Error).message : `failed to store spans: ${(err as Error).message}`;
-        doctor.record({ ...common, spans: 0, rejected: 0, status: bad ? 'INVALID_ARGUMENT' : 'INTERNAL', error: message });
-        callback({ code: bad ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details: message });
-      } finally {
-        options.gate.release(call.request.length);
-      }
+      let stored = false;
+      // grpc-js has undone grpc-encoding already; the body is plain protobuf.
+      ingest({ body: call.request, format: 'protobuf', session: typeof session === 'string' ? session : undefined })
+        .then((answer) => {
+          for (const mistake of answer.mistakes) doctor.notice(...HTTP_MISTAKES[mistake]());
+          if (!answer.ok) {
+            doctor.record({ ...common, spans: 0, rejected: 0, status: 'INVALID_ARGUMENT', error: answer.message });
+            callback({ code: grpc.status.INVALID_ARGUMENT, details: answer.message });
+            return;
+          }
+          stored = true;
+          const { result } = answer;
+          if (result.rejected > 0) options.log(`otlp/grpc: ${result.message}`);
+          doctor.record({ ...common, spans: result.stored, rejected: result.rejected, status: 'OK', error: result.message });
+          callback(null, exportResponseProtobuf(result));
+        })
+        .catch((err: unknown) => {
+          const retry = err instanceof UnavailableError;
+          if (!retry) options.log(`otlp/grpc: failed to store spans: ${(err as Error).message}`);
+          const message = retry ? (err as Error).message : `failed to store spans: ${(err as Error).message}`;
+          doctor.record({ ...common, spans: 0, rejected: 0, status: retry ? 'UNAVAILABLE' : 'INTERNAL', error: message });
+          callback({ code: retry ? grpc.status.UNAVAILABLE : grpc.status.INTERNAL, details: message });
+        })
+        .finally(() => options.gate.done(id, bytes, stored));
     },
   });
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const listener = net.createServer((socket) => {
+    // A connection that never says what it speaks is closed, so idle sockets cannot pile up.
+    socket.setTimeout(CONNECTION_TIMEOUTS.silentMs, () => socket.destroy());
     socket.once('data', (chunk: Buffer) => {
+      socket.setTimeout(0);
       socket.pause();
       const kind = classify(chunk);
       if (kind === 'http1') {
@@ -129,6 +148,7 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
     });
     socket.on('error', () => socket.destroy());
   });
+  listener.maxConnections = CONNECTION_TIMEOUTS.maxConnections;
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
     listener.listen(port, host, () => resolve());

@@ -6,13 +6,13 @@
 import { recordRequests, type RecordedEnv } from './record.ts';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { BadRequestError } from '../shared/errors.ts';
+import { UnavailableError } from '../shared/errors.ts';
 import { UNAUTHORIZED_MESSAGE, WWW_AUTHENTICATE, authorizationToken, tokenMatches } from '../shared/auth.ts';
 import type { Ingest } from './ingest.ts';
 import { SESSION_HEADER } from './session.ts';
-import { PayloadTooLargeError, decompress, readAdmitted } from './body.ts';
-import { HTTP_MISTAKES, looksLikeJson, type IngestDoctor } from './doctor.ts';
-import { RETRY_AFTER_S, type IngestGate } from './gate.ts';
+import { PayloadTooLargeError, readCounted, type Admitted } from './body.ts';
+import { HTTP_MISTAKES, type IngestDoctor } from './doctor.ts';
+import { OVERLOADED, RETRY_AFTER_S, type IngestGate } from './gate.ts';
 import {
   RPC_INTERNAL,
   RPC_INVALID_ARGUMENT,
@@ -94,34 +94,26 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
       );
     }
     const outcome = c.get('outcome');
-    let reserved = 0;
-    const overloaded = (): Response => {
-      outcome.error = 'overloaded: the store is behind; retry later';
-      return c.body(
-        format === 'json' ? statusJson(RPC_UNAVAILABLE, outcome.error) : statusProtobuf(RPC_UNAVAILABLE, outcome.error),
-        503,
-        { ...CORS_HEADERS, 'Retry-After': String(RETRY_AFTER_S), 'Content-Type': format === 'json' ? 'application/json' : 'application/x-protobuf' },
-      );
+    const unavailable = (message: string): Response => {
+      outcome.error = message;
+      return c.body(format === 'json' ? statusJson(RPC_UNAVAILABLE, message) : statusProtobuf(RPC_UNAVAILABLE, message), 503, {
+        ...CORS_HEADERS,
+        'Retry-After': String(RETRY_AFTER_S),
+        'Content-Type': format === 'json' ? 'application/json' : 'application/x-protobuf',
+      });
     };
+    let admitted: Admitted | undefined;
+    let stored = false;
     try {
-      const admitted = await readAdmitted(c.req.raw, options.maxBody, options.gate);
-      if (admitted === undefined) return overloaded();
+      admitted = await readCounted(c.req.raw, options.maxBody, options.gate);
+      if (admitted === undefined) return unavailable(OVERLOADED);
       const { raw } = admitted;
-      reserved = admitted.reserved;
       outcome.bytes = raw.length;
-      const body = decompress(raw, c.req.header('content-encoding'), options.maxBody, () => doctor.notice(...HTTP_MISTAKES.gzipWithoutHeader()));
-      let result;
-      try {
-        result = ingest(body, format, c.req.header(SESSION_HEADER));
-      } catch (err) {
-        if (err instanceof BadRequestError && format === 'protobuf' && looksLikeJson(body)) {
-          const [code, message] = HTTP_MISTAKES.jsonAsProtobuf();
-          doctor.notice(code, message);
-          throw new BadRequestError(`${err.message} (${message})`);
-        }
-        if (err instanceof BadRequestError && format === 'json' && !looksLikeJson(body)) doctor.notice(...HTTP_MISTAKES.protobufAsJson());
-        throw err;
-      }
+      const answer = await ingest({ body: raw, encoding: c.req.header('content-encoding'), format, session: c.req.header(SESSION_HEADER) });
+      for (const mistake of answer.mistakes) doctor.notice(...HTTP_MISTAKES[mistake]());
+      if (!answer.ok) return status(c, format, answer.status, RPC_INVALID_ARGUMENT, answer.message);
+      stored = true;
+      const { result } = answer;
       outcome.spans = result.stored;
       outcome.rejected = result.rejected;
       if (result.rejected > 0) options.log(`otlp/http: ${result.message}`);
@@ -133,11 +125,11 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
       if (err instanceof PayloadTooLargeError) {
         return status(c, format, 413, RPC_INVALID_ARGUMENT, `request body exceeds the limit of ${options.maxBody} bytes (--max-body)`);
       }
-      if (err instanceof BadRequestError) return status(c, format, 400, RPC_INVALID_ARGUMENT, err.message);
+      if (err instanceof UnavailableError) return unavailable(err.message);
       options.log(`otlp/http: failed to store spans: ${(err as Error).message}`);
       return status(c, format, 500, RPC_INTERNAL, `failed to store spans: ${(err as Error).message}`);
     } finally {
-      options.gate.release(reserved);
+      if (admitted !== undefined) options.gate.done(admitted.id, admitted.raw.length, stored);
     }
   });
 

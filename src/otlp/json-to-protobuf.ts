@@ -11,10 +11,10 @@
  */
 
 import { base64ToBytes, hexToBytes } from '../shared/ids.ts';
-import { ProtoWriter, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
+import { MAX_ANY_VALUE_DEPTH, ProtoWriter, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
 
 /** AnyValue nesting limit (kvlists and arrays), so hostile input cannot exhaust the stack. */
-export const MAX_ANY_VALUE_DEPTH = 64;
+
 
 /** The request is not OTLP/JSON; the message starts with the JSON path of the offending value. */
 export class OtlpJsonError extends Error {
@@ -42,6 +42,52 @@ export function otlpJsonToProtobuf(body: unknown): Uint8Array {
   const enc = new Encoder();
   enc.repeated(1, body.resourceSpans ?? body.resource_spans, 'resourceSpans', enc.resourceSpans);
   return enc.w.finish();
+}
+
+/**
+ * The same encoding in requests of at most `maxSpans` spans each (every one a valid
+ * ExportTraceServiceRequest repeating the resource and scope of its spans), so that a
+ * large request can be encoded a piece at a time between other work. Errors name the
+ * offending value by its path in the whole request.
+ *
+ * @throws OtlpJsonError (from next()) when the structure is not OTLP/JSON.
+ */
+export function* otlpJsonToProtobufChunks(body: unknown, maxSpans: number): Generator<Uint8Array, void, void> {
+  if (!isObject(body)) throw new OtlpJsonError(ROOT, `expected an object, got ${describe(body)}`);
+  // Counted leniently: what is malformed, the encoder reports, with its path.
+  const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObject) : []);
+  let total = 0;
+  for (const rs of list(body.resourceSpans ?? body.resource_spans)) for (const ss of list(rs.scopeSpans ?? rs.scope_spans)) total += list(ss.spans).length;
+  if (total <= maxSpans) {
+    yield otlpJsonToProtobuf(body);
+    return;
+  }
+  const rsList = arrayAt(body.resourceSpans ?? body.resource_spans, ['resourceSpans']);
+  for (let i = 0; i < rsList.length; i++) {
+    const rs = rsList[i];
+    const ssList = arrayAt(rs.scopeSpans ?? rs.scope_spans, ['resourceSpans', i, 'scopeSpans']);
+    for (let j = 0; j < ssList.length; j++) {
+      const spans = arrayAt(ssList[j].spans, ['resourceSpans', i, 'scopeSpans', j, 'spans']);
+      for (let from = 0; from < Math.max(spans.length, 1); from += maxSpans) {
+        const enc = new Encoder();
+        enc.w.fork(1);
+        enc.resourceSpansPart(rs, i, j, from, Math.min(spans.length, from + maxSpans));
+        enc.w.join();
+        yield enc.w.finish();
+      }
+    }
+  }
+}
+
+/** `value` as an array of objects (absent: none), or an OtlpJsonError naming `path`. */
+function arrayAt(value: unknown, path: (string | number)[]): Obj[] {
+  if (value == null) return [];
+  const where = () => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+  if (!Array.isArray(value)) throw new OtlpJsonError(where() || ROOT, `expected an array, got ${describe(value)}`);
+  value.forEach((item: unknown, k) => {
+    if (!isObject(item)) throw new OtlpJsonError(`${where()}[${k}]`, `expected an object, got ${describe(item)}`);
+  });
+  return value as Obj[];
 }
 
 type Obj = Record<string, unknown>;
@@ -80,6 +126,24 @@ class Encoder {
   /** Where the walk is; joined into text only when an error is reported. */
   private readonly path: (string | number)[] = [];
   private depth = 0;
+
+  /** ResourceSpans `rsIndex` with only scopeSpans[ssIndex].spans[from, to), errors at their paths in the whole request. */
+  resourceSpansPart(rs: Obj, rsIndex: number, ssIndex: number, from: number, to: number): void {
+    this.path.push('resourceSpans', rsIndex);
+    this.message(1, rs.resource, 'resource', this.resource);
+    const ss = (rs.scopeSpans ?? rs.scope_spans) as Obj[];
+    this.path.push('scopeSpans', ssIndex);
+    this.w.fork(2);
+    this.message(1, ss[ssIndex].scope, 'scope', this.scope);
+    this.repeated(2, ss[ssIndex].spans, 'spans', this.span, from, to);
+    this.string(3, ss[ssIndex].schemaUrl ?? ss[ssIndex].schema_url, 'schemaUrl');
+    this.w.join();
+    this.path.pop();
+    this.path.pop();
+    this.string(3, rs.schemaUrl ?? rs.schema_url, 'schemaUrl');
+    this.path.pop();
+    this.path.pop();
+  }
 
   resourceSpans(rs: Obj): void {
     this.message(1, rs.resource, 'resource', this.resource);
@@ -189,12 +253,13 @@ class Encoder {
 
   // ---- structure ------------------------------------------------------------
 
-  repeated(field: number, value: unknown, key: string, write: (this: Encoder, o: Obj) => void): void {
+  /** Items [from, to) of the array (all by default), each as a nested message. */
+  repeated(field: number, value: unknown, key: string, write: (this: Encoder, o: Obj) => void, from = 0, to = Infinity): void {
     if (value == null) return;
     if (!Array.isArray(value)) this.fail(key, `expected an array, got ${describe(value)}`);
     const { path, w } = this;
     path.push(key);
-    for (let i = 0; i < value.length; i++) {
+    for (let i = from, end = Math.min(to, value.length); i < end; i++) {
       const item: unknown = value[i];
       path.push(i);
       if (!isObject(item)) this.fail(undefined, `expected an object, got ${describe(item)}`);

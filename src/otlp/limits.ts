@@ -17,7 +17,7 @@
 import { isUtf8 } from 'node:buffer';
 import { ProtoError, ProtoReader, ProtoWriter, WIRE_LEN, WIRE_VARINT, decodeUtf8, encodeUtf8 } from '../shared/protowire.ts';
 import { bytesToHex } from '../shared/ids.ts';
-import { MAX_ANY_VALUE_DEPTH } from './json-to-protobuf.ts';
+import { MAX_ANY_VALUE_DEPTH } from '../shared/protowire.ts';
 import { stringAttribute } from './decode-protobuf.ts';
 import type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan } from './types.ts';
 

@@ -13,7 +13,7 @@
 
 import { bytesToBase64, bytesToHex } from '../shared/ids.ts';
 import { ProtoError, ProtoReader, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
-import { MAX_ANY_VALUE_DEPTH } from './json-to-protobuf.ts';
+import { MAX_ANY_VALUE_DEPTH } from '../shared/protowire.ts';
 
 export interface TracesJsonOptions {
   /** How trace and span ids print; `bytesValue` attributes are base64 either way. */

@@ -55,17 +55,4 @@ export interface DecodedBatch {
   readonly rejections: string[];
 }
 
-/** A stored trace in OTLP's nesting, each message still as its raw protobuf bytes. */
-export interface RawScopeSpans {
-  /** undefined when the scope field was absent. */
-  readonly scope: Uint8Array | undefined;
-  readonly schemaUrl: string;
-  readonly spans: Uint8Array[];
-}
-
-export interface RawResourceSpans {
-  /** undefined when the resource field was absent. */
-  readonly resource: Uint8Array | undefined;
-  readonly schemaUrl: string;
-  readonly scopeSpans: RawScopeSpans[];
-}
+export type { RawResourceSpans, RawScopeSpans } from '../store/index.ts';

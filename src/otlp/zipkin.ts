@@ -7,13 +7,12 @@
 import { recordRequests, type RecordedEnv } from './record.ts';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { BadRequestError } from '../shared/errors.ts';
-import { PayloadTooLargeError, decompress, readAdmitted } from './body.ts';
+import { UnavailableError } from '../shared/errors.ts';
+import { PayloadTooLargeError, readCounted, type Admitted } from './body.ts';
 import { HTTP_MISTAKES, type IngestDoctor } from './doctor.ts';
-import { RETRY_AFTER_S, type IngestGate } from './gate.ts';
+import { OVERLOADED, RETRY_AFTER_S, type IngestGate } from './gate.ts';
 import type { Ingest } from './ingest.ts';
 import { SESSION_HEADER } from './session.ts';
-import { ZipkinJsonError, zipkinToOtlp } from './zipkin-to-otlp.ts';
 
 export interface ZipkinReceiverOptions {
   /** Largest accepted body in bytes, before and after decompression. */
@@ -21,8 +20,6 @@ export interface ZipkinReceiverOptions {
   readonly log: (line: string) => void;
   readonly doctor: IngestDoctor;
   readonly gate: IngestGate;
-  /** Type tag values that look like numbers or booleans (the Collector's `parse_string_tags`; default false). */
-  readonly parseStringTags?: boolean;
 }
 
 export const ZIPKIN_PATH = '/api/v2/spans';
@@ -60,33 +57,29 @@ export function createZipkinApp(ingest: Ingest, options: ZipkinReceiverOptions):
       return text(c, 415, `unsupported Content-Type "${mime}": tracebox's Zipkin receiver takes Zipkin v2 JSON (application/json)`);
     }
     const outcome = c.get('outcome');
-    const overloaded = (): Response => text(c, 503, 'overloaded: the store is behind; retry later', { 'Retry-After': String(RETRY_AFTER_S) });
-    let reserved = 0;
+    const unavailable = (message: string): Response => text(c, 503, message, { 'Retry-After': String(RETRY_AFTER_S) });
+    let admitted: Admitted | undefined;
+    let stored = false;
     try {
-      const admitted = await readAdmitted(c.req.raw, options.maxBody, options.gate);
-      if (admitted === undefined) return overloaded();
+      admitted = await readCounted(c.req.raw, options.maxBody, options.gate);
+      if (admitted === undefined) return unavailable(OVERLOADED);
       const { raw } = admitted;
-      reserved = admitted.reserved;
       outcome.bytes = raw.length;
-      // Zipkin senders call zlib-wrapped deflate "zlib" as well (the Collector takes both).
-      const encoding = c.req.header('content-encoding')?.trim().toLowerCase() === 'zlib' ? 'deflate' : c.req.header('content-encoding');
-      const body = decompress(raw, encoding, options.maxBody, () => doctor.notice(...HTTP_MISTAKES.gzipWithoutHeader()));
-      const { request, spans } = zipkinToOtlp(parseJson(body), { parseStringTags: options.parseStringTags });
-      if (spans > 0) {
-        const result = ingest(request, 'protobuf', c.req.header(SESSION_HEADER));
-        outcome.spans = result.stored;
-        outcome.rejected = result.rejected;
-        if (result.rejected > 0) options.log(`zipkin: ${result.message}`);
-      }
+      const answer = await ingest({ body: raw, encoding: c.req.header('content-encoding'), format: 'zipkin', session: c.req.header(SESSION_HEADER) });
+      for (const mistake of answer.mistakes) doctor.notice(...HTTP_MISTAKES[mistake]());
+      if (!answer.ok) return text(c, answer.status, answer.message);
+      stored = true;
+      outcome.spans = answer.result.stored;
+      outcome.rejected = answer.result.rejected;
+      if (answer.result.rejected > 0) options.log(`zipkin: ${answer.result.message}`);
       return c.body(null, 202, CORS_HEADERS);
     } catch (err) {
       if (err instanceof PayloadTooLargeError) return text(c, 413, `request body exceeds the limit of ${options.maxBody} bytes (--max-body)`);
-      if (err instanceof BadRequestError) return text(c, 400, err.message);
-      if (err instanceof ZipkinJsonError) return text(c, 400, `invalid Zipkin v2 JSON: ${err.message}`);
+      if (err instanceof UnavailableError) return unavailable(err.message);
       options.log(`zipkin: failed to store spans: ${(err as Error).message}`);
       return text(c, 500, `failed to store spans: ${(err as Error).message}`);
     } finally {
-      options.gate.release(reserved);
+      if (admitted !== undefined) options.gate.done(admitted.id, admitted.raw.length, stored);
     }
   });
 
@@ -104,15 +97,4 @@ export function createZipkinApp(ingest: Ingest, options: ZipkinReceiverOptions):
   });
 
   return app;
-}
-
-function parseJson(body: Uint8Array): unknown {
-  let textBody = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  if (textBody.charCodeAt(0) === 0xfeff) textBody = textBody.slice(1);
-  if (textBody.trim() === '') throw new BadRequestError('empty body: expected a JSON array of Zipkin v2 spans');
-  try {
-    return JSON.parse(textBody);
-  } catch (err) {
-    throw new BadRequestError(`invalid JSON: ${(err as Error).message.replace(/\s+/g, ' ')}`);
-  }
 }

@@ -4,7 +4,7 @@
  * plan only decides how much has to be looked at.
  */
 import type { QueryTrace } from '../shared/span.ts';
-import type { Store, TraceRow, TraceWindow } from '../store/index.ts';
+import type { StoreReader, TraceRow, TraceWindow } from '../store/index.ts';
 import { evaluate, type Spanset } from '../traceql/evaluate.ts';
 import type { Root } from '../traceql/index.ts';
 import { createTraceLoader } from './loader.ts';
@@ -67,7 +67,7 @@ interface Running {
 
 const NOTHING: Iterator<number> = [][Symbol.iterator]();
 
-export function createSearch(store: Store): Search {
+export function createSearch(store: StoreReader): Search {
   const planner = createPlanner({ search: store.search, tags: store.tags, generation: () => store.generation });
 
   function begin(request: SearchRequest): Running {

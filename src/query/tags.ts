@@ -4,7 +4,7 @@
  * filter narrows them.
  */
 import type { AttrValue, QuerySpan } from '../shared/span.ts';
-import type { Store, TagScope, TraceWindow } from '../store/index.ts';
+import type { StoreReader, TagScope, TraceWindow } from '../store/index.ts';
 import { readForDisplay } from '../traceql/evaluate.ts';
 import { parse, type AttributeRef, type Root } from '../traceql/index.ts';
 import type { Value } from '../traceql/values.ts';
@@ -41,7 +41,7 @@ function fullWindow(w: TraceWindow): { startNs: bigint; endNs: bigint } {
 }
 
 /** Attribute keys per scope seen in the window, sorted, at most `limit` per scope (0: no limit). */
-export function tagNames(store: Store, scopes: readonly TagScope[], window: TraceWindow, limit: number): Map<TagScope, string[]> {
+export function tagNames(store: StoreReader, scopes: readonly TagScope[], window: TraceWindow, limit: number): Map<TagScope, string[]> {
   const out = new Map<TagScope, string[]>();
   for (const { scope, key } of store.tags.keys(scopes, fullWindow(window))) {
     let list = out.get(scope);
@@ -108,7 +108,7 @@ export interface TagValuesRequest {
   readonly filter?: Root;
 }
 
-export function tagValues(store: Store, search: Search, request: TagValuesRequest): TypedTagValue[] {
+export function tagValues(store: StoreReader, search: Search, request: TagValuesRequest): TypedTagValue[] {
   const { ref, window, limit } = request;
   if (ref.kind === 'Intrinsic' && (ref.name === 'status' || ref.name === 'kind')) {
     return KEYWORD_VALUES[ref.name].map((value) => ({ type: 'keyword', value }));

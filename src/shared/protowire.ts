@@ -11,6 +11,9 @@ export const WIRE_I64 = 1;
 export const WIRE_LEN = 2;
 export const WIRE_I32 = 5;
 
+/** How deeply AnyValues (arrays, kvlists) may nest; every reader refuses deeper values. */
+export const MAX_ANY_VALUE_DEPTH = 64;
+
 export class ProtoError extends Error {
   constructor(message: string) {
     super(message);

@@ -2,7 +2,9 @@
  * Opens the SQLite database: pragmas, schema migrations, and a clear refusal of a
  * file written by a newer tracebox.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
@@ -23,6 +25,11 @@ export function useNativeBinding(binding: string | object): void {
   nativeBinding = binding;
 }
 
+/** The addon file set with useNativeBinding(), for threads to load the same one. */
+export function nativeBindingPath(): string | undefined {
+  return typeof nativeBinding === 'string' ? nativeBinding : undefined;
+}
+
 export class StoreOpenError extends Error {
   constructor(message: string) {
     super(message);
@@ -30,13 +37,51 @@ export class StoreOpenError extends Error {
   }
 }
 
-/** Opens `<dataDir>/tracebox.db`, or an in-memory database when dataDir is undefined. */
-export function openDatabase(dataDir: string | undefined): Db {
-  let file = ':memory:';
-  if (dataDir !== undefined) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    file = path.join(dataDir, DB_FILE);
+/**
+ * Where a store lives: `<dataDir>/tracebox.db`, or for an in-memory store a fresh file in
+ * shared memory (the temp dir where there is none), which is removed on close. A real
+ * file rather than SQLite's `:memory:` lets a writer and readers on other threads share
+ * it through WAL.
+ */
+export interface DatabaseLocation {
+  readonly file: string;
+  /** Removed when the store closes; nothing survives a restart. */
+  readonly ephemeral: boolean;
+}
+
+/** Below this much free space, /dev/shm (a container's is 64 MiB) is passed over for the temp dir. */
+const SHM_MIN_FREE = 1024 * 1024 * 1024;
+
+function ephemeralDir(): string {
+  try {
+    const stat = fs.statfsSync('/dev/shm');
+    if (stat.bavail * stat.bsize >= SHM_MIN_FREE) return '/dev/shm';
+  } catch {
+    // no /dev/shm here
   }
+  return os.tmpdir();
+}
+
+export function databaseLocation(dataDir: string | undefined): DatabaseLocation {
+  if (dataDir === undefined) {
+    const name = `tracebox-${process.pid}-${crypto.randomBytes(6).toString('hex')}.db`;
+    return { file: path.join(ephemeralDir(), name), ephemeral: true };
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  return { file: path.join(dataDir, DB_FILE), ephemeral: false };
+}
+
+/** Removes an ephemeral database's files. */
+export function removeDatabaseFiles(file: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
+}
+
+/**
+ * Opens the database at `location`: the writer configures and migrates it; readers (on
+ * other threads, after the writer) only read.
+ */
+export function openDatabase(location: DatabaseLocation, role: 'writer' | 'reader' = 'writer'): Db {
+  const { file } = location;
   let db: Db;
   try {
     // better-sqlite3 accepts an addon object here too; its types only list the path form.
@@ -45,8 +90,16 @@ export function openDatabase(dataDir: string | undefined): Db {
     throw new StoreOpenError(`cannot open database ${file}: ${(err as Error).message}`);
   }
   try {
-    configure(db, file);
-    migrate(db, file);
+    if (role === 'writer') {
+      configure(db, file, location.ephemeral);
+      migrate(db, file);
+    } else {
+      db.pragma('cache_size = -65536');
+      db.pragma('temp_store = MEMORY');
+      db.pragma('query_only = 1');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version !== SCHEMA_VERSION) throw new StoreOpenError(`${file}: schema ${version}, expected ${SCHEMA_VERSION}`);
+    }
   } catch (err) {
     db.close();
     throw err;
@@ -54,17 +107,16 @@ export function openDatabase(dataDir: string | undefined): Db {
   return db;
 }
 
-function configure(db: Db, file: string): void {
+function configure(db: Db, file: string, ephemeral: boolean): void {
   // Retention frees pages; incremental vacuum hands them back to the file system in small
   // steps. It only takes effect on a new database (before the first table exists).
   db.pragma('auto_vacuum = INCREMENTAL');
-  if (file !== ':memory:') {
-    const mode = db.pragma('journal_mode = WAL', { simple: true });
-    if (mode !== 'wal') throw new StoreOpenError(`${file}: cannot switch to WAL journal mode (got ${String(mode)})`);
-  }
+  const mode = db.pragma('journal_mode = WAL', { simple: true });
+  if (mode !== 'wal') throw new StoreOpenError(`${file}: cannot switch to WAL journal mode (got ${String(mode)})`);
   // NORMAL under WAL: a commit survives a crash of the process; only an OS crash can lose
   // the last transactions. 10,000 pages between checkpoints measured ~1.3x faster ingest.
-  db.pragma('synchronous = NORMAL');
+  // An ephemeral store survives nothing anyway.
+  db.pragma(ephemeral ? 'synchronous = OFF' : 'synchronous = NORMAL');
   db.pragma('wal_autocheckpoint = 10000');
   // A checkpointed WAL is reused, not shrunk: without a limit it stays as large as the
   // largest burst (a big retention pass) ever made it.

@@ -4,30 +4,33 @@
  */
 import type { Db } from './db.ts';
 
+/** `beforeCommit` runs inside the transaction, after the rows are gone. */
 export interface Deleter {
   /** Deletes the given traces; returns how many spans went with them. */
-  traces(rowids: readonly number[]): number;
+  traces(rowids: readonly number[], beforeCommit: () => void): number;
   /** Empties the store. */
-  all(): void;
+  all(beforeCommit: () => void): void;
 }
 
 export function createDeleter(db: Db): Deleter {
   const terms = db.prepare('DELETE FROM span_terms WHERE rowid IN (SELECT id FROM spans WHERE trace_rowid = ?)');
   const spans = db.prepare('DELETE FROM spans WHERE trace_rowid = ?');
   const trace = db.prepare('DELETE FROM traces WHERE id = ?');
-  const deleteTraces = db.transaction((rowids: readonly number[]) => {
+  const deleteTraces = db.transaction((rowids: readonly number[], beforeCommit: () => void) => {
     let n = 0;
     for (const id of rowids) {
       terms.run(id);
       n += spans.run(id).changes;
       trace.run(id);
     }
+    beforeCommit();
     return n;
   });
-  const deleteAll = db.transaction(() => {
+  const deleteAll = db.transaction((beforeCommit: () => void) => {
     for (const table of ['span_terms', 'spans', 'traces', 'tag_values', 'tag_keys', 'span_names', 'scopes', 'resources']) {
       db.prepare(`DELETE FROM ${table}`).run();
     }
+    beforeCommit();
   });
-  return { traces: (rowids) => deleteTraces(rowids), all: () => deleteAll() };
+  return { traces: (rowids, beforeCommit) => deleteTraces(rowids, beforeCommit), all: (beforeCommit) => deleteAll(beforeCommit) };
 }

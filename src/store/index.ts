@@ -1,69 +1,92 @@
 /**
- * The span store: SQLite through better-sqlite3. Receivers call insert(); the query
- * side reads through the functions here.
+ * The span store: SQLite through better-sqlite3, one writer and any number of readers.
+ *
+ * - `StoreReader` holds a connection for the query side: candidate lookups, trace reads,
+ *   the tag dictionary. It learns of commits and deletes made elsewhere through
+ *   noteCommitted()/noteDeleted() (the writer's thread broadcasts them).
+ * - `Store` adds the write side on the same connection: rows in (rows.ts), deletes,
+ *   retention. Run in one thread, it is the whole store (tests, benchmarks' floors).
  */
 import type { Statement } from 'better-sqlite3';
-import { openDatabase, type Db } from './db.ts';
-import { createTraceReader, type TimeRangeNs, type TraceReader } from './read.ts';
-import { createWriter, type WriteResult, type Writer } from './write.ts';
+import { databaseLocation, openDatabase, removeDatabaseFiles, type DatabaseLocation, type Db } from './db.ts';
+import { createTraceReader, type RawResourceSpans, type TimeRangeNs, type TraceReader } from './read.ts';
+import { createWriter, type CommitSummary, type WriteResult, type Writer } from './write.ts';
 import { createDeleter, type Deleter } from './delete.ts';
 import { createSearchReader, type SearchReader } from './search.ts';
 import { createTagReader, type TagReader } from './tags.ts';
-import type { DecodedBatch, RawResourceSpans } from '../otlp/types.ts';
+import type { SpanRows } from './rows.ts';
 
-export { StoreOpenError, DB_FILE, useNativeBinding } from './db.ts';
-export type { TagReader, TagScope, TagValue } from './tags.ts';
-export { MAX_VALUES_PER_KEY } from './tags.ts';
+export { StoreOpenError, DB_FILE, useNativeBinding, nativeBindingPath, databaseLocation, removeDatabaseFiles, type DatabaseLocation } from './db.ts';
+export type { TagReader, TagScope, TagValue, TagMemo } from './tags.ts';
+export { MAX_VALUES_PER_KEY, TAG_REFRESH_NS, createTagMemo } from './tags.ts';
 export type { SearchReader, SpanCondition, RelatedCondition, TraceWindow, TraceRow, SpanRow, ResourceRow, ScopeRow } from './search.ts';
-export type { WriteResult, TimeRangeNs };
+export type { WriteResult, CommitSummary, TimeRangeNs, RawResourceSpans };
+export type { RawScopeSpans } from './read.ts';
+export { SpanRowsBuilder, transferables, type SpanRows, type SpanInput, type TagObservation } from './rows.ts';
+export { spanTerms, keyTerm, valueTerm, nameTerm, eventNameTerm, type TermScope, type TermValue, type TagSink } from './terms.ts';
+export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions, type RetentionPass } from './retention.ts';
+
+/** The write operations the query side may ask of the writer (on its own thread). */
+export interface StoreWrites {
+  /** Deletes whole traces by rowid; resolves to the number of spans deleted. */
+  deleteTraces(rowids: readonly number[]): Promise<number>;
+  /** Deletes everything. */
+  clear(): Promise<void>;
+}
 
 export interface StoreOptions {
-  /** Directory of the database file; undefined keeps everything in memory. */
+  /** Directory of the database file; undefined keeps everything in an ephemeral file. */
   readonly dataDir?: string;
 }
 
-export class Store {
+/**
+ * A counter bumped whenever rows are deleted, so that readers' caches of row ids can
+ * tell they are stale. Shared between threads as an Int32Array over a SharedArrayBuffer.
+ */
+export type Generation = Int32Array;
+
+export function newGeneration(): Generation {
+  return new Int32Array(new SharedArrayBuffer(4));
+}
+
+export class StoreReader {
   readonly db: Db;
-  /** The database file, undefined for an in-memory store. */
+  /** The database file, undefined for an ephemeral (in-memory) store. */
   readonly path: string | undefined;
-  private readonly writer: Writer;
-  private readonly deleter: Deleter;
-  private readonly listeners = new Set<(result: WriteResult) => void>();
-  private readonly deleteListeners = new Set<(range: TimeRangeNs | undefined) => void>();
-  private traceExtent: Statement<unknown[]> | undefined;
-  private reader: TraceReader;
-  /** Bumped whenever rows are deleted, so readers' caches of row ids can tell they are stale. */
-  generation = 0;
   /** Candidate lookups and trace loading for the query engine. */
   readonly search: SearchReader;
   /** The tag-value dictionary. */
   readonly tags: TagReader;
+  protected readonly generationCell: Generation;
+  private readonly commitListeners = new Set<(summary: CommitSummary) => void>();
+  private readonly deleteListeners = new Set<(range: TimeRangeNs | undefined) => void>();
+  private reader: TraceReader;
+  private readerGeneration: number;
 
-  private constructor(db: Db) {
+  constructor(db: Db, location: DatabaseLocation, generation: Generation) {
     this.db = db;
-    this.path = db.memory ? undefined : db.name;
-    this.writer = createWriter(db);
-    this.deleter = createDeleter(db);
-    this.reader = createTraceReader(db);
+    this.path = location.ephemeral ? undefined : location.file;
+    this.generationCell = generation;
     this.search = createSearchReader(db, () => this.generation);
     this.tags = createTagReader(db);
+    this.reader = createTraceReader(db);
+    this.readerGeneration = this.generation;
   }
 
-  static open(options: StoreOptions = {}): Store {
-    return new Store(openDatabase(options.dataDir));
+  /** Opens a reader of the database a writer (possibly on another thread) has opened. */
+  static openReader(location: DatabaseLocation, generation: Generation): StoreReader {
+    return new StoreReader(openDatabase(location, 'reader'), location, generation);
   }
 
-  /** Stores a decoded export request in one transaction; committed when this returns. */
-  insert(batch: DecodedBatch): WriteResult {
-    const result = this.writer.write(batch);
-    if (result.stored > 0) for (const listener of this.listeners) listener(result);
-    return result;
+  /** Changes whenever rows were deleted. */
+  get generation(): number {
+    return Atomics.load(this.generationCell, 0);
   }
 
-  /** Calls `listener` after every insert that stored spans; returns the unsubscribe function. */
-  onInsert(listener: (result: WriteResult) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** Calls `listener` after every commit that stored spans; returns the unsubscribe function. */
+  onInsert(listener: (summary: CommitSummary) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   /**
@@ -75,45 +98,119 @@ export class Store {
     return () => this.deleteListeners.delete(listener);
   }
 
-  /** Deletes whole traces by rowid; returns the number of spans deleted. */
-  deleteTraces(rowids: readonly number[]): number {
-    let range: { startNs: bigint; endNs: bigint } | undefined;
-    if (this.deleteListeners.size > 0) {
-      this.traceExtent ??= this.db.prepare('SELECT start_ns, end_ns FROM traces WHERE id = ?').raw(true).safeIntegers(true);
-      for (const id of rowids) {
-        const row = this.traceExtent.get(id) as [bigint, bigint] | undefined;
-        if (row === undefined) continue;
-        const lo = row[0] < row[1] ? row[0] : row[1];
-        const hi = row[0] < row[1] ? row[1] : row[0];
-        range = range === undefined ? { startNs: lo, endNs: hi } : { startNs: lo < range.startNs ? lo : range.startNs, endNs: hi > range.endNs ? hi : range.endNs };
-      }
-    }
-    const n = this.deleter.traces(rowids);
-    this.forget();
-    if (range !== undefined) for (const listener of this.deleteListeners) listener(range);
-    return n;
+  /** A commit was made (here or by the writer's thread). */
+  noteCommitted(summary: CommitSummary): void {
+    if (summary.stored > 0) for (const listener of this.commitListeners) listener(summary);
   }
 
-  /** Deletes everything. */
-  clear(): void {
-    this.deleter.all();
-    this.forget();
-    for (const listener of this.deleteListeners) listener(undefined);
-  }
-
-  private forget(): void {
-    this.writer.forget();
-    this.reader = createTraceReader(this.db);
-    this.generation++;
+  /** Traces were deleted (here or by the writer's thread). */
+  noteDeleted(range: TimeRangeNs | undefined): void {
+    for (const listener of this.deleteListeners) listener(range);
   }
 
   /** The stored spans of a trace, or undefined when none (or none overlapping `range`). */
   trace(traceId: Uint8Array, range?: TimeRangeNs): RawResourceSpans[] | undefined {
-    return this.reader(traceId, range);
+    return this.traceReader().byId(traceId, range);
+  }
+
+  /** A trace's spans stored after span rowid `after` (0: all), with how many and the last rowid. */
+  spansAfter(traceRowid: number, after: number): { spans: RawResourceSpans[]; count: number; lastSpan: number } {
+    return this.traceReader().spansAfter(traceRowid, after);
+  }
+
+  private traceReader(): TraceReader {
+    if (this.readerGeneration !== this.generation) {
+      // Its caches of resource and scope rows may name deleted rows.
+      this.reader = createTraceReader(this.db);
+      this.readerGeneration = this.generation;
+    }
+    return this.reader;
   }
 
   close(): void {
     if (this.db.open) this.db.close();
   }
 }
-export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions, type RetentionPass } from './retention.ts';
+
+/** The whole store on one connection: reads, writes, deletes. */
+export class Store extends StoreReader {
+  private readonly writer: Writer;
+  private readonly deleter: Deleter;
+  private readonly location: DatabaseLocation;
+  private traceExtent: Statement<unknown[]> | undefined;
+  /** Called after a commit and after deletes (the writer's thread broadcasts through these). */
+  onCommitted: ((summary: CommitSummary) => void) | undefined;
+  onDeleted: ((range: TimeRangeNs | undefined) => void) | undefined;
+
+  private constructor(db: Db, location: DatabaseLocation, generation: Generation) {
+    super(db, location, generation);
+    this.location = location;
+    this.writer = createWriter(db);
+    this.deleter = createDeleter(db);
+  }
+
+  static open(options: StoreOptions = {}, generation: Generation = newGeneration()): Store {
+    return Store.openAt(databaseLocation(options.dataDir), generation);
+  }
+
+  static openAt(location: DatabaseLocation, generation: Generation = newGeneration()): Store {
+    return new Store(openDatabase(location, 'writer'), location, generation);
+  }
+
+  /** The database file, also for an ephemeral store (for readers on other threads). */
+  get file(): DatabaseLocation {
+    return this.location;
+  }
+
+  /** Stores batches of rows in one transaction; committed when this returns. */
+  write(batches: readonly SpanRows[]): WriteResult[] {
+    const { results, summary } = this.writer.write(batches);
+    this.noteCommitted(summary);
+    this.onCommitted?.(summary);
+    return results;
+  }
+
+  /** Stores one batch of rows in its own transaction. */
+  insert(rows: SpanRows): WriteResult {
+    return this.write([rows])[0];
+  }
+
+  /** Deletes whole traces by rowid; returns the number of spans deleted. */
+  deleteTraces(rowids: readonly number[]): number {
+    let range: { startNs: bigint; endNs: bigint } | undefined;
+    this.traceExtent ??= this.db.prepare('SELECT start_ns, end_ns FROM traces WHERE id = ?').raw(true).safeIntegers(true);
+    for (const id of rowids) {
+      const row = this.traceExtent.get(id) as [bigint, bigint] | undefined;
+      if (row === undefined) continue;
+      const lo = row[0] < row[1] ? row[0] : row[1];
+      const hi = row[0] < row[1] ? row[1] : row[0];
+      range = range === undefined ? { startNs: lo, endNs: hi } : { startNs: lo < range.startNs ? lo : range.startNs, endNs: hi > range.endNs ? hi : range.endNs };
+    }
+    const n = this.deleter.traces(rowids, () => this.bumpGeneration());
+    this.writer.forget();
+    if (range !== undefined) this.deleted(range);
+    return n;
+  }
+
+  /** Deletes everything. */
+  clear(): void {
+    this.deleter.all(() => this.bumpGeneration());
+    this.writer.forget();
+    this.deleted(undefined);
+  }
+
+  private bumpGeneration(): void {
+    // Before the commit: a reader may then drop a cache needlessly, never keep a stale one.
+    Atomics.add(this.generationCell, 0, 1);
+  }
+
+  private deleted(range: TimeRangeNs | undefined): void {
+    this.noteDeleted(range);
+    this.onDeleted?.(range);
+  }
+
+  override close(): void {
+    super.close();
+    if (this.location.ephemeral) removeDatabaseFiles(this.location.file);
+  }
+}

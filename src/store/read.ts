@@ -2,8 +2,22 @@
  * Reading a whole trace back in OTLP's nesting, in Tempo's order: spans by start time
  * within a scope, scopes and resources by the start of their first span.
  */
-import type { RawResourceSpans, RawScopeSpans } from '../otlp/types.ts';
 import type { Db } from './db.ts';
+
+/** A stored trace in OTLP's nesting, each message still as its raw protobuf bytes. */
+export interface RawScopeSpans {
+  /** undefined when the scope field was absent. */
+  readonly scope: Uint8Array | undefined;
+  readonly schemaUrl: string;
+  readonly spans: Uint8Array[];
+}
+
+export interface RawResourceSpans {
+  /** undefined when the resource field was absent. */
+  readonly resource: Uint8Array | undefined;
+  readonly schemaUrl: string;
+  readonly scopeSpans: RawScopeSpans[];
+}
 
 export interface TimeRangeNs {
   readonly startNs: bigint;
@@ -15,12 +29,17 @@ interface Part {
   readonly schemaUrl: string;
 }
 
-export type TraceReader = (traceId: Uint8Array, range?: TimeRangeNs) => RawResourceSpans[] | undefined;
+export interface TraceReader {
+  /** The stored spans of a trace, or undefined when none (or none overlapping `range`). */
+  byId(traceId: Uint8Array, range?: TimeRangeNs): RawResourceSpans[] | undefined;
+  /** A trace's spans stored after span rowid `after` (0: all), with how many and the last rowid. */
+  spansAfter(traceRowid: number, after: number): { spans: RawResourceSpans[]; count: number; lastSpan: number };
+}
 
 export function createTraceReader(db: Db): TraceReader {
   const traceRow = db.prepare('SELECT id, start_ns, end_ns FROM traces WHERE trace_id = ?').safeIntegers(true);
   const spanRows = db
-    .prepare('SELECT resource_id, scope_id, raw FROM spans WHERE trace_rowid = ? ORDER BY start_ns, id')
+    .prepare('SELECT resource_id, scope_id, raw, id FROM spans WHERE trace_rowid = ? AND id > ? ORDER BY start_ns, id')
     .raw(true);
   const resourceRow = db.prepare('SELECT raw, schema_url FROM resources WHERE id = ?').raw(true);
   const scopeRow = db.prepare('SELECT raw, schema_url FROM scopes WHERE id = ?').raw(true);
@@ -39,13 +58,14 @@ export function createTraceReader(db: Db): TraceReader {
     return p;
   }
 
-  return (traceId, range) => {
-    const t = traceRow.get(traceId) as { id: bigint; start_ns: bigint; end_ns: bigint } | undefined;
-    if (t === undefined) return undefined;
-    if (range !== undefined && (t.start_ns > range.endNs || t.end_ns < range.startNs)) return undefined;
+  function spansAfter(traceRowid: number, after: number): { spans: RawResourceSpans[]; count: number; lastSpan: number } {
     const out: RawResourceSpans[] = [];
     const byResource = new Map<number, { rs: RawResourceSpans; scopes: Map<number, RawScopeSpans> }>();
-    for (const [resourceId, scopeId, raw] of spanRows.iterate(Number(t.id)) as Iterable<[number, number, Uint8Array]>) {
+    let count = 0;
+    let lastSpan = after;
+    for (const [resourceId, scopeId, raw, id] of spanRows.iterate(traceRowid, after) as Iterable<[number, number, Uint8Array, number]>) {
+      count++;
+      if (id > lastSpan) lastSpan = id;
       let res = byResource.get(resourceId);
       if (res === undefined) {
         const p = part(resources, resourceRow, resourceId);
@@ -62,6 +82,17 @@ export function createTraceReader(db: Db): TraceReader {
       }
       ss.spans.push(raw);
     }
-    return out.length === 0 ? undefined : out;
+    return { spans: out, count, lastSpan };
+  }
+
+  return {
+    byId(traceId, range) {
+      const t = traceRow.get(traceId) as { id: bigint; start_ns: bigint; end_ns: bigint } | undefined;
+      if (t === undefined) return undefined;
+      if (range !== undefined && (t.start_ns > range.endNs || t.end_ns < range.startNs)) return undefined;
+      const { spans } = spansAfter(Number(t.id), 0);
+      return spans.length === 0 ? undefined : spans;
+    },
+    spansAfter,
   };
 }

@@ -1,11 +1,15 @@
 /**
- * The tag-value dictionary: learns attribute keys and values as spans are written
- * (through terms.ts's TagSink) and lists them for Tempo's tag endpoints.
+ * The tag-value dictionary: learns attribute keys and values as spans are written and
+ * lists them for Tempo's tag endpoints. The stage that decodes spans decides what the
+ * dictionary may not know yet (createTagMemo, as terms.ts's TagSink); the writer records
+ * those observations (createTagWriter).
  */
 import type { Db } from './db.ts';
+import type { TagObservation } from './rows.ts';
 import type { TagSink, TagType, TermScope } from './terms.ts';
 
 export type TagScope = 'span' | 'resource' | 'event' | 'link' | 'instrumentation';
+export type { TagType };
 
 /** Distinct values kept per key; beyond this a key's listing is partial (Tempo caps by bytes). */
 export const MAX_VALUES_PER_KEY = 1000;
@@ -15,11 +19,72 @@ const MEMO_LIMIT = 200_000;
 
 const TERM_SCOPES: Record<TermScope, TagScope> = { s: 'span', e: 'event', l: 'link' };
 
-export interface TagWriter extends TagSink {
-  /** Span start (unix ns, as a number: minute precision is plenty here) of the span being indexed. */
+/**
+ * The decoding stage's memory of what it already handed to the dictionary, so that a
+ * value is observed once per TAG_REFRESH_NS of span time rather than once per span.
+ */
+export interface TagMemo extends TagSink {
+  /** Span start (unix ns, as a number) of the span being indexed. */
   at: number;
-  /** Records one attribute seen outside spans (resource and scope attributes). */
-  record(scope: TagScope, key: string, type: TagType, value: string | number | boolean): void;
+  /** Where observations go; set per batch. */
+  out: TagObservation[];
+  /** Observes one attribute seen outside spans (resource and scope attributes). */
+  observe(scope: TagScope, key: string, type: TagType, value: string | number | boolean): void;
+  /** The dictionary holds MAX_VALUES_PER_KEY values of this key: observe no new ones. */
+  keyFull(keyTerm: string): void;
+}
+
+export function createTagMemo(): TagMemo {
+  // value term → span time it was last observed at.
+  let seen = new Map<string, number>();
+  const full = new Set<string>();
+  // Distinct values observed per key, up to the cap: having handed the writer that many,
+  // the dictionary holds at least that many, so the key is full there too.
+  let distinct = new Map<string, Set<string>>();
+  function remember(term: string, keyTerm: string, at: number): void {
+    if (seen.size >= MEMO_LIMIT) seen = new Map();
+    seen.set(term, at);
+    if (full.has(keyTerm)) return;
+    let values = distinct.get(keyTerm);
+    if (values === undefined) {
+      if (distinct.size >= MEMO_LIMIT / 100) distinct = new Map();
+      distinct.set(keyTerm, (values = new Set()));
+    }
+    values.add(term);
+    if (values.size >= MAX_VALUES_PER_KEY) {
+      memo.keyFull(keyTerm);
+      distinct.delete(keyTerm);
+    }
+  }
+  const memo: TagMemo = {
+    at: 0,
+    out: [],
+    known(term, keyTerm) {
+      const last = seen.get(term);
+      if (last !== undefined) return Math.abs(memo.at - last) < TAG_REFRESH_NS;
+      return full.has(keyTerm);
+    },
+    add(term, keyTerm, scope, key, type, value) {
+      remember(term, keyTerm, memo.at);
+      memo.out.push([TERM_SCOPES[scope], key, type, value, memo.at, keyTerm, term]);
+    },
+    observe(scope, key, type, value) {
+      const keyTerm = `${scope}\0${key}`;
+      const term = `${keyTerm}\0${type}\0${String(value)}`;
+      if (memo.known(term, keyTerm)) return;
+      remember(term, keyTerm, memo.at);
+      memo.out.push([scope, key, type, value, memo.at, keyTerm, term]);
+    },
+    keyFull(keyTerm) {
+      if (full.size < MEMO_LIMIT) full.add(keyTerm);
+    },
+  };
+  return memo;
+}
+
+export interface TagWriter {
+  /** Records one observation; returns true when its key is full (no new values are kept). */
+  record(observation: TagObservation): boolean;
   /** Forgets in-memory state after a rolled-back transaction. */
   reset(): void;
 }
@@ -40,8 +105,6 @@ export function createTagWriter(db: Db): TagWriter {
     ),
     countUp: db.prepare('UPDATE tag_keys SET value_count = value_count + 1 WHERE id = ?'),
   };
-  // value term → span time it was last written at; key term → key state.
-  let seen = new Map<string, number>();
   let keys = new Map<string, KeyState>();
 
   function keyState(keyTerm: string, scope: TagScope, key: string): KeyState {
@@ -57,43 +120,26 @@ export function createTagWriter(db: Db): TagWriter {
     return state;
   }
 
-  function write(state: KeyState, memoKey: string, type: TagType, value: string | number | boolean, at: number): void {
-    const v = type === 'bool' ? (value ? 1 : 0) : value;
-    // Span times are fixed64 on the wire; beyond int64 they cannot be stored, and minutes matter here, not ns.
-    const ns = BigInt(Math.trunc(Math.min(Math.max(at, -9e18), 9e18)));
-    // A full key only refreshes the values it already lists.
-    const inserted = state.count < MAX_VALUES_PER_KEY && stmt.insertValue.run(state.id, type, v, ns, ns).changes > 0;
-    if (inserted) {
-      state.count++;
-      stmt.countUp.run(state.id);
-    } else {
-      stmt.refreshValue.run(ns, ns, state.id, type, v);
-    }
-    if (seen.size >= MEMO_LIMIT) seen = new Map();
-    seen.set(memoKey, at);
-  }
-
-  const writer: TagWriter = {
-    at: 0,
-    known(term, keyTerm) {
-      const last = seen.get(term);
-      if (last !== undefined) return Math.abs(writer.at - last) < TAG_REFRESH_NS;
-      const state = keys.get(keyTerm);
-      return state !== undefined && state.count >= MAX_VALUES_PER_KEY;
-    },
-    add(term, keyTerm, scope, key, type, value) {
-      write(keyState(keyTerm, TERM_SCOPES[scope], key), term, type, value, writer.at);
-    },
-    record(scope, key, type, value) {
-      const keyTerm = `${scope}\0${key}`;
-      write(keyState(keyTerm, scope, key), `${keyTerm}\0${type}\0${String(value)}`, type, value, writer.at);
+  return {
+    record([scope, key, type, value, at, keyTerm]) {
+      const state = keyState(keyTerm, scope, key);
+      const v = type === 'bool' ? (value ? 1 : 0) : value;
+      // Span times are fixed64 on the wire; beyond int64 they cannot be stored, and minutes matter here, not ns.
+      const ns = BigInt(Math.trunc(Math.min(Math.max(at, -9e18), 9e18)));
+      // A full key only refreshes the values it already lists.
+      const inserted = state.count < MAX_VALUES_PER_KEY && stmt.insertValue.run(state.id, type, v, ns, ns).changes > 0;
+      if (inserted) {
+        state.count++;
+        stmt.countUp.run(state.id);
+      } else {
+        stmt.refreshValue.run(ns, ns, state.id, type, v);
+      }
+      return state.count >= MAX_VALUES_PER_KEY;
     },
     reset() {
-      seen = new Map();
       keys = new Map();
     },
   };
-  return writer;
 }
 
 export interface TagValue {

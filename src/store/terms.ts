@@ -12,8 +12,7 @@
  * Numbers: ints and integral doubles hash as the same int64 (`= 200` finds 200 and
  * 200.0); other doubles hash their IEEE bytes.
  */
-import { MAX_ANY_VALUE_DEPTH } from '../otlp/json-to-protobuf.ts';
-import { ProtoError, ProtoReader, WIRE_LEN, decodeUtf8, encodeUtf8 } from '../shared/protowire.ts';
+import { MAX_ANY_VALUE_DEPTH, ProtoError, ProtoReader, WIRE_LEN, decodeUtf8, encodeUtf8 } from '../shared/protowire.ts';
 
 export type TermScope = 's' | 'e' | 'l';
 export type TermValue = string | number | bigint | boolean;

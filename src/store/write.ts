@@ -1,29 +1,57 @@
 /**
- * The write path: one decoded export request becomes one synchronous transaction, so
- * when insert() returns, every span of the request is committed and visible.
+ * The write path: batches of rows (one or more export requests, see rows.ts) become one
+ * synchronous transaction, so when write() returns every span of every batch is
+ * committed and visible. Writing several requests in one transaction is the writer
+ * thread's group commit.
+ *
+ * Statement order matters for speed: an FTS5 table flushes its pending terms into a new
+ * segment whenever another statement of the transaction opens a statement journal (an
+ * upsert does), so every FTS insert comes last. Interleaved, a 512-span request made
+ * dozens of one-span segments for the merger to clean up.
  */
 import { createHash } from 'node:crypto';
-import type { DecodedBatch, DecodedSpan } from '../otlp/types.ts';
 import type { Db } from './db.ts';
-import { bytesToHex } from '../shared/ids.ts';
-import { ProtoError } from '../shared/protowire.ts';
-import { decodeResource, decodeScope } from '../otlp/span-model.ts';
-import { createTagWriter, TAG_REFRESH_NS } from './tags.ts';
-import { spanTerms } from './terms.ts';
+import {
+  COLS,
+  COL_KIND,
+  COL_NAME,
+  COL_PARENT_ID,
+  COL_RAW_END,
+  COL_RAW_START,
+  COL_RESOURCE,
+  COL_SCOPE,
+  COL_SPAN_ID,
+  COL_STATUS,
+  COL_TRACE_ID,
+  TIMES,
+  TIME_DURATION,
+  TIME_END,
+  TIME_START,
+  spanTermsAt,
+  type MessageRef,
+  type SpanRows,
+} from './rows.ts';
+import { createTagWriter } from './tags.ts';
 
 export interface WriteResult {
   /** Spans stored by this call. */
   readonly stored: number;
   /** Spans already stored (an exporter's retry), skipped. */
   readonly duplicates: number;
-  /** Spans refused because their nested messages are malformed. */
-  readonly invalid: number;
-  /** Why, for the first few of them. */
-  readonly reasons: string[];
 }
 
-const INT64_MAX = (1n << 63n) - 1n;
-const INT64_MIN = -(1n << 63n);
+/** What one write() (one transaction) did, for readers' caches and the forwarder. */
+export interface CommitSummary {
+  readonly stored: number;
+  readonly duplicates: number;
+  /** Highest span rowid after the commit. */
+  readonly maxSpanId: number;
+  /** Rowids of the traces that got spans. */
+  readonly traces: number[];
+  /** Keys whose tag-value listing became full in this transaction (their key terms). */
+  readonly fullKeys: string[];
+}
+
 /** Caches are dropped when they grow past this, so hostile input cannot grow memory without bound. */
 const CACHE_LIMIT = 50_000;
 
@@ -33,12 +61,9 @@ interface TraceDelta {
   end: bigint;
   count: number;
   errors: number;
-  root: DecodedSpan | undefined;
+  rootStart: bigint | undefined;
   rootService: string;
-}
-
-function clampInt64(v: bigint): bigint {
-  return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
+  rootName: string;
 }
 
 function digest(schemaUrl: string, raw: Uint8Array | null): Buffer {
@@ -46,7 +71,8 @@ function digest(schemaUrl: string, raw: Uint8Array | null): Buffer {
 }
 
 export interface Writer {
-  write(batch: DecodedBatch): WriteResult;
+  /** Writes the batches in one transaction; one result per batch, plus what the commit did. */
+  write(batches: readonly SpanRows[]): { results: WriteResult[]; summary: CommitSummary };
   /** Drops cached row ids, after rows were deleted behind the writer's back. */
   forget(): void;
 }
@@ -79,6 +105,7 @@ export function createWriter(db: Db): Writer {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertTerms: db.prepare('INSERT INTO span_terms(rowid, t) VALUES (?, ?)'),
+    maxSpanId: db.prepare('SELECT max(id) FROM spans').pluck(),
   };
 
   const tags = createTagWriter(db);
@@ -98,130 +125,115 @@ export function createWriter(db: Db): Writer {
     return id;
   }
 
-  function rawKey(schemaUrl: string, raw: Uint8Array | null): string {
-    if (raw === null) return '\x01' + schemaUrl;
-    return '\0' + schemaUrl + '\0' + Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+  function latin1(buf: Uint8Array, start: number, end: number): string {
+    return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
   }
 
-  /** `raw` is null for an absent message, stored as NULL so it reads back absent. */
-  function resourceId(schemaUrl: string, raw: Uint8Array | null, service: string): number {
-    return cached(resourceIds, rawKey(schemaUrl, raw), () => {
-      const d = digest(schemaUrl, raw);
-      const found = stmt.resourceId.get(d) as number | undefined;
-      return found ?? Number(stmt.insertResource.run(d, raw, schemaUrl, service).lastInsertRowid);
+  function messageId(cache: Map<string, number>, rows: SpanRows, ref: MessageRef, insert: (d: Buffer, raw: Uint8Array | null) => number, find: (d: Buffer) => unknown): number {
+    const raw = ref.start < 0 ? null : rows.buf.subarray(ref.start, ref.end);
+    const key = raw === null ? '\x01' + ref.schemaUrl : '\0' + ref.schemaUrl + '\0' + latin1(rows.buf, ref.start, ref.end);
+    return cached(cache, key, () => {
+      const d = digest(ref.schemaUrl, raw);
+      return (find(d) as number | undefined) ?? insert(d, raw);
     });
   }
 
-  function scopeId(schemaUrl: string, raw: Uint8Array | null): number {
-    return cached(scopeIds, rawKey(schemaUrl, raw), () => {
-      const d = digest(schemaUrl, raw);
-      const found = stmt.scopeId.get(d) as number | undefined;
-      return found ?? Number(stmt.insertScope.run(d, raw, schemaUrl).lastInsertRowid);
-    });
-  }
-
-  function nameId(name: string): number {
-    return cached(nameIds, name, () => {
-      const found = stmt.nameId.get(name) as number | undefined;
-      return found ?? Number(stmt.insertName.run(name).lastInsertRowid);
-    });
-  }
-
-  // Resource and scope attributes go to the tag dictionary when first seen and again
-  // whenever span time has moved on by REFRESH_NS, so listings can honour a time range.
-  const recordedAt = new Map<string, number>();
-  function recordTags(kind: 'resource' | 'instrumentation', id: number, raw: Uint8Array): void {
-    const memo = kind + id;
-    const seen = recordedAt.get(memo);
-    if (seen !== undefined && Math.abs(tags.at - seen) < TAG_REFRESH_NS) return;
-    if (recordedAt.size >= CACHE_LIMIT) recordedAt.clear();
-    recordedAt.set(memo, tags.at);
-    const attrs = kind === 'resource' ? decodeResource(raw) : decodeScope(raw).attributes;
-    for (const [key, value] of attrs) {
-      for (const v of value.type === 'array' ? value.values : [value]) {
-        if (v.type === 'string' || v.type === 'int' || v.type === 'float' || v.type === 'bool') tags.record(kind, key, v.type, v.value);
-      }
-    }
-  }
-
-  function write(batch: DecodedBatch): WriteResult {
+  function write(batches: readonly SpanRows[]): { results: WriteResult[]; summary: CommitSummary } {
     const nowS = Math.floor(Date.now() / 1000);
-    const resIds = batch.resources.map((r) => resourceId(r.schemaUrl, r.present ? r.raw : null, r.serviceName));
-    const scopeIdList = batch.scopes.map((s) => scopeId(s.schemaUrl, s.present ? s.raw : null));
-    // Resource and scope attributes hold for every span of the batch: record them at its
-    // earliest and latest span start so a time-windowed tag listing finds them.
-    let first = Infinity;
-    let last = -Infinity;
-    for (const span of batch.spans) {
-      const t = Number(span.startNs);
-      if (t < first) first = t;
-      if (t > last) last = t;
-    }
-    for (const at of first === Infinity ? [Date.now() * 1e6] : first === last ? [first] : [first, last]) {
-      tags.at = at;
-      batch.resources.forEach((r, i) => recordTags('resource', resIds[i], r.raw));
-      batch.scopes.forEach((sc, i) => recordTags('instrumentation', scopeIdList[i], sc.raw));
-    }
-    const deltas = new Map<string, TraceDelta>();
+    const fullKeys = new Set<string>();
+    const deltas = new Map<number, TraceDelta>();
+    const results: WriteResult[] = [];
+    // Per batch: the trace rowid of each span, then the span rowid (0: a duplicate).
+    const spanTraces: Int32Array[] = [];
     let stored = 0;
-    const reasons: string[] = [];
-    let invalid = 0;
-    for (const span of batch.spans) {
-      let terms: string;
-      tags.at = Number(span.startNs);
-      try {
-        terms = spanTerms(span.raw, tags);
-      } catch (err) {
-        if (!(err instanceof ProtoError)) throw err;
-        if (invalid++ < 5) reasons.push(`span ${bytesToHex(span.spanId)}: ${err.message}`);
-        continue;
+    let duplicates = 0;
+
+    // 1. Everything with a statement journal: dictionaries, traces, tags.
+    for (const rows of batches) {
+      for (const obs of rows.tags) if (tags.record(obs)) fullKeys.add(obs[5]);
+      const traceOf = new Int32Array(rows.count);
+      const { cols, times, buf } = rows;
+      for (let i = 0; i < rows.count; i++) {
+        const c = i * COLS;
+        const idAt = cols[c + COL_TRACE_ID];
+        const key = latin1(buf, idAt, idAt + 16);
+        traceOf[i] = cached(traceRowids, key, () => {
+          const t = i * TIMES;
+          return stmt.upsertTrace.get(buf.subarray(idAt, idAt + 16), times[t + TIME_START], times[t + TIME_END], nowS) as number;
+        });
       }
-      const key = Buffer.from(span.traceId.buffer, span.traceId.byteOffset, 16).toString('latin1');
-      let delta = deltas.get(key);
-      if (delta === undefined) {
-        const start = clampInt64(span.startNs);
-        const end = clampInt64(span.endNs);
-        const rowid = cached(traceRowids, key, () => stmt.upsertTrace.get(span.traceId, start, end, nowS) as number);
-        delta = { rowid, start, end, count: 0, errors: 0, root: undefined, rootService: '' };
-        deltas.set(key, delta);
-      }
-      const start = clampInt64(span.startNs);
-      const duration = clampInt64(span.endNs - span.startNs);
-      const info = stmt.insertSpan.run(
-        delta.rowid,
-        span.spanId,
-        span.parentSpanId.length === 0 ? null : span.parentSpanId,
-        resIds[span.resource],
-        scopeIdList[span.scope],
-        nameId(span.name),
-        span.kind,
-        span.status,
-        start,
-        duration,
-        span.raw,
+      spanTraces.push(traceOf);
+    }
+
+    // 2. Span rows.
+    const termRows: Array<[number, SpanRows, number]> = [];
+    batches.forEach((rows, b) => {
+      const { cols, times, buf } = rows;
+      const resIds = rows.resources.map((r) =>
+        messageId(resourceIds, rows, r, (d, raw) => Number(stmt.insertResource.run(d, raw, r.schemaUrl, r.service).lastInsertRowid), (d) => stmt.resourceId.get(d)),
       );
-      if (info.changes === 0) continue;
-      stored++;
-      stmt.insertTerms.run(info.lastInsertRowid, terms);
-      const end = clampInt64(span.endNs);
-      if (start < delta.start) delta.start = start;
-      if (end > delta.end) delta.end = end;
-      delta.count++;
-      if (span.status === 2) delta.errors++;
-      if (span.parentSpanId.length === 0 && (delta.root === undefined || span.startNs < delta.root.startNs)) {
-        delta.root = span;
-        delta.rootService = batch.resources[span.resource].serviceName;
+      const scopeIdList = rows.scopes.map((s) =>
+        messageId(scopeIds, rows, s, (d, raw) => Number(stmt.insertScope.run(d, raw, s.schemaUrl).lastInsertRowid), (d) => stmt.scopeId.get(d)),
+      );
+      const nameIdList = rows.names.map((name) =>
+        cached(nameIds, name, () => (stmt.nameId.get(name) as number | undefined) ?? Number(stmt.insertName.run(name).lastInsertRowid)),
+      );
+      const traceOf = spanTraces[b];
+      let batchStored = 0;
+      for (let i = 0; i < rows.count; i++) {
+        const c = i * COLS;
+        const t = i * TIMES;
+        const spanAt = cols[c + COL_SPAN_ID];
+        const parentAt = cols[c + COL_PARENT_ID];
+        const start = times[t + TIME_START];
+        const info = stmt.insertSpan.run(
+          traceOf[i],
+          buf.subarray(spanAt, spanAt + 8),
+          parentAt < 0 ? null : buf.subarray(parentAt, parentAt + 8),
+          resIds[cols[c + COL_RESOURCE]],
+          scopeIdList[cols[c + COL_SCOPE]],
+          nameIdList[cols[c + COL_NAME]],
+          cols[c + COL_KIND],
+          cols[c + COL_STATUS],
+          start,
+          times[t + TIME_DURATION],
+          buf.subarray(cols[c + COL_RAW_START], cols[c + COL_RAW_END]),
+        );
+        if (info.changes === 0) continue;
+        batchStored++;
+        termRows.push([Number(info.lastInsertRowid), rows, i]);
+        const end = times[t + TIME_END];
+        let delta = deltas.get(traceOf[i]);
+        if (delta === undefined) {
+          delta = { rowid: traceOf[i], start, end, count: 0, errors: 0, rootStart: undefined, rootService: '', rootName: '' };
+          deltas.set(traceOf[i], delta);
+        }
+        if (start < delta.start) delta.start = start;
+        if (end > delta.end) delta.end = end;
+        delta.count++;
+        if (cols[c + COL_STATUS] === 2) delta.errors++;
+        if (parentAt < 0 && (delta.rootStart === undefined || start < delta.rootStart)) {
+          delta.rootStart = start;
+          delta.rootService = rows.resources[cols[c + COL_RESOURCE]].service;
+          delta.rootName = rows.names[cols[c + COL_NAME]];
+        }
       }
-    }
+      stored += batchStored;
+      duplicates += rows.count - batchStored;
+      results.push({ stored: batchStored, duplicates: rows.count - batchStored });
+    });
+
+    // 3. Trace summaries.
     for (const d of deltas.values()) {
-      if (d.count === 0) continue;
       stmt.updateTrace.run(d.start, d.end, d.count, d.errors, nowS, d.rowid);
-      if (d.root !== undefined) {
-        const rootStart = clampInt64(d.root.startNs);
-        stmt.updateRoot.run(d.rootService, d.root.name, rootStart, d.rowid, rootStart);
-      }
+      if (d.rootStart !== undefined) stmt.updateRoot.run(d.rootService, d.rootName, d.rootStart, d.rowid, d.rootStart);
     }
-    return { stored, duplicates: batch.spans.length - stored - invalid, invalid, reasons };
+
+    // 4. Search terms, last (see the module comment).
+    for (const [rowid, rows, i] of termRows) stmt.insertTerms.run(rowid, spanTermsAt(rows, i));
+
+    const maxSpanId = (stmt.maxSpanId.get() as number | null) ?? 0;
+    return { results, summary: { stored, duplicates, maxSpanId, traces: [...deltas.keys()], fullKeys: [...fullKeys] } };
   }
 
   function forget(): void {
@@ -229,15 +241,14 @@ export function createWriter(db: Db): Writer {
     scopeIds.clear();
     nameIds.clear();
     traceRowids.clear();
-    recordedAt.clear();
     tags.reset();
   }
 
   const tx = db.transaction(write);
   return {
-    write(batch) {
+    write(batches) {
       try {
-        return tx(batch);
+        return tx(batches);
       } catch (err) {
         // A failed transaction rolled back; cached ids may name rows that no longer exist.
         forget();

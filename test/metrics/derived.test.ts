@@ -6,7 +6,7 @@
 import { test, describe, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/store/index.ts';
-import { decodeExportRequest } from '../../src/otlp/decode-protobuf.ts';
+import { createIngest } from '../../src/otlp/index.ts';
 import { createDerivedMetrics, GRAPH_BOUNDS, SPAN_BOUNDS, type DerivedMetricsEngine, type HistogramSeries, type Labels, type MetricsIncrease } from '../../src/metrics/index.ts';
 import { A, SLOT, T0, TRACE_A, WORKLOAD, exportRequest, spanSize, type SpanSpec } from './workload.ts';
 
@@ -152,7 +152,8 @@ function checkSpanMetrics(m: MetricsIncrease, expected: readonly SpanSeriesExpec
 }
 
 function insert(store: Store, spans: readonly SpanSpec[], resourceAttrs?: Record<string, Record<string, string>>): void {
-  store.insert(decodeExportRequest(exportRequest(spans, resourceAttrs)));
+  const answer = createIngest(store)({ body: exportRequest(spans, resourceAttrs), format: 'protobuf' });
+  assert.ok(answer.ok);
 }
 
 describe('derived metrics over a hand-built workload', () => {

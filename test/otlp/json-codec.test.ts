@@ -5,7 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_ANY_VALUE_DEPTH, OtlpJsonError, otlpJsonToProtobuf } from '../../src/otlp/json-to-protobuf.ts';
+import { OtlpJsonError, otlpJsonToProtobuf } from '../../src/otlp/json-to-protobuf.ts';
+import { MAX_ANY_VALUE_DEPTH } from '../../src/shared/protowire.ts';
 import { tracesDataToJson } from '../../src/otlp/protobuf-to-json.ts';
 import { bytesToBase64, hexToBytes } from '../../src/shared/ids.ts';
 import { ProtoError, ProtoWriter, WIRE_I32, WIRE_I64, WIRE_VARINT } from '../../src/shared/protowire.ts';

@@ -5,7 +5,7 @@
  * observed once into the function's aggregator. The time model is in time.ts.
  */
 import type { QuerySpan, QueryTrace } from '../../shared/span.ts';
-import type { Store } from '../../store/index.ts';
+import type { StoreReader } from '../../store/index.ts';
 import { evaluate, readForDisplay } from '../../traceql/evaluate.ts';
 import {
   print,
@@ -617,7 +617,7 @@ interface Running {
 
 const NOTHING: Iterator<number> = [][Symbol.iterator]();
 
-export function createMetricsQuery(store: Store): MetricsQuery {
+export function createMetricsQuery(store: StoreReader): MetricsQuery {
   const planner = createPlanner({ search: store.search, tags: store.tags, generation: () => store.generation });
 
   function begin(request: MetricsRequest): Running {

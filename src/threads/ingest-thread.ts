@@ -1,0 +1,30 @@
+/**
+ * The ingest thread: decodes export requests that the receivers (on the main thread)
+ * hand over as bytes, and has the writer thread store them. The main thread keeps only
+ * network I/O.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { createDecoder, type DecoderOptions, type IngestRequest } from '../otlp/index.ts';
+import { followStore } from './events.ts';
+import { threadIngest } from './ingest-driver.ts';
+import { Client, serve } from './rpc.ts';
+
+export interface IngestData {
+  readonly role: 'ingest';
+  readonly instance: string;
+  readonly decoder: DecoderOptions;
+  readonly writer: MessagePort;
+}
+
+export function runIngest(data: IngestData, parent: MessagePort, log: (line: string) => void): () => void {
+  const decoder = createDecoder(data.decoder);
+  const unfollow = followStore(data.instance, undefined, (summary) => {
+    for (const key of summary.fullKeys) decoder.tags.keyFull(key);
+  });
+  const ingest = threadIngest(decoder, new Client(data.writer));
+  serve(parent, { ingest: async (request: IngestRequest) => ({ value: await ingest(request) }) }, log);
+  return () => {
+    unfollow();
+    data.writer.close();
+  };
+}

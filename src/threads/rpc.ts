@@ -1,0 +1,99 @@
+/**
+ * Calls between threads: a request carries an id, the answer (or error) comes back with
+ * it. Errors keep their kind across the boundary, because the receivers answer a bad
+ * request, an overload and a bug differently.
+ */
+import type { MessagePort, Transferable, Worker } from 'node:worker_threads';
+import { BadRequestError, UnavailableError } from '../shared/errors.ts';
+
+export type Port = Pick<MessagePort | Worker, 'postMessage' | 'on' | 'off'>;
+
+interface CallMessage {
+  readonly rpc: 'call';
+  readonly id: number;
+  readonly method: string;
+  readonly args: unknown;
+}
+
+interface ReplyMessage {
+  readonly rpc: 'reply';
+  readonly id: number;
+  readonly value?: unknown;
+  readonly error?: { readonly kind: 'bad-request' | 'unavailable' | 'internal'; readonly message: string };
+}
+
+/** What a handler returns: a value, and the buffers in it to transfer rather than copy. */
+export interface Answer {
+  readonly value: unknown;
+  readonly transfer?: readonly Transferable[];
+}
+
+export type Handler = (args: never) => Answer | Promise<Answer>;
+
+function errorKind(err: unknown): NonNullable<ReplyMessage['error']>['kind'] {
+  if (err instanceof BadRequestError) return 'bad-request';
+  if (err instanceof UnavailableError) return 'unavailable';
+  return 'internal';
+}
+
+/** Answers calls arriving on `port` with `handlers`; other messages are left to other listeners. */
+export function serve(port: Port, handlers: Readonly<Record<string, Handler>>, log: (line: string) => void): void {
+  port.on('message', (message: CallMessage) => {
+    if (message?.rpc !== 'call') return;
+    const handler = handlers[message.method];
+    const reply = (r: Omit<ReplyMessage, 'rpc' | 'id'>, transfer?: readonly Transferable[]): void =>
+      port.postMessage({ rpc: 'reply', id: message.id, ...r } satisfies ReplyMessage, transfer as Transferable[] | undefined);
+    if (handler === undefined) {
+      reply({ error: { kind: 'internal', message: `no such call: ${message.method}` } });
+      return;
+    }
+    const fail = (err: unknown): void => {
+      const kind = errorKind(err);
+      if (kind === 'internal') log(`${message.method}: ${(err as Error)?.stack ?? String(err)}`);
+      reply({ error: { kind, message: (err as Error)?.message ?? String(err) } });
+    };
+    try {
+      Promise.resolve(handler(message.args as never)).then((answer) => reply({ value: answer.value }, answer.transfer), fail);
+    } catch (err) {
+      fail(err);
+    }
+  });
+}
+
+/** Makes calls over `port`. */
+export class Client {
+  private next = 1;
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+
+  constructor(private readonly port: Port) {
+    port.on('message', (message: ReplyMessage) => {
+      if (message?.rpc !== 'reply') return;
+      const p = this.pending.get(message.id);
+      if (p === undefined) return;
+      this.pending.delete(message.id);
+      if (message.error === undefined) p.resolve(message.value);
+      else if (message.error.kind === 'bad-request') p.reject(new BadRequestError(message.error.message));
+      else if (message.error.kind === 'unavailable') p.reject(new UnavailableError(message.error.message));
+      else p.reject(new Error(message.error.message));
+    });
+  }
+
+  /** Calls in flight. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  call<T>(method: string, args?: unknown, transfer?: readonly Transferable[]): Promise<T> {
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.port.postMessage({ rpc: 'call', id, method, args } satisfies CallMessage, transfer as Transferable[] | undefined);
+    });
+  }
+
+  /** Fails every call in flight (the other side is gone). */
+  failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}

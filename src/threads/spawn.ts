@@ -1,0 +1,108 @@
+/**
+ * Starting a worker thread of this build. The worker's code is found where the build put
+ * it: beside the bundle (dist/worker.mjs); running from the TypeScript sources, bundled
+ * once per version of the sources into node_modules/.cache (a worker of its own cannot
+ * load TypeScript cheaply); the single executable hands in its own (useWorkerScript).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker, type Transferable } from 'node:worker_threads';
+
+/** Makes a Worker for the given data (the single executable's embedded worker). */
+export type WorkerFactory = (workerData: unknown, transferList: readonly Transferable[]) => Worker;
+
+let factory: WorkerFactory | undefined;
+
+/** Starts every later worker with this factory instead of looking for the worker's file. */
+export function useWorkerScript(make: WorkerFactory): void {
+  factory = make;
+}
+
+function fromFile(url: URL): WorkerFactory {
+  return (workerData, transferList) => new Worker(url, { workerData, transferList: [...transferList] });
+}
+
+/** Every source file's path, size and modification time, hashed: a new bundle when any changes. */
+function sourcesVersion(dir: string): string {
+  const hash = crypto.createHash('sha256');
+  for (const name of (fs.readdirSync(dir, { recursive: true }) as string[]).sort()) {
+    if (!name.endsWith('.ts')) continue;
+    const stat = fs.statSync(path.join(dir, name));
+    hash.update(`${name}\0${stat.size}\0${stat.mtimeMs}\0`);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Bundles of other versions of the sources kept (branches switch back and forth), if unused for an hour. */
+const KEEP_BUNDLES = 16;
+const KEEP_RECENT_MS = 3_600_000;
+
+function pruneBundles(dir: string): void {
+  const bundles = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && /^[0-9a-f]{16}$/.test(d.name))
+    .map((d) => ({ dir: path.join(dir, d.name), at: fs.statSync(path.join(dir, d.name)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const old of bundles.slice(KEEP_BUNDLES)) if (Date.now() - old.at > KEEP_RECENT_MS) fs.rmSync(old.dir, { recursive: true, force: true });
+}
+
+/** The sources' worker bundle, built when missing (also when removed while this process ran). */
+function sourcesBundle(srcDir: string): string {
+  const root = path.dirname(srcDir);
+  // Under node_modules, so that the bundle's external better-sqlite3 resolves from there.
+  const outDir = path.join(root, 'node_modules', '.cache', 'tracebox-workers', sourcesVersion(srcDir));
+  const entry = path.join(outDir, 'worker.mjs');
+  if (fs.existsSync(entry)) {
+    const now = new Date();
+    fs.utimesSync(outDir, now, now);
+    return entry;
+  }
+  const partial = `${outDir}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  // esbuild is a development dependency: loaded by a name the bundler leaves alone.
+  const esbuild = createRequire(import.meta.url)(['es', 'build'].join('')) as typeof import('esbuild');
+  esbuild.buildSync({
+    entryPoints: { worker: path.join(srcDir, 'threads', 'worker.ts') },
+    outdir: partial,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    external: ['better-sqlite3'],
+    sourcemap: true,
+    banner: { js: "import { createRequire as __tbCreateRequire } from 'node:module'; const require = __tbCreateRequire(import.meta.url);" },
+    logLevel: 'error',
+  });
+  try {
+    fs.renameSync(partial, outDir);
+  } catch {
+    fs.rmSync(partial, { recursive: true, force: true }); // another process got there first
+  }
+  pruneBundles(path.dirname(outDir));
+  return entry;
+}
+
+function fromSources(): WorkerFactory | undefined {
+  if (!import.meta.url.endsWith('.ts')) return undefined;
+  const srcDir = fileURLToPath(new URL('..', import.meta.url));
+  return (workerData, transferList) => new Worker(pathToFileURL(sourcesBundle(srcDir)), { workerData, transferList: [...transferList] });
+}
+
+function fromBundle(): WorkerFactory | undefined {
+  // Beside the bundle: dist/worker.mjs from dist/cli.mjs, or from a split chunk in dist/chunks/.
+  for (const rel of ['./worker.mjs', '../worker.mjs']) {
+    const url = new URL(rel, import.meta.url);
+    if (url.protocol === 'file:' && fs.existsSync(fileURLToPath(url))) return fromFile(url);
+  }
+  return undefined;
+}
+
+export function spawnWorker(workerData: unknown, transferList: readonly Transferable[] = []): Worker {
+  factory ??= fromSources() ?? fromBundle();
+  if (factory === undefined) throw new Error('cannot find the worker thread code (dist/worker.mjs); rebuild tracebox');
+  return factory(workerData, transferList);
+}

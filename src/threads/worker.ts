@@ -1,0 +1,37 @@
+/**
+ * Entry point of every worker thread: the role in workerData picks what it runs. Lines to
+ * log go to the main thread, which owns the instance's log function; so does a request
+ * to close (answered with `closed` once done).
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { useNativeBinding } from '../store/index.ts';
+import type { IngestData } from './ingest-thread.ts';
+import type { QueryData } from './query-thread.ts';
+import type { WriterData } from './writer-thread.ts';
+
+export type WorkerData = (WriterData | IngestData | QueryData) & {
+  /** The better-sqlite3 addon to load (the single executable's copy), when not the installed one. */
+  readonly nativeBinding?: string;
+};
+
+const data = workerData as WorkerData;
+const parent = parentPort as MessagePort;
+const log = (line: string): void => parent.postMessage({ type: 'log', line });
+if (data.nativeBinding !== undefined) useNativeBinding(data.nativeBinding);
+
+// Each role loads only its own modules (a query thread's API is most of the code).
+if (data.role === 'writer') (await import('./writer-thread.ts')).runWriter(data, parent, log);
+else {
+  const stop = data.role === 'ingest' ? (await import('./ingest-thread.ts')).runIngest(data, parent, log) : (await import('./query-thread.ts')).runQuery(data, parent, log);
+  parent.on('message', (message: { type?: string }) => {
+    if (message?.type !== 'close') return;
+    void Promise.resolve(stop()).then(
+      (final) => parent.postMessage({ type: 'closed', final }),
+      (err: unknown) => {
+        log(`closing: ${(err as Error).stack ?? String(err)}`);
+        parent.postMessage({ type: 'closed' });
+      },
+    );
+  });
+  parent.postMessage({ type: 'ready' });
+}

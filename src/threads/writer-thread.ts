@@ -1,0 +1,104 @@
+/**
+ * The writer thread: owns the one write connection. Decoded rows arrive from the ingest
+ * thread (and the query threads, for imports) on their own ports; whatever arrived while
+ * a transaction ran is written in the next one together (group commit), and each request
+ * is answered after the commit that holds it. Deletes and retention run here too. Every
+ * commit and delete is announced on the instance's broadcast channel, so readers'
+ * caches and waiting expectations follow.
+ */
+import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
+import { UnavailableError } from '../shared/errors.ts';
+import { Store, startRetention, type DatabaseLocation, type Generation, type SpanRows, type WriteResult } from '../store/index.ts';
+import { serve } from './rpc.ts';
+import { eventsChannel, type StoreEvent } from './events.ts';
+
+export interface WriterData {
+  readonly role: 'writer';
+  readonly instance: string;
+  readonly location: DatabaseLocation;
+  readonly generation: Generation;
+  readonly retention: { readonly maxAgeMs: number; readonly maxBytes: number };
+}
+
+/** Spans per transaction, at most: about 40 ms of writing here, so a queue drains in turns. */
+const TX_SPANS = 2048;
+
+interface Queued {
+  readonly rows: SpanRows;
+  resolve(result: WriteResult): void;
+  reject(err: Error): void;
+}
+
+/** SQLite's ways of saying the disk (or the file size limit) is full. */
+function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_IOERR_FSYNC' || /ENOSPC|disk is full|database or disk is full/i.test(String((err as Error).message));
+}
+
+export function runWriter(data: WriterData, parent: MessagePort, log: (line: string) => void): void {
+  const store = Store.openAt(data.location, data.generation);
+  const channel = new BroadcastChannel(eventsChannel(data.instance));
+  const announce = (event: StoreEvent): void => channel.postMessage(event);
+  store.onCommitted = (summary) => announce({ type: 'commit', summary });
+  store.onDeleted = (range) => announce({ type: 'delete', range });
+  const retention = startRetention(store, data.retention, log);
+
+  const queue: Queued[] = [];
+  let head = 0;
+  let scheduled = false;
+
+  function drain(): void {
+    scheduled = false;
+    const batch: Queued[] = [];
+    let spans = 0;
+    while (head < queue.length && (batch.length === 0 || spans + queue[head].rows.count <= TX_SPANS)) {
+      const item = queue[head++];
+      batch.push(item);
+      spans += item.rows.count;
+    }
+    if (head > 1024 && head * 2 > queue.length) queue.splice(0, head), (head = 0);
+    try {
+      const results = store.write(batch.map((q) => q.rows));
+      batch.forEach((q, i) => q.resolve(results[i]));
+    } catch (err) {
+      const failure = isDiskFull(err)
+        ? new UnavailableError(`the disk holding ${data.location.ephemeral ? 'the in-memory store' : data.location.file} is full; retry later`)
+        : (err as Error);
+      if (isDiskFull(err)) log(`store: disk full while writing ${data.location.ephemeral ? '(in-memory store)' : data.location.file}: ${(err as Error).message}`);
+      for (const q of batch) q.reject(failure);
+    }
+    if (head < queue.length) schedule();
+  }
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    // After the messages that arrived meanwhile: they join the next transaction.
+    setImmediate(drain);
+  }
+
+  const handlers = {
+    write: (rows: SpanRows) =>
+      new Promise<{ value: WriteResult }>((resolve, reject) => {
+        queue.push({ rows, resolve: (value) => resolve({ value }), reject });
+        schedule();
+      }),
+    deleteTraces: (rowids: number[]) => ({ value: store.deleteTraces(rowids) }),
+    clear: () => {
+      store.clear();
+      return { value: null };
+    },
+  };
+
+  parent.on('message', (message: { type?: string; port?: MessagePort }) => {
+    if (message?.type === 'connect' && message.port !== undefined) serve(message.port, handlers, log);
+    else if (message?.type === 'close') {
+      void retention.stop().then(() => {
+        channel.close();
+        store.close();
+        parent.postMessage({ type: 'closed' });
+      });
+    }
+  });
+  parent.postMessage({ type: 'ready' });
+}

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { grpcExport } from './helpers/grpc.ts';
 import { get, getTraceJson, getTraceProtobuf, json, JSON_TYPE, postTraces, PROTOBUF } from './helpers/http.ts';
-import { decodePlain, ExportTraceServiceResponse, TempoTrace, TraceByIDResponse, TracesData } from './helpers/proto.ts';
+import protobuf from 'protobufjs';
+import { decodePlain, encode, ExportTraceServiceResponse, TempoTrace, TraceByIDResponse, TracesData } from './helpers/proto.ts';
 import { b64, encodeRequest, kv, richRequest, toOtlpJson, type JsonSpelling } from './helpers/requests.ts';
 import { spansOf, tempoForm, type Json } from './helpers/tempo-json.ts';
 import { randomSpanId, randomTraceId, startTestTracebox, type TestTracebox } from './helpers/tracebox.ts';
@@ -194,6 +195,110 @@ describe('every OTLP field round-trips', () => {
     await httpProtobuf(false)(request);
     const res = await getTraceProtobuf(tb.apiUrl, 'v1', traceId);
     assert.deepStrictEqual(decodePlain(TempoTrace, res.body), decodePlain(TracesData, encodeRequest(request)));
+  });
+});
+
+describe('trace by id answers canonical OTLP whatever the exporter wrote', () => {
+  // What pdata-based exporters (the Collector, Go tools) send: singular fields written
+  // with their default value, e.g. an empty parent_span_id (bytes 22 00) on a root span.
+  const traceId = randomTraceId();
+  const rootId = randomSpanId();
+  const childId = randomSpanId();
+  const t = 1_700_000_000_000_000_000n;
+  const id = (hex: string): Uint8Array => Buffer.from(hex, 'hex');
+
+  function rawRequest(): Uint8Array {
+    const w = protobuf.Writer.create();
+    w.uint32(0x0a).fork(); // resource_spans
+    w.uint32(0x0a).fork(); // resource
+    w.uint32(0x0a).fork().uint32(0x0a).string('service.name').uint32(0x12).fork().uint32(0x0a).string('canon').ldelim().ldelim();
+    w.uint32(0x10).uint32(0); // dropped_attributes_count = 0
+    w.ldelim();
+    w.uint32(0x12).fork(); // scope_spans
+    w.uint32(0x0a).fork().uint32(0x0a).string('').uint32(0x12).string('v').uint32(0x20).uint32(0).ldelim(); // scope
+    w.uint32(0x12).fork(); // the root span
+    w.uint32(0x0a).bytes(id(traceId)).uint32(0x12).bytes(id(rootId));
+    w.uint32(0x1a).string('').uint32(0x22).bytes(new Uint8Array(0)).uint32(0x2a).string('root').uint32(0x30).uint32(0);
+    w.uint32(0x39).fixed64(String(t)).uint32(0x41).fixed64(String(t + 1000n));
+    w.uint32(0x4a).fork().uint32(0x0a).string('flag').uint32(0x12).fork().uint32(0x10).bool(false).ldelim().ldelim();
+    w.uint32(0x4a).fork().uint32(0x0a).string('').uint32(0x12).fork().uint32(0x18).int64(0).ldelim().ldelim();
+    w.uint32(0x50).uint32(0);
+    w.uint32(0x5a).fork().uint32(0x09).fixed64(String(t + 5n)).uint32(0x12).string('').uint32(0x20).uint32(0).ldelim();
+    w.uint32(0x60).uint32(0);
+    w.uint32(0x6a).fork().uint32(0x0a).bytes(id(traceId)).uint32(0x12).bytes(id(childId));
+    w.uint32(0x1a).string('').uint32(0x28).uint32(0).uint32(0x35).fixed32(0).ldelim();
+    w.uint32(0x70).uint32(0);
+    w.uint32(0x7a).fork().uint32(0x12).string('').uint32(0x18).uint32(0).ldelim();
+    w.uint32((16 << 3) | 5).fixed32(0); // flags = 0
+    w.ldelim();
+    w.uint32(0x12).fork(); // a child whose singular fields come twice: the last one counts
+    w.uint32(0x0a).bytes(id(traceId)).uint32(0x12).bytes(id(childId));
+    w.uint32(0x22).bytes(id(randomSpanId())).uint32(0x22).bytes(id(rootId));
+    w.uint32(0x2a).string('first name').uint32(0x2a).string('child').uint32(0x30).uint32(2).uint32(0x30).uint32(0);
+    w.uint32(0x39).fixed64(String(t + 10n)).uint32(0x41).fixed64(String(t + 20n));
+    w.ldelim();
+    w.ldelim().ldelim();
+    return w.finish();
+  }
+
+  const canonical = {
+    resourceSpans: [
+      {
+        resource: { attributes: [kv('service.name', { stringValue: 'canon' })] },
+        scopeSpans: [
+          {
+            scope: { version: 'v' },
+            spans: [
+              {
+                traceId: b64(traceId),
+                spanId: b64(rootId),
+                name: 'root',
+                startTimeUnixNano: String(t),
+                endTimeUnixNano: String(t + 1000n),
+                attributes: [kv('flag', { boolValue: false }), { value: { intValue: '0' } }],
+                events: [{ timeUnixNano: String(t + 5n) }],
+                links: [{ traceId: b64(traceId), spanId: b64(childId) }],
+                status: {},
+              },
+              {
+                traceId: b64(traceId),
+                spanId: b64(childId),
+                parentSpanId: b64(rootId),
+                name: 'child',
+                startTimeUnixNano: String(t + 10n),
+                endTimeUnixNano: String(t + 20n),
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+
+  before(async () => {
+    const res = await postTraces(tb.otlpHttpUrl, rawRequest());
+    assert.equal(res.status, 200, res.body.toString());
+  });
+
+  test('protobuf (v1 and v2): no default-valued field, byte for byte what a canonical encoder writes', async () => {
+    const expected = Buffer.from(encodeRequest(canonical));
+    const v1 = await getTraceProtobuf(tb.apiUrl, 'v1', traceId);
+    assert.deepStrictEqual(Buffer.from(v1.body), expected);
+    const v2 = await getTraceProtobuf(tb.apiUrl, 'v2', traceId);
+    assert.deepStrictEqual(Buffer.from(v2.body), Buffer.from(encode(TraceByIDResponse, { trace: canonical })));
+    // protobufjs keeps a field that was on the wire, even empty: the root has no field 4.
+    const root = spansOf((decodePlain(TraceByIDResponse, v2.body) as { trace: Json }).trace).find((s) => s.name === 'root')!;
+    assert.equal('parentSpanId' in root, false);
+  });
+
+  test('JSON (v1 and v2): no parentSpanId key on the root, nothing the exporter sent as a default', async () => {
+    const v2 = json(await getTraceJson(tb.apiUrl, 'v2', traceId)) as { trace: Json };
+    assert.deepStrictEqual(v2, { trace: tempoForm(canonical) });
+    const v1 = json(await getTraceJson(tb.apiUrl, 'v1', traceId));
+    assert.deepStrictEqual(v1, { batches: tempoForm(canonical).resourceSpans });
+    const root = spansOf(v2.trace).find((s) => s.name === 'root')!;
+    assert.equal('parentSpanId' in root, false);
+    assert.deepStrictEqual(root.status, {});
   });
 });
 

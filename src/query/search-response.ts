@@ -56,8 +56,9 @@ export interface SearchResponse {
   metrics: Record<string, number | string>;
 }
 
-/** Go's time.Duration.String(): `1.5s`, `150ms`, `2h3m4.5s`. */
-export function goDuration(ns: number): string {
+/** Go's time.Duration.String(): `1.5s`, `150ms`, `2h3m4.5s`; a Duration holds whole nanoseconds. */
+export function goDuration(value: number): string {
+  const ns = Math.trunc(value);
   if (ns === 0) return '0s';
   const sign = ns < 0 ? '-' : '';
   let n = Math.abs(ns);

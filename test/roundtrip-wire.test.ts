@@ -3,14 +3,17 @@
  * transport and encoding, and the trace-by-id API's id, window and not-found rules.
  */
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { grpcExport } from './helpers/grpc.ts';
 import { get, getTraceJson, getTraceProtobuf, json, JSON_TYPE, postTraces, PROTOBUF } from './helpers/http.ts';
 import protobuf from 'protobufjs';
 import { decodePlain, encode, TempoTrace, TraceByIDResponse, TracesData } from './helpers/proto.ts';
 import { b64, encodeRequest, kv, richRequest, toOtlpJson, type JsonSpelling } from './helpers/requests.ts';
 import { spansOf, tempoForm, type Json } from './helpers/tempo-json.ts';
-import { randomSpanId, randomTraceId, startTestTracebox, type TestTracebox } from './helpers/tracebox.ts';
+import { randomSpanId, randomTraceId, startTestTracebox, tempDir, type TestTracebox } from './helpers/tracebox.ts';
+import { DB_FILE } from '../src/store/index.ts';
 
 let tb: TestTracebox;
 before(async () => {
@@ -404,20 +407,42 @@ describe('trace ids in the URL', () => {
 });
 
 describe('start/end window of trace by id', () => {
+  // Tempo reads a trace from its ingesters (about 30 min after it arrived) whatever the window,
+  // and older ones from storage blocks, held to it. `traceId` arrived an hour ago (its arrival
+  // time is set back in the database file between two runs); `recentId` just now. Both run
+  // from 1700000100.5 s to 1700000102.25 s.
   const traceId = randomTraceId();
-  // The trace runs from 1700000100.5 s to 1700000102.25 s.
-  before(async () => {
-    await httpProtobuf(false)(
+  const recentId = randomTraceId();
+  const data = tempDir();
+  let aged: TestTracebox;
+
+  function windowTrace(id: string): Uint8Array {
+    return encodeRequest(
       oneService('window', [
-        span(traceId, 'first', 1_700_000_100_500_000_000n, 1_700_000_101_000_000_000n),
-        span(traceId, 'last', 1_700_000_101_000_000_000n, 1_700_000_102_250_000_000n),
+        span(id, 'first', 1_700_000_100_500_000_000n, 1_700_000_101_000_000_000n),
+        span(id, 'last', 1_700_000_101_000_000_000n, 1_700_000_102_250_000_000n),
       ]),
     );
+  }
+
+  before(async () => {
+    const first = await startTestTracebox({ data: data.dir });
+    assert.equal((await postTraces(first.otlpHttpUrl, windowTrace(traceId))).status, 200);
+    await first.close();
+    const db = new Database(path.join(data.dir, DB_FILE));
+    db.prepare('UPDATE traces SET seen_s = seen_s - 3600').run();
+    db.close();
+    aged = await startTestTracebox({ data: data.dir });
+    assert.equal((await postTraces(aged.otlpHttpUrl, windowTrace(recentId))).status, 200);
+  });
+  after(async () => {
+    await aged?.close();
+    data.remove();
   });
 
-  async function found(query: Record<string, string>): Promise<boolean> {
-    const v1 = await getTraceProtobuf(tb.apiUrl, 'v1', traceId, query);
-    const v2 = await getTraceProtobuf(tb.apiUrl, 'v2', traceId, query);
+  async function found(query: Record<string, string>, id = traceId): Promise<boolean> {
+    const v1 = await getTraceProtobuf(aged.apiUrl, 'v1', id, query);
+    const v2 = await getTraceProtobuf(aged.apiUrl, 'v2', id, query);
     assert.equal(v2.status, 200);
     const v2Found = v2.body.length > 2;
     assert.equal(v1.status === 200, v2Found, 'v1 and v2 agree');
@@ -438,6 +463,11 @@ describe('start/end window of trace by id', () => {
     });
   }
 
+  test('a trace that arrived in the last 30 minutes is found whatever the window, as Tempo\'s ingesters answer', async () => {
+    assert.equal(await found({ start: '1700000000', end: '1700000100' }, recentId), true);
+    assert.equal(await found({ start: '1700000103', end: '1700000200' }, recentId), true);
+  });
+
   test('start=0&end=0 and a lone end mean no window (Tempo filters only when both are non-zero)', async () => {
     assert.equal(await found({ start: '0', end: '0' }), true);
     assert.equal(await found({ end: '1700000050' }), true);
@@ -452,7 +482,7 @@ describe('start/end window of trace by id', () => {
   ] as const) {
     test(`${new URLSearchParams(query)} → 400`, async () => {
       for (const api of ['v1', 'v2'] as const) {
-        const res = await getTraceJson(tb.apiUrl, api, traceId, query);
+        const res = await getTraceJson(aged.apiUrl, api, traceId, query);
         assert.equal(res.status, 400);
         assert.equal(res.body.toString().trim(), message);
       }

@@ -4,7 +4,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, type Db } from './db.ts';
-import { createTraceReader, type TimeRangeNs, type TraceReader } from './read.ts';
+import { createTraceReader, type TimeRangeNs, type TraceByIdWindow, type TraceReader } from './read.ts';
 import { createWriter, type WriteResult, type Writer } from './write.ts';
 import { createDeleter, type Deleter } from './delete.ts';
 import { createSearchReader, type SearchReader } from './search.ts';
@@ -15,7 +15,7 @@ export { StoreOpenError, DB_FILE, useNativeBinding } from './db.ts';
 export type { TagReader, TagScope, TagValue } from './tags.ts';
 export { MAX_VALUES_PER_KEY } from './tags.ts';
 export type { SearchReader, SpanCondition, RelatedCondition, TraceWindow, TraceRow, SpanRow, ResourceRow, ScopeRow } from './search.ts';
-export type { WriteResult, TimeRangeNs };
+export type { WriteResult, TimeRangeNs, TraceByIdWindow };
 
 export interface StoreOptions {
   /** Directory of the database file; undefined keeps everything in memory. */
@@ -107,9 +107,9 @@ export class Store {
     this.generation++;
   }
 
-  /** The stored spans of a trace, or undefined when none (or none overlapping `range`). */
-  trace(traceId: Uint8Array, range?: TimeRangeNs): RawResourceSpans[] | undefined {
-    return this.reader(traceId, range);
+  /** The stored spans of a trace, or undefined when none (or, given a window, outside it and not recent). */
+  trace(traceId: Uint8Array, window?: TraceByIdWindow): RawResourceSpans[] | undefined {
+    return this.reader(traceId, window);
   }
 
   close(): void {

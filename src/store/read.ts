@@ -15,10 +15,16 @@ interface Part {
   readonly schemaUrl: string;
 }
 
-export type TraceReader = (traceId: Uint8Array, range?: TimeRangeNs) => RawResourceSpans[] | undefined;
+/** The optional window of a trace-by-id read. */
+export interface TraceByIdWindow extends TimeRangeNs {
+  /** A trace whose last span arrived at or after this unix second is returned whatever the window. */
+  readonly arrivedSinceS: number;
+}
+
+export type TraceReader = (traceId: Uint8Array, window?: TraceByIdWindow) => RawResourceSpans[] | undefined;
 
 export function createTraceReader(db: Db): TraceReader {
-  const traceRow = db.prepare('SELECT id, start_ns, end_ns FROM traces WHERE trace_id = ?').safeIntegers(true);
+  const traceRow = db.prepare('SELECT id, start_ns, end_ns, seen_s FROM traces WHERE trace_id = ?').safeIntegers(true);
   const spanRows = db
     .prepare('SELECT resource_id, scope_id, raw FROM spans WHERE trace_rowid = ? ORDER BY start_ns, id')
     .raw(true);
@@ -39,10 +45,12 @@ export function createTraceReader(db: Db): TraceReader {
     return p;
   }
 
-  return (traceId, range) => {
-    const t = traceRow.get(traceId) as { id: bigint; start_ns: bigint; end_ns: bigint } | undefined;
+  return (traceId, window) => {
+    const t = traceRow.get(traceId) as { id: bigint; start_ns: bigint; end_ns: bigint; seen_s: bigint } | undefined;
     if (t === undefined) return undefined;
-    if (range !== undefined && (t.start_ns > range.endNs || t.end_ns < range.startNs)) return undefined;
+    if (window !== undefined && t.seen_s < BigInt(window.arrivedSinceS) && (t.start_ns > window.endNs || t.end_ns < window.startNs)) {
+      return undefined;
+    }
     const out: RawResourceSpans[] = [];
     const byResource = new Map<number, { rs: RawResourceSpans; scopes: Map<number, RawScopeSpans> }>();
     for (const [resourceId, scopeId, raw] of spanRows.iterate(Number(t.id)) as Iterable<[number, number, Uint8Array]>) {

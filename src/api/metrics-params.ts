@@ -136,7 +136,7 @@ function parseBounds(q: Query, nowNs: bigint): Bounds {
     startNs = s;
   }
   if (startNs >= endNs) throw new BadRequestError('end must be greater than start');
-  // The future holds no spans: like Tempo's frontend, stop at now.
+  // The future holds no spans: stop at now (a range query then rounds up to the open interval's end).
   if (endNs > nowNs) {
     endNs = nowNs;
     if (startNs >= endNs) throw new BadRequestError('end must be greater than start');
@@ -183,10 +183,11 @@ export function parseQueryRangeParams(q: Query, now: bigint = nowNs()): MetricsR
       `step of ${goDuration(Number(stepNs))} is too small, minimum step for given range is ${goDuration(Number((endNs - startNs) / MAX_INTERVALS))}`,
     );
   }
+  // The end is clamped to now and then rounded up, so the newest interval is still open: it
+  // holds the spans sent so far and is stamped at its end, in the future, as Tempo 2.9 and
+  // 2.10 answer (3.0 stops at the last closed interval before a 30 s cutoff instead).
   const aligned = alignRange(startNs, endNs, stepNs);
-  // Alignment rounds the end up; past now it goes back to the last whole step, as in Tempo.
-  const end = aligned.endNs > now ? now - (now % stepNs) : aligned.endNs;
-  return { root, startNs: aligned.startNs, endNs: end > aligned.startNs ? end : aligned.endNs, stepNs, instant: false, exemplars: exemplarLimit(q, root) };
+  return { root, startNs: aligned.startNs, endNs: aligned.endNs, stepNs, instant: false, exemplars: exemplarLimit(q, root) };
 }
 
 /** `/api/metrics/query` → one interval (start, end]. */

@@ -4,13 +4,25 @@
  */
 import { Hono } from 'hono';
 import { ProtoWriter } from '../shared/protowire.ts';
-import { encodeTracesData, tracesDataToJson } from '../otlp/index.ts';
-import type { StoreReader } from '../store/index.ts';
+import { canonicalResourceSpans, encodeTracesData, tracesDataToJson } from '../otlp/index.ts';
+import type { StoreReader, TraceByIdWindow } from '../store/index.ts';
 import { parseTraceId, parseTraceRange } from './params.ts';
 
 /** The Tempo release whose API this one follows; Grafana gates features on it. */
 export const TEMPO_COMPAT_VERSION = '2.7.2';
 const PROTOBUF = 'application/protobuf';
+
+/**
+ * Tempo asks its ingesters for a trace without looking at start/end, and they hold a trace
+ * for about max_block_duration (30 min by default) after it arrives; only older traces,
+ * read from storage blocks, are held to the window.
+ */
+const HELD_BY_INGESTERS_S = 30 * 60;
+
+function traceWindow(start: string | undefined, end: string | undefined): TraceByIdWindow | undefined {
+  const range = parseTraceRange(start, end);
+  return range && { ...range, arrivedSinceS: Math.floor(Date.now() / 1000) - HELD_BY_INGESTERS_S };
+}
 
 function wantsProtobuf(accept: string | undefined): boolean {
   return accept === PROTOBUF;
@@ -32,10 +44,9 @@ export function createTempoRoutes(store: StoreReader): Hono {
 
   app.get('/api/traces/:id', (c) => {
     const id = parseTraceId(c.req.param('id'));
-    const range = parseTraceRange(c.req.query('start'), c.req.query('end'));
-    const trace = store.trace(id, range);
+    const trace = store.trace(id, traceWindow(c.req.query('start'), c.req.query('end')));
     if (trace === undefined) return c.body(null, 404);
-    const bytes = encodeTracesData(trace);
+    const bytes = encodeTracesData(canonicalResourceSpans(trace));
     if (wantsProtobuf(c.req.header('accept'))) return c.body(bytes, 200, { 'Content-Type': PROTOBUF });
     const { resourceSpans } = tracesDataToJson(bytes, { ids: 'base64', enums: 'names' });
     return c.json({ batches: resourceSpans });
@@ -43,10 +54,9 @@ export function createTempoRoutes(store: StoreReader): Hono {
 
   app.get('/api/v2/traces/:id', (c) => {
     const id = parseTraceId(c.req.param('id'));
-    const range = parseTraceRange(c.req.query('start'), c.req.query('end'));
-    const trace = store.trace(id, range);
+    const trace = store.trace(id, traceWindow(c.req.query('start'), c.req.query('end')));
     // Tempo answers an unknown trace with 200 and an empty trace here (Grafana relies on it).
-    const bytes = encodeTracesData(trace ?? []);
+    const bytes = encodeTracesData(canonicalResourceSpans(trace ?? []));
     if (wantsProtobuf(c.req.header('accept'))) {
       return c.body(traceByIdResponse(bytes), 200, { 'Content-Type': PROTOBUF });
     }

@@ -22,6 +22,7 @@ export {
 export { applyAttributeLimits, type AttributeLimits } from './limits.ts';
 export { decodeExportRequest, DecodeError } from './decode-protobuf.ts';
 export { encodeTracesData } from './encode.ts';
+export { canonicalResourceSpans } from './canonical.ts';
 export { tracesDataToJson } from './protobuf-to-json.ts';
 export { otlpJsonToProtobuf, OtlpJsonError } from './json-to-protobuf.ts';
 export type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan, RawResourceSpans, RawScopeSpans } from './types.ts';

@@ -1,7 +1,8 @@
 /**
- * The bodies OTLP answers with: ExportTraceServiceResponse (with partial_success when
- * some spans were rejected) and google.rpc.Status for errors, in protobuf or JSON to
- * match the request.
+ * The bodies OTLP answers with: ExportTraceServiceResponse and google.rpc.Status for
+ * errors, in protobuf or JSON to match the request. `partial_success` is always present,
+ * empty on full success, as the Collector's receiver (and so Tempo's) writes it:
+ * `{"partialSuccess":{}}`, bytes `0a 00`.
  */
 import { ProtoWriter } from '../shared/protowire.ts';
 
@@ -21,17 +22,14 @@ export interface ExportOutcome {
 
 export function exportResponseProtobuf(outcome: ExportOutcome): Uint8Array<ArrayBuffer> {
   const w = new ProtoWriter(64);
-  if (outcome.rejected > 0 || outcome.message !== '') {
-    w.fork(1);
-    if (outcome.rejected > 0) w.tag(1, 0).uint64(BigInt(outcome.rejected));
-    if (outcome.message !== '') w.stringField(2, outcome.message);
-    w.join();
-  }
+  w.fork(1);
+  if (outcome.rejected > 0) w.tag(1, 0).uint64(BigInt(outcome.rejected));
+  if (outcome.message !== '') w.stringField(2, outcome.message);
+  w.join();
   return w.finish();
 }
 
 export function exportResponseJson(outcome: ExportOutcome): string {
-  if (outcome.rejected === 0 && outcome.message === '') return '{}';
   const partial: Record<string, string> = {};
   if (outcome.rejected > 0) partial.rejectedSpans = String(outcome.rejected);
   if (outcome.message !== '') partial.errorMessage = outcome.message;

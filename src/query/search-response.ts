@@ -1,14 +1,15 @@
 /**
  * Search results in Tempo's JSON shape (as in Tempo 2.7): hex trace ids without
  * leading zeros, int64 as strings, the spans of each spanset with the attributes the
- * query touched, serviceStats over the whole trace.
+ * query read (shown-attributes.ts), serviceStats over the whole trace.
  */
 import type { AttrValue, QuerySpan } from '../shared/span.ts';
 import { assertNever } from '../traceql/ast.ts';
-import { readForDisplay, type Spanset } from '../traceql/evaluate.ts';
-import type { AttributeRef, FieldExpression, Pipeline, PipelineStage, Root, ScalarExpression, SpansetOperand } from '../traceql/index.ts';
+import type { Spanset } from '../traceql/evaluate.ts';
+import type { Root } from '../traceql/index.ts';
 import type { Value } from '../traceql/values.ts';
 import type { SearchResult, TraceHit } from './search.ts';
+import { shownAttributes, shownValue, type ShownAttribute } from './shown-attributes.ts';
 
 export const ROOT_NOT_RECEIVED = '<root span not yet received>';
 
@@ -55,11 +56,9 @@ export interface SearchResponse {
   metrics: Record<string, number | string>;
 }
 
-/** Intrinsics that search results never list as attributes (they have fields of their own). */
-const NOT_LISTED = new Set(['name', 'duration', 'traceDuration', 'rootServiceName', 'rootName', 'trace:id', 'span:id']);
-
-/** Go's time.Duration.String(): `1.5s`, `150ms`, `2h3m4.5s`. */
-export function goDuration(ns: number): string {
+/** Go's time.Duration.String(): `1.5s`, `150ms`, `2h3m4.5s`; a Duration holds whole nanoseconds. */
+export function goDuration(value: number): string {
+  const ns = Math.trunc(value);
   if (ns === 0) return '0s';
   const sign = ns < 0 ? '-' : '';
   let n = Math.abs(ns);
@@ -109,84 +108,17 @@ export function jsonValue(v: Value | AttrValue): JsonAnyValue | undefined {
   }
 }
 
-/** Every attribute and intrinsic the query's filters and select() read, in order, once each. */
-export function touchedRefs(root: Root): AttributeRef[] {
-  const out = new Map<string, AttributeRef>();
-  const add = (ref: AttributeRef): void => {
-    const id = ref.kind === 'Intrinsic' ? `:${ref.name}` : `${ref.scope}.${ref.name}`;
-    if (!out.has(id)) out.set(id, ref);
-  };
-  const field = (e: FieldExpression | null): void => {
-    if (e === null) return;
-    switch (e.kind) {
-      case 'Attribute':
-      case 'Intrinsic':
-        add(e);
-        return;
-      case 'BinaryOperation':
-        field(e.lhs);
-        field(e.rhs);
-        return;
-      case 'UnaryOperation':
-        field(e.operand);
-        return;
-      case 'Static':
-        return;
-      default:
-        assertNever(e);
-    }
-  };
-  const scalar = (e: ScalarExpression): void => {
-    if (e.kind === 'ScalarOperation') {
-      scalar(e.lhs);
-      scalar(e.rhs);
-    } else if (e.kind === 'ScalarPipeline') pipeline(e.pipeline);
-  };
-  const operand = (o: SpansetOperand): void => {
-    if (o.kind === 'SpansetFilter') field(o.expression);
-    else if (o.kind === 'Pipeline') pipeline(o);
-    else {
-      operand(o.lhs);
-      operand(o.rhs);
-    }
-  };
-  const stage = (s: PipelineStage): void => {
-    switch (s.kind) {
-      case 'SpansetFilter':
-      case 'SpansetOperation':
-        operand(s);
-        return;
-      case 'ScalarFilter':
-        scalar(s.lhs);
-        scalar(s.rhs);
-        return;
-      case 'Select':
-        s.attributes.forEach(add);
-        return;
-      case 'GroupBy':
-      case 'Coalesce':
-        return;
-      default:
-        assertNever(s);
-    }
-  };
-  const pipeline = (p: Pipeline): void => p.stages.forEach(stage);
-  pipeline(root.pipeline);
-  return [...out.values()].filter((r) => r.kind !== 'Intrinsic' || !NOT_LISTED.has(r.name));
-}
-
-function spanAttributes(refs: readonly AttributeRef[], span: QuerySpan, hit: TraceHit): JsonKeyValue[] | undefined {
+function spanAttributes(shown: readonly ShownAttribute[], span: QuerySpan, hit: TraceHit): JsonKeyValue[] | undefined {
   let out: JsonKeyValue[] | undefined;
-  for (const ref of refs) {
-    const value = jsonValue(readForDisplay(ref, span, hit.trace));
+  for (const attr of shown) {
+    const value = jsonValue(shownValue(attr, span, hit.trace));
     // Scope prefixes are dropped; intrinsics are already named in their legacy form.
-    if (value !== undefined) (out ??= []).push({ key: ref.name, value });
+    if (value !== undefined) (out ??= []).push({ key: attr.ref.name, value });
   }
   return out;
 }
 
-function spanset(set: Spanset, spss: number, refs: readonly AttributeRef[], hit: TraceHit): SearchSpanset {
-  const all = set.selected.length === 0 ? refs : [...refs, ...set.selected.filter((r) => !refs.includes(r))];
+function spanset(set: Spanset, spss: number, shown: readonly ShownAttribute[], hit: TraceHit): SearchSpanset {
   const spans = set.spans.slice(0, spss).map((span): SearchSpan => {
     const out: SearchSpan = {
       spanID: span.spanId.padStart(16, '0'),
@@ -194,7 +126,7 @@ function spanset(set: Spanset, spss: number, refs: readonly AttributeRef[], hit:
       startTimeUnixNano: span.startNs.toString(),
       durationNanos: span.durationNs.toString(),
     };
-    const attributes = spanAttributes(all, span, hit);
+    const attributes = spanAttributes(shown, span, hit);
     if (attributes !== undefined) out.attributes = attributes;
     return out;
   });
@@ -238,10 +170,10 @@ function serviceStats(hit: TraceHit): Record<string, { spanCount: number; errorC
 }
 
 export function searchResponse(result: SearchResult, root: Root, spss: number): SearchResponse {
-  const refs = touchedRefs(root);
+  const shown = shownAttributes(root);
   const traces = result.hits.map((hit) => {
     const meta = traceMetadata(hit);
-    const sets = hit.spansets.map((s) => spanset(s, spss, refs, hit));
+    const sets = hit.spansets.map((s) => spanset(s, spss, shown, hit));
     meta.spanSets = sets;
     meta.spanSet = sets[0];
     meta.serviceStats = serviceStats(hit);

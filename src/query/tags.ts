@@ -3,9 +3,9 @@
  * tag dictionary when unfiltered, from the spans of matching traces when a TraceQL
  * filter narrows them.
  */
-import type { AttrValue, QuerySpan } from '../shared/span.ts';
+import type { AttrValue } from '../shared/span.ts';
 import type { StoreReader, TagScope, TraceWindow } from '../store/index.ts';
-import { readForDisplay } from '../traceql/evaluate.ts';
+import { readEachForDisplay } from '../traceql/evaluate.ts';
 import { parse, type AttributeRef, type Root } from '../traceql/index.ts';
 import type { Value } from '../traceql/values.ts';
 import type { Search } from './search.ts';
@@ -92,14 +92,6 @@ function sortUnique(values: TypedTagValue[], limit: number): TypedTagValue[] {
   return limit > 0 ? out.slice(0, limit) : out;
 }
 
-/** Event and link fields are read from every event / link of a span, not only from the first. */
-function eventAndLinkViews(ref: AttributeRef, span: QuerySpan): readonly QuerySpan[] {
-  const scope = ref.kind === 'Intrinsic' ? ref.name.split(':')[0] : ref.scope;
-  if (scope === 'event') return span.events.map((e) => ({ ...span, events: [e] }));
-  if (scope === 'link') return span.links.map((l) => ({ ...span, links: [l] }));
-  return [span];
-}
-
 export interface TagValuesRequest {
   readonly ref: AttributeRef;
   readonly window: TraceWindow;
@@ -132,7 +124,7 @@ export function tagValues(store: StoreReader, search: Search, request: TagValues
     const result = search({ root: request.filter ?? EVERYTHING, limit: FILTERED_TRACE_LIMIT, window, budgetMs: 2000 });
     for (const hit of result.hits) {
       for (const set of hit.spansets) {
-        for (const span of set.spans) for (const view of eventAndLinkViews(ref, span)) typed(readForDisplay(ref, view, hit.trace), out);
+        for (const span of set.spans) for (const v of readEachForDisplay(ref, span, hit.trace)) typed(v, out);
       }
       if (limit > 0 && out.length > limit * 4) break;
     }

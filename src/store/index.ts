@@ -9,7 +9,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import { databaseLocation, openDatabase, removeDatabaseFiles, type DatabaseLocation, type Db } from './db.ts';
-import { createTraceReader, type RawResourceSpans, type TimeRangeNs, type TraceReader } from './read.ts';
+import { createTraceReader, type RawResourceSpans, type TimeRangeNs, type TraceByIdWindow, type TraceReader } from './read.ts';
 import { createWriter, type CommitSummary, type WriteResult, type Writer } from './write.ts';
 import { createDeleter, type Deleter } from './delete.ts';
 import { createSearchReader, type SearchReader } from './search.ts';
@@ -20,7 +20,7 @@ export { StoreOpenError, DB_FILE, useNativeBinding, nativeBindingPath, databaseL
 export type { TagReader, TagScope, TagValue, TagMemo } from './tags.ts';
 export { MAX_VALUES_PER_KEY, TAG_REFRESH_NS, createTagMemo } from './tags.ts';
 export type { SearchReader, SpanCondition, RelatedCondition, TraceWindow, TraceRow, SpanRow, ResourceRow, ScopeRow } from './search.ts';
-export type { WriteResult, CommitSummary, TimeRangeNs, RawResourceSpans };
+export type { WriteResult, CommitSummary, TimeRangeNs, TraceByIdWindow, RawResourceSpans };
 export type { RawScopeSpans } from './read.ts';
 export { SpanRowsBuilder, transferables, type SpanRows, type SpanInput, type TagObservation } from './rows.ts';
 export { spanTerms, keyTerm, valueTerm, nameTerm, eventNameTerm, type TermScope, type TermValue, type TagSink } from './terms.ts';
@@ -108,9 +108,9 @@ export class StoreReader {
     for (const listener of this.deleteListeners) listener(range);
   }
 
-  /** The stored spans of a trace, or undefined when none (or none overlapping `range`). */
-  trace(traceId: Uint8Array, range?: TimeRangeNs): RawResourceSpans[] | undefined {
-    return this.traceReader().byId(traceId, range);
+  /** The stored spans of a trace, or undefined when none (or, given a window, outside it and not recent). */
+  trace(traceId: Uint8Array, window?: TraceByIdWindow): RawResourceSpans[] | undefined {
+    return this.traceReader().byId(traceId, window);
   }
 
   /** A trace's spans stored after span rowid `after` (0: all), with how many and the last rowid. */

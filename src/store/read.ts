@@ -29,15 +29,21 @@ interface Part {
   readonly schemaUrl: string;
 }
 
+/** The optional window of a trace-by-id read. */
+export interface TraceByIdWindow extends TimeRangeNs {
+  /** A trace whose last span arrived at or after this unix second is returned whatever the window. */
+  readonly arrivedSinceS: number;
+}
+
 export interface TraceReader {
-  /** The stored spans of a trace, or undefined when none (or none overlapping `range`). */
-  byId(traceId: Uint8Array, range?: TimeRangeNs): RawResourceSpans[] | undefined;
+  /** The stored spans of a trace, or undefined when none (or none in `window`). */
+  byId(traceId: Uint8Array, window?: TraceByIdWindow): RawResourceSpans[] | undefined;
   /** A trace's spans stored after span rowid `after` (0: all), with how many and the last rowid. */
   spansAfter(traceRowid: number, after: number): { spans: RawResourceSpans[]; count: number; lastSpan: number };
 }
 
 export function createTraceReader(db: Db): TraceReader {
-  const traceRow = db.prepare('SELECT id, start_ns, end_ns FROM traces WHERE trace_id = ?').safeIntegers(true);
+  const traceRow = db.prepare('SELECT id, start_ns, end_ns, seen_s FROM traces WHERE trace_id = ?').safeIntegers(true);
   const spanRows = db
     .prepare('SELECT resource_id, scope_id, raw, id FROM spans WHERE trace_rowid = ? AND id > ? ORDER BY start_ns, id')
     .raw(true);
@@ -86,10 +92,12 @@ export function createTraceReader(db: Db): TraceReader {
   }
 
   return {
-    byId(traceId, range) {
-      const t = traceRow.get(traceId) as { id: bigint; start_ns: bigint; end_ns: bigint } | undefined;
+    byId(traceId, window) {
+      const t = traceRow.get(traceId) as { id: bigint; start_ns: bigint; end_ns: bigint; seen_s: bigint } | undefined;
       if (t === undefined) return undefined;
-      if (range !== undefined && (t.start_ns > range.endNs || t.end_ns < range.startNs)) return undefined;
+      if (window !== undefined && t.seen_s < BigInt(window.arrivedSinceS) && (t.start_ns > window.endNs || t.end_ns < window.startNs)) {
+        return undefined;
+      }
       const { spans } = spansAfter(Number(t.id), 0);
       return spans.length === 0 ? undefined : spans;
     },

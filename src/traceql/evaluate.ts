@@ -33,8 +33,6 @@ export interface Spanset {
   /** In start-time order. */
   readonly spans: readonly QuerySpan[];
   readonly attributes: readonly SpansetAttribute[];
-  /** Attributes named by select() stages, to be shown for each span. */
-  readonly selected: readonly AttributeRef[];
 }
 
 /** A query that is valid TraceQL but cannot run on this trace (Tempo answers these with 400). */
@@ -460,7 +458,7 @@ function ordered(trace: QueryTrace, set: SpanSet): QuerySpan[] {
 }
 
 function derive(from: Spanset, spans: readonly QuerySpan[], extra?: SpansetAttribute): Spanset {
-  return { spans, attributes: extra ? [...from.attributes, extra] : from.attributes, selected: from.selected };
+  return { spans, attributes: extra ? [...from.attributes, extra] : from.attributes };
 }
 
 function onlyOne(sets: Spanset[]): Spanset | undefined {
@@ -504,7 +502,8 @@ function aggregate(agg: Aggregate, spans: readonly QuerySpan[], tc: TraceContext
     n++;
   }
   if (type === undefined) return NIL;
-  if (agg.op === 'avg') return { type: type === 'duration' ? 'duration' : 'float', value: acc / n };
+  // A duration average is a whole number of nanoseconds (Go's Duration / Duration truncates).
+  if (agg.op === 'avg') return type === 'duration' ? { type, value: Math.trunc(acc / n) } : { type: 'float', value: acc / n };
   return { type, value: acc };
 }
 
@@ -583,10 +582,11 @@ function applyStage(stage: PipelineStage, sets: Spanset[], tc: TraceContext): Sp
       if (sets.length <= 1) return sets;
       const all = new Set<QuerySpan>();
       for (const set of sets) for (const s of set.spans) all.add(s);
-      return [{ spans: ordered(tc.trace, all), attributes: [], selected: sets[0].selected }];
+      return [{ spans: ordered(tc.trace, all), attributes: [] }];
     }
     case 'Select':
-      return sets.map((s) => ({ ...s, selected: [...s.selected, ...stage.attributes] }));
+      // Only changes what search results show (query/shown-attributes.ts).
+      return sets;
     default:
       return assertNever(stage);
   }
@@ -604,11 +604,20 @@ function runPipeline(pipeline: Pipeline, input: Spanset[], tc: TraceContext): Sp
 /** The non-empty spansets the query yields for `trace`; empty when the trace does not match. */
 export function evaluate(root: Root, trace: QueryTrace): Spanset[] {
   const tc = new TraceContext(trace);
-  const all: Spanset = { spans: trace.spans, attributes: [], selected: [] };
+  const all: Spanset = { spans: trace.spans, attributes: [] };
   return runPipeline(root.pipeline, [all], tc).filter((s) => s.spans.length > 0);
 }
 
 /** Reads an attribute or intrinsic of a span the way select() and search results show it. */
 export function readForDisplay(ref: AttributeRef, span: QuerySpan, trace: QueryTrace): Value {
   return readAttribute(ref, { span, event: span.events[0], link: span.links[0] }, new TraceContext(trace));
+}
+
+/** Like readForDisplay, but an event or link field once per event / link of the span (none without). */
+export function readEachForDisplay(ref: AttributeRef, span: QuerySpan, trace: QueryTrace): Value[] {
+  const tc = new TraceContext(trace);
+  const scope = ref.kind === 'Intrinsic' ? ref.name.split(':')[0] : ref.scope;
+  if (scope === 'event') return span.events.map((event) => readAttribute(ref, { span, event, link: undefined }, tc));
+  if (scope === 'link') return span.links.map((link) => readAttribute(ref, { span, event: undefined, link }, tc));
+  return [readAttribute(ref, { span, event: undefined, link: undefined }, tc)];
 }

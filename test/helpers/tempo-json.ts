@@ -36,7 +36,8 @@ function cleanAnyValue(v: Json): Json {
   return out;
 }
 
-function cleanMessage(m: Json): Json {
+/** A protobufjs plain message without the fields that hold their proto3 default (AnyValue members stay). */
+export function cleanMessage(m: Json): Json {
   const out: Json = {};
   for (const [k, v] of Object.entries(m)) {
     if (isDefault(k, v)) continue;

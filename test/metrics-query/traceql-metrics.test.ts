@@ -248,6 +248,34 @@ describe('TraceQL metrics: range queries', () => {
   });
 });
 
+describe('TraceQL metrics: the newest interval', () => {
+  test('spans sent just now count in the still-open interval, stamped at its end (step=300, end=now+5m)', async () => {
+    const sentNs = BigInt(Date.now()) * 1_000_000n;
+    const spans = [1, 2, 3].map((n) => ({
+      traceId: `f${n}`.padEnd(32, '0'),
+      spanId: `f${n}`.padEnd(16, '0'),
+      name: 'fresh',
+      startTimeUnixNano: String(sentNs - 1_000_000n),
+      endTimeUnixNano: String(sentNs),
+    }));
+    const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'just-now' } }] }, scopeSpans: [{ spans }] }] });
+    const sent = await fetch(`${tb.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    assert.equal(sent.status, 200);
+
+    const nowS = Math.floor(Date.now() / 1000);
+    const res = await range('{ resource.service.name = "just-now" } | count_over_time()', { start: nowS - 3600, end: nowS + 300, step: 300 });
+    assert.equal(res.series.length, 1, JSON.stringify(res));
+    const counted = res.series[0].samples.filter((x) => x.value !== 0);
+    assert.equal(counted.length, 1, JSON.stringify(res.series[0].samples));
+    assert.equal(counted[0].value, 3);
+    // The interval (t − 300 s, t] that holds the spans: the last one, still open, unless a step
+    // boundary passed since they were sent.
+    const stepNs = 300n * 1_000_000_000n;
+    const t = ((sentNs - 1_000_000n + stepNs - 1n) / stepNs) * stepNs;
+    assert.equal(counted[0].timestampMs, String(t / 1_000_000n));
+  });
+});
+
 describe('TraceQL metrics: instant queries', () => {
   test('rate() over the whole window (start, end]', async () => {
     const body = await instant('{ } | rate() by (resource.service.name)');

@@ -7,6 +7,7 @@ import { DEFAULTS } from './defaults.ts';
 import { parseDuration } from './traceql/duration.ts';
 import type { TraceboxOptions } from './server.ts';
 import { forwardUrl } from './forward/index.ts';
+import { normalizeAllowedHost } from './api/request-guard.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -37,6 +38,10 @@ Options (each also read from TRACEBOX_<NAME>, e.g. TRACEBOX_PORT=3300):
   --retention DURATION    delete traces that arrived longer ago, e.g. 72h, 30m (default 72h; 0 keeps all)
   --max-size SIZE         keep the database under this size, oldest traces go first (default 1GiB; 0: no limit)
   --allow-reset           let DELETE /api/traces delete stored traces
+  --allowed-hosts LIST    further names the query port answers to (its Host header), comma-
+                          separated; .example.com takes subdomains too, * any name (containers
+                          reached by service names). Always answered: localhost, IP addresses
+                          and the --host name; other names get 403 (DNS rebinding)
   --auth-token TOKEN      require this token on every port: OTLP exporters send
                           Authorization: Bearer TOKEN (OTEL_EXPORTER_OTLP_HEADERS), API
                           clients too; the viewer asks for it once (default: none)
@@ -76,6 +81,7 @@ const FLAGS = {
   'max-pending': { type: 'string' },
   'max-lag': { type: 'string' },
   'allow-reset': { type: 'boolean' },
+  'allowed-hosts': { type: 'string' },
   'auth-token': { type: 'string' },
   'max-attr-length': { type: 'string' },
   'max-attrs-per-span': { type: 'string' },
@@ -150,6 +156,15 @@ function parseDimensions(text: string): string[] {
   return [...new Set(dims)];
 }
 
+function parseAllowedHosts(text: string): string[] {
+  const entries = text.split(',').map((h) => h.trim()).filter((h) => h !== '');
+  const bad = entries.find((h) => normalizeAllowedHost(h) === undefined);
+  if (entries.length === 0 || bad !== undefined) {
+    throw new ConfigError(`--allowed-hosts: expected host names separated by commas (no ports; .example.com for a domain, * for any), got "${bad ?? text}"`);
+  }
+  return [...new Set(entries)];
+}
+
 function parseForwardDuration(flag: string, text: string): number {
   const ns = parseDuration(text);
   if (ns === null || ns < 0) throw new ConfigError(`--${flag}: expected a duration such as 10s, 500ms or 1m, got "${text}"`);
@@ -214,6 +229,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (memory !== undefined) options.memory = memory;
   const allowReset = bool('allow-reset');
   if (allowReset !== undefined) options.allowReset = allowReset;
+  const allowedHosts = str('allowed-hosts');
+  if (allowedHosts !== undefined) options.allowedHosts = parseAllowedHosts(allowedHosts);
   const retention = str('retention');
   if (retention !== undefined) options.retentionMs = parseRetention(retention);
   const maxSize = str('max-size');

@@ -56,6 +56,8 @@ export interface TraceboxOptions {
   maxAttrLength?: number;
   /** Drop attributes past this many per span, event and link (default 128; 0: no limit). */
   maxAttrsPerSpan?: number;
+  /** Host names the query port answers to besides loopback, IP addresses and `host` (`*`: any); see src/api/request-guard.ts. */
+  allowedHosts?: string[];
   /** Receives one-line problem reports (default: stderr). */
   log?: (line: string) => void;
 }
@@ -155,7 +157,7 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
     const doctor = new IngestDoctor(log);
     const gate = new IngestGate(options.maxPending ?? DEFAULTS.maxPending, options.maxLagMs ?? DEFAULTS.maxLagMs);
     started.push(async () => gate.close());
-    const api = await listen(createApiApp({ store, log, doctor, allowReset: options.allowReset ?? false, maxBody, authToken, attributeLimits }), host, options.port ?? DEFAULTS.port, '--port');
+    const api = await listen(createApiApp({ store, log, doctor, allowReset: options.allowReset ?? false, maxBody, authToken, attributeLimits, host, allowedHosts: options.allowedHosts }), host, options.port ?? DEFAULTS.port, '--port');
     started.push(() => closeServer(api));
     const otlpHttp = await listen(
       createOtlpHttpApp(ingest, { maxBody, log, doctor, gate, authToken }),

@@ -16,6 +16,7 @@ import { requireToken } from './auth.ts';
 import { createDoctorRoutes } from './doctor-routes.ts';
 import { createImportRoutes } from './import-routes.ts';
 import { createPromRoutes } from './prom-routes.ts';
+import { guardRequests } from './request-guard.ts';
 import { createSearchRoutes } from './search-routes.ts';
 import { createTempoRoutes } from './tempo-routes.ts';
 import { createTestRoutes } from './test-routes.ts';
@@ -35,10 +36,14 @@ export interface ApiOptions {
   readonly authToken?: string;
   /** Attribute limits for POST /api/import, as on the OTLP receivers. */
   readonly attributeLimits?: AttributeLimits;
+  /** The interface the port is bound to, and further names it answers to (`--allowed-hosts`); see request-guard.ts. */
+  readonly host?: string;
+  readonly allowedHosts?: readonly string[];
 }
 
 export function createApiApp(options: ApiOptions): Hono {
   const app = new Hono();
+  app.use('*', guardRequests({ boundHost: options.host ?? DEFAULTS.host, allowedHosts: options.allowedHosts ?? [] }));
   if (options.authToken !== undefined) app.use('*', requireToken(options.authToken));
   app.use('/api/*', compress());
   app.get('/ready', (c) => c.text('ready\n'));

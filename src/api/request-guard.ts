@@ -43,13 +43,13 @@ interface HostAndPort {
 
 /** A `Host` header value or an `--allowed-hosts` entry read as URLs read hosts; undefined when it is anything else. */
 function parseHost(text: string): HostAndPort | undefined {
+  if (/[/?#@\\\s]/.test(text)) return undefined;
   let url: URL;
   try {
     url = new URL(`http://${text}`);
   } catch {
     return undefined;
   }
-  if (url.username !== '' || url.password !== '' || url.pathname !== '/' || url.search !== '' || url.hash !== '' || text.includes('/')) return undefined;
   const hostname = url.hostname.replace(/\.$/, '');
   // URL drops port 80 as the default; a Host header's port is kept as given.
   const port = url.port !== '' ? url.port : /:80$/.test(text) ? '80' : '';

@@ -23,9 +23,14 @@ RUN npm run build
 FROM build AS prod-deps
 RUN npm prune --omit=dev --no-audit --no-fund
 
+# A container is reached by names tracebox cannot know (a compose service, a Kubernetes
+# Service, a published port on another machine), so the query port answers any Host; set
+# TRACEBOX_ALLOWED_HOSTS to those names to refuse the rest (loopback and IP addresses are
+# always answered; see --allowed-hosts).
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     TRACEBOX_HOST=0.0.0.0 \
+    TRACEBOX_ALLOWED_HOSTS=* \
     TRACEBOX_DATA=/data
 WORKDIR /app
 COPY --from=prod-deps /src/package.json ./

@@ -7,6 +7,8 @@ import { DEFAULTS } from './defaults.ts';
 import { parseDuration } from './traceql/duration.ts';
 import type { TraceboxOptions } from './server.ts';
 import { forwardUrl } from './forward/index.ts';
+import { exporterSettings, mergeHeaders, parseHeaderFlag } from './forward/exporter-env.ts';
+import { normalizeAllowedHost } from './api/request-guard.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -15,7 +17,8 @@ export class ConfigError extends Error {
   }
 }
 
-export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; options: TraceboxOptions };
+/** `warnings`: settings that were ignored (OpenTelemetry variables are, as their specification asks), one line each. */
+export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; options: TraceboxOptions; warnings: string[] };
 
 export const HELP = `Usage: tracebox [options]
 
@@ -37,6 +40,10 @@ Options (each also read from TRACEBOX_<NAME>, e.g. TRACEBOX_PORT=3300):
   --retention DURATION    delete traces that arrived longer ago, e.g. 72h, 30m (default 72h; 0 keeps all)
   --max-size SIZE         keep the database under this size, oldest traces go first (default 1GiB; 0: no limit)
   --allow-reset           let DELETE /api/traces delete stored traces
+  --allowed-hosts LIST    further names the query port answers to (its Host header), comma-
+                          separated; .example.com takes subdomains too, * any name (containers
+                          reached by service names). Always answered: localhost, IP addresses
+                          and the --host name; other names get 403 (DNS rebinding)
   --auth-token TOKEN      require this token on every port: OTLP exporters send
                           Authorization: Bearer TOKEN (OTEL_EXPORTER_OTLP_HEADERS), API
                           clients too; the viewer asks for it once (default: none)
@@ -59,6 +66,10 @@ Options (each also read from TRACEBOX_<NAME>, e.g. TRACEBOX_PORT=3300):
   --forward-slower-than DURATION  forward every trace lasting at least this long, e.g. 1s
   --forward-sample PERCENT  forward this share of the other traces, chosen by trace id
                           (without a policy flag every trace is forwarded)
+  --forward-header 'NAME: VALUE'  send this header with forwarded traces, e.g. X-Scope-OrgID
+                          for a multi-tenant Tempo (repeatable; TRACEBOX_FORWARD_HEADER takes
+                          one per line). Forwarding also reads OTEL_EXPORTER_OTLP_[TRACES_]HEADERS,
+                          _TIMEOUT (ms, default 10000) and _COMPRESSION (gzip, the default, or none)
   -h, --help              show this help
   -v, --version           print the version
 
@@ -76,6 +87,7 @@ const FLAGS = {
   'max-pending': { type: 'string' },
   'max-lag': { type: 'string' },
   'allow-reset': { type: 'boolean' },
+  'allowed-hosts': { type: 'string' },
   'auth-token': { type: 'string' },
   'max-attr-length': { type: 'string' },
   'max-attrs-per-span': { type: 'string' },
@@ -89,6 +101,7 @@ const FLAGS = {
   'forward-errors': { type: 'boolean' },
   'forward-slower-than': { type: 'string' },
   'forward-sample': { type: 'string' },
+  'forward-header': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -150,6 +163,29 @@ function parseDimensions(text: string): string[] {
   return [...new Set(dims)];
 }
 
+function parseAllowedHosts(text: string): string[] {
+  const entries = text.split(',').map((h) => h.trim()).filter((h) => h !== '');
+  const bad = entries.find((h) => normalizeAllowedHost(h) === undefined);
+  if (entries.length === 0 || bad !== undefined) {
+    throw new ConfigError(`--allowed-hosts: expected host names separated by commas (no ports; .example.com for a domain, * for any), got "${bad ?? text}"`);
+  }
+  return [...new Set(entries)];
+}
+
+function forwardHeaders(lines: readonly string[] | undefined): Record<string, string> {
+  let headers: Record<string, string> = {};
+  for (const line of lines ?? []) {
+    if (line.trim() === '') continue;
+    try {
+      const [name, value] = parseHeaderFlag(line);
+      headers = mergeHeaders(headers, { [name]: value });
+    } catch (err) {
+      throw new ConfigError(`--forward-header: ${(err as Error).message}`);
+    }
+  }
+  return headers;
+}
+
 function parseForwardDuration(flag: string, text: string): number {
   const ns = parseDuration(text);
   if (ns === null || ns < 0) throw new ConfigError(`--${flag}: expected a duration such as 10s, 500ms or 1m, got "${text}"`);
@@ -171,7 +207,7 @@ function parseCount(flag: string, text: string): number {
 }
 
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
-  let values: Partial<Record<FlagName, string | boolean>>;
+  let values: Partial<Record<FlagName, string | boolean | string[]>>;
   try {
     ({ values } = parseArgs({ args: [...argv], options: FLAGS, allowPositionals: false, strict: true }));
   } catch (err) {
@@ -180,23 +216,24 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
 
-  const get = (flag: FlagName): string | boolean | undefined => {
-    const v = values[flag];
+  const get = (flag: Exclude<FlagName, 'forward-header'>): string | boolean | undefined => {
+    const v = values[flag] as string | boolean | undefined;
     if (v !== undefined) return v;
     const e = env[envName(flag)];
     return e === undefined || e === '' ? undefined : e;
   };
-  const str = (flag: FlagName): string | undefined => {
+  const str = (flag: Exclude<FlagName, 'forward-header'>): string | undefined => {
     const v = get(flag);
     return v === undefined ? undefined : String(v);
   };
 
-  const bool = (flag: FlagName): boolean | undefined => {
+  const bool = (flag: Exclude<FlagName, 'forward-header'>): boolean | undefined => {
     const v = get(flag);
     return v === undefined ? undefined : typeof v === 'boolean' ? v : parseBool(flag, v);
   };
 
   const options: TraceboxOptions = {};
+  const warnings: string[] = [];
   const host = str('host');
   if (host !== undefined) options.host = host;
   const ports = [
@@ -214,6 +251,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (memory !== undefined) options.memory = memory;
   const allowReset = bool('allow-reset');
   if (allowReset !== undefined) options.allowReset = allowReset;
+  const allowedHosts = str('allowed-hosts');
+  if (allowedHosts !== undefined) options.allowedHosts = parseAllowedHosts(allowedHosts);
   const retention = str('retention');
   if (retention !== undefined) options.retentionMs = parseRetention(retention);
   const maxSize = str('max-size');
@@ -246,7 +285,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const slower = str('forward-slower-than');
   const sample = str('forward-sample');
   if (forward === undefined) {
-    const stray = (['forward-wait', 'forward-errors', 'forward-slower-than', 'forward-sample'] as const).find((f) => values[f] !== undefined);
+    const stray = (['forward-wait', 'forward-errors', 'forward-slower-than', 'forward-sample', 'forward-header'] as const).find((f) => values[f] !== undefined);
     if (stray !== undefined) throw new ConfigError(`--${stray} needs --forward URL`);
   } else {
     try {
@@ -254,13 +293,20 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     } catch (err) {
       throw new ConfigError(`--forward: ${(err as Error).message}`);
     }
+    const otel = exporterSettings(env);
+    warnings.push(...otel.warnings);
+    const flagHeaders = forwardHeaders((values['forward-header'] as string[] | undefined) ?? env.TRACEBOX_FORWARD_HEADER?.split('\n'));
+    const headers = mergeHeaders(otel.headers ?? {}, flagHeaders);
     options.forward = {
       endpoint: forward,
       ...(wait === undefined ? {} : { waitMs: parseForwardDuration('forward-wait', wait) }),
       ...(errors === undefined ? {} : { errors }),
       ...(slower === undefined ? {} : { slowerThanMs: parseForwardDuration('forward-slower-than', slower) }),
       ...(sample === undefined ? {} : { samplePercent: parsePercent(sample) }),
+      ...(Object.keys(headers).length === 0 ? {} : { headers }),
+      ...(otel.timeoutMs === undefined ? {} : { timeoutMs: otel.timeoutMs }),
+      ...(otel.compress === undefined ? {} : { compress: otel.compress }),
     };
   }
-  return { kind: 'serve', options };
+  return { kind: 'serve', options, warnings };
 }

@@ -57,6 +57,8 @@ export interface TraceboxOptions {
   maxAttrLength?: number;
   /** Drop attributes past this many per span, event and link (default 128; 0: no limit). */
   maxAttrsPerSpan?: number;
+  /** Host names the query port answers to besides loopback, IP addresses and `host` (`*`: any); see src/api/request-guard.ts. */
+  allowedHosts?: string[];
   /** Receives one-line problem reports (default: stderr). */
   log?: (line: string) => void;
 }
@@ -162,7 +164,12 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
     const doctor = new IngestDoctor(log);
     const gate = new IngestGate(options.maxPending ?? DEFAULTS.maxPending, options.maxLagMs ?? DEFAULTS.maxLagMs);
     const { ingest } = threads;
-    const api = await listen(createFrontApp({ authToken, handOver: threads.handOver, doctor: () => doctor.report() }), host, options.port ?? DEFAULTS.port, '--port');
+    const api = await listen(
+      createFrontApp({ authToken, host, allowedHosts: options.allowedHosts, handOver: threads.handOver, doctor: () => doctor.report() }),
+      host,
+      options.port ?? DEFAULTS.port,
+      '--port',
+    );
     started.push(() => closeServer(api));
     const otlpHttp = await listen(createOtlpHttpApp(ingest, { maxBody, log, doctor, gate, authToken }), host, options.otlpHttpPort ?? DEFAULTS.otlpHttpPort, '--otlp-http-port');
     started.push(() => closeServer(otlpHttp));

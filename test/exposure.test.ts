@@ -5,7 +5,6 @@
  * no file by path; hostile strings in tag names, values and TraceQL are only ever data.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
@@ -14,7 +13,7 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import { DEFAULTS } from '../src/defaults.ts';
 import { startCli } from './helpers/cli.ts';
 import { grpc, grpcExport } from './helpers/grpc.ts';
-import { get, getTraceJson, JSON_TYPE, postTraces, PROTOBUF, type Answer } from './helpers/http.ts';
+import { get, getTraceJson, JSON_TYPE, postTraces, PROTOBUF, rawRequest, type Answer } from './helpers/http.ts';
 import { decodePlain, RpcStatus } from './helpers/proto.ts';
 import { b64, encodeRequest, kv } from './helpers/requests.ts';
 import { RecordingExporter } from './helpers/sdk.ts';
@@ -29,20 +28,7 @@ function oneSpan(traceId: string, attributes: unknown[] = []): Uint8Array {
 
 /** A GET with the path sent exactly as given (fetch would resolve `..` first). */
 function rawGet(base: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, path, method: 'GET', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const h = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
-        resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return rawRequest(base, { path, headers });
 }
 
 describe('without --auth-token', () => {

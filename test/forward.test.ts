@@ -7,10 +7,13 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import zlib from 'node:zlib';
 import { parseCommandLine } from '../src/config.ts';
-import { forwardUrl, traceHash, type ForwardOptions, type ForwardStats } from '../src/forward/index.ts';
+import { FORWARD_DEFAULTS, forwardUrl, traceHash, type ForwardOptions, type ForwardStats } from '../src/forward/index.ts';
+import { NO_TIMEOUT_MS } from '../src/forward/exporter-env.ts';
 import { getTraceJson, json, JSON_TYPE, postTraces } from './helpers/http.ts';
 import { ExportTraceServiceRequest, decodePlain } from './helpers/proto.ts';
 import { freePort, randomSpanId, randomTraceId, startTestTracebox, type TestTracebox } from './helpers/tracebox.ts';
@@ -123,6 +126,43 @@ async function upstream(answer: (n: number) => { status: number; headers?: Recor
         server.closeAllConnections();
       }),
   };
+}
+
+/** A target that accepts connections and never reads or answers; counts the connections. */
+async function silentTarget(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Full garbage collections every few milliseconds while `wait` runs: what a busy process
+ * does to short-lived objects, such as a timeout signal nothing else holds.
+ */
+async function underGcPressure<T>(wait: Promise<T>): Promise<T> {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const timer = setInterval(gc, 20);
+  try {
+    return await wait;
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -301,6 +341,45 @@ describe('delivery', () => {
     assert.equal((await tb.stats()).droppedTraces, 7, 'closing drops what is unsent');
   });
 
+  test('a target that accepts and never answers: each attempt times out, is counted and logged, and retried with backoff', async () => {
+    const target = await silentTarget();
+    cleanups.push(() => target.close());
+    const tb = await forwarding({ endpoint: target.url, waitMs: 0, timeoutMs: 300 });
+    await send(tb, randomTraceId(), [{}]);
+    await underGcPressure(until('three attempts', async () => target.connections() >= 3 && (await tb.stats()).timeouts >= 2, 20_000));
+    const stats = (await tb.stats());
+    assert.ok(stats.retries >= 2, JSON.stringify(stats));
+    assert.equal(stats.forwardedTraces + stats.failedTraces, 0);
+    assert.equal(stats.queuedTraces, 1, 'still in hand, not lost');
+    const lines = tb.logs.filter((l) => l.includes('no answer within 300ms'));
+    assert.equal(lines.length, 1, 'one line, then counted quietly:\n' + tb.logs.join('\n'));
+    assert.match(lines[0], /^forward: http:\/\/127\.0\.0\.1:\d+\/v1\/traces: no answer within 300ms \(1 attempt\(s\) timed out so far\); retrying 1 trace\(s\) \(1 span\(s\)\) in \d+ms$/);
+  });
+
+  test('with the default timeout and backoff a silent target is retried within 20 s', async () => {
+    const target = await silentTarget();
+    cleanups.push(() => target.close());
+    const tb = await startTestTracebox({ forward: { endpoint: target.url, waitMs: 0, flushTimeoutMs: 0 } });
+    cleanups.push(() => tb.close());
+    assert.ok(FORWARD_DEFAULTS.timeoutMs + FORWARD_DEFAULTS.retryInitialMs * 1.2 < 20_000);
+    await send(tb, randomTraceId(), [{}]);
+    await until('the first attempt', () => target.connections() >= 1);
+    await underGcPressure(until('a retry', () => target.connections() >= 2, 20_000));
+    assert.equal((await tb.forwarding!.stats()).timeouts, 1);
+    assert.equal((await tb.forwarding!.stats()).retries, 1);
+  });
+
+  test('an upstream that hangs twice then answers gets the trace once', async () => {
+    const up = await upstream((n) => (n < 2 ? 'hang' : { status: 200 }));
+    cleanups.push(() => up.close());
+    const tb = await forwarding({ endpoint: up.url, waitMs: 0, timeoutMs: 200 });
+    const id = randomTraceId();
+    await send(tb, id, [{ name: 'patient' }]);
+    await until('delivery', async () => (await tb.stats()).forwardedTraces === 1);
+    assert.deepEqual(up.spans(id), ['patient']);
+    assert.equal((await tb.stats()).timeouts, 2);
+  });
+
   test('closing decides pending traces at once and flushes them', async () => {
     const up = await upstream();
     cleanups.push(() => up.close());
@@ -342,6 +421,71 @@ describe('--forward flags', () => {
     assert.throws(() => parse(['--forward', 'grpc://tempo:4317']), /--forward: expected an http:\/\/ or https:\/\//);
     assert.throws(() => parse(['--forward', 'http://t:4318', '--forward-sample', '101']), /--forward-sample: expected a percentage/);
     assert.throws(() => parse(['--forward', 'http://t:4318', '--forward-wait', 'soon']), /--forward-wait: expected a duration/);
+  });
+
+  test('--forward-header, repeatable, over OTEL_EXPORTER_OTLP_[TRACES_]HEADERS; timeout and compression from the OTel variables', () => {
+    assert.deepEqual(parse(['--forward', 'http://t:4318', '--forward-header', 'X-Scope-OrgID: tenant-1', '--forward-header', 'Authorization:Bearer a:b ']), {
+      endpoint: 'http://t:4318',
+      headers: { 'X-Scope-OrgID': 'tenant-1', Authorization: 'Bearer a:b' },
+    });
+    const env = {
+      OTEL_EXPORTER_OTLP_HEADERS: ' authorization = Bearer%20general , x-team=a%2Cb%3Dc;prop=1,,',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'NONE',
+    };
+    assert.deepEqual(parse(['--forward', 'http://t:4318', '--forward-header', 'Authorization: Bearer flag'], env), {
+      endpoint: 'http://t:4318',
+      headers: { 'x-team': 'a,b=c', Authorization: 'Bearer flag' },
+      timeoutMs: 2500,
+      compress: false,
+    });
+    // The traces variables replace the general ones, headers as a whole.
+    const traces = { ...env, OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-only=1', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '0', OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip' };
+    assert.deepEqual(parse(['--forward', 'http://t:4318'], traces), { endpoint: 'http://t:4318', headers: { 'x-only': '1' }, timeoutMs: NO_TIMEOUT_MS, compress: true });
+    // Without --forward nothing is read; empty variables count as unset.
+    assert.equal(parse([], env), undefined);
+    assert.deepEqual(parse(['--forward', 'http://t:4318'], { OTEL_EXPORTER_OTLP_HEADERS: '', OTEL_EXPORTER_OTLP_TIMEOUT: '' }), { endpoint: 'http://t:4318' });
+    assert.deepEqual(parse([], { TRACEBOX_FORWARD: 'http://t:4318', TRACEBOX_FORWARD_HEADER: 'X-A: 1\nX-B: 2\n' }), { endpoint: 'http://t:4318', headers: { 'X-A': '1', 'X-B': '2' } });
+  });
+
+  test('OTel values that cannot be read are ignored with a warning, as the specification asks; a bad --forward-header is an error', () => {
+    const c = parseCommandLine(['--forward', 'http://t:4318'], {
+      OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '5s',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '700',
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd',
+      OTEL_EXPORTER_OTLP_HEADERS: 'good=1,no-value,bad=%zz',
+    });
+    assert.ok(c.kind === 'serve');
+    assert.deepEqual(c.options.forward, { endpoint: 'http://t:4318', headers: { good: '1' }, timeoutMs: 700 });
+    assert.deepEqual(c.warnings, [
+      'OTEL_EXPORTER_OTLP_HEADERS: ignored "no-value", expected name=value with the value percent-encoded',
+      'OTEL_EXPORTER_OTLP_HEADERS: ignored "bad=%zz", expected name=value with the value percent-encoded',
+      'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: ignored "5s", expected whole milliseconds such as 10000 (0: no limit)',
+      'OTEL_EXPORTER_OTLP_COMPRESSION: ignored "zstd", expected gzip or none',
+    ]);
+    assert.throws(() => parse(['--forward', 'http://t:4318', '--forward-header', 'X-Scope-OrgID=t1']), /--forward-header: expected a header such as "X-Scope-OrgID: tenant-1", got "X-Scope-OrgID=t1"/);
+    assert.throws(() => parse(['--forward-header', 'A: b']), /--forward-header needs --forward URL/);
+  });
+
+  test('headers from OTEL_EXPORTER_OTLP_HEADERS and --forward-header arrive at the target; compression as set', async () => {
+    const up = await upstream();
+    cleanups.push(() => up.close());
+    const c = parseCommandLine(['--forward', up.url, '--forward-wait', '50ms', '--forward-header', 'X-Scope-OrgID: tenant-1'], {
+      OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Basic%20dTpw,X-Team=checkout',
+      OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'none',
+    });
+    assert.ok(c.kind === 'serve' && c.options.forward !== undefined);
+    const tb = await startTestTracebox({ forward: { ...c.options.forward, flushTimeoutMs: 0 } });
+    cleanups.push(() => tb.close());
+    const id = randomTraceId();
+    await send(tb, id, [{ name: 'tenant span' }]);
+    await until('delivery', () => up.received.length === 1);
+    const { headers } = up.received[0];
+    assert.equal(headers['x-scope-orgid'], 'tenant-1');
+    assert.equal(headers.authorization, 'Basic dTpw');
+    assert.equal(headers['x-team'], 'checkout');
+    assert.equal(headers['content-encoding'], undefined);
+    assert.deepEqual(up.spans(id), ['tenant span']);
   });
 
   test('the endpoint takes a base URL or the full traces URL', () => {

@@ -85,14 +85,19 @@ describe('the test API, used as a test would', () => {
     await runService({ ...session.env(), OTEL_SERVICE_NAME: 'cart' });
     const res = await fetch(`${tb.apiUrl}/api/expect`, {
       method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ query: '{ span.db.system = "postgresql" }', min: 1, max: 1, timeoutMs: 3000, session: session.sessionId }),
     });
     const body = (await res.json()) as { ok: boolean; matches: Array<{ name: string }> };
     assert.equal(res.status, 200);
     assert.equal(body.ok, true);
     assert.equal(body.matches[0].name, 'SELECT carts');
-    const bad = await fetch(`${tb.apiUrl}/api/expect`, { method: 'POST', body: '{"query": "{ .a = }"}' });
+    const bad = await fetch(`${tb.apiUrl}/api/expect`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"query": "{ .a = }"}' });
     assert.equal(bad.status, 400);
     assert.match(await bad.text(), /invalid TraceQL query: parse error/);
+    // A string body is text/plain, which any web page could send: refused, saying what to send.
+    const plain = await fetch(`${tb.apiUrl}/api/expect`, { method: 'POST', body: '{"query": "{ }"}' });
+    assert.equal(plain.status, 415);
+    assert.match(await plain.text(), /send the body as application\/json/);
   });
 });

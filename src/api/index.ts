@@ -21,6 +21,7 @@ import { requireToken } from './auth.ts';
 import { createDoctorRoutes } from './doctor-routes.ts';
 import { createImportRoutes } from './import-routes.ts';
 import { createPromRoutes } from './prom-routes.ts';
+import { guardRequests } from './request-guard.ts';
 import { createSearchRoutes } from './search-routes.ts';
 import { createTempoRoutes } from './tempo-routes.ts';
 import { createTestRoutes } from './test-routes.ts';
@@ -79,6 +80,9 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
 export interface FrontOptions {
   /** When set, every request but GET /ready must carry this token (see auth.ts). */
   readonly authToken?: string;
+  /** The interface the port is bound to, and further names it answers to (`--allowed-hosts`); see request-guard.ts. */
+  readonly host?: string;
+  readonly allowedHosts?: readonly string[];
   /** Answers a request on a query thread. */
   readonly handOver: (req: Request, bindings: ApiBindings) => Promise<Response>;
   /** The ingest doctor's report, handed over with GET /api/doctor. */
@@ -87,6 +91,8 @@ export interface FrontOptions {
 
 export function createFrontApp(options: FrontOptions): Hono {
   const app = new Hono();
+  // First: a foreign Host or Origin learns nothing, not even whether a token is needed.
+  app.use('*', guardRequests({ boundHost: options.host ?? DEFAULTS.host, allowedHosts: options.allowedHosts ?? [] }));
   if (options.authToken !== undefined) app.use('*', requireToken(options.authToken));
   app.get('/ready', (c) => c.text('ready\n'));
   app.route('/', createViewerRoutes());

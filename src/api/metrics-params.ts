@@ -9,12 +9,12 @@ import { alignRange, defaultStep, type MetricsRequest } from '../query/metrics/i
 import { goDuration } from '../query/search-response.ts';
 import { parsePromDurationMs } from '../promql/index.ts';
 import type { Root } from '../traceql/index.ts';
+import { goParseInt64, parseFractionalSeconds, parseRfc3339 } from './params.ts';
 import { parseQuery } from './search-params.ts';
 
 type Query = (name: string) => string | undefined;
 
 const SECOND = 1_000_000_000n;
-const INT64_MAX = (1n << 63n) - 1n;
 /** Tempo's default is 3h; tracebox is a local tool over a bounded store and allows a week, as search does. */
 export const MAX_METRICS_RANGE_NS = 168n * 3600n * SECOND;
 /** Tempo's max_intervals. */
@@ -28,40 +28,11 @@ function param(q: Query, name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-function goParseInt(text: string): bigint | string {
-  if (!/^[+-]?\d+$/.test(text)) return `strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`;
-  const v = BigInt(text);
-  if (v > INT64_MAX || v < -(1n << 63n)) return `strconv.ParseInt: parsing ${JSON.stringify(text)}: value out of range`;
-  return v;
-}
-
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
-
-function parseRfc3339(text: string): bigint | undefined {
-  const m = RFC3339.exec(text);
-  if (m === null) return undefined;
-  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-  if (Number.isNaN(ms)) return undefined;
-  let ns = BigInt(ms) * 1_000_000n + BigInt((m[7] ?? '').padEnd(9, '0') || '0');
-  if (m[8] !== 'Z') {
-    const sign = m[8][0] === '-' ? -1n : 1n;
-    const offset = BigInt(+m[8].slice(1, 3) * 3600 + +m[8].slice(4, 6) * 60) * SECOND;
-    ns -= sign * offset;
-  }
-  return ns;
-}
-
 /** Tempo's parseTimestamp: unix ns for the text, or an error message. */
 export function parseMetricsTime(text: string): bigint | string {
-  if (text.includes('.')) {
-    const f = Number(text);
-    if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) && Number.isFinite(f)) {
-      const s = Math.trunc(f);
-      const frac = Math.round((f - s) * 1000) / 1000; // Tempo keeps milliseconds
-      return BigInt(s) * SECOND + BigInt(Math.round(frac * 1e9));
-    }
-  }
-  const n = goParseInt(text);
+  const fractional = parseFractionalSeconds(text);
+  if (fractional !== undefined) return fractional;
+  const n = goParseInt64(text);
   if (typeof n === 'string') return parseRfc3339(text) ?? n;
   return text.length <= 10 ? n * SECOND : n;
 }

@@ -5,11 +5,13 @@
 import { BadRequestError } from '../shared/errors.ts';
 import { parse, TraceQLSyntaxError, TraceQLValidationError, type Root } from '../traceql/index.ts';
 import { parseDuration } from '../traceql/duration.ts';
+import { parseUnixSeconds, type UnixTime } from './params.ts';
 
 export const DEFAULT_LIMIT = 20;
 export const DEFAULT_SPSS = 3;
 export const MAX_SPSS = 100;
 const MAX_RANGE_S = 168 * 3600;
+const ZERO: UnixTime = { ns: 0n, seconds: 0n };
 
 type Query = (name: string) => string | undefined;
 
@@ -34,32 +36,25 @@ function positive(q: Query, name: string, fallback: number): number {
   return n;
 }
 
-function int32(name: string, text: string | undefined): number {
-  if (text === undefined) return 0;
-  if (!/^[+-]?\d+$/.test(text)) throw new BadRequestError(`invalid ${name}: strconv.ParseInt: parsing "${text}": invalid syntax`);
-  const n = Number(text);
-  if (n > 2147483647 || n < -2147483648) {
-    throw new BadRequestError(`invalid ${name}: strconv.ParseInt: parsing "${text}": value out of range`);
-  }
-  return n;
-}
-
 export interface Window {
   /** Unix ns bounds when the request named a range; undefined searches everything. */
   readonly startNs?: bigint;
   readonly endNs?: bigint;
 }
 
-/** `start`/`end` in unix seconds, both or neither, at most 168 h apart. */
+/** `start`/`end` (see parseUnixSeconds), both or neither, at most 168 h apart. */
 export function parseWindow(q: Query, maxRangeS = MAX_RANGE_S): Window {
-  const start = int32('start', param(q, 'start'));
-  const end = int32('end', param(q, 'end'));
-  if (start === 0 && end === 0) return {};
-  if (end <= start) throw new BadRequestError(`http parameter start must be before end. received start=${start} end=${end}`);
-  if (end - start > maxRangeS) {
-    throw new BadRequestError(`range specified by start and end exceeds ${maxRangeS / 3600}h0m0s. received start=${start} end=${end}`);
+  const startText = param(q, 'start');
+  const endText = param(q, 'end');
+  const start = startText === undefined ? ZERO : parseUnixSeconds('start', startText);
+  const end = endText === undefined ? ZERO : parseUnixSeconds('end', endText);
+  if (start.ns === 0n && end.ns === 0n) return {};
+  const received = `received start=${start.seconds} end=${end.seconds}`;
+  if (end.ns <= start.ns) throw new BadRequestError(`http parameter start must be before end. ${received}`);
+  if (end.ns - start.ns > BigInt(maxRangeS) * 1_000_000_000n) {
+    throw new BadRequestError(`range specified by start and end exceeds ${maxRangeS / 3600}h0m0s. ${received}`);
   }
-  return { startNs: BigInt(start) * 1_000_000_000n, endNs: BigInt(end) * 1_000_000_000n };
+  return { startNs: start.ns, endNs: end.ns };
 }
 
 /** Parses TraceQL for an endpoint, prefixing errors as that endpoint does. */

@@ -13,6 +13,7 @@ export async function serve(args: readonly string[]): Promise<number> {
     process.stdout.write(`tracebox ${VERSION}\n`);
     return 0;
   }
+  for (const warning of command.warnings) process.stderr.write(`tracebox: warning: ${warning}\n`);
   const tb = await startTracebox(command.options);
   process.stdout.write(
     [

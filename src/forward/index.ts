@@ -185,7 +185,7 @@ export class Forwarder {
       this.due.clear();
       await this.sender.drain(deadline);
     }
-    this.sender.close();
+    await this.sender.close();
   }
 
   private track(traces: readonly number[]): void {

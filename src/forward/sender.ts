@@ -1,6 +1,7 @@
 /**
  * The send side of forwarding: a bounded queue of encoded traces and one loop that POSTs
- * them as OTLP/HTTP protobuf (gzip), several traces per request. Network errors and
+ * them as OTLP/HTTP protobuf (gzip unless turned off), several traces per request. Network
+ * errors, attempts without a whole answer within the per-attempt timeout, and
  * 429/502/503/504 are retried with exponential backoff and jitter (Retry-After honoured)
  * until a time budget runs out; other answers are final. Nothing here is awaited by the
  * ingest path: a full queue drops its oldest entry, counted and logged.
@@ -35,6 +36,8 @@ export interface ForwardStats {
   /** Requests answered 2xx, and attempts repeated after a retryable failure. */
   requests: number;
   retries: number;
+  /** Attempts given up after the per-attempt timeout without a whole answer (retried like other network errors). */
+  timeouts: number;
   /** Gauges: traces waiting for their idle window, and traces decided but not yet delivered. */
   pendingTraces: number;
   queuedTraces: number;
@@ -43,7 +46,7 @@ export interface ForwardStats {
 export function emptyStats(): ForwardStats {
   return {
     forwardedTraces: 0, forwardedSpans: 0, notSelectedTraces: 0, droppedTraces: 0, droppedSpans: 0,
-    failedTraces: 0, failedSpans: 0, requests: 0, retries: 0, pendingTraces: 0, queuedTraces: 0,
+    failedTraces: 0, failedSpans: 0, requests: 0, retries: 0, timeouts: 0, pendingTraces: 0, queuedTraces: 0,
   };
 }
 
@@ -84,7 +87,7 @@ class Warnings {
   }
 }
 
-type Attempt = { ok: true } | { ok: false; retry: boolean; afterMs?: number; problem: string };
+type Attempt = { ok: true } | { ok: false; retry: boolean; afterMs?: number; problem: string; timedOut?: boolean };
 
 export class Sender {
   private queue: QueueItem[] = [];
@@ -147,15 +150,21 @@ export class Sender {
     });
   }
 
-  /** Stops sending: the request in flight is aborted and whatever is unsent counts as dropped. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.abort.abort();
-    this.wake?.();
-    this.count('dropped', this.queue);
-    this.queue = [];
-    this.queuedBytes = 0;
+  /**
+   * Stops sending: the request in flight is aborted and whatever is unsent counts as
+   * dropped. Resolves once the request in flight has been counted too.
+   */
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.abort.abort();
+      this.wake?.();
+      this.count('dropped', this.queue);
+      this.queue = [];
+      this.queuedBytes = 0;
+    }
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
   }
 
   private async run(): Promise<void> {
@@ -216,7 +225,8 @@ export class Sender {
         return;
       }
       this.stats.retries++;
-      this.warnings.warn('retrying', `${this.o.url}: ${attempt.problem}; retrying ${traces(batch)} in ${Math.round(wait)}ms`);
+      // A timeout has its own kind, so other retried failures never hide it from the log.
+      this.warnings.warn(attempt.timedOut === true ? 'timeout' : 'retrying', `${this.o.url}: ${attempt.problem}; retrying ${traces(batch)} in ${Math.round(wait)}ms`);
       backoff = Math.min(backoff * 2, this.o.retryMaxMs);
       await this.sleep(wait);
       if (this.closed) {
@@ -226,6 +236,12 @@ export class Sender {
     }
   }
 
+  /**
+   * One attempt, bounded by timeoutMs from the request's start to the last byte of the
+   * answer. The timer is this attempt's own: a timeout signal combined with
+   * AbortSignal.any() can be garbage-collected on Node 20 and then never fires, which left
+   * a target that accepts and never answers holding the sender for minutes.
+   */
   private async post(body: Uint8Array): Promise<Attempt> {
     const headers: Record<string, string> = {
       'Content-Type': 'application/x-protobuf',
@@ -233,29 +249,36 @@ export class Sender {
       ...(this.o.compress ? { 'Content-Encoding': 'gzip' } : {}),
       ...this.o.headers,
     };
-    let res: Response;
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, this.o.timeoutMs);
+    const onClose = (): void => attempt.abort();
+    this.abort.signal.addEventListener('abort', onClose, { once: true });
     try {
-      res = await fetch(this.o.url, {
-        method: 'POST',
-        headers,
-        body: body as Uint8Array<ArrayBuffer>,
-        signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.timeoutMs)]),
-      });
-    } catch (err) {
-      const e = err as Error & { cause?: { code?: string; message?: string } };
-      const problem = e.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs}ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
-      return { ok: false, retry: true, problem };
+      let res: Response;
+      let text: string;
+      try {
+        res = await fetch(this.o.url, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal: attempt.signal });
+        text = (await res.text()).slice(0, 200).replace(/\s+/g, ' ').trim();
+      } catch (err) {
+        if (timedOut) {
+          this.stats.timeouts++;
+          return { ok: false, retry: true, problem: `no answer within ${this.o.timeoutMs}ms (${this.stats.timeouts} attempt(s) timed out so far)`, timedOut: true };
+        }
+        const e = err as Error & { cause?: { code?: string; message?: string } };
+        return { ok: false, retry: true, problem: e.cause?.code ?? e.cause?.message ?? e.message };
+      }
+      if (res.ok) return { ok: true };
+      const problem = `HTTP ${res.status}${text === '' ? '' : `: ${text}`}`;
+      if (!RETRYABLE.has(res.status)) return { ok: false, retry: false, problem };
+      return { ok: false, retry: true, problem, afterMs: retryAfterMs(res.headers.get('retry-after')) };
+    } finally {
+      clearTimeout(timer);
+      this.abort.signal.removeEventListener('abort', onClose);
     }
-    let text = '';
-    try {
-      text = (await res.text()).slice(0, 200).replace(/\s+/g, ' ').trim();
-    } catch {
-      // The body is only for the log line.
-    }
-    if (res.ok) return { ok: true };
-    const problem = `HTTP ${res.status}${text === '' ? '' : `: ${text}`}`;
-    if (!RETRYABLE.has(res.status)) return { ok: false, retry: false, problem };
-    return { ok: false, retry: true, problem, afterMs: retryAfterMs(res.headers.get('retry-after')) };
   }
 
   /** A wait that close() cuts short. */

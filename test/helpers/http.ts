@@ -73,6 +73,33 @@ export async function get(url: string, headers?: Record<string, string>): Promis
   return answer(await fetch(url, { headers }));
 }
 
+export interface RawRequest {
+  readonly method?: string;
+  /** Sent exactly as given (fetch would resolve `..` first). */
+  readonly path: string;
+  /** Any header, Host included (fetch sets Host itself). */
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Uint8Array;
+}
+
+/** One request over node:http, headers as given. */
+export function rawRequest(base: string, r: RawRequest): Promise<Answer> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, path: r.path, method: r.method ?? 'GET', headers: r.headers ?? {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+        resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) });
+      });
+    });
+    req.on('error', reject);
+    req.end(r.body);
+  });
+}
+
 export function json(a: Answer): Record<string, unknown> {
   return JSON.parse(a.body.toString('utf8')) as Record<string, unknown>;
 }

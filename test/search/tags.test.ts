@@ -346,7 +346,7 @@ describe('GET /api/v2/search/tag/<tag>/values', () => {
     }
     test('a segment that cannot be unescaped', () => expect400('/api/v2/search/tag/%25zz/values', 'error in unescaping tagName'));
     test('a bad window', () =>
-      expect400(`/api/v2/search/tag/status/values?start=${T * 1000}&end=${T * 1000 + 1}`, `invalid start: strconv.ParseInt: parsing "${T * 1000}": value out of range`));
+      expect400(`/api/v2/search/tag/status/values?start=${T * 1000}&end=${T * 1000 + 1}`, `invalid start: ${T * 1000} is outside the times tracebox can hold (unix seconds from -9223372036 to 9223372036, years 1677 to 2262); start is in seconds, not milliseconds`));
   });
 });
 

@@ -1,10 +1,11 @@
 /**
  * Tempo's trace-by-id and health endpoints, answering byte-for-byte what Grafana's
- * Tempo datasource expects (as in Tempo 2.7).
+ * Tempo datasource expects (as in Tempo 2.7), Zipkin's joined client/server spans given
+ * ids of their own as Tempo's query frontend gives them.
  */
 import { Hono } from 'hono';
 import { ProtoWriter } from '../shared/protowire.ts';
-import { encodeTracesData, tracesDataToJson } from '../otlp/index.ts';
+import { encodeTracesData, splitJoinedRawSpans, tracesDataToJson } from '../otlp/index.ts';
 import type { Store } from '../store/index.ts';
 import { parseTraceId, parseTraceRange } from './params.ts';
 
@@ -35,7 +36,7 @@ export function createTempoRoutes(store: Store): Hono {
     const range = parseTraceRange(c.req.query('start'), c.req.query('end'));
     const trace = store.trace(id, range);
     if (trace === undefined) return c.body(null, 404);
-    const bytes = encodeTracesData(trace);
+    const bytes = encodeTracesData(splitJoinedRawSpans(trace));
     if (wantsProtobuf(c.req.header('accept'))) return c.body(bytes, 200, { 'Content-Type': PROTOBUF });
     const { resourceSpans } = tracesDataToJson(bytes, { ids: 'base64', enums: 'names' });
     return c.json({ batches: resourceSpans });
@@ -46,7 +47,7 @@ export function createTempoRoutes(store: Store): Hono {
     const range = parseTraceRange(c.req.query('start'), c.req.query('end'));
     const trace = store.trace(id, range);
     // Tempo answers an unknown trace with 200 and an empty trace here (Grafana relies on it).
-    const bytes = encodeTracesData(trace ?? []);
+    const bytes = encodeTracesData(trace === undefined ? [] : splitJoinedRawSpans(trace));
     if (wantsProtobuf(c.req.header('accept'))) {
       return c.body(traceByIdResponse(bytes), 200, { 'Content-Type': PROTOBUF });
     }

@@ -48,32 +48,34 @@ export function criticalPath(trace: TraceTree): CriticalPath {
     idx: number;
     from: number;
     cursor: number;
-    kids: Array<{ idx: number; start: number; end: number; used: boolean }>;
+    /** Children clipped to the span, latest end first; `next` walks them once. */
+    kids: Array<{ idx: number; start: number; end: number }>;
+    next: number;
   }
   const frame = (idx: number, from: number, to: number): Frame => ({
     idx,
     from,
     cursor: to,
     kids: spans[idx].children
-      .map((c) => ({ idx: c, start: Math.max(spans[c].start, from), end: Math.min(spans[c].end, to), used: false }))
-      .filter((k) => k.end > k.start),
+      .map((c) => ({ idx: c, start: Math.max(spans[c].start, from), end: Math.min(spans[c].end, to) }))
+      .filter((k) => k.end > k.start)
+      .sort((a, b) => b.end - a.end || a.idx - b.idx),
+    next: 0,
   });
   const stack: Frame[] = [frame(root, spans[root].start, spans[root].end)];
   // A root of zero length is still the path's start.
   path.set(root, []);
   while (stack.length > 0) {
     const f = stack[stack.length - 1];
-    let next: Frame['kids'][number] | undefined;
-    if (f.cursor > f.from) {
-      for (const k of f.kids) if (!k.used && k.end <= f.cursor && (next === undefined || k.end > next.end)) next = k;
-    }
+    // The cursor only moves back, so a child ending after it never qualifies later.
+    while (f.next < f.kids.length && f.kids[f.next].end > f.cursor) f.next++;
+    const next = f.cursor > f.from && f.next < f.kids.length ? f.kids[f.next++] : undefined;
     if (next === undefined) {
       add(f.idx, f.from, f.cursor);
       stack.pop();
       continue;
     }
     add(f.idx, next.end, f.cursor);
-    next.used = true;
     f.cursor = next.start;
     if (!path.has(next.idx)) path.set(next.idx, []);
     stack.push(frame(next.idx, next.start, next.end));

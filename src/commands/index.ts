@@ -28,9 +28,13 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
 /** `tracebox --help`: the commands, then the server's options. */
 export function overview(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  // serve's help: its usage line, a description, then its options.
+  const [description, ...options] = HELP.replace(/^Usage: tracebox \[options\]\n\n/, '').split('\n\n');
   const lines = [
     'Usage: tracebox [serve] [options]        run tracebox (the default command)',
     '       tracebox <command> [arguments]',
+    '',
+    description,
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
@@ -38,7 +42,7 @@ export function overview(): string {
     'Run "tracebox <command> --help" (or "tracebox help <command>") for a command\'s flags.',
     '',
   ];
-  return lines.join('\n') + HELP.replace(/^Usage: tracebox \[options\]\n\n/, '');
+  return lines.join('\n') + '\n' + options.join('\n\n');
 }
 
 /** Edit distance counting a swap of two neighbours as one edit (optimal string alignment). */

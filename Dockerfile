@@ -6,10 +6,14 @@
 #
 # examples/docker-compose.yml runs it beside Grafana and an instrumented app.
 
+# The base image, pinned to one Node release so that a rebuild gives the same image;
+# moving to a newer one is a change of its own.
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
 # Build: the full install (esbuild, the OpenTelemetry SDK for examples/app.js), the bundle,
 # and better-sqlite3's addon. On Node 20 better-sqlite3 12 compiles from source when no
 # prebuilt binary can be downloaded; the slim image lacks the toolchain for that.
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -27,7 +31,7 @@ RUN npm prune --omit=dev --no-audit --no-fund
 # Service, a published port on another machine), so the query port answers any Host; set
 # TRACEBOX_ALLOWED_HOSTS to those names to refuse the rest (loopback and IP addresses are
 # always answered; see --allowed-hosts).
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     TRACEBOX_HOST=0.0.0.0 \
     TRACEBOX_ALLOWED_HOSTS=* \

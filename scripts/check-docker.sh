@@ -51,7 +51,27 @@ assert datasources, "no datasource provisioning mounted into grafana"
 (tempo,) = [d for d in datasources if d["type"] == "tempo"]
 assert tempo["url"] == "http://tracebox:3200", tempo["url"]
 assert tempo["jsonData"]["streamingEnabled"] == {"search": False, "metrics": False}, "streaming must be off"
-print(f"check-docker: {path}: services {', '.join(services)}; Grafana's Tempo datasource {tempo['url']}, streaming off")
+# The service graph and node graph read tracebox's derived metrics through a Prometheus datasource.
+(prom,) = [d for d in datasources if d["type"] == "prometheus"]
+assert prom["url"] == "http://tracebox:3200", prom["url"]
+assert prom.get("uid"), "the Prometheus datasource needs a uid for the service-map link"
+assert tempo["jsonData"]["serviceMap"]["datasourceUid"] == prom["uid"], "serviceMap.datasourceUid must name the Prometheus datasource"
+assert tempo["jsonData"].get("nodeGraph", {}).get("enabled") is True, "the node graph must be on"
+assert len({d["uid"] for d in datasources}) == len(datasources), "datasource uids must differ"
+
+# Images pinned to exact releases: a tag with a full version, never a floating one.
+exact = re.compile(r"^[\w./-]+:\d+\.\d+\.\d+(-[\w.-]+)?$")
+args = dict(re.findall(r"^ARG\s+(\w+)=(\S+)", dockerfile, re.M))
+for ref in re.findall(r"^FROM\s+(\S+)", dockerfile, re.M):
+    if ref in stages:
+        continue
+    image = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), m.group(0)), ref)
+    assert exact.match(image), f"Dockerfile: FROM {image} is not pinned to an exact release"
+for name, service in services.items():
+    if "build" not in service:
+        assert exact.match(service["image"]), f"{name}: image {service['image']} is not pinned to an exact release"
+print(f"check-docker: {path}: services {', '.join(services)}; Grafana's Tempo datasource {tempo['url']}, streaming off, "
+      f"service map through Prometheus datasource {prom['uid']!r}; images pinned")
 PY
 
 # 2. Dockerfile lint (dockerfile-utils, a devDependency): errors and warnings both fail.

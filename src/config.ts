@@ -112,7 +112,7 @@ function envName(flag: string): string {
   return 'TRACEBOX_' + flag.toUpperCase().replace(/-/g, '_');
 }
 
-function parsePort(flag: string, text: string): number {
+export function parsePort(flag: string, text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n > 65535) throw new ConfigError(`--${flag}: expected a port number from 0 to 65535, got "${text}"`);
   return n;

@@ -55,6 +55,25 @@ async function sendCheckoutTrace(tb: TestTracebox, traceId: string, t0: number):
   await Promise.all([checkout.shutdown(), inventory.shutdown()]);
 }
 
+/**
+ * An N+1 request: GET /orders loads 600 items one query at a time (3 ms each, back to
+ * back), then renders for 40 ms, as an ORM loop does.
+ */
+async function sendNPlusOneTrace(tb: TestTracebox, traceId: string, t0: number): Promise<void> {
+  const provider = createProvider({ exporter: createExporter('http/protobuf', tb), resource: { 'service.name': 'orders' }, traceId, batch: true });
+  const tracer = provider.getTracer('orders-app');
+  const root = tracer.startSpan('GET /orders', { kind: SpanKind.SERVER, startTime: new Date(t0) }, ROOT_CONTEXT);
+  const ctx = trace.setSpan(ROOT_CONTEXT, root);
+  for (let i = 0; i < 600; i++) {
+    const q = tracer.startSpan('SELECT items', { kind: SpanKind.CLIENT, startTime: new Date(t0 + 5 + i * 3), attributes: { 'db.system': 'postgresql', 'db.statement': 'SELECT * FROM items WHERE id = $1' } }, ctx);
+    q.end(new Date(t0 + 5 + i * 3 + 3));
+  }
+  const render = tracer.startSpan('render', { kind: SpanKind.INTERNAL, startTime: new Date(t0 + 1805) }, ctx);
+  render.end(new Date(t0 + 1845));
+  root.end(new Date(t0 + 1850));
+  await provider.shutdown();
+}
+
 function textOf(result: unknown): string {
   const r = result as CallToolResult;
   assert.equal(r.content.length, 1);
@@ -103,8 +122,8 @@ describe('MCP server at /mcp', () => {
     const text = textOf(await client.callTool({ name: 'search_traces', arguments: { query: '{ status = error && resource.service.name = "checkout" }' } }));
     const lines = text.split('\n');
     assert.match(lines[0], /^1 trace\(s\) match/);
-    assert.match(lines[1], new RegExp(`^- ${traceId}  checkout: GET /checkout  100ms  7 span\\(s\\), 2 service\\(s\\), 1 error\\(s\\)  started \\d{4}-`));
-    assert.match(lines[2], /^ {2}matched 1: checkout: GET \/prices \[client\] 20ms \(span [0-9a-f]{16}\)$/);
+    assert.match(lines[1], new RegExp(`^- ${traceId}  checkout: GET /checkout  100 ms  7 span\\(s\\), 2 service\\(s\\), 1 error\\(s\\)  started \\d{4}-`));
+    assert.match(lines[2], /^ {2}matched 1: checkout: GET \/prices \[client\] 20\.0 ms \(span [0-9a-f]{16}\)$/);
     assert.equal(lines[3], '  first error: checkout: GET /prices — prices timed out');
 
     const all = textOf(await client.callTool({ name: 'search_traces', arguments: { query: '{ }', limit: 2, start: '1h' } }));
@@ -140,14 +159,14 @@ describe('MCP server at /mcp', () => {
   test('get_trace: the tree with kinds, durations, attributes, and the errors with their exceptions', async () => {
     const text = textOf(await client.callTool({ name: 'get_trace', arguments: { traceId } }));
     const lines = text.split('\n');
-    assert.equal(lines[0], `trace ${traceId} (checkout: GET /checkout, 100ms, 7 spans)`);
-    assert.match(lines[1], /^└─ checkout: GET \/checkout \[server\] 100ms {2}#[0-9a-f]{16} {2}http\.request\.method="GET" http\.route="\/checkout" http\.response\.status_code=200$/);
-    assert.match(lines[2], /^ {3}├─ checkout: auth \[internal\] 10ms {2}#[0-9a-f]{16}$/);
-    assert.match(lines[3], /^ {3}├─ checkout: SELECT cart \[client\] 20ms {2}#\w+ {2}db\.system="postgresql" db\.statement="SELECT \* FROM cart WHERE id = \$1"$/);
-    assert.match(lines[4], /^ {3}├─ checkout: GET \/stock \[client\] 60ms {2}#\w+ {2}http\.request\.method="GET" server\.address="inventory"$/);
-    assert.match(lines[5], /^ {3}│ {2}└─ inventory: GET \/stock \[server\] 56ms/);
-    assert.match(lines[6], /^ {3}│ {5}└─ inventory: SELECT stock \[client\] 50ms/);
-    assert.match(lines[7], /^ {3}└─ checkout: GET \/prices \[client\] 20ms ✗ error: prices timed out {2}#\w+/);
+    assert.equal(lines[0], `trace ${traceId} (checkout: GET /checkout, 100 ms, 7 spans)`);
+    assert.match(lines[1], /^└─ checkout: GET \/checkout \[server\] 100 ms {2}#[0-9a-f]{16} {2}http\.request\.method="GET" http\.route="\/checkout" http\.response\.status_code=200$/);
+    assert.match(lines[2], /^ {3}├─ checkout: auth \[internal\] 10\.0 ms {2}#[0-9a-f]{16}$/);
+    assert.match(lines[3], /^ {3}├─ checkout: SELECT cart \[client\] 20\.0 ms {2}#\w+ {2}db\.system="postgresql" db\.statement="SELECT \* FROM cart WHERE id = \$1"$/);
+    assert.match(lines[4], /^ {3}├─ checkout: GET \/stock \[client\] 60\.0 ms {2}#\w+ {2}http\.request\.method="GET" server\.address="inventory"$/);
+    assert.match(lines[5], /^ {3}│ {2}└─ inventory: GET \/stock \[server\] 56\.0 ms/);
+    assert.match(lines[6], /^ {3}│ {5}└─ inventory: SELECT stock \[client\] 50\.0 ms/);
+    assert.match(lines[7], /^ {3}└─ checkout: GET \/prices \[client\] 20\.0 ms ✗ error: prices timed out {2}#\w+/);
     assert.match(lines[8], /^started \d{4}-.*Z; services: checkout, inventory$/);
     assert.equal(lines[9], 'Errors (1 span(s) with error status):');
     assert.match(lines[10], /^- checkout: GET \/prices #[0-9a-f]{16} — status error: prices timed out$/);
@@ -155,7 +174,7 @@ describe('MCP server at /mcp', () => {
     assert.match(lines[12], /^ {4}at /);
 
     const all = textOf(await client.callTool({ name: 'get_trace', arguments: { traceId, allAttributes: true } }));
-    assert.match(all, /inventory: GET \/stock \[server\] 56ms {2}#\w+ {2}http\.route="\/stock"/);
+    assert.match(all, /inventory: GET \/stock \[server\] 56\.0 ms {2}#\w+ {2}http\.route="\/stock"/);
   });
 
   test('get_trace: unknown and malformed ids are tool errors', async () => {
@@ -178,8 +197,8 @@ describe('MCP server at /mcp', () => {
     const row = (service: string): string[] => lines.find((l) => l.startsWith(service + ' '))!.trim().split(/\s+/);
     const cart = row('cart');
     assert.deepEqual(cart.slice(0, 5), ['cart', '2', '0.0333/min', '1', '50%']);
-    assert.deepEqual(row('checkout'), ['checkout', '1', '0.0167/min', '0', '0%', '100ms', '100ms', '100ms']);
-    assert.deepEqual(row('inventory'), ['inventory', '1', '0.0167/min', '0', '0%', '56ms', '56ms', '56ms']);
+    assert.deepEqual(row('checkout'), ['checkout', '1', '0.0167/min', '0', '0%', '100', 'ms', '100', 'ms', '100', 'ms']);
+    assert.deepEqual(row('inventory'), ['inventory', '1', '0.0167/min', '0', '0%', '56.0', 'ms', '56.0', 'ms', '56.0', 'ms']);
     assert.ok(lines.indexOf(lines.find((l) => l.startsWith('cart '))!) < lines.indexOf(lines.find((l) => l.startsWith('checkout '))!), 'most requests first');
 
     const old = textOf(await client.callTool({ name: 'list_services', arguments: { start: '3h', end: '2h' } }));
@@ -192,23 +211,50 @@ describe('MCP server at /mcp', () => {
   test('explain_slow_path: the critical path with self times and a summary', async () => {
     const text = textOf(await client.callTool({ name: 'explain_slow_path', arguments: { traceId } }));
     const lines = text.split('\n');
-    assert.equal(lines[0], `Critical path of trace ${traceId} (checkout: GET /checkout, 100ms): the spans that decided when it ended.`);
+    assert.equal(lines[0], `Critical path of trace ${traceId} (checkout: GET /checkout, 100 ms): the spans that decided when it ended.`);
     const path = lines.slice(2, 8).map((l) => l.replace(/ {2}#[0-9a-f]{16}/, ''));
     assert.deepEqual(path, [
-      'checkout: GET /checkout [server] 100ms — on path 10ms (10%), self 10ms',
-      '  └─ checkout: auth [internal] 10ms — on path 10ms (10%), self 10ms',
-      '  └─ checkout: SELECT cart [client] 20ms — on path 20ms (20%), self 20ms',
-      '  └─ checkout: GET /stock [client] 60ms — on path 4ms (4%), self 4ms',
-      '    └─ inventory: GET /stock [server] 56ms — on path 6ms (6%), self 6ms',
-      '      └─ inventory: SELECT stock [client] 50ms — on path 50ms (50%), self 50ms',
+      'checkout: GET /checkout [server] 100 ms — on path 10.0 ms (10%), self 10.0 ms',
+      '  └─ checkout: auth [internal] 10.0 ms — on path 10.0 ms (10%), self 10.0 ms',
+      '  └─ checkout: SELECT cart [client] 20.0 ms — on path 20.0 ms (20%), self 20.0 ms',
+      '  └─ checkout: GET /stock [client] 60.0 ms — on path 4.00 ms (4%), self 4.00 ms',
+      '    └─ inventory: GET /stock [server] 56.0 ms — on path 6.00 ms (6%), self 6.00 ms',
+      '      └─ inventory: SELECT stock [client] 50.0 ms — on path 50.0 ms (50%), self 50.0 ms',
     ]);
     assert.doesNotMatch(text, /GET \/prices \[client\]/, 'the parallel failed call is not on the path');
     const summary = lines[lines.length - 1];
     assert.equal(lines[lines.length - 2], '');
-    assert.match(summary, /^The request checkout: GET \/checkout took 100ms, and 6 span\(s\) in 2 service\(s\) lie on its critical path\./);
-    assert.match(summary, /Most of the time went to inventory: SELECT stock \[client\], 50ms or 50% of the trace, spent in its own work \(it has no child spans\); next come checkout: SELECT cart \(20ms\) and /);
-    assert.match(summary, /By service along the path: inventory 56ms \(56%\) and checkout 44ms \(44%\)\./);
+    assert.match(summary, /^The request checkout: GET \/checkout took 100 ms, and 6 span\(s\) in 2 service\(s\) lie on its critical path\./);
+    assert.match(summary, /Most of the time went to inventory: SELECT stock \[client\], 50\.0 ms or 50% of the trace, spent in its own work \(it has no child spans\); next come checkout: SELECT cart \(20\.0 ms\) and /);
+    assert.match(summary, /By service along the path: inventory 56\.0 ms \(56%\) and checkout 44\.0 ms \(44%\)\./);
     assert.match(summary, /It is also the span with the most self time in the whole trace/);
+  });
+
+  test('initialize: tools without listChanged, the server never changes its list', () => {
+    const caps = client.getServerCapabilities();
+    assert.ok(caps?.tools, 'tools capability');
+    assert.notEqual(caps?.tools?.listChanged, true);
+  });
+
+  test('every tool answers structured content beside the text, matching its output schema', async () => {
+    const { tools } = await client.listTools();
+    for (const tool of tools) assert.ok(tool.outputSchema, `${tool.name} has an output schema`);
+    const search = (await client.callTool({ name: 'search_traces', arguments: { query: '{ status = error && resource.service.name = "checkout" }' } })) as CallToolResult;
+    const s = search.structuredContent as { found: number; shown: number; traces: Array<{ traceId: string; errors: number; matched: Array<{ name: string; count: number }> }> };
+    assert.equal(s.found, 1);
+    assert.equal(s.traces[0].traceId, traceId);
+    assert.equal(s.traces[0].errors, 1);
+    assert.deepEqual(s.traces[0].matched.map((m) => [m.name, m.count]), [['GET /prices', 1]]);
+    const got = (await client.callTool({ name: 'get_trace', arguments: { traceId } })) as CallToolResult;
+    const g = got.structuredContent as { spanCount: number; errors: Array<{ name: string; message: string }>; treeComplete: boolean };
+    assert.equal(g.spanCount, 7);
+    assert.deepEqual(g.errors.map((e) => [e.name, e.message]), [['GET /prices', 'prices timed out']]);
+    assert.equal(g.treeComplete, true);
+    const explained = (await client.callTool({ name: 'explain_slow_path', arguments: { traceId } })) as CallToolResult;
+    const e = explained.structuredContent as { path: Array<{ name: string; onPathMs: number }>; pathComplete: boolean };
+    assert.deepEqual(e.path.map((p) => [p.name, p.onPathMs]), [['GET /checkout', 10], ['auth', 10], ['SELECT cart', 20], ['GET /stock', 4], ['GET /stock', 6], ['SELECT stock', 50]]);
+    const services = (await client.callTool({ name: 'list_services', arguments: {} })) as CallToolResult;
+    assert.ok((services.structuredContent as { services: unknown[] }).services.length >= 3);
   });
 
   test('GET and DELETE are answered 405, as in the SDK’s stateless examples', async () => {
@@ -218,5 +264,75 @@ describe('MCP server at /mcp', () => {
       assert.equal(res.headers.get('allow'), 'POST');
       assert.deepEqual(await res.json(), { jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null });
     }
+  });
+});
+
+describe('MCP answers stay small on a 600-span N+1 trace', () => {
+  let tb: TestTracebox;
+  let client: Client;
+  const traceId = randomTraceId();
+  /** Whole answers, as the client received them, stay within a few KB. */
+  const MAX_ANSWER = 10 * 1024;
+
+  before(async () => {
+    tb = await startTracebox();
+    await sendNPlusOneTrace(tb, traceId, Date.now() - 10_000);
+    await tb.waitForSpans({ service: 'orders', name: 'SELECT items' }, { count: 600 });
+    for (let i = 0; i < 60; i++) await sendNPlusOneTraceSmall(tb, i);
+    client = new Client({ name: 'tracebox-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${tb.apiUrl}/mcp`)));
+  });
+  after(async () => {
+    await client?.close();
+    await tb?.close();
+  });
+
+  /** Short traces with long names, so that 60 of them are far more than one answer holds. */
+  async function sendNPlusOneTraceSmall(tb: TestTracebox, i: number): Promise<void> {
+    const provider = createProvider({ exporter: createExporter('http/protobuf', tb), resource: { 'service.name': `svc-${i % 3}` }, traceId: randomTraceId() });
+    const tracer = provider.getTracer('t');
+    const root = tracer.startSpan(`GET /a/rather/long/route/name/number/${i}/that/goes/on`, { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+    const child = tracer.startSpan(`SELECT something from a table where the statement name is long ${i}`, { kind: SpanKind.CLIENT }, trace.setSpan(ROOT_CONTEXT, root));
+    child.setStatus({ code: SpanStatusCode.ERROR, message: 'x'.repeat(300) });
+    child.end();
+    root.end();
+    await provider.shutdown();
+  }
+
+  const size = (r: unknown): number => JSON.stringify(r).length;
+
+  test('explain_slow_path gathers the 600 queries into one line', async () => {
+    const r = (await client.callTool({ name: 'explain_slow_path', arguments: { traceId } })) as CallToolResult;
+    assert.ok(size(r) < MAX_ANSWER, `answer of ${size(r)} characters`);
+    const text = textOf(r);
+    assert.match(text, /└─ 600× orders: SELECT items \[client\], 1\.80 s in all — on path 1\.80 s \(97%\), self 1\.80 s {2}first #[0-9a-f]{16}/);
+    assert.equal((text.match(/SELECT items/g) ?? []).length <= 4, true, 'the query is named a few times, not 600');
+    assert.match(text, /Most of the time went to 600× orders: SELECT items \[client\], 1\.80 s or 97% of the trace, spent in 600 calls of the same operation/);
+    assert.match(text, /orders: SELECT items \[client\] ran 600 times, 1\.80 s of self time in all \(97%\)/);
+    const path = (r.structuredContent as { path: Array<{ name: string; count: number }>; pathComplete: boolean }).path;
+    assert.deepEqual(path.map((p) => [p.name, p.count]), [['GET /orders', 1], ['SELECT items', 600], ['render', 1]]);
+  });
+
+  test('get_trace draws the loop as one line and stays small', async () => {
+    const r = (await client.callTool({ name: 'get_trace', arguments: { traceId, allAttributes: true } })) as CallToolResult;
+    assert.ok(size(r) < MAX_ANSWER, `answer of ${size(r)} characters`);
+    const lines = textOf(r).split('\n');
+    assert.equal(lines[0], `trace ${traceId} (orders: GET /orders, 1.85 s, 602 spans)`);
+    assert.match(lines[2], /^ {3}├─ 600× orders: SELECT items \[client\], 1\.80 s in all \(3\.00 ms each\) {2}slowest #[0-9a-f]{16} {2}first: db\.system="postgresql" db\.statement="SELECT \* FROM items WHERE id = \$1"$/);
+    assert.match(lines[3], /^ {3}└─ orders: render \[internal\] 40\.0 ms/);
+    const ops = (r.structuredContent as { operations: Array<{ name: string; count: number; selfMs: number }> }).operations;
+    assert.deepEqual(ops[0], { service: 'orders', name: 'SELECT items', kind: 'client', count: 600, errors: 0, totalMs: 1800, selfMs: 1800 });
+  });
+
+  test('search_traces with limit 100 stops at its size bound and says so', async () => {
+    const r = (await client.callTool({ name: 'search_traces', arguments: { query: '{ }', limit: 100 } })) as CallToolResult;
+    assert.ok(size(r) < MAX_ANSWER, `answer of ${size(r)} characters`);
+    const s = r.structuredContent as { found: number; shown: number; traces: unknown[] };
+    assert.equal(s.found, 61);
+    assert.ok(s.shown < s.found && s.shown === s.traces.length, `${s.shown} of ${s.found}`);
+    assert.match(textOf(r), new RegExp(`… ${s.found - s.shown} more matching trace\\(s\\) not shown: answers stop at about 4000 characters`));
+
+    const loop = (await client.callTool({ name: 'search_traces', arguments: { query: '{ name = "SELECT items" }' } })) as CallToolResult;
+    assert.match(textOf(loop), /matched 600: 600× orders: SELECT items \[client\], 1\.80 s in all \(first span [0-9a-f]{16}\)/);
   });
 });

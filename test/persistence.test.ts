@@ -172,7 +172,7 @@ describe('the tracebox command', () => {
     const [help, h, version, v] = await Promise.all([runCli(['--help']), runCli(['-h']), runCli(['--version']), runCli(['-v'])]);
     for (const exit of [help, h]) {
       assert.equal(exit.code, 0, exit.stderr);
-      assert.match(exit.stdout, /^Usage: tracebox \[options\]/);
+      assert.match(exit.stdout, /^Usage: tracebox \[serve\] \[options\]/);
       for (const flag of ['--host', '--port', '--otlp-http-port', '--otlp-grpc-port', '--data', '--memory', '--max-body', '--help', '--version']) {
         assert.ok(exit.stdout.includes(flag), `help mentions ${flag}`);
       }

@@ -80,6 +80,37 @@ describe('the test API, used as a test would', () => {
     );
   });
 
+  test('env() keeps the SDK from exporting metrics and logs tracebox does not take', () => {
+    const env = tb.session().env();
+    assert.equal(env.OTEL_METRICS_EXPORTER, 'none');
+    assert.equal(env.OTEL_LOGS_EXPORTER, 'none');
+    assert.equal(env.OTEL_TRACES_EXPORTER, 'otlp');
+  });
+
+  test("a session's failed wait says when spans arrived without the session's tag", async () => {
+    // Started with the tracebox's env(), not the session's: the spans carry no session tag.
+    await runService({ ...tb.env(), OTEL_SERVICE_NAME: 'untagged-cart' });
+    await tb.waitForSpans({ service: 'untagged-cart' }, { count: 2 });
+    const session = tb.session();
+    await assert.rejects(session.waitForSpans({ service: 'untagged-cart' }, { timeoutMs: 200 }), (err: Error) => {
+      assert.match(err.message, /found 0/);
+      assert.match(err.message, new RegExp(`No spans were received in session ${session.sessionId}, but 2 span\\(s\\) in 1 trace\\(s\\) arrived without a session tag`));
+      assert.match(err.message, /session's env\(\)/);
+      assert.match(err.message, /untagged-cart: POST \/cart \[server\]/);
+      assert.doesNotMatch(err.message, /No spans were received\.$/m);
+      return true;
+    });
+  });
+
+  test('an invalid query is explained before anything is sent', async () => {
+    await assert.rejects(tb.session().waitForSpans('{ status = eror }'), (err: Error) => {
+      assert.equal(err.message.split('\n')[0], 'invalid TraceQL query: parse error at line 1, col 12: syntax error: unexpected IDENTIFIER');
+      assert.match(err.message, /^ {2}\{ status = eror \}\n {13}\^{4}$/m);
+      assert.match(err.message, /hint: status is one of error, ok, unset/);
+      return true;
+    });
+  });
+
   test('POST /api/expect answers any HTTP client', async () => {
     const session = tb.session();
     await runService({ ...session.env(), OTEL_SERVICE_NAME: 'cart' });

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { parseCommandLine } from '../src/config.ts';
 import { zipkinToOtlp } from '../src/otlp/zipkin-to-otlp.ts';
+import { formatTree, TraceboxClient } from '../src/testing/index.ts';
 import { getTraceJson, json } from './helpers/http.ts';
 import { ExportTraceServiceRequest, decodePlain } from './helpers/proto.ts';
 import { startTestTracebox, type TestTracebox } from './helpers/tracebox.ts';
@@ -148,6 +149,12 @@ describe('Zipkin v2 JSON → OTLP, as the Collector maps it', () => {
     assert.ok(found, `span ${id} ${kind} is stored`);
     return found;
   };
+  /** The server half of the joined RPC: served under its client half, with an id of its own. */
+  const joinedServer = (): Located => {
+    const found = spans.find((l) => l.span.kind === 'SPAN_KIND_SERVER' && hex(l.span.parentSpanId) === CALL);
+    assert.ok(found, 'the server half is served under the client half');
+    return found;
+  };
 
   test('every span is stored; 64-bit ids are left-padded to 128 and 64 bits', () => {
     assert.equal(spans.length, 5);
@@ -162,7 +169,7 @@ describe('Zipkin v2 JSON → OTLP, as the Collector maps it', () => {
     assert.deepEqual(root.resource['host.name'], { stringValue: 'fe-1' });
     assert.deepEqual(root.resource['tracebox.session'], { stringValue: 'zk-1' });
     assert.equal(attrs(root.span.attributes)['host.name'], undefined);
-    const server = find(CALL, 'SPAN_KIND_SERVER');
+    const server = joinedServer();
     assert.deepEqual(server.resource['service.name'], { stringValue: 'backend' });
     assert.deepEqual(server.resource['k8s.pod.name'], { stringValue: 'backend-7d9f' });
   });
@@ -178,11 +185,16 @@ describe('Zipkin v2 JSON → OTLP, as the Collector maps it', () => {
     assert.deepEqual(find(DB, 'SPAN_KIND_CLIENT').scope, {});
   });
 
-  test('the shared server span keeps the client span id and parent, told apart by kind', () => {
+  test("the shared server span is served as Tempo serves it: an id of its own, under the client half, above the server's work", async () => {
     const client = find(CALL, 'SPAN_KIND_CLIENT').span;
-    const server = find(CALL, 'SPAN_KIND_SERVER').span;
+    const server = joinedServer().span;
     assert.equal(hex(client.parentSpanId), ROOT);
-    assert.equal(hex(server.parentSpanId), ROOT);
+    assert.match(hex(server.spanId), /^[0-9a-f]{16}$/);
+    assert.notEqual(hex(server.spanId), CALL);
+    assert.equal(hex(find(DB, 'SPAN_KIND_CLIENT').span.parentSpanId), hex(server.spanId));
+    // The same id on every read, and in Tempo's v1 shape too.
+    const again = locate(json(await getTraceJson(tb.apiUrl, 'v1', TRACE)) as Json);
+    assert.ok(again.some((l) => l.span.kind === 'SPAN_KIND_SERVER' && l.span.spanId === server.spanId && hex(l.span.parentSpanId) === CALL));
     assert.equal(server.name, 'post /api/orders');
     assert.equal(server.startTimeUnixNano, String(BigInt(T0 + 12_000) * 1000n));
     assert.equal(server.endTimeUnixNano, String(BigInt(T0 + 12_000 + 190_000) * 1000n));
@@ -215,12 +227,12 @@ describe('Zipkin v2 JSON → OTLP, as the Collector maps it', () => {
       { timeUnixNano: String(BigInt(T0 + 10_001) * 1000n), name: 'ws' },
       { timeUnixNano: String(BigInt(T0 + 209_999) * 1000n), name: 'wr' },
     ]);
-    assert.deepEqual(find(CALL, 'SPAN_KIND_SERVER').span.events, [{ timeUnixNano: String(BigInt(T0 + 12_100) * 1000n), name: 'cache miss' }]);
+    assert.deepEqual(joinedServer().span.events, [{ timeUnixNano: String(BigInt(T0 + 12_100) * 1000n), name: 'cache miss' }]);
   });
 
-  test('an error tag makes the status ERROR; only error=true is removed', () => {
-    const server = find(CALL, 'SPAN_KIND_SERVER').span;
-    assert.deepEqual(server.status, { code: 'STATUS_CODE_ERROR' });
+  test('an error tag makes the status ERROR, its message the status message; only error=true is removed', () => {
+    const server = joinedServer().span;
+    assert.deepEqual(server.status, { code: 'STATUS_CODE_ERROR', message: 'Internal Server Error' });
     assert.deepEqual(attrs(server.attributes).error, { stringValue: 'Internal Server Error' });
     const db = find(DB, 'SPAN_KIND_CLIENT').span;
     assert.deepEqual(db.status, { code: 'STATUS_CODE_ERROR' });
@@ -240,6 +252,61 @@ describe('Zipkin v2 JSON → OTLP, as the Collector maps it', () => {
     assert.deepEqual(Object.keys(a).sort(), ['otel.zipkin.absentField.startTime', 'retries']);
     assert.deepEqual(a['otel.zipkin.absentField.startTime'], { boolValue: true });
     assert.deepEqual(a.retries, { stringValue: '3' });
+  });
+});
+
+describe('joined client/server spans from zipkin-js, each process reporting its own', () => {
+  const trace = 'b7ad6b7169203331';
+  const [root, call, query, local] = ['a1a1a1a1a1a1a1a1', 'b2b2b2b2b2b2b2b2', 'c3c3c3c3c3c3c3c3', 'd4d4d4d4d4d4d4d4'];
+  /** As zipkin-js's JSON_V2 encoder writes them: the web process's spans… */
+  const web = [
+    { traceId: trace, id: root, kind: 'SERVER', name: 'get /cart', timestamp: T0, duration: 90_000, localEndpoint: { serviceName: 'web', ipv4: '10.0.0.1' }, tags: { 'http.path': '/cart', 'http.status_code': '500', error: '500' } },
+    { traceId: trace, parentId: root, id: call, kind: 'CLIENT', name: 'get /items', timestamp: T0 + 5_000, duration: 80_000, localEndpoint: { serviceName: 'web', ipv4: '10.0.0.1' }, remoteEndpoint: { serviceName: 'api' }, tags: { 'http.path': '/items', 'http.status_code': '500', error: '500' } },
+    // A local span reported without an endpoint.
+    { traceId: trace, parentId: root, id: local, name: 'render', timestamp: T0 + 86_000, duration: 3_000 },
+  ];
+  /** …and the api process's: its server span joins the client's id (supportsJoin). */
+  const api = [
+    { traceId: trace, parentId: root, id: call, kind: 'SERVER', name: 'get /items', timestamp: T0 + 6_000, duration: 78_000, shared: true, localEndpoint: { serviceName: 'api', ipv4: '10.0.0.2' }, tags: { 'http.path': '/items', 'http.status_code': '500', error: 'connection refused' } },
+    { traceId: trace, parentId: call, id: query, kind: 'CLIENT', name: 'select items', timestamp: T0 + 8_000, duration: 70_000, localEndpoint: { serviceName: 'api', ipv4: '10.0.0.2' }, remoteEndpoint: { serviceName: 'postgres' }, tags: { 'sql.query': 'select * from items', error: 'connection refused' } },
+  ];
+
+  before(async () => {
+    // The api process reports first: the order must not matter.
+    for (const body of [api, web]) assert.equal((await post(JSON.stringify(body))).status, 202);
+  });
+
+  test('both halves show and the tree reads client → server → the server\'s work', async () => {
+    const client = new TraceboxClient(tb.apiUrl, '');
+    const t = await client.trace(trace);
+    assert.equal(t.spans.length, 5);
+    assert.equal(
+      formatTree(t),
+      [
+        `trace ${trace.padStart(32, '0')} (web: get /cart, 90.0 ms, 5 spans)`,
+        '└─ web: get /cart [server] 90.0 ms ✗ error: 500',
+        '   ├─ web: get /items [client] 80.0 ms ✗ error: 500',
+        '   │  └─ api: get /items [server] 78.0 ms ✗ error: connection refused',
+        '   │     └─ api: select items [client] 70.0 ms ✗ error: connection refused',
+        '   └─ unknown_service: render [unspecified] 3.00 ms',
+      ].join('\n'),
+    );
+    const server = t.spans.find((s) => s.kind === 'server' && s.service === 'api')!;
+    assert.equal(server.parentSpanId, call);
+    assert.notEqual(server.spanId, call);
+    // TraceQL sees the same tree: the database call is a child of the api's server span.
+    const nested = await client.traces('{ resource.service.name = "api" && kind = server } > { name = "select items" }');
+    assert.deepEqual(nested.map((x) => x.traceId), [trace.padStart(32, '0')]);
+  });
+
+  test("Tempo's trace by id serves the same ids", async () => {
+    const located = locate(json(await getTraceJson(tb.apiUrl, 'v2', trace)).trace as Json);
+    const ids = new Map(located.map((l) => [`${l.resource['service.name']?.stringValue}:${l.span.name}:${l.span.kind}`, { id: hex(l.span.spanId), parent: hex(l.span.parentSpanId) }]));
+    const server = ids.get('api:get /items:SPAN_KIND_SERVER')!;
+    assert.equal(server.parent, call);
+    assert.equal(ids.get('api:select items:SPAN_KIND_CLIENT')!.parent, server.id);
+    const test = await new TraceboxClient(tb.apiUrl, '').trace(trace);
+    assert.equal(test.spans.find((s) => s.kind === 'server' && s.service === 'api')!.spanId, server.id);
   });
 });
 
@@ -371,7 +438,7 @@ describe('mapping details', () => {
     assert.equal(events[1].name, 'a|b');
   });
 
-  test('spans without a local service name share a resource without attributes', () => {
+  test('spans without a local service name share a resource named unknown_service, as OpenTelemetry SDKs name one', () => {
     const { request } = zipkinToOtlp([
       { traceId: TRACE, id: ROOT, timestamp: T0 },
       { traceId: TRACE, id: CALL, timestamp: T0, localEndpoint: { serviceName: 'b' } },
@@ -379,8 +446,8 @@ describe('mapping details', () => {
     ]);
     const rss = decodePlain(ExportTraceServiceRequest, request).resourceSpans as Json[];
     assert.equal(rss.length, 2);
-    const empty = rss.find((rs) => ((rs.resource as Json).attributes as Json[] | undefined) === undefined)!;
-    assert.equal(((empty.scopeSpans as Json[])[0].spans as Json[]).length, 2);
+    const unnamed = rss.find((rs) => attrs((rs.resource as Json).attributes)['service.name']?.stringValue === 'unknown_service')!;
+    assert.equal(((unnamed.scopeSpans as Json[])[0].spans as Json[]).length, 2);
   });
 });
 

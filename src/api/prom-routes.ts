@@ -1,14 +1,15 @@
 /**
  * The part of the Prometheus HTTP API that Grafana's Prometheus data source uses for the
  * Tempo service map and APM table, on the API port: /api/v1/query, /api/v1/query_range,
- * /api/v1/labels, /api/v1/label/<name>/values, /api/v1/series, /api/v1/status/buildinfo,
- * plus empty answers for the metadata, exemplar and rules look-ups the data source makes.
+ * /api/v1/labels, /api/v1/label/<name>/values, /api/v1/series, /api/v1/metadata (the
+ * derived families' types and help), /api/v1/status/buildinfo, plus empty answers for the
+ * exemplar and rules look-ups the data source makes.
  * Queries run over the derived metrics (src/promql). GET and form-encoded POST both
  * work, as in Prometheus. Errors use Prometheus' JSON envelope, never Tempo's plain text.
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import type { DerivedMetrics } from '../metrics/types.ts';
+import { derivedFamilies, type DerivedMetrics } from '../metrics/index.ts';
 import {
   instantQuery,
   MAX_POINTS,
@@ -168,7 +169,19 @@ export function createPromRoutes(derived: DerivedMetrics | (() => DerivedMetrics
       parseQueryText(p.get('query'));
       return success(c, []);
     },
-    '/api/v1/metadata': (c) => success(c, {}),
+    '/api/v1/metadata': (c, p) => {
+      const metric = p.get('metric') || undefined;
+      const limitText = p.get('limit');
+      // Prometheus: a negative limit (the default) is none.
+      const limit = limitText === undefined || limitText === '' ? -1 : Number(limitText);
+      if (!Number.isInteger(limit)) throw new PromError('bad_data', 'limit must be a number');
+      const data: Record<string, Array<{ type: string; help: string; unit: string }>> = {};
+      for (const f of derivedFamilies(metrics().totals())) {
+        if (limit >= 0 && Object.keys(data).length >= limit) break;
+        if (metric === undefined || f.name === metric) data[f.name] = [{ type: f.type, help: f.help, unit: '' }];
+      }
+      return success(c, data);
+    },
     '/api/v1/rules': (c) => success(c, { groups: [] }),
     '/api/v1/alerts': (c) => success(c, { alerts: [] }),
     '/api/v1/status/buildinfo': (c) =>

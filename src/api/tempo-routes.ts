@@ -1,10 +1,11 @@
 /**
  * Tempo's trace-by-id and health endpoints, answering byte-for-byte what Grafana's
- * Tempo datasource expects (as in Tempo 2.7).
+ * Tempo datasource expects (as in Tempo 2.7), Zipkin's joined client/server spans given
+ * ids of their own as Tempo's query frontend gives them.
  */
 import { Hono } from 'hono';
 import { ProtoWriter } from '../shared/protowire.ts';
-import { canonicalResourceSpans, encodeTracesData, tracesDataToJson } from '../otlp/index.ts';
+import { canonicalResourceSpans, encodeTracesData, splitJoinedRawSpans, tracesDataToJson } from '../otlp/index.ts';
 import type { StoreReader, TraceByIdWindow } from '../store/index.ts';
 import { parseTraceId, parseTraceRange } from './params.ts';
 
@@ -46,7 +47,7 @@ export function createTempoRoutes(store: StoreReader): Hono {
     const id = parseTraceId(c.req.param('id'));
     const trace = store.trace(id, traceWindow(c.req.query('start'), c.req.query('end')));
     if (trace === undefined) return c.body(null, 404);
-    const bytes = encodeTracesData(canonicalResourceSpans(trace));
+    const bytes = encodeTracesData(canonicalResourceSpans(splitJoinedRawSpans(trace)));
     if (wantsProtobuf(c.req.header('accept'))) return c.body(bytes, 200, { 'Content-Type': PROTOBUF });
     const { resourceSpans } = tracesDataToJson(bytes, { ids: 'base64', enums: 'names' });
     return c.json({ batches: resourceSpans });
@@ -56,7 +57,7 @@ export function createTempoRoutes(store: StoreReader): Hono {
     const id = parseTraceId(c.req.param('id'));
     const trace = store.trace(id, traceWindow(c.req.query('start'), c.req.query('end')));
     // Tempo answers an unknown trace with 200 and an empty trace here (Grafana relies on it).
-    const bytes = encodeTracesData(canonicalResourceSpans(trace ?? []));
+    const bytes = encodeTracesData(canonicalResourceSpans(trace === undefined ? [] : splitJoinedRawSpans(trace)));
     if (wantsProtobuf(c.req.header('accept'))) {
       return c.body(traceByIdResponse(bytes), 200, { 'Content-Type': PROTOBUF });
     }

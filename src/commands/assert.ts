@@ -4,6 +4,7 @@
  * otherwise 1 with what was found instead.
  */
 import { ConfigError } from '../config.ts';
+import { TraceboxApiError } from '../testing/client.ts';
 import { parseDuration } from '../traceql/duration.ts';
 import { CLIENT_FLAGS, CLIENT_HELP, clientFor, parse } from './options.ts';
 
@@ -38,6 +39,8 @@ export async function assert(args: readonly string[]): Promise<number> {
     process.stdout.write(`ok: ${spans.length} span(s) match ${positionals[0]}\n`);
     return 0;
   } catch (err) {
+    // The API refusing the request (a token, say) is not an answer about the spans.
+    if (err instanceof TraceboxApiError) throw err;
     process.stderr.write(`${(err as Error).message}\n`);
     return 1;
   }

@@ -1,11 +1,11 @@
 /** `tracebox doctor`: why spans are (not) arriving, in plain words. */
 import type { Finding, IngestRecord } from '../otlp/index.ts';
-import { CLIENT_HELP, clientFor, parse } from './options.ts';
+import { CONNECTION_FLAGS, CONNECTION_HELP, clientFor, parse } from './options.ts';
 import { table } from './query.ts';
 
-const USAGE = `Usage: tracebox doctor [--url URL]
+const USAGE = `Usage: tracebox doctor [--url URL] [--auth-token TOKEN]
 Shows the last requests each receiver got and the set-up mistakes tracebox recognized.
-${CLIENT_HELP.split('\n')[0]}`;
+${CONNECTION_HELP}`;
 
 function ago(ms: number): string {
   const s = Math.round((Date.now() - ms) / 1000);
@@ -13,7 +13,7 @@ function ago(ms: number): string {
 }
 
 export async function doctor(args: readonly string[]): Promise<number> {
-  const { values } = parse(args, { url: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, USAGE);
+  const { values } = parse(args, CONNECTION_FLAGS, USAGE);
   if (values.help) {
     process.stdout.write(USAGE + '\n');
     return 0;

@@ -10,8 +10,8 @@
  */
 import { ConfigError } from '../config.ts';
 import { tracesDataToJson } from '../otlp/protobuf-to-json.ts';
-import { DEFAULTS } from '../defaults.ts';
-import { clientFor, parse } from './options.ts';
+import { checkQuery, type TraceboxClient } from '../testing/client.ts';
+import { CONNECTION_FLAGS, CONNECTION_HELP, clientFor, parse } from './options.ts';
 
 const DEFAULT_LIMIT = 1000;
 const PARALLEL = 8;
@@ -19,27 +19,23 @@ const PARALLEL = 8;
 const USAGE = `Usage: tracebox export <traceql|trace-id…> [--url URL] [--limit N] > traces.json
 Writes traces as OTLP/JSON; "tracebox import" loads the file again. Arguments of 1-32 hex
 digits are trace ids, anything else a TraceQL query, e.g. '{ status = error }'.
-  --url URL          the tracebox query API (default $TRACEBOX_URL or http://${DEFAULTS.host}:${DEFAULTS.port})
+${CONNECTION_HELP}
   --limit N          at most N traces per query (default ${DEFAULT_LIMIT})`;
 
 const TRACE_ID = /^[0-9a-fA-F]{1,32}$/;
 
 class Api {
-  constructor(readonly url: string) {}
+  constructor(readonly client: TraceboxClient) {}
 
-  async get(path: string, accept: string): Promise<Response> {
-    try {
-      return await fetch(this.url + path, { headers: { accept } });
-    } catch (err) {
-      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-      throw new Error(`cannot reach tracebox at ${this.url}: ${cause}`);
-    }
+  get(path: string, accept: string): Promise<Response> {
+    return this.client.fetch(path, { headers: { accept } });
   }
 
   async search(q: string, limit: number): Promise<string[]> {
+    checkQuery(q);
     const res = await this.get(`/api/search?${new URLSearchParams({ q, limit: String(limit) })}`, 'application/json');
     const text = await res.text();
-    if (!res.ok) throw new Error(`${q}: ${text.trim()}`);
+    if (!res.ok) throw new Error(`the query ${q} failed: ${res.status} ${text.trim()}`);
     const body = JSON.parse(text) as { traces?: Array<{ traceID: string }> };
     return (body.traces ?? []).map((t) => t.traceID);
   }
@@ -66,7 +62,7 @@ function write(text: string): Promise<void> {
 }
 
 export async function exportTraces(args: readonly string[]): Promise<number> {
-  const flags = { url: { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+  const flags = { ...CONNECTION_FLAGS, limit: { type: 'string' } } as const;
   const { values, positionals } = parse(args, flags, USAGE);
   if (values.help) {
     process.stdout.write(USAGE + '\n');
@@ -75,7 +71,7 @@ export async function exportTraces(args: readonly string[]): Promise<number> {
   if (positionals.length === 0) throw new ConfigError(`expected trace ids or a TraceQL query\n${USAGE}`);
   const limit = values.limit === undefined ? DEFAULT_LIMIT : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(`--limit: expected a positive whole number, got "${values.limit}"`);
-  const api = new Api(clientFor({ url: values.url }).apiUrl);
+  const api = new Api(clientFor(values));
 
   // Trace ids in the order given and found, each once; explicit ids must exist.
   const ids = new Map<string, boolean>();

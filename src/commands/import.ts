@@ -6,14 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../config.ts';
 import { SESSION_HEADER } from '../otlp/session.ts';
-import { CLIENT_FLAGS, clientFor, parse } from './options.ts';
-import { DEFAULTS } from '../defaults.ts';
+import type { TraceboxClient } from '../testing/client.ts';
+import { CLIENT_FLAGS, CONNECTION_HELP, clientFor, parse } from './options.ts';
 
 const USAGE = `Usage: tracebox import <file…> [--url URL] [--session ID]
 Loads trace files into a running tracebox: OTLP/JSON (one request, an array of them, or
 JSON lines as the Collector's file exporter writes), Tempo and Grafana trace downloads,
 and Jaeger JSON; gzip-compressed files too. "-" reads standard input.
-  --url URL          the tracebox query API (default $TRACEBOX_URL or http://${DEFAULTS.host}:${DEFAULTS.port})
+${CONNECTION_HELP}
   --session ID       tag the imported spans with this test session`;
 
 interface Answer {
@@ -31,16 +31,10 @@ async function readStdin(): Promise<Uint8Array<ArrayBuffer>> {
 }
 
 /** POSTs one file; resolves with the line to print, rejects with the reason it failed. */
-async function importOne(apiUrl: string, body: Uint8Array<ArrayBuffer>, session: string | undefined): Promise<Answer> {
+async function importOne(client: TraceboxClient, body: Uint8Array<ArrayBuffer>, session: string | undefined): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (session !== undefined) headers[SESSION_HEADER] = session;
-  let res: Response;
-  try {
-    res = await fetch(`${apiUrl}/api/import`, { method: 'POST', headers, body });
-  } catch (err) {
-    const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-    throw new Error(`cannot reach tracebox at ${apiUrl}: ${cause}`);
-  }
+  const res = await client.fetch('/api/import', { method: 'POST', headers, body });
   const text = await res.text();
   if (!res.ok) throw new Error(`${res.status === 413 ? '' : `rejected (${res.status}): `}${text.trim()}`);
   return JSON.parse(text) as Answer;
@@ -53,7 +47,7 @@ export async function importFiles(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new ConfigError(`expected at least one file to import\n${USAGE}`);
-  const { apiUrl } = clientFor({ url: values.url });
+  const client = clientFor({ url: values.url, 'auth-token': values['auth-token'] });
   let failed = 0;
   for (const file of positionals) {
     const name = file === '-' ? '<stdin>' : file;
@@ -66,7 +60,7 @@ export async function importFiles(args: readonly string[]): Promise<number> {
       continue;
     }
     try {
-      const a = await importOne(apiUrl, body, values.session);
+      const a = await importOne(client, body, values.session);
       const rejected = a.rejected > 0 ? `, ${a.rejected} rejected (${a.message ?? 'invalid spans'})` : '';
       process.stdout.write(`${name}: ${a.traces} trace(s), ${a.spans} span(s)${rejected} [${a.format}]\n`);
     } catch (err) {

@@ -1,4 +1,5 @@
 /** `tracebox query '<TraceQL>'`: the matching spans of a running tracebox, as a table or JSON. */
+import { humanDuration } from '../analysis/index.ts';
 import { ConfigError } from '../config.ts';
 import type { Span } from '../testing/client.ts';
 import { CLIENT_FLAGS, CLIENT_HELP, clientFor, parse } from './options.ts';
@@ -8,11 +9,6 @@ Prints the spans that match, newest trace first.
 ${CLIENT_HELP}
   --json             print JSON instead of a table
   --limit N          at most N traces (default 20)`;
-
-function ms(ns: bigint): string {
-  const v = Number(ns) / 1e6;
-  return v >= 100 ? `${Math.round(v)}ms` : `${Number(v.toFixed(2))}ms`;
-}
 
 /** Columns padded to their widest cell. */
 export function table(rows: string[][]): string {
@@ -42,7 +38,7 @@ export async function query(args: readonly string[]): Promise<number> {
   }
   const rows = [['TRACE', 'SPAN', 'SERVICE', 'NAME', 'KIND', 'STATUS', 'DURATION', 'START']];
   for (const s of matched) {
-    rows.push([s.traceId, s.spanId, s.service, s.name, s.kind, s.status, ms(s.durationNs), new Date(s.startTimeMs).toISOString()]);
+    rows.push([s.traceId, s.spanId, s.service, s.name, s.kind, s.status, humanDuration(s.durationNs), new Date(s.startTimeMs).toISOString()]);
   }
   process.stdout.write(table(rows));
   process.stdout.write(`${matched.length} span(s) in ${traces.length} trace(s)\n`);

@@ -1,59 +1,55 @@
 /**
- * `tracebox run [--keep] -- <command…>`: starts tracebox on free ports, runs the command
- * with the OpenTelemetry environment pointing at it, prints what the command emitted,
- * and exits with the command's own exit code.
+ * `tracebox run [flags] [--] <command…>`: starts tracebox on free ports (or the given
+ * ones), runs the command with the OpenTelemetry environment pointing at it, prints what
+ * the command emitted, and exits with the command's own exit code.
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError } from '../config.ts';
+import { buildTrace, humanDuration, operationStats } from '../analysis/index.ts';
+import { ConfigError, parsePort } from '../config.ts';
 import { startTracebox } from '../testing/index.ts';
-import type { Span, Trace } from '../testing/client.ts';
+import { toTraceJson, type Trace } from '../testing/trace.ts';
 import { parse } from './options.ts';
 
-const USAGE = `Usage: tracebox run [--keep] [--port PORT] -- <command> [args…]
+const USAGE = `Usage: tracebox run [flags] [--] <command> [args…]
 Runs the command with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a fresh in-memory
-tracebox, then prints a summary of the traces it sent.
-  --keep         keep tracebox running after the command ends (Ctrl-C stops it)
-  --port PORT    query API and viewer port (default: a free port)`;
+tracebox, then prints a summary of the traces it sent: the slowest, where each spent
+its time (self time: a span's duration minus its children's), and the errors.
+  --keep                  keep tracebox running after the command ends (Ctrl-C stops it)
+  --port PORT             query API and viewer port (default: a free port)
+  --otlp-http-port PORT   OTLP/HTTP receiver port (default: a free port)
+  --otlp-grpc-port PORT   OTLP/gRPC receiver port (default: a free port)
+  --zipkin-port PORT      also receive Zipkin v2 JSON on this port (default: off)
+  -h, --help              show this help
+Flags go before the command; "--" ends them (needed when the command's first word starts with "-").`;
+
+const FLAGS = {
+  keep: { type: 'boolean' },
+  port: { type: 'string' },
+  'otlp-http-port': { type: 'string' },
+  'otlp-grpc-port': { type: 'string' },
+  'zipkin-port': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** How long the spans must stay unchanged before the summary is printed. */
 const SETTLE_MS = 300;
 const SETTLE_MAX_MS = 3000;
+/** Error kinds listed in the summary. */
+const ERRORS_SHOWN = 10;
 
-function ms(ns: bigint): string {
-  const v = Number(ns) / 1e6;
-  return v >= 100 ? `${Math.round(v)} ms` : `${Number(v.toFixed(2))} ms`;
-}
-
-/** The span whose own time (minus its children's) is largest: where the trace spent its time. */
-export function criticalSpan(trace: Trace): Span | undefined {
-  const children = new Map<string, Span[]>();
-  for (const s of trace.spans) {
-    const list = children.get(s.parentSpanId) ?? [];
-    list.push(s);
-    children.set(s.parentSpanId, list);
+/** Splits `run`'s own flags from the command: up to "--", or up to the first word that is not a flag. */
+export function splitArgs(args: readonly string[]): { own: string[]; command: string[] } {
+  const split = args.indexOf('--');
+  if (split !== -1) return { own: args.slice(0, split), command: args.slice(split + 1) };
+  let i = 0;
+  while (i < args.length && args[i].startsWith('-')) {
+    const name = args[i].replace(/^--?/, '');
+    const flag = (FLAGS as Record<string, { type: string }>)[name];
+    i += flag?.type === 'string' && !args[i].includes('=') ? 2 : 1;
   }
-  let best: Span | undefined;
-  let bestSelf = -1n;
-  for (const s of trace.spans) {
-    // Union of the children's intervals, clipped to the span, so overlapping children count once.
-    const kids = (children.get(s.spanId) ?? []).map((k) => [k.startTimeNs, k.endTimeNs] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    let covered = 0n;
-    let reach = s.startTimeNs;
-    for (const [start, end] of kids) {
-      const from = start > reach ? start : reach;
-      const to = end < s.endTimeNs ? end : s.endTimeNs;
-      if (to > from) covered += to - from;
-      if (to > reach) reach = to;
-    }
-    const self = s.durationNs - covered;
-    if (self > bestSelf) {
-      bestSelf = self;
-      best = s;
-    }
-  }
-  return best;
+  return { own: args.slice(0, i), command: args.slice(i) };
 }
 
 async function settled(list: () => Promise<Trace[]>): Promise<Trace[]> {
@@ -68,6 +64,34 @@ async function settled(list: () => Promise<Trace[]>): Promise<Trace[]> {
   }
 }
 
+/** "most time in cart: SELECT carts (12.3 ms self)", or "(600×, 1.80 s self in all)" for an operation called many times. */
+function mostTime(trace: Trace): string {
+  const [op] = operationStats(buildTrace(toTraceJson(trace)));
+  if (op === undefined) return '';
+  const amount = op.count > 1 ? `${op.count}×, ${humanDuration(op.selfNs)} self in all` : `${humanDuration(op.selfNs)} self`;
+  return `; most time in ${op.service}: ${op.name} (${amount})`;
+}
+
+/** Failed spans gathered by service, name and message, most frequent first. */
+function errorLines(traces: Trace[]): string[] {
+  const kinds = new Map<string, { text: string; count: number; traceId: string }>();
+  for (const t of traces) {
+    for (const s of t.spans) {
+      if (s.status !== 'error') continue;
+      const exception = s.events.find((e) => e.name === 'exception');
+      const message = s.statusMessage || String(exception?.attributes['exception.message'] ?? '');
+      const text = `${s.service}: ${s.name}${message === '' ? '' : `: ${message.replace(/\s+/g, ' ').slice(0, 200)}`}`;
+      const k = kinds.get(text);
+      if (k === undefined) kinds.set(text, { text, count: 1, traceId: t.traceId });
+      else k.count++;
+    }
+  }
+  const sorted = [...kinds.values()].sort((a, b) => b.count - a.count);
+  const lines = sorted.slice(0, ERRORS_SHOWN).map((k) => `  ${k.count > 1 ? `${k.count}× ` : ''}${k.text}  (trace ${k.traceId})`);
+  if (sorted.length > ERRORS_SHOWN) lines.push(`  … ${sorted.length - ERRORS_SHOWN} more kind(s) of error`);
+  return lines;
+}
+
 export function summary(traces: Trace[], viewerUrl: string): string {
   const spans = traces.reduce((n, t) => n + t.spans.length, 0);
   const errors = traces.reduce((n, t) => n + t.spans.filter((s) => s.status === 'error').length, 0);
@@ -75,27 +99,33 @@ export function summary(traces: Trace[], viewerUrl: string): string {
   const slowest = [...traces].sort((a, b) => (a.durationNs > b.durationNs ? -1 : a.durationNs < b.durationNs ? 1 : 0)).slice(0, 5);
   if (slowest.length > 0) lines.push('slowest traces:');
   for (const t of slowest) {
-    const c = criticalSpan(t);
-    const where = c === undefined ? '' : `; most time in ${c.service}: ${c.name} (${ms(c.durationNs)})`;
     const err = t.spans.some((s) => s.status === 'error') ? ' ✗' : '';
-    lines.push(`  ${ms(t.durationNs).padStart(10)}  ${t.rootServiceName ?? '?'}: ${t.rootName ?? '<no root>'}${err}  ${t.traceId}${where}`);
+    lines.push(`  ${humanDuration(t.durationNs).padStart(10)}  ${t.rootServiceName ?? '?'}: ${t.rootName ?? '<no root>'}${err}  ${t.traceId}${mostTime(t)}`);
   }
+  if (errors > 0) lines.push('errors:', ...errorLines(traces));
   lines.push(`viewer: ${viewerUrl}`);
   return lines.join('\n') + '\n';
 }
 
+function port(flag: string, text: string | undefined): number {
+  return text === undefined ? 0 : parsePort(flag, text);
+}
+
 export async function run(args: readonly string[]): Promise<number> {
-  const split = args.indexOf('--');
-  const own = split === -1 ? [] : args.slice(0, split);
-  const command = split === -1 ? args : args.slice(split + 1);
-  const { values } = parse(own, { keep: { type: 'boolean' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, USAGE);
+  const { own, command } = splitArgs(args);
+  const { values } = parse(own, FLAGS, USAGE);
   if (values.help) {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
   if (command.length === 0) throw new ConfigError(`no command to run\n${USAGE}`);
-  const port = values.port === undefined ? 0 : Number(values.port);
-  const tb = await startTracebox({ port, log: () => {} });
+  const tb = await startTracebox({
+    port: port('port', values.port),
+    otlpHttpPort: port('otlp-http-port', values['otlp-http-port']),
+    otlpGrpcPort: port('otlp-grpc-port', values['otlp-grpc-port']),
+    ...(values['zipkin-port'] === undefined ? {} : { zipkinPort: port('zipkin-port', values['zipkin-port']) }),
+    log: () => {},
+  });
   const env: NodeJS.ProcessEnv = { ...process.env, ...tb.env() };
   env.OTEL_SERVICE_NAME ??= path.basename(command[0]);
   const code = await new Promise<number>((resolve) => {
@@ -110,7 +140,8 @@ export async function run(args: readonly string[]): Promise<number> {
   const traces = await settled(() => tb.traces('{ }', { limit: 10_000 }));
   process.stderr.write(summary(traces, `${tb.apiUrl}/`));
   if (values.keep) {
-    process.stderr.write(`tracebox: still running (--keep); OTLP/HTTP ${tb.otlpHttpUrl}, API ${tb.apiUrl}. Ctrl-C stops it.\n`);
+    const zipkin = tb.zipkinUrl === undefined ? '' : `, Zipkin ${tb.zipkinUrl}/api/v2/spans`;
+    process.stderr.write(`tracebox: still running (--keep); OTLP/HTTP ${tb.otlpHttpUrl}, OTLP/gRPC ${tb.otlpGrpcUrl}${zipkin}, API ${tb.apiUrl}. Ctrl-C stops it.\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());

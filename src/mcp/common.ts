@@ -1,27 +1,73 @@
 /**
- * What the MCP tools share: tool results, errors as tool errors, time arguments, loading
- * a trace by id as the test client's tree, and short number formats.
+ * What the MCP tools share: answers (text for the model, the same facts as structured
+ * content for programs, both bounded), errors as tool errors, time arguments, loading a
+ * trace by id as the analysis module's tree, and short number formats.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { buildTrace, type TraceTree } from '../analysis/index.ts';
 import { parseTraceId } from '../api/params.ts';
 import { createTraceLoader, traceJson } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { StoreReader } from '../store/index.ts';
-import { toTrace, type Trace } from '../testing/client.ts';
 import { parseDuration } from '../traceql/duration.ts';
 
-export function text(body: string): CallToolResult {
-  return { content: [{ type: 'text', text: body }] };
+/**
+ * Most characters of a tool's text. An agent pays for every token of an answer, and a
+ * 600-span trace or 100 search hits must not flood its context: past this the text says
+ * what it left out and how to ask for less.
+ */
+export const TEXT_BUDGET = 4000;
+
+/** A tool's answer: the text an agent reads and the same facts as structured content. */
+export interface Answer<S extends Record<string, unknown>> {
+  readonly text: string;
+  readonly structured: S;
+}
+
+/** Lines joined until the budget is reached; false when a line did not fit. */
+export class BoundedText {
+  private readonly lines: string[] = [];
+  private size = 0;
+  full = false;
+
+  constructor(private readonly budget: number = TEXT_BUDGET) {}
+
+  /** Adds the line when it fits (always the first); returns whether it did. */
+  add(line: string): boolean {
+    if (this.full) return false;
+    if (this.lines.length > 0 && this.size + line.length + 1 > this.budget) {
+      this.full = true;
+      return false;
+    }
+    this.lines.push(line);
+    this.size += line.length + 1;
+    return true;
+  }
+
+  /** Adds the line whatever the budget (the notes saying what was left out). */
+  force(line: string): void {
+    this.lines.push(line);
+    this.size += line.length + 1;
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  toString(): string {
+    return this.lines.join('\n');
+  }
 }
 
 /**
  * Runs a tool body; a BadRequestError (bad TraceQL, unknown trace, bad time) becomes a
  * tool error carrying its message, anything else a logged tool error, never a crash.
  */
-export function guarded<A>(log: (line: string) => void, name: string, body: (args: A) => string): (args: A) => CallToolResult {
+export function guarded<A, S extends Record<string, unknown>>(log: (line: string) => void, name: string, body: (args: A) => Answer<S>): (args: A) => CallToolResult {
   return (args) => {
     try {
-      return text(body(args));
+      const answer = body(args);
+      return { content: [{ type: 'text', text: answer.text }], structuredContent: answer.structured };
     } catch (err) {
       const e = err as Error;
       if (!(err instanceof BadRequestError)) log(`mcp: ${name}: ${e.stack ?? e.message}`);
@@ -29,8 +75,6 @@ export function guarded<A>(log: (line: string) => void, name: string, body: (arg
     }
   };
 }
-
-const NS_PER_S = 1_000_000_000n;
 
 /**
  * A time argument as unix ns: a number of unix seconds, a numeric string, an ISO 8601
@@ -63,16 +107,9 @@ export function isoTime(ns: bigint): string {
   return new Date(Number(ns / 1_000_000n)).toISOString();
 }
 
-export function seconds(ns: bigint): number {
-  return Number(ns) / Number(NS_PER_S);
-}
-
-/** 0.42ms, 12.5ms, 340ms, 2.31s */
-export function dur(ns: bigint | number): string {
-  const v = Number(ns) / 1e6;
-  if (v >= 1000) return `${Number((v / 1000).toFixed(2))}s`;
-  if (v >= 100) return `${Math.round(v)}ms`;
-  return `${Number(v.toFixed(2))}ms`;
+/** ns → ms with µs precision, for structured content. */
+export function ms(ns: bigint | number): number {
+  return Math.round(Number(ns) / 1e3) / 1e3;
 }
 
 export function percent(part: bigint | number, whole: bigint | number): string {
@@ -80,12 +117,12 @@ export function percent(part: bigint | number, whole: bigint | number): string {
   return w <= 0 ? '0%' : `${Math.round((Number(part) / w) * 100)}%`;
 }
 
-/** A stored trace by its hex id, as the test client's tree (spans, roots, children). */
-export function loadTrace(store: StoreReader, id: string): Trace {
+/** A stored trace by its hex id, as the analysis module's tree. */
+export function loadTrace(store: StoreReader, id: string): TraceTree {
   const rowid = store.search.rowidOf(parseTraceId(id.trim()));
   const loaded = rowid === undefined ? undefined : createTraceLoader(store.search)(rowid);
   if (loaded === undefined) throw new BadRequestError(`trace ${id} not found`);
-  return toTrace(traceJson(loaded.trace));
+  return buildTrace(traceJson(loaded.trace));
 }
 
 export function clip(s: string, max = 120): string {

@@ -2,7 +2,8 @@
  * The Model Context Protocol server for coding agents: stateless streamable HTTP at
  * `/mcp` (a fresh server and transport per POST, JSON answers, no sessions), with tools
  * to search traces, read one as a tree, list services with RED figures and explain a
- * trace's slowest path.
+ * trace's slowest path. Each answer is bounded (about TEXT_BUDGET characters of text)
+ * and comes as text and as structured content matching the tool's output schema.
  */
 import { Hono } from 'hono';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -11,10 +12,10 @@ import type { Search } from '../query/index.ts';
 import type { StoreReader } from '../store/index.ts';
 import { VERSION } from '../version.ts';
 import { guarded } from './common.ts';
-import { explainSlowPath, explainSlowPathInput } from './explain-slow-path.ts';
-import { getTrace, getTraceInput } from './get-trace.ts';
-import { listServices, listServicesInput } from './list-services.ts';
-import { searchTraces, searchTracesInput } from './search-traces.ts';
+import { explainSlowPath, explainSlowPathInput, explainSlowPathOutput } from './explain-slow-path.ts';
+import { getTrace, getTraceInput, getTraceOutput } from './get-trace.ts';
+import { listServices, listServicesInput, listServicesOutput } from './list-services.ts';
+import { searchTraces, searchTracesInput, searchTracesOutput } from './search-traces.ts';
 
 export interface McpOptions {
   readonly store: StoreReader;
@@ -38,6 +39,7 @@ export function createMcpServer(options: McpOptions): McpServer {
         'Find stored traces with a TraceQL query. Returns one compact entry per trace, newest first: trace id, root service and ' +
         'span name, duration, span/service/error counts, start time, and the spans the query matched.',
       inputSchema: searchTracesInput,
+      outputSchema: searchTracesOutput,
       annotations: READ_ONLY,
     },
     guarded(log, 'search_traces', (args) => searchTraces(search, args)),
@@ -50,6 +52,7 @@ export function createMcpServer(options: McpOptions): McpServer {
         'One trace as a compact indented tree: per span its service, name, kind, duration, status, span id and key attributes ' +
         '(HTTP route and status, DB statement, RPC method…), followed by every error with its message and exception events.',
       inputSchema: getTraceInput,
+      outputSchema: getTraceOutput,
       annotations: READ_ONLY,
     },
     guarded(log, 'get_trace', (args) => getTrace(store, args)),
@@ -62,6 +65,7 @@ export function createMcpServer(options: McpOptions): McpServer {
         'Every service that sent spans in a time window (default: the last hour) with its request rate, error rate and ' +
         'p50/p95/p99 duration, computed from its server and consumer spans.',
       inputSchema: listServicesInput,
+      outputSchema: listServicesOutput,
       annotations: READ_ONLY,
     },
     guarded(log, 'list_services', (args) => listServices(search, args)),
@@ -74,10 +78,14 @@ export function createMcpServer(options: McpOptions): McpServer {
         "A trace's critical path from the root: the chain of spans that determined when it ended, each with its own (self) " +
         'time and share of the trace, and a one-paragraph summary of where the time went.',
       inputSchema: explainSlowPathInput,
+      outputSchema: explainSlowPathOutput,
       annotations: READ_ONLY,
     },
     guarded(log, 'explain_slow_path', (args) => explainSlowPath(store, args)),
   );
+  // The SDK announces tools.listChanged as soon as a tool is registered; this tool list
+  // never changes, so clients are told not to wait for notifications.
+  server.server.registerCapabilities({ tools: { listChanged: false } });
   return server;
 }
 

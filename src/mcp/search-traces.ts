@@ -5,11 +5,13 @@ import { type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { QuerySpan } from '../shared/span.ts';
 import type { TraceWindow } from '../store/index.ts';
-import { clip, dur, isoTime, nowNs, parseTime } from './common.ts';
+import { humanDuration } from '../analysis/index.ts';
+import { BoundedText, clip, isoTime, ms, nowNs, parseTime, TEXT_BUDGET, type Answer } from './common.ts';
 
 const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 const ERROR = 2;
-const MATCHES_SHOWN = 5;
+/** Operations listed per trace among its matched spans. */
+const MATCH_GROUPS_SHOWN = 3;
 export const MAX_LIMIT = 100;
 
 export const timeArg = z
@@ -36,11 +38,67 @@ export interface SearchTracesArgs {
   end?: number | string;
 }
 
-function spanLabel(s: QuerySpan): string {
-  return `${s.service}: ${s.name} [${KINDS[s.kind] ?? 'unspecified'}] ${dur(s.durationNs)} (span ${s.spanId})`;
+/** The spans a query matched in one trace, gathered by operation, biggest group first. */
+interface MatchedGroup {
+  service: string;
+  name: string;
+  kind: string;
+  count: number;
+  totalNs: bigint;
+  /** The first of them (by start time). */
+  spanId: string;
 }
 
-export function searchTraces(search: Search, args: SearchTracesArgs): string {
+function matchedGroups(spans: Iterable<QuerySpan>): MatchedGroup[] {
+  const byOp = new Map<string, MatchedGroup & { startNs: bigint }>();
+  for (const s of spans) {
+    const kind = KINDS[s.kind] ?? 'unspecified';
+    const key = `${s.service}\u0000${s.name}\u0000${kind}`;
+    const g = byOp.get(key);
+    if (g === undefined) byOp.set(key, { service: s.service, name: s.name, kind, count: 1, totalNs: s.durationNs, spanId: s.spanId, startNs: s.startNs });
+    else {
+      g.count++;
+      g.totalNs += s.durationNs;
+      if (s.startNs < g.startNs) {
+        g.startNs = s.startNs;
+        g.spanId = s.spanId;
+      }
+    }
+  }
+  return [...byOp.values()].sort((a, b) => b.count - a.count || (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
+}
+
+function groupLabel(g: MatchedGroup): string {
+  const name = `${g.service}: ${clip(g.name, 80)} [${g.kind}]`;
+  return g.count === 1 ? `${name} ${humanDuration(g.totalNs)} (span ${g.spanId})` : `${g.count}× ${name}, ${humanDuration(g.totalNs)} in all (first span ${g.spanId})`;
+}
+
+export const searchTracesOutput = {
+  query: z.string(),
+  limit: z.number(),
+  limitReached: z.boolean().describe('As many traces as `limit` matched: there may be more.'),
+  found: z.number().describe('Traces found (at most `limit`).'),
+  shown: z.number().describe('Traces described here; fewer than `found` when the answer reached its size bound.'),
+  traces: z.array(
+    z.object({
+      traceId: z.string(),
+      rootService: z.string().nullable(),
+      rootName: z.string().nullable(),
+      durationMs: z.number(),
+      spans: z.number(),
+      services: z.number(),
+      errors: z.number(),
+      start: z.string(),
+      matchedSpans: z.number(),
+      matched: z.array(z.object({ service: z.string(), name: z.string(), kind: z.string(), count: z.number(), totalMs: z.number(), spanId: z.string() })),
+      firstError: z.object({ service: z.string(), name: z.string(), message: z.string() }).optional(),
+    }),
+  ),
+};
+
+type SearchTracesOutput = z.infer<z.ZodObject<typeof searchTracesOutput>>;
+
+export function searchTraces(search: Search, args: SearchTracesArgs): Answer<SearchTracesOutput> {
   const root = parseQuery(args.query, 'invalid TraceQL query: ');
   if (root.metrics !== null) throw new BadRequestError('invalid TraceQL query: metrics queries are not searches; drop the `| rate()`-style stage');
   const now = nowNs();
@@ -50,30 +108,55 @@ export function searchTraces(search: Search, args: SearchTracesArgs): string {
   const window: TraceWindow = { startNs, endNs };
   const limit = args.limit ?? 20;
   const result = search({ root, limit, window });
+  const limitReached = result.hits.length >= limit;
 
-  const lines = [
+  const out = new BoundedText();
+  out.add(
     result.hits.length === 0
       ? `No traces match ${args.query}.`
-      : `${result.hits.length} trace(s) match ${args.query} (newest first${result.hits.length >= limit ? `, limit ${limit} reached` : ''}):`,
-  ];
+      : `${result.hits.length} trace(s) match ${args.query} (newest first${limitReached ? `, limit ${limit} reached` : ''}):`,
+  );
+  const traces: SearchTracesOutput['traces'] = [];
   for (const hit of result.hits) {
     const t = hit.trace;
     const errors = t.spans.filter((s) => s.status === ERROR);
     const services = new Set(t.spans.map((s) => s.service));
-    lines.push(
-      `- ${t.traceId}  ${t.rootService ?? '?'}: ${t.rootName ?? '<root not received>'}  ${dur(t.endNs - t.startNs)}  ` +
-        `${t.spans.length} span(s), ${services.size} service(s), ${errors.length} error(s)  started ${isoTime(t.startNs)}`,
-    );
     const matched = new Map<string, QuerySpan>();
-    for (const set of hit.spansets) for (const s of set.spans) matched.set(s.spanId, s);
-    const shown = [...matched.values()].sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0)).slice(0, MATCHES_SHOWN).map(spanLabel);
-    const more = matched.size > MATCHES_SHOWN ? `; … ${matched.size - MATCHES_SHOWN} more` : '';
-    if (matched.size > 0) lines.push(`  matched ${matched.size}: ${shown.join('; ')}${more}`);
-    if (errors.length > 0) {
-      const e = errors[0];
-      lines.push(`  first error: ${e.service}: ${e.name}${e.statusMessage ? ` — ${clip(e.statusMessage)}` : ''}`);
-    }
+    for (const set of hit.spansets) for (const s of set.spans) matched.set(`${s.spanId}:${s.kind}`, s);
+    const groups = matchedGroups(matched.values());
+    const shown = groups.slice(0, MATCH_GROUPS_SHOWN);
+    const more = groups.length > shown.length ? `; … ${groups.length - shown.length} more kind(s)` : '';
+    const firstError = errors.length > 0 ? errors[0] : undefined;
+    const block = [
+      `- ${t.traceId}  ${t.rootService ?? '?'}: ${t.rootName ?? '<root not received>'}  ${humanDuration(t.endNs - t.startNs)}  ` +
+        `${t.spans.length} span(s), ${services.size} service(s), ${errors.length} error(s)  started ${isoTime(t.startNs)}`,
+      ...(matched.size > 0 ? [`  matched ${matched.size}: ${shown.map(groupLabel).join('; ')}${more}`] : []),
+      ...(firstError === undefined ? [] : [`  first error: ${firstError.service}: ${firstError.name}${firstError.statusMessage ? ` — ${clip(firstError.statusMessage)}` : ''}`]),
+    ].join('\n');
+    if (!out.add(block)) break;
+    traces.push({
+      traceId: t.traceId,
+      rootService: t.rootService ?? null,
+      rootName: t.rootName ?? null,
+      durationMs: ms(t.endNs - t.startNs),
+      spans: t.spans.length,
+      services: services.size,
+      errors: errors.length,
+      start: isoTime(t.startNs),
+      matchedSpans: matched.size,
+      matched: shown.map((g) => ({ service: g.service, name: clip(g.name), kind: g.kind, count: g.count, totalMs: ms(g.totalNs), spanId: g.spanId })),
+      ...(firstError === undefined ? {} : { firstError: { service: firstError.service, name: firstError.name, message: clip(firstError.statusMessage) } }),
+    });
   }
-  if (result.hits.length > 0) lines.push('Use get_trace or explain_slow_path with a trace id for details.');
-  return lines.join('\n');
+  if (traces.length < result.hits.length) {
+    out.force(
+      `… ${result.hits.length - traces.length} more matching trace(s) not shown: answers stop at about ${TEXT_BUDGET} characters. ` +
+        'Narrow the query or the time range, or lower `limit`.',
+    );
+  }
+  if (traces.length > 0) out.force('Use get_trace or explain_slow_path with a trace id for details.');
+  return {
+    text: out.toString(),
+    structured: { query: args.query, limit, limitReached, found: result.hits.length, shown: traces.length, traces },
+  };
 }

@@ -10,6 +10,7 @@ export { startRemoteWrite, encodeWriteRequest, type RemoteWriteOptions, type Rem
 export { buildServiceGraph, type ServiceGraph, type GraphNode, type GraphEdge } from './service-graph.ts';
 export { GRAPH_BOUNDS, SPAN_BOUNDS, METRIC } from './aggregate.ts';
 export { snappyCompress } from './snappy.ts';
+export { derivedFamilies } from './exposition.ts';
 export { createMetricsRoutes } from './routes.ts';
 
 export { createDerivedMetrics } from './shared.ts';

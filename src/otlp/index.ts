@@ -23,6 +23,7 @@ export { applyAttributeLimits, type AttributeLimits } from './limits.ts';
 export { decodeExportRequest, DecodeError } from './decode-protobuf.ts';
 export { encodeTracesData } from './encode.ts';
 export { canonicalResourceSpans } from './canonical.ts';
+export { splitJoinedRawSpans } from './joined-spans.ts';
 export { tracesDataToJson } from './protobuf-to-json.ts';
 export { otlpJsonToProtobuf, OtlpJsonError } from './json-to-protobuf.ts';
 export type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan, RawResourceSpans, RawScopeSpans } from './types.ts';

@@ -4,8 +4,8 @@
  * receiver's (pkg/translator/zipkin/zipkinv2/to_translator.go, parse_string_tags off):
  *
  *   - spans are grouped into resources by `localEndpoint.serviceName` (→ `service.name`, or
- *     the key named by the tag `otlp.service.name.source`; no service name means a resource
- *     without attributes) and into scopes by the tags `otel.library.name`/`otel.library.version`
+ *     the key named by the tag `otlp.service.name.source`) and into scopes by the tags
+ *     `otel.library.name`/`otel.library.version`
  *     (`otel.scope.*` too); the first span of a resource moves its resource-convention tags
  *     (`host.name`, `k8s.pod.name`, …) onto the resource, the others' are dropped;
  *   - ids are hex, 64- or 128-bit, left-padded; a parent id equal to the span's own id is none;
@@ -23,7 +23,14 @@
  *     encoding is unpacked);
  *   - `debug` and `shared` have no OTLP counterpart and are dropped, as the Collector does: a
  *     shared SERVER span keeps the id of its CLIENT span and is stored beside it (the store
- *     tells spans apart by id and kind).
+ *     tells spans apart by id and kind); reads give it an id of its own, as Tempo's do
+ *     (shared/joined-spans.ts).
+ *
+ * Two departures, so that Zipkin spans read as well as OTLP ones: the value of an `error`
+ * tag other than "true" (Brave and zipkin-js put the error's message there) also becomes
+ * the status message, unless `otel.status_description` gave one; and a span without a
+ * local service name gets `service.name` "unknown_service", as OpenTelemetry SDKs name a
+ * service that has none (the Collector leaves its resource without attributes).
  *
  * Where the Collector would fail the whole request over an annotation or link tag it cannot
  * unpack, the value is kept as it is (event name, attribute) instead. Tag values that are
@@ -84,7 +91,8 @@ interface ZipkinSpan {
   readonly library: string;
 }
 
-const NO_SERVICE_NAME = 'OTLPResourceNoServiceName';
+/** What OpenTelemetry SDKs call a service that was not given a name. */
+const NO_SERVICE_NAME = 'unknown_service';
 const SERVICE_NAME_SOURCE = 'otlp.service.name.source';
 const START_TIME_ABSENT = 'otel.zipkin.absentField.startTime';
 /** [name, version] tag pairs naming the scope, newest spelling first. */
@@ -275,18 +283,16 @@ function readAnnotations(v: unknown, path: string): Array<{ timeNs: bigint; valu
 /** Resource (field 1 of ResourceSpans) from the first span of a service, which loses the tags moved there. */
 function writeResource(w: ProtoWriter, span: ZipkinSpan): void {
   w.fork(1);
-  if (span.service !== NO_SERVICE_NAME) {
-    const { tags } = span;
-    const attrs = new Map<string, Value>();
-    attrs.set(tags.get(SERVICE_NAME_SOURCE) || 'service.name', span.service);
-    tags.delete(SERVICE_NAME_SOURCE);
-    for (const [key, value] of tags) {
-      if (!NON_SPAN_ATTRIBUTES.has(key) || SCOPE_KEYS.has(key)) continue;
-      attrs.set(key, value);
-      tags.delete(key);
-    }
-    for (const [key, value] of attrs) writeKeyValue(w, 1, key, value);
+  const { tags } = span;
+  const attrs = new Map<string, Value>();
+  attrs.set(tags.get(SERVICE_NAME_SOURCE) || 'service.name', span.service);
+  tags.delete(SERVICE_NAME_SOURCE);
+  for (const [key, value] of tags) {
+    if (!NON_SPAN_ATTRIBUTES.has(key) || SCOPE_KEYS.has(key)) continue;
+    attrs.set(key, value);
+    tags.delete(key);
   }
+  for (const [key, value] of attrs) writeKeyValue(w, 1, key, value);
   w.join();
 }
 
@@ -378,6 +384,7 @@ function statusOf(tags: Map<string, string>): { code: number; message: string } 
   if (error !== undefined) {
     code = 2;
     if (error === 'true') tags.delete('error');
+    else if (message === '') message = error;
   }
   return { code, message };
 }

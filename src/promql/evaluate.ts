@@ -86,12 +86,19 @@ export class MetricsSource {
     return Number(this.nowNs / MS);
   }
 
-  /** Increase of every series over the spans that started in (fromNs, toNs]. */
+  /**
+   * Increase of every series over the spans that started in (fromNs, toNs]. A series that
+   * exists by toNs but did not move is there with 0, as Prometheus has it from scraping
+   * the counter (so `rate()` of an idle edge is 0, and a histogram_quantile of it NaN,
+   * rather than no series at all).
+   */
   window(fromNs: bigint, toNs: bigint): Sample[] {
     const key = `w${fromNs}:${toNs}`;
     let samples = this.cache.get(key);
     if (samples === undefined) {
       samples = flatten(this.derived.increase(fromNs + 1n, toNs + 1n));
+      const moved = new Set(samples.map((s) => labelsKey(s.metric)));
+      for (const s of this.at(toNs)) if (!moved.has(labelsKey(s.metric))) samples.push({ metric: s.metric, value: 0 });
       this.cache.set(key, samples);
     }
     return samples;

@@ -6,6 +6,7 @@ import { decodeResource, decodeScope, decodeSpan, type SpanContext } from '../ot
 import { bytesToHex } from '../shared/ids.ts';
 import type { QuerySpan, QueryTrace, Scope } from '../shared/span.ts';
 import type { SearchReader, TraceRow } from '../store/index.ts';
+import { splitJoinedSpans } from './joined-spans.ts';
 
 export interface LoadedTrace {
   readonly row: TraceRow;
@@ -53,7 +54,7 @@ export function createTraceLoader(reader: SearchReader): TraceLoader {
     }
     const trace: QueryTrace = {
       traceId: bytesToHex(row.traceId),
-      spans,
+      spans: splitJoinedSpans(spans),
       rootName: row.rootName ?? undefined,
       rootService: row.rootService ?? undefined,
       startNs: row.startNs,

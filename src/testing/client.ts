@@ -3,51 +3,13 @@
  * thin layer over the HTTP API (`POST /api/expect`, `GET /api/spans`), so tests in any
  * language can do the same with one request.
  */
-import type { FlatValue, SpanJson, TraceJson } from '../query/index.ts';
+import type { SpanJson, TraceJson } from '../query/index.ts';
 import { SESSION_ATTRIBUTE, SESSION_HEADER, type Finding, type IngestRecord } from '../otlp/index.ts';
+import { explainQueryError, parse, TraceQLSyntaxError, TraceQLValidationError } from '../traceql/index.ts';
 import { formatTree } from './tree.ts';
+import { toSpan, toTrace, type Span, type Trace } from './trace.ts';
 
-/** A span as a test sees it: hex ids, times as bigint nanoseconds and float milliseconds. */
-export interface Span {
-  traceId: string;
-  spanId: string;
-  /** '' for a root span. */
-  parentSpanId: string;
-  name: string;
-  service: string;
-  kind: SpanJson['kind'];
-  status: SpanJson['status'];
-  statusMessage: string;
-  startTimeNs: bigint;
-  endTimeNs: bigint;
-  durationNs: bigint;
-  startTimeMs: number;
-  endTimeMs: number;
-  durationMs: number;
-  attributes: Record<string, FlatValue>;
-  resource: Record<string, FlatValue>;
-  scope: { name: string; version: string };
-  events: Array<{ name: string; timeNs: bigint; attributes: Record<string, FlatValue> }>;
-  links: SpanJson['links'];
-}
-
-export interface SpanNode extends Span {
-  children: SpanNode[];
-}
-
-export interface Trace {
-  traceId: string;
-  rootServiceName: string | null;
-  rootName: string | null;
-  startTimeNs: bigint;
-  durationNs: bigint;
-  durationMs: number;
-  spans: Span[];
-  /** Spans without a parent in the trace (normally one root), each with its subtree. */
-  roots: SpanNode[];
-  /** Ids of the spans the query matched (empty when the trace was fetched by id). */
-  matched: string[];
-}
+export { toSpan, toTrace, type Span, type SpanNode, type Trace } from './trace.ts';
 
 /** A simple filter, turned into TraceQL: every given field must match on the same span. */
 export interface SpanFilter {
@@ -91,62 +53,6 @@ export function toTraceQL(query: SpanQuery): string {
   return parts.length === 0 ? '{ }' : `{ ${parts.join(' && ')} }`;
 }
 
-const NS_PER_MS = 1_000_000n;
-
-function nsToMs(ns: bigint): number {
-  return Number(ns / NS_PER_MS) + Number(ns % NS_PER_MS) / 1e6;
-}
-
-export function toSpan(s: SpanJson): Span {
-  const start = BigInt(s.startTimeUnixNano);
-  const end = BigInt(s.endTimeUnixNano);
-  const duration = BigInt(s.durationNanos);
-  return {
-    traceId: s.traceId,
-    spanId: s.spanId,
-    parentSpanId: s.parentSpanId,
-    name: s.name,
-    service: s.service,
-    kind: s.kind,
-    status: s.status,
-    statusMessage: s.statusMessage,
-    startTimeNs: start,
-    endTimeNs: end,
-    durationNs: duration,
-    startTimeMs: nsToMs(start),
-    endTimeMs: nsToMs(end),
-    durationMs: nsToMs(duration),
-    attributes: s.attributes,
-    resource: s.resource,
-    scope: s.scope,
-    events: s.events.map((e) => ({ name: e.name, timeNs: BigInt(e.timeUnixNano), attributes: e.attributes })),
-    links: s.links,
-  };
-}
-
-export function toTrace(t: TraceJson & { matched?: string[] }): Trace {
-  const spans = t.spans.map(toSpan);
-  const nodes = new Map<string, SpanNode>(spans.map((s) => [s.spanId, { ...s, children: [] }]));
-  const roots: SpanNode[] = [];
-  for (const node of nodes.values()) {
-    const parent = node.parentSpanId === '' ? undefined : nodes.get(node.parentSpanId);
-    if (parent === undefined) roots.push(node);
-    else parent.children.push(node);
-  }
-  const duration = BigInt(t.durationNanos);
-  return {
-    traceId: t.traceId,
-    rootServiceName: t.rootServiceName,
-    rootName: t.rootName,
-    startTimeNs: BigInt(t.startTimeUnixNano),
-    durationNs: duration,
-    durationMs: nsToMs(duration),
-    spans,
-    roots,
-    matched: t.matched ?? [],
-  };
-}
-
 interface ExpectAnswer {
   ok: boolean;
   count: number;
@@ -155,21 +61,46 @@ interface ExpectAnswer {
   message: string;
 }
 
+/** An answer of the tracebox API other than 2xx. */
+export class TraceboxApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TraceboxApiError';
+  }
+}
+
+/** A query this client can tell is invalid before sending it: the message says where and, when known, what was valid. */
+export function checkQuery(traceql: string): void {
+  try {
+    parse(traceql);
+  } catch (err) {
+    if (err instanceof TraceQLSyntaxError || err instanceof TraceQLValidationError) {
+      throw new Error(`invalid TraceQL query: ${explainQueryError(traceql, err)}`);
+    }
+    throw err;
+  }
+}
+
 export class TraceboxClient {
   /**
    * @param apiUrl the query API, e.g. http://127.0.0.1:3200
    * @param otlpHttpUrl where services send spans, for env()
    * @param sessionId limits everything this client does to one test session
+   * @param authToken the tracebox's --auth-token: sent to the API, and put in env() for exporters
    */
   constructor(
     readonly apiUrl: string,
     readonly otlpHttpUrl: string,
     readonly sessionId?: string,
+    private readonly authToken?: string,
   ) {}
 
   /** A client for a new (or the named) test session on the same tracebox. */
   session(id: string = `s-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`): TraceboxClient {
-    return new TraceboxClient(this.apiUrl, this.otlpHttpUrl, id);
+    return new TraceboxClient(this.apiUrl, this.otlpHttpUrl, id, this.authToken);
   }
 
   /** OTEL_* variables that point a child process's OpenTelemetry SDK here (and at this session). */
@@ -180,28 +111,46 @@ export class TraceboxClient {
       OTEL_TRACES_EXPORTER: 'otlp',
       // Short batch delay: a test should not wait five seconds for its spans.
       OTEL_BSP_SCHEDULE_DELAY: '100',
+      // Signals tracebox does not receive: without these the SDK exports them to the same
+      // endpoint every few seconds and logs each refusal.
+      OTEL_METRICS_EXPORTER: 'none',
+      // Logs: off until tracebox receives them; then this becomes 'otlp'.
+      OTEL_LOGS_EXPORTER: 'none',
     };
+    const headers: string[] = [];
     if (this.sessionId !== undefined) {
-      env.OTEL_EXPORTER_OTLP_HEADERS = `${SESSION_HEADER}=${encodeURIComponent(this.sessionId)}`;
+      headers.push(`${SESSION_HEADER}=${encodeURIComponent(this.sessionId)}`);
       env.OTEL_RESOURCE_ATTRIBUTES = `${SESSION_ATTRIBUTE}=${encodeURIComponent(this.sessionId)}`;
     }
+    if (this.authToken !== undefined) headers.push(`Authorization=${encodeURIComponent(`Bearer ${this.authToken}`)}`);
+    if (headers.length > 0) env.OTEL_EXPORTER_OTLP_HEADERS = headers.join(',');
     return env;
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
+  /**
+   * A request to the API with this client's token; a network failure becomes one line
+   * naming the URL. The caller reads (or cancels) the body.
+   */
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.authToken !== undefined) headers.set('authorization', `Bearer ${this.authToken}`);
     try {
-      res = await fetch(this.apiUrl + path, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      return await fetch(this.apiUrl + path, { ...init, headers });
     } catch (err) {
       const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
       throw new Error(`cannot reach tracebox at ${this.apiUrl}: ${cause}`);
     }
+  }
+
+  /** A JSON request; `what` names it in an error ("the query { }"). */
+  private async request<T>(method: string, path: string, what: string, body?: unknown): Promise<T> {
+    const res = await this.fetch(path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
-    if (!res.ok) throw new Error(`tracebox: ${method} ${path} answered ${res.status}: ${text}`);
+    if (!res.ok) throw new TraceboxApiError(res.status, `${what} failed: ${res.status} ${text.trim()}`);
     return JSON.parse(text) as T;
   }
 
@@ -217,7 +166,8 @@ export class TraceboxClient {
    */
   async waitForSpans(query: SpanQuery, options: WaitOptions = {}): Promise<Span[]> {
     const traceql = toTraceQL(query);
-    const answer = await this.request<ExpectAnswer>('POST', '/api/expect', {
+    checkQuery(traceql);
+    const answer = await this.request<ExpectAnswer>('POST', '/api/expect', `waiting for ${traceql}`, {
       query: traceql,
       min: options.count ?? 1,
       max: options.max,
@@ -234,30 +184,55 @@ export class TraceboxClient {
         for (const f of c.failed) lines.push(`    ✗ ${f.condition}  — has ${f.actual}`);
       }
     }
-    lines.push(recent.length === 0 ? 'No spans were received.' : 'Most recent traces received:');
-    for (const t of recent) lines.push(formatTree(t, '  '));
+    if (recent.length > 0) {
+      lines.push(this.sessionId === undefined ? 'Most recent traces received:' : `Most recent traces of session ${this.sessionId}:`);
+      for (const t of recent) lines.push(formatTree(t, '  '));
+    } else if (this.sessionId === undefined) {
+      lines.push('No spans were received.');
+    } else {
+      lines.push(...(await this.untaggedHint()));
+    }
     throw new Error(lines.join('\n'));
+  }
+
+  /**
+   * For a session that received nothing: whether spans arrived without any session tag,
+   * which is what a process started without `session.env()` sends.
+   */
+  private async untaggedHint(): Promise<string[]> {
+    const everyone = new TraceboxClient(this.apiUrl, this.otlpHttpUrl, undefined, this.authToken);
+    const untagged = (await everyone.traces('{ }', { limit: 50 })).filter((t) => t.spans.some((s) => s.resource[SESSION_ATTRIBUTE] === undefined));
+    if (untagged.length === 0) return [`No spans were received in session ${this.sessionId}, nor without a session tag.`];
+    const spans = untagged.reduce((n, t) => n + t.spans.filter((s) => s.resource[SESSION_ATTRIBUTE] === undefined).length, 0);
+    return [
+      `No spans were received in session ${this.sessionId}, but ${spans} span(s) in ${untagged.length} trace(s) arrived without a session tag ` +
+        `(among the newest 50 traces). Start the process with the session's env() (it sets OTEL_EXPORTER_OTLP_HEADERS and ` +
+        `OTEL_RESOURCE_ATTRIBUTES), or wait on the tracebox itself rather than a session. The newest of them:`,
+      ...untagged.slice(0, 3).map((t) => formatTree(t, '  ')),
+    ];
   }
 
   /** Traces with a span matching the query, newest first. */
   async traces(query: SpanQuery = '{ }', options: { limit?: number } = {}): Promise<Trace[]> {
-    const path = this.query('/api/spans', { q: toTraceQL(query), limit: String(options.limit ?? 20), session: this.sessionId });
-    const { traces } = await this.request<{ traces: Array<TraceJson & { matched: string[] }> }>('GET', path);
+    const traceql = toTraceQL(query);
+    checkQuery(traceql);
+    const path = this.query('/api/spans', { q: traceql, limit: String(options.limit ?? 20), session: this.sessionId });
+    const { traces } = await this.request<{ traces: Array<TraceJson & { matched: string[] }> }>('GET', path, `the query ${traceql}`);
     return traces.map(toTrace);
   }
 
   /** One trace by id, as a tree. */
   async trace(traceId: string): Promise<Trace> {
-    return toTrace(await this.request<TraceJson>('GET', `/api/spans/trace/${encodeURIComponent(traceId)}`));
+    return toTrace(await this.request<TraceJson>('GET', `/api/spans/trace/${encodeURIComponent(traceId)}`, `reading trace ${traceId}`));
   }
 
   /** What the receivers saw lately and the set-up mistakes tracebox recognized. */
   async doctor(): Promise<{ findings: Finding[]; requests: Record<string, IngestRecord[]> }> {
-    return this.request('GET', '/api/doctor');
+    return this.request('GET', '/api/doctor', 'the doctor report');
   }
 
   /** Deletes the stored traces (only this session's when the client has one). */
   async reset(): Promise<void> {
-    await this.request('DELETE', this.query('/api/traces', { session: this.sessionId }));
+    await this.request('DELETE', this.query('/api/traces', { session: this.sessionId }), this.sessionId === undefined ? 'deleting the traces' : `deleting session ${this.sessionId}'s traces`);
   }
 }

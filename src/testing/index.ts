@@ -20,10 +20,12 @@ export interface TestTracebox extends Tracebox, Omit<TraceboxClient, 'apiUrl' | 
 /** Starts tracebox for a test: in memory, free ports, reset allowed, unless `options` say otherwise. */
 export async function startTracebox(options: TraceboxOptions = {}): Promise<TestTracebox> {
   const server = await startServer({ memory: true, port: 0, otlpHttpPort: 0, otlpGrpcPort: 0, allowReset: true, ...options });
-  const client = new TraceboxClient(server.apiUrl, server.otlpHttpUrl);
+  const client = new TraceboxClient(server.apiUrl, server.otlpHttpUrl, undefined, options.authToken);
   return Object.assign(client, {
     otlpGrpcUrl: server.otlpGrpcUrl,
     dbPath: server.dbPath,
+    ...(server.zipkinUrl === undefined ? {} : { zipkinUrl: server.zipkinUrl }),
+    ...(server.forwarding === undefined ? {} : { forwarding: server.forwarding }),
     close: () => server.close(),
   });
 }

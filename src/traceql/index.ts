@@ -15,6 +15,7 @@ import { validate } from './validate.ts';
 export * from './ast.ts';
 export { TraceQLSyntaxError, TraceQLValidationError } from './errors.ts';
 export { print } from './print.ts';
+export { explainQueryError, queryHint } from './explain.ts';
 export type { PrintOptions } from './print.ts';
 export { validate, fieldType, referencesSpan } from './validate.ts';
 export { MAX_NESTING } from './parser.ts';

@@ -213,8 +213,10 @@ describe('PromQL evaluation over derived metrics', () => {
     assert.deepEqual(lines(run(`rate(${REQ}{client="frontend"}[100s])`, 200)), ['{"client":"frontend","server":"payments"} 0.02']);
     // Window (99, 199]: +100 and +160.
     assert.deepEqual(lines(run(`increase(${REQ}{server="payments"}[100s])`, 199)), ['{"client":"frontend","server":"payments"} 2']);
-    // Nothing in the window: no series at all.
-    assert.deepEqual(lines(run(`rate(${REQ}[10s])`, 150)), []);
+    // Nothing in the window: the series that exist by then are 0, as scraped counters would be…
+    assert.deepEqual(lines(run(`rate(${REQ}[10s])`, 150)), ['{"client":"frontend","server":"payments"} 0']);
+    // …and before any exists there is no series at all.
+    assert.deepEqual(lines(run(`rate(${REQ}[10s])`, 50)), []);
   });
 
   test('a bare selector is the cumulative counter at t, with its name', () => {
@@ -262,6 +264,21 @@ describe('PromQL evaluation over derived metrics', () => {
     // payments→paydb: one observation of 0.5 in (0.4, 0.8]; p90 → 0.4 + 0.4 × 0.9 = 0.76.
     near(p90['{"client":"payments","server":"paydb"}'], 0.76);
     near(values(run(`histogram_quantile(0.5, sum(rate(${SECONDS}_bucket{client="frontend"}[1000s])) by (le))`, 500))['{}'], 0.15);
+  });
+
+  test('idle series are kept as Prometheus keeps them: 0 for a counter, NaN for a quantile', () => {
+    // At +400 with a 10 s window nothing moved; both edges exist since +100 and +190.
+    assert.deepEqual(lines(run(`sum by (client, server) (rate(${REQ}[10s]))`, 400)), [
+      '{"client":"frontend","server":"payments"} 0',
+      '{"client":"payments","server":"paydb"} 0',
+    ]);
+    assert.deepEqual(lines(run(`sum by (client, server) (rate(${FAILED}[10s]))`, 400)), ['{"client":"frontend","server":"payments"} 0']);
+    assert.deepEqual(lines(run(`histogram_quantile(0.9, sum(rate(${SECONDS}_bucket[10s])) by (le, client, server))`, 400)), [
+      '{"client":"frontend","server":"payments"} NaN',
+      '{"client":"payments","server":"paydb"} NaN',
+    ]);
+    // A comparison drops them, as in Prometheus.
+    assert.deepEqual(lines(run(`sum by (client, server) (increase(${REQ}[10s])) > 0`, 400)), []);
   });
 
   test('Prometheus bucketQuantile edge cases', () => {

@@ -4,18 +4,10 @@
  * unit that fits, times in the browser's zone.
  */
 
-/** ns → "4.20 s", "12.3 ms", "850 µs", "120 ns". */
-export function fmtDur(ns: number): string {
-  if (!Number.isFinite(ns)) return '–';
-  const a = Math.abs(ns);
-  const sig = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-  if (a >= 3_600e9) return `${sig(ns / 3_600e9)} h`;
-  if (a >= 60e9) return `${sig(ns / 60e9)} min`;
-  if (a >= 1e9) return `${sig(ns / 1e9)} s`;
-  if (a >= 1e6) return `${sig(ns / 1e6)} ms`;
-  if (a >= 1e3) return `${sig(ns / 1e3)} µs`;
-  return `${Math.round(ns)} ns`;
-}
+import { humanDuration } from '../../src/analysis/format.ts';
+
+/** ns → "4.20 s", "12.3 ms", "850 µs", "120 ns": the one duration format (src/analysis). */
+export const fmtDur = humanDuration;
 
 /** Seconds → duration text. */
 export const fmtSec = (s: number | null | undefined): string => (s === null || s === undefined ? '–' : fmtDur(s * 1e9));

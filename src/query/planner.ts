@@ -81,6 +81,12 @@ function merge(a: Cond, b: Cond): Cond {
 }
 
 const EMPTY: Cond = { termGroups: [] };
+const NEVER: Cond = { termGroups: [], never: true };
+
+interface Operand {
+  readonly exists: Cond;
+  readonly spans: Cond;
+}
 
 function isStatic(e: FieldExpression): e is Static {
   return e.kind === 'Static';
@@ -290,51 +296,70 @@ export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
     }
   }
 
-  function operand(o: SpansetOperand): Cond {
+  /**
+   * Two conditions for an operand: `exists` holds for some span of every trace the operand
+   * matches; `spans` holds for every span of its result. They differ once a spanset
+   * operation is involved: `{A} && {B}` needs an A span, but its result holds B spans too.
+   * Only `spans` may stand for the spans a structural relation is checked on.
+   */
+  function operand(o: SpansetOperand): Operand {
     switch (o.kind) {
-      case 'SpansetFilter':
-        return expression(o.expression);
+      case 'SpansetFilter': {
+        const c = expression(o.expression);
+        return { exists: c, spans: c };
+      }
       case 'Pipeline':
         return pipeline(o);
       case 'SpansetOperation': {
         const l = operand(o.lhs);
         const r = operand(o.rhs);
-        if (o.op === '||') return l.never ? r : r.never ? l : EMPTY;
+        if (o.op === '||') return l.exists.never ? r : r.exists.never ? l : { exists: EMPTY, spans: EMPTY };
         // Negated structural operators keep right-hand spans even when the left is empty.
         if (o.op.startsWith('!')) return r;
-        if (l.never || r.never) return { termGroups: [], never: true };
-        const chosen = score(l) >= score(r) ? l : r;
+        // Plain structural operators answer right-hand spans; `&&` and the union forms answer both sides'.
+        const spans = o.op === '&&' || o.op.startsWith('&') ? EMPTY : r.spans;
+        if (l.exists.never || r.exists.never) return { exists: NEVER, spans };
+        const chosen = score(l.exists) >= score(r.exists) ? l : r;
         const structural = STRUCTURAL[o.op];
-        if (structural !== undefined && chosen === (structural.lower === 'lhs' ? l : r)) {
-          // The chosen spans need a parent / ancestor from the other side: checked per candidate before loading.
-          return { ...chosen, related: { relation: structural.relation, cond: chosen === l ? r : l } };
+        if (structural !== undefined && chosen === (structural.lower === 'lhs' ? l : r) && score(chosen.spans) >= score(chosen.exists)) {
+          // The chosen side's result spans need a parent / ancestor among the other side's:
+          // checked per candidate before loading.
+          const upper = chosen === l ? r : l;
+          return { exists: { ...chosen.spans, related: { relation: structural.relation, cond: upper.spans } }, spans };
         }
-        return chosen;
+        return { exists: chosen.exists, spans };
       }
       default:
-        return EMPTY;
+        return { exists: EMPTY, spans: EMPTY };
     }
   }
 
-  function pipeline(p: Pipeline): Cond {
-    // Consecutive filters at the head of a pipeline constrain the same spans. After a
-    // spanset operation they constrain its result spans, which need not be the spans
-    // its pushed-down condition describes (`{A} >> {B} | {C}`: C holds on B spans), so
-    // from there on each stage is a separate necessary condition and the best one wins.
-    let cond: Cond = EMPTY;
+  function pipeline(p: Pipeline): Operand {
+    // Every filter and spanset operation of a pipeline constrains its result spans (the
+    // other stages only drop or regroup spansets). As a condition for some span to exist,
+    // consecutive filters at the head constrain the same spans; after a spanset operation
+    // each stage is a separate necessary condition and the best one wins.
+    let exists: Cond = EMPTY;
+    let spans: Cond = EMPTY;
     let separate = false;
+    let head = true;
     for (const stage of p.stages) {
       if (stage.kind === 'SpansetFilter') {
         const c = expression(stage.expression);
-        if (!separate) cond = merge(cond, c);
-        else if (score(c) > score(cond)) cond = c;
+        spans = merge(spans, c);
+        if (!head) continue;
+        if (!separate) exists = merge(exists, c);
+        else if (score(c) > score(exists)) exists = c;
       } else if (stage.kind === 'SpansetOperation') {
         const c = operand(stage);
-        if (score(c) > score(cond)) cond = c;
+        spans = merge(spans, c.spans);
+        if (!head) continue;
+        if (score(c.exists) > score(exists)) exists = c.exists;
         separate = true;
-      } else break;
+      } else head = false;
     }
-    return cond;
+    // A match has result spans, so `spans` is a necessary condition too.
+    return { exists: score(spans) > score(exists) ? spans : exists, spans };
   }
 
   /** What can be checked of a related condition on a span row without its attributes; undefined if nothing. */
@@ -356,7 +381,7 @@ export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
   }
 
   return (root) => {
-    const cond = pipeline(root.pipeline);
+    const cond = pipeline(root.pipeline).exists;
     if (cond.never) return { kind: 'never' };
     if (score(cond) === 0 && cond.status === undefined && cond.kind === undefined && cond.maxDurationNs === undefined) return { kind: 'scan' };
     const related = relatedCondition(cond.related);

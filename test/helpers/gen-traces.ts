@@ -179,7 +179,8 @@ export function generateTraces(seed: number, traces: number): GeneratedData {
     const ids = Array.from({ length: rng.chance(0.3) ? 2 : 1 }, () => str(`req-${unique++}`));
     return [{ key: 'req.id', value: ids.length === 1 ? ids[0] : arr(ids) }];
   };
-  // A few instants shared by many traces, so candidate pages break ties on start time.
+  // A few instants shared by many spans (more than a candidate page holds at the first),
+  // so candidate pages break ties on start time.
   const collisions = Array.from({ length: 3 }, () => T0_NS + BigInt(rng.int(DATA_SPAN_S)) * 1_000_000_000n);
   const pending: GenSpan[][] = [];
   const later: GenSpan[][] = [];
@@ -189,13 +190,15 @@ export function generateTraces(seed: number, traces: number): GeneratedData {
     const traceId = rng.hex(16);
     const odd = rng.chance(0.01);
     let start: bigint;
-    if (odd) start = rng.pick([0n, 1n, (1n << 63n) - 10n, (1n << 64n) - 1000n]);
-    else if (rng.chance(0.2)) start = rng.pick(collisions);
+    // The first trace is wide, all at the first instant.
+    const collide = t === 0 || (!odd && rng.chance(0.2));
+    if (odd && t > 0) start = rng.pick([0n, 1n, (1n << 63n) - 10n, (1n << 64n) - 1000n]);
+    else if (collide) start = t === 0 || rng.chance(0.7) ? collisions[0] : rng.pick(collisions);
     else start = T0_NS + BigInt(rng.int(DATA_SPAN_S)) * 1_000_000_000n + BigInt(rng.int(1_000_000_000));
-    const n = rng.chance(0.03) ? rng.range(30, 60) : rng.range(1, 12);
+    const n = t === 0 ? 300 : rng.chance(0.03) ? rng.range(30, 60) : rng.range(1, 12);
     const ids: string[] = [];
     const spans: GenSpan[] = [];
-    const sameStart = rng.chance(0.15);
+    const sameStart = collide || rng.chance(0.1);
     for (let s = 0; s < n; s++) {
       let spanId = rng.hex(8);
       if (s > 0 && rng.chance(0.02)) spanId = rng.pick(ids); // the same id again (stored apart when the kind differs)

@@ -195,7 +195,7 @@ export function generateTraces(seed: number, traces: number): GeneratedData {
     if (odd && t > 0) start = rng.pick([0n, 1n, (1n << 63n) - 10n, (1n << 64n) - 1000n]);
     else if (collide) start = t === 0 || rng.chance(0.7) ? collisions[0] : rng.pick(collisions);
     else start = T0_NS + BigInt(rng.int(DATA_SPAN_S)) * 1_000_000_000n + BigInt(rng.int(1_000_000_000));
-    const n = t === 0 ? 300 : rng.chance(0.03) ? rng.range(30, 60) : rng.range(1, 12);
+    const n = t === 0 ? 270 : rng.chance(0.03) ? rng.range(30, 60) : rng.range(1, 12);
     const ids: string[] = [];
     const spans: GenSpan[] = [];
     const sameStart = collide || rng.chance(0.1);

@@ -29,7 +29,7 @@ const seed = envCount('TRACEBOX_PLANNER_DIFF_SEED', Math.floor(Math.random() * 2
 test(`generated queries: the indexed search answers what a full scan answers (seed ${seed}, ${queries} queries)`, async (t) => {
   const tmp = tempDir('tracebox-planner-diff-');
   try {
-    const stats = await runPlannerDiff({ seed, queries, traces: 150, queriesPerDataset: 300, dir: tmp.dir });
+    const stats = await runPlannerDiff({ seed, queries, traces: 120, queriesPerDataset: 300, dir: tmp.dir });
     t.diagnostic(`plans ${JSON.stringify(stats.plans)}; ${stats.matching} queries matched something; ${stats.invalid} refused by the validator`);
     // The generators must keep producing queries worth checking.
     assert.ok(stats.invalid <= queries / 4, `${stats.invalid} generated queries were refused by the validator`);

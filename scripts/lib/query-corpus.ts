@@ -53,6 +53,7 @@ const MARKER = 'corpus.json';
 /** Files whose content shapes the stored corpus; their digest is part of the cache key. */
 const CODE_FILES = [
   'scripts/lib/span-generator.ts',
+  'scripts/lib/rng.ts',
   'src/otlp/decode-protobuf.ts',
   'src/store/schema.ts',
   'src/store/write.ts',

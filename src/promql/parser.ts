@@ -22,7 +22,7 @@
  * Keywords are case-insensitive (`OR`, `BY`, `Sum`), as in Prometheus.
  */
 import type { AggregateOp, BinaryOp, Expr, FunctionName, Matcher, MatchOp, ValueType, VectorMatching, VectorSelector } from './ast.ts';
-import { compileRegex } from '../traceql/values.ts';
+import { compileRegex } from '../traceql/index.ts';
 
 /** The query is not PromQL. The message is Prometheus-style: `1:14: parse error: …`. */
 export class PromQLSyntaxError extends Error {

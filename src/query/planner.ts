@@ -9,7 +9,7 @@ import type { Attributes } from '../shared/span.ts';
 import type { RelatedCondition, SearchReader, SpanCondition, TagReader, TagScope, TagValue } from '../store/index.ts';
 import { keyTerm, nameTerm, eventNameTerm, valueTerm, type TermScope } from '../store/terms.ts';
 import type { FieldExpression, Pipeline, Root, SpansetOperand, Static } from '../traceql/index.ts';
-import { compare, type CompareOp, type Value } from '../traceql/values.ts';
+import { compare, isNumeric, type CompareOp, type Value } from '../traceql/values.ts';
 
 export type Plan =
   /** The query can match nothing (e.g. a value the dictionary has never seen). */
@@ -51,7 +51,6 @@ const STATUS_CODES: Record<string, number> = { unset: 0, ok: 1, error: 2 };
 const KIND_CODES: Record<string, number> = { unspecified: 0, internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
 const TERM_SCOPES: Partial<Record<string, TermScope>> = { span: 's', event: 'e', link: 'l' };
 const TAG_SCOPES: Partial<Record<TermScope, TagScope>> = { s: 'span', e: 'event', l: 'link' };
-const ALL_TIME = { startNs: -(1n << 63n), endNs: (1n << 63n) - 1n };
 
 export interface PlannerDeps {
   readonly search: SearchReader;
@@ -82,6 +81,12 @@ function merge(a: Cond, b: Cond): Cond {
 }
 
 const EMPTY: Cond = { termGroups: [] };
+const NEVER: Cond = { termGroups: [], never: true };
+
+interface Operand {
+  readonly exists: Cond;
+  readonly spans: Cond;
+}
 
 function isStatic(e: FieldExpression): e is Static {
   return e.kind === 'Static';
@@ -113,16 +118,64 @@ function score(c: Cond): number {
   return 0;
 }
 
-/** A dictionary entry as a run-time value. */
-function dictionaryValue(v: TagValue): Value {
+/**
+ * A dictionary entry as a run-time value and as the term its spans were indexed under, or
+ * undefined when the entry no longer says exactly which value it was: the column's numeric
+ * affinity stores a numeric-looking string ("007", "1.50") as a number, and an int past
+ * 2^53 reads back rounded.
+ */
+function dictionaryEntry(scope: TermScope, key: string, v: TagValue): { value: Value; term: string } | undefined {
   switch (v.type) {
     case 'string':
-      return { type: 'string', value: String(v.value) };
+      return typeof v.value === 'string' ? { value: { type: 'string', value: v.value }, term: valueTerm(scope, key, v.value) } : undefined;
     case 'bool':
-      return { type: 'bool', value: v.value === 1 };
+      return { value: { type: 'bool', value: v.value === 1 }, term: valueTerm(scope, key, v.value === 1) };
+    case 'int': {
+      if (typeof v.value === 'number' && !Number.isSafeInteger(v.value)) return undefined;
+      const n = BigInt(v.value);
+      return { value: { type: 'int', value: Number(n) }, term: valueTerm(scope, key, n) };
+    }
     default:
-      return { type: v.type, value: Number(v.value) };
+      return { value: { type: 'float', value: Number(v.value) }, term: valueTerm(scope, key, Number(v.value)) };
   }
+}
+
+/** Whether a value of dictionary type `type` can satisfy `op value` at all (incompatible types compare false). */
+function comparable(type: TagValue['type'], op: CompareOp, value: Value): boolean {
+  if (op === '=~' || op === '!~') return type === 'string' && value.type === 'string';
+  if (type === 'string' || type === 'bool') return value.type === type;
+  return isNumeric(value);
+}
+
+/**
+ * Whether `= value` finds every matching span through the value's own term. Numbers are
+ * compared as doubles, so an integral value from 2^53 on also equals int64 attributes
+ * that only round to it, each indexed under its own term.
+ */
+function exactTerm(value: Value): value is Extract<Value, { type: 'string' | 'int' | 'float' | 'bool' }> {
+  if (value.type === 'string' || value.type === 'bool') return true;
+  if (value.type !== 'int' && value.type !== 'float') return false;
+  return !Number.isInteger(value.value) || Math.abs(value.value) < 2 ** 53;
+}
+
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+const ALL_TIME = { startNs: INT64_MIN, endNs: INT64_MAX };
+
+function clampInt64(v: bigint): bigint {
+  return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
+}
+
+/**
+ * A bound on the stored duration_ns column (the exact duration, clamped to int64) for an
+ * integral `ns`: the lowest (`min`) or highest (`max`) stored value a duration compared
+ * with `ns` can have. The evaluator compares durations as doubles, so from 2^53 on a
+ * stored duration may round to `ns` from either side: the bound widens by more than that
+ * rounding. Clamping keeps it monotone, as the column's own clamp is.
+ */
+function durationBound(ns: number, side: 'min' | 'max'): bigint {
+  const slack = Math.abs(ns) >= 2 ** 53 ? BigInt(Math.ceil(Math.abs(ns) / 2 ** 50)) : 0n;
+  return clampInt64(side === 'min' ? BigInt(ns) - slack : BigInt(ns) + slack);
 }
 
 export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
@@ -148,20 +201,22 @@ export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
   /** Terms for `scope.key op value` using the tag dictionary when it lists every value of the key. */
   function attributeCond(scope: TermScope, key: string, op: CompareOp, value: Value): Cond {
     if (value.type === 'nil') return op === '!=' ? { termGroups: [[keyTerm(scope, key)]] } : EMPTY;
-    if (op === '=' && (value.type === 'string' || value.type === 'int' || value.type === 'float' || value.type === 'bool')) {
-      return { termGroups: [[valueTerm(scope, key, value.value)]] };
-    }
+    if (op === '=' && exactTerm(value)) return { termGroups: [[valueTerm(scope, key, value.value)]] };
     const tagScope = TAG_SCOPES[scope];
-    if (tagScope !== undefined) {
+    // A NaN double is never in the dictionary (SQLite stores NaN as NULL), and `!=` holds for it.
+    const nanMatches = op === '!=' && isNumeric(value);
+    if (tagScope !== undefined && !nanMatches) {
       const { complete, values } = deps.tags.values(tagScope, key, ALL_TIME);
-      if (complete) {
-        const terms: string[] = [];
-        for (const v of values) {
-          const typed = dictionaryValue(v);
-          if (compare(op, typed, value)) terms.push(valueTerm(scope, key, v.type === 'int' ? BigInt(v.value) : (typed as { value: string | number | boolean }).value));
-        }
-        return terms.length === 0 ? { termGroups: [], never: true } : { termGroups: [terms] };
+      const terms: string[] = [];
+      let exact = complete;
+      for (const v of values) {
+        if (!exact) break;
+        if (!comparable(v.type, op, value)) continue;
+        const entry = dictionaryEntry(scope, key, v);
+        if (entry === undefined) exact = false;
+        else if (compare(op, entry.value, value)) terms.push(entry.term);
       }
+      if (exact) return terms.length === 0 ? { termGroups: [], never: true } : { termGroups: [terms] };
     }
     // Any comparison with a present operand needs the key to exist on the span.
     return { termGroups: [[keyTerm(scope, key)]] };
@@ -182,21 +237,24 @@ export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
     }
     if (lhs.kind !== 'Intrinsic') return EMPTY;
     switch (lhs.name) {
+      // An empty name is usually an absent field, which gets no term.
       case 'name':
-        return op === '=' && value.type === 'string' ? { termGroups: [[nameTerm(value.value)]] } : EMPTY;
+        return op === '=' && value.type === 'string' && value.value !== '' ? { termGroups: [[nameTerm(value.value)]] } : EMPTY;
       case 'event:name':
-        return op === '=' && value.type === 'string' ? { termGroups: [[eventNameTerm(value.value)]] } : EMPTY;
+        return op === '=' && value.type === 'string' && value.value !== '' ? { termGroups: [[eventNameTerm(value.value)]] } : EMPTY;
       case 'status':
         return op === '=' && value.type === 'status' ? { termGroups: [], status: STATUS_CODES[value.value] } : EMPTY;
       case 'kind':
         return op === '=' && value.type === 'kind' ? { termGroups: [], kind: KIND_CODES[value.value] } : EMPTY;
       case 'duration': {
         if (value.type !== 'duration' && value.type !== 'int' && value.type !== 'float') return EMPTY;
-        const ns = BigInt(Math.ceil(value.value));
-        const nsFloor = BigInt(Math.floor(value.value));
-        if (op === '>' || op === '>=') return { termGroups: [], minDurationNs: op === '>' ? nsFloor : ns };
-        if (op === '<' || op === '<=') return { termGroups: [], maxDurationNs: op === '<' ? ns : nsFloor };
-        if (op === '=') return { termGroups: [], minDurationNs: ns, maxDurationNs: nsFloor };
+        const floor = Math.floor(value.value);
+        const ceil = Math.ceil(value.value);
+        if (op === '>') return { termGroups: [], minDurationNs: durationBound(floor, 'min') };
+        if (op === '>=') return { termGroups: [], minDurationNs: durationBound(ceil, 'min') };
+        if (op === '<') return { termGroups: [], maxDurationNs: durationBound(ceil, 'max') };
+        if (op === '<=') return { termGroups: [], maxDurationNs: durationBound(floor, 'max') };
+        if (op === '=') return { termGroups: [], minDurationNs: durationBound(ceil, 'min'), maxDurationNs: durationBound(floor, 'max') };
         return EMPTY;
       }
       default:
@@ -222,7 +280,12 @@ export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
         }
         if (e.op === '=' || e.op === '!=' || e.op === '<' || e.op === '<=' || e.op === '>' || e.op === '>=' || e.op === '=~' || e.op === '!~') {
           if (isStatic(e.rhs) && !isStatic(e.lhs)) return comparison(e.lhs, e.op, e.rhs);
-          if (isStatic(e.lhs) && !isStatic(e.rhs) && e.op !== '=~' && e.op !== '!~') return comparison(e.rhs, flip(e.op), e.lhs);
+          if (isStatic(e.lhs) && !isStatic(e.rhs) && e.op !== '=~' && e.op !== '!~') {
+            // A nil on the right compares as existence: `"a" != span.x` holds for spans without x,
+            // and `nil = span.x` only for those, so neither is the flipped `span.x op static`.
+            if (e.op === '!=' || e.lhs.type === 'nil') return EMPTY;
+            return comparison(e.rhs, flip(e.op), e.lhs);
+          }
         }
         return EMPTY;
       }
@@ -233,51 +296,70 @@ export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
     }
   }
 
-  function operand(o: SpansetOperand): Cond {
+  /**
+   * Two conditions for an operand: `exists` holds for some span of every trace the operand
+   * matches; `spans` holds for every span of its result. They differ once a spanset
+   * operation is involved: `{A} && {B}` needs an A span, but its result holds B spans too.
+   * Only `spans` may stand for the spans a structural relation is checked on.
+   */
+  function operand(o: SpansetOperand): Operand {
     switch (o.kind) {
-      case 'SpansetFilter':
-        return expression(o.expression);
+      case 'SpansetFilter': {
+        const c = expression(o.expression);
+        return { exists: c, spans: c };
+      }
       case 'Pipeline':
         return pipeline(o);
       case 'SpansetOperation': {
         const l = operand(o.lhs);
         const r = operand(o.rhs);
-        if (o.op === '||') return l.never ? r : r.never ? l : EMPTY;
+        if (o.op === '||') return l.exists.never ? r : r.exists.never ? l : { exists: EMPTY, spans: EMPTY };
         // Negated structural operators keep right-hand spans even when the left is empty.
         if (o.op.startsWith('!')) return r;
-        if (l.never || r.never) return { termGroups: [], never: true };
-        const chosen = score(l) >= score(r) ? l : r;
+        // Plain structural operators answer right-hand spans; `&&` and the union forms answer both sides'.
+        const spans = o.op === '&&' || o.op.startsWith('&') ? EMPTY : r.spans;
+        if (l.exists.never || r.exists.never) return { exists: NEVER, spans };
+        const chosen = score(l.exists) >= score(r.exists) ? l : r;
         const structural = STRUCTURAL[o.op];
-        if (structural !== undefined && chosen === (structural.lower === 'lhs' ? l : r)) {
-          // The chosen spans need a parent / ancestor from the other side: checked per candidate before loading.
-          return { ...chosen, related: { relation: structural.relation, cond: chosen === l ? r : l } };
+        if (structural !== undefined && chosen === (structural.lower === 'lhs' ? l : r) && score(chosen.spans) >= score(chosen.exists)) {
+          // The chosen side's result spans need a parent / ancestor among the other side's:
+          // checked per candidate before loading.
+          const upper = chosen === l ? r : l;
+          return { exists: { ...chosen.spans, related: { relation: structural.relation, cond: upper.spans } }, spans };
         }
-        return chosen;
+        return { exists: chosen.exists, spans };
       }
       default:
-        return EMPTY;
+        return { exists: EMPTY, spans: EMPTY };
     }
   }
 
-  function pipeline(p: Pipeline): Cond {
-    // Consecutive filters at the head of a pipeline constrain the same spans. After a
-    // spanset operation they constrain its result spans, which need not be the spans
-    // its pushed-down condition describes (`{A} >> {B} | {C}`: C holds on B spans), so
-    // from there on each stage is a separate necessary condition and the best one wins.
-    let cond: Cond = EMPTY;
+  function pipeline(p: Pipeline): Operand {
+    // Every filter and spanset operation of a pipeline constrains its result spans (the
+    // other stages only drop or regroup spansets). As a condition for some span to exist,
+    // consecutive filters at the head constrain the same spans; after a spanset operation
+    // each stage is a separate necessary condition and the best one wins.
+    let exists: Cond = EMPTY;
+    let spans: Cond = EMPTY;
     let separate = false;
+    let head = true;
     for (const stage of p.stages) {
       if (stage.kind === 'SpansetFilter') {
         const c = expression(stage.expression);
-        if (!separate) cond = merge(cond, c);
-        else if (score(c) > score(cond)) cond = c;
+        spans = merge(spans, c);
+        if (!head) continue;
+        if (!separate) exists = merge(exists, c);
+        else if (score(c) > score(exists)) exists = c;
       } else if (stage.kind === 'SpansetOperation') {
         const c = operand(stage);
-        if (score(c) > score(cond)) cond = c;
+        spans = merge(spans, c.spans);
+        if (!head) continue;
+        if (score(c.exists) > score(exists)) exists = c.exists;
         separate = true;
-      } else break;
+      } else head = false;
     }
-    return cond;
+    // A match has result spans, so `spans` is a necessary condition too.
+    return { exists: score(spans) > score(exists) ? spans : exists, spans };
   }
 
   /** What can be checked of a related condition on a span row without its attributes; undefined if nothing. */
@@ -299,7 +381,7 @@ export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
   }
 
   return (root) => {
-    const cond = pipeline(root.pipeline);
+    const cond = pipeline(root.pipeline).exists;
     if (cond.never) return { kind: 'never' };
     if (score(cond) === 0 && cond.status === undefined && cond.kind === undefined && cond.maxDurationNs === undefined) return { kind: 'scan' };
     const related = relatedCondition(cond.related);

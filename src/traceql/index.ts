@@ -19,6 +19,7 @@ export { explainQueryError, queryHint } from './explain.ts';
 export type { PrintOptions } from './print.ts';
 export { validate, fieldType, referencesSpan } from './validate.ts';
 export { MAX_NESTING } from './parser.ts';
+export { compileRegex } from './regex.ts';
 
 /** Tempo's default query_frontend.max_query_expression_size_bytes (128 KiB). */
 export const MAX_QUERY_BYTES = 128 * 1024;

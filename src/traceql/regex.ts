@@ -1,16 +1,15 @@
 /**
  * @module traceql/regex
- * A linear-time matcher for RE2 patterns, fully anchored as Tempo anchors them
- * (`^(?s:…)$`). JavaScript's RegExp backtracks: `(a+)+b` or `.*a.*a.*a.*b` against a
- * long attribute value would hold the process for minutes, and it cannot be stopped.
- * Here the pattern becomes a Thompson NFA that is simulated one code point at a time
- * (O(value length × program size), no backtracking), with plain string tests for the
- * shapes most queries use (`foo`, `.*foo.*`, `foo.*`, `.*foo`).
- *
- * Syntax is RE2's (re2.ts checks it): classes with `[:alpha:]`, `\pL`, `\p{Greek}`,
- * `\d\s\w`, flags `(?imsU)` / `(?i:…)`, `\A \z \b \B`, `\Q…\E`, counted repetition.
- * Case folding is simple (a code point, its lower and upper case).
+ * A linear-time matcher for RE2 patterns (parsed by re2.ts), fully anchored as Tempo and
+ * Prometheus anchor them (`^(?s:…)$`). JavaScript's RegExp backtracks: `(a+)+b` or
+ * `.*a.*a.*a.*b` against a long attribute value would hold the process for minutes, and
+ * it cannot be stopped. Here the pattern becomes a Thompson NFA that is simulated one
+ * code point at a time (O(value length × program size), no backtracking), with plain
+ * string tests for the shapes most queries use (`foo`, `.*foo.*`, `foo.*`, `.*foo`).
+ * Used by TraceQL (`=~`, `!~`, and the planner's tag-dictionary pushdown) and PromQL
+ * matchers.
  */
+import { isWordCp, parseRe2, Re2SyntaxError, type AssertKind, type Pred, type Re2Node } from './re2.ts';
 
 /** Programs larger than this are refused (Go answers "expression too large" past a similar size). */
 export const MAX_PROGRAM = 10_000;
@@ -47,435 +46,6 @@ export function withRegexDeadline<T>(at: number, fn: () => T): T {
 export interface Matcher {
   /** Whether the whole of `s` matches. */
   test(s: string): boolean;
-}
-
-// ---- syntax tree ------------------------------------------------------------------
-
-type Pred = (cp: number) => boolean;
-type AssertKind = 'bot' | 'eot' | 'bol' | 'eol' | 'word' | 'nonword';
-
-type Node =
-  | { readonly t: 'lit'; readonly cp: number; readonly fold: boolean }
-  | { readonly t: 'pred'; readonly pred: Pred; readonly any?: boolean }
-  | { readonly t: 'assert'; readonly kind: AssertKind }
-  | { readonly t: 'cat'; readonly items: Node[] }
-  | { readonly t: 'alt'; readonly items: Node[] }
-  | { readonly t: 'rep'; readonly node: Node; readonly min: number; readonly max: number };
-
-class SyntaxErr extends Error {}
-
-interface Flags {
-  i: boolean;
-  m: boolean;
-  s: boolean;
-}
-
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isWordCp = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-const isSpaceCp = (c: number): boolean => c === 9 || c === 10 || c === 12 || c === 13 || c === 32;
-const isOctal = (c: number | undefined): boolean => c !== undefined && c >= 48 && c <= 55;
-const isHex = (c: number | undefined): boolean =>
-  c !== undefined && (isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102));
-
-const POSIX: Readonly<Record<string, Pred>> = {
-  alnum: (c) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122),
-  alpha: (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122),
-  ascii: (c) => c <= 0x7f,
-  blank: (c) => c === 9 || c === 32,
-  cntrl: (c) => c <= 0x1f || c === 0x7f,
-  digit: isDigit,
-  graph: (c) => c >= 0x21 && c <= 0x7e,
-  lower: (c) => c >= 97 && c <= 122,
-  print: (c) => c >= 0x20 && c <= 0x7e,
-  punct: (c) => (c >= 0x21 && c <= 0x2f) || (c >= 0x3a && c <= 0x40) || (c >= 0x5b && c <= 0x60) || (c >= 0x7b && c <= 0x7e),
-  space: (c) => isSpaceCp(c) || c === 11,
-  upper: (c) => c >= 65 && c <= 90,
-  word: isWordCp,
-  xdigit: (c) => isHex(c),
-};
-
-const unicodeCache = new Map<string, Pred>();
-
-/** `\p{name}`: a general category (`L`, `Lu`) or a script (`Greek`), tested by the JS engine on one code point. */
-function unicodePred(name: string): Pred {
-  let pred = unicodeCache.get(name);
-  if (pred !== undefined) return pred;
-  if (name === 'Any') pred = () => true;
-  else {
-    let re: RegExp;
-    try {
-      re = new RegExp(`^\\p{${name.length <= 2 ? name : `Script=${name}`}}$`, 'u');
-    } catch {
-      throw new SyntaxErr(`unknown class ${name}`);
-    }
-    pred = (c) => re.test(String.fromCodePoint(c));
-  }
-  unicodeCache.set(name, pred);
-  return pred;
-}
-
-function lowerCp(c: number): number {
-  const s = String.fromCodePoint(c).toLowerCase();
-  const l = s.codePointAt(0) ?? c;
-  return s.length === String.fromCodePoint(l).length ? l : c;
-}
-
-function upperCp(c: number): number {
-  const s = String.fromCodePoint(c).toUpperCase();
-  const u = s.codePointAt(0) ?? c;
-  return s.length === String.fromCodePoint(u).length ? u : c;
-}
-
-/** Matches `pred` on a code point or either of its simple case variants. */
-function folded(pred: Pred): Pred {
-  return (c) => pred(c) || pred(lowerCp(c)) || pred(upperCp(c));
-}
-
-class Parser {
-  private readonly cps: number[];
-  private i = 0;
-  private flags: Flags = { i: false, m: false, s: true };
-
-  constructor(pattern: string) {
-    this.cps = Array.from(pattern, (ch) => ch.codePointAt(0) ?? 0);
-  }
-
-  private peek(offset = 0): number | undefined {
-    return this.cps[this.i + offset];
-  }
-
-  private is(ch: string, offset = 0): boolean {
-    return this.cps[this.i + offset] === ch.charCodeAt(0);
-  }
-
-  parse(): Node {
-    const node = this.alternation();
-    if (this.i < this.cps.length) throw new SyntaxErr('unexpected )');
-    return node;
-  }
-
-  private alternation(): Node {
-    const items = [this.concatenation()];
-    while (this.is('|')) {
-      this.i++;
-      items.push(this.concatenation());
-    }
-    return items.length === 1 ? items[0] : { t: 'alt', items };
-  }
-
-  private concatenation(): Node {
-    const items: Node[] = [];
-    while (this.i < this.cps.length && !this.is('|') && !this.is(')')) {
-      const atom = this.atom(items);
-      if (atom === undefined) continue;
-      items.push(this.repetitions(atom));
-    }
-    return items.length === 1 ? items[0] : { t: 'cat', items };
-  }
-
-  /** `*`, `+`, `?`, `{n,m}` after an atom, each with an optional lazy `?` (irrelevant to a yes/no match). */
-  private repetitions(atom: Node): Node {
-    let node = atom;
-    for (;;) {
-      let min: number;
-      let max: number;
-      if (this.is('*')) [min, max] = [0, -1];
-      else if (this.is('+')) [min, max] = [1, -1];
-      else if (this.is('?')) [min, max] = [0, 1];
-      else if (this.is('{')) {
-        const count = this.repeatCount();
-        if (count === undefined) return node;
-        [min, max] = count;
-        node = { t: 'rep', node, min, max };
-        if (this.is('?')) this.i++;
-        continue;
-      } else return node;
-      this.i++;
-      if (this.is('?')) this.i++;
-      node = { t: 'rep', node, min, max };
-    }
-  }
-
-  /** A well-formed `{n}`, `{n,}` or `{n,m}` at i (consumed), or undefined (then `{` is a literal). */
-  private repeatCount(): [number, number] | undefined {
-    let j = this.i + 1;
-    const digits = (): string => {
-      let s = '';
-      while (j < this.cps.length && isDigit(this.cps[j])) s += String.fromCharCode(this.cps[j++]);
-      return s;
-    };
-    const lo = digits();
-    if (lo === '') return undefined;
-    let hi: string | null = lo;
-    if (this.cps[j] === 44) {
-      j++;
-      hi = digits();
-      if (hi === '') hi = null;
-    }
-    if (this.cps[j] !== 125) return undefined;
-    const min = Number(lo);
-    const max = hi === null ? -1 : Number(hi);
-    if (min > 1000 || max > 1000 || (max >= 0 && min > max)) throw new SyntaxErr('invalid repeat count');
-    this.i = j + 1;
-    return [min, max];
-  }
-
-  private lit(cp: number): Node {
-    if (this.flags.i && lowerCp(cp) !== upperCp(cp)) return { t: 'lit', cp, fold: true };
-    return { t: 'lit', cp, fold: false };
-  }
-
-  /** One atom; undefined when it only changed flags. `\Q…\E` pushes all but its last character to `items`. */
-  private atom(items: Node[]): Node | undefined {
-    const c = this.cps[this.i];
-    switch (c) {
-      case 40: // (
-        return this.group();
-      case 91: // [
-        return this.charClass();
-      case 46: // .
-        this.i++;
-        return this.flags.s ? { t: 'pred', pred: () => true, any: true } : { t: 'pred', pred: (x) => x !== 10 };
-      case 94: // ^
-        this.i++;
-        return { t: 'assert', kind: this.flags.m ? 'bol' : 'bot' };
-      case 36: // $
-        this.i++;
-        return { t: 'assert', kind: this.flags.m ? 'eol' : 'eot' };
-      case 92: // backslash
-        return this.escapeAtom(items);
-      case 42:
-      case 43:
-      case 63:
-        throw new SyntaxErr('missing argument to repetition operator');
-      case 123: // {
-        if (this.repeatCountPeek()) throw new SyntaxErr('missing argument to repetition operator');
-        this.i++;
-        return this.lit(c);
-      default:
-        this.i++;
-        return this.lit(c);
-    }
-  }
-
-  private repeatCountPeek(): boolean {
-    const save = this.i;
-    try {
-      return this.repeatCount() !== undefined;
-    } finally {
-      this.i = save;
-    }
-  }
-
-  private group(): Node | undefined {
-    this.i++; // (
-    if (this.is('?')) {
-      // Named capture: (?P<name>…) or (?<name>…).
-      const named = this.is('<', 1) ? 2 : this.is('P', 1) && this.is('<', 2) ? 3 : 0;
-      if (named > 0) {
-        this.i += named;
-        while (this.i < this.cps.length && !this.is('>')) this.i++;
-        if (this.i >= this.cps.length) throw new SyntaxErr('invalid named capture');
-        this.i++;
-        return this.groupBody();
-      }
-      // Flags: (?i) changes the rest of the enclosing group, (?i:…) only its own.
-      this.i++;
-      const next: Flags = { ...this.flags };
-      let on = true;
-      for (;;) {
-        const ch = this.peek();
-        this.i++;
-        if (ch === 105) next.i = on;
-        else if (ch === 109) next.m = on;
-        else if (ch === 115) next.s = on;
-        else if (ch === 85) { /* U: laziness does not change a yes/no match */ }
-        else if (ch === 45 && on) on = false;
-        else if (ch === 41) {
-          this.flags = next;
-          return undefined;
-        } else if (ch === 58) {
-          const outer = this.flags;
-          this.flags = next;
-          const body = this.groupBody();
-          this.flags = outer;
-          return body;
-        } else throw new SyntaxErr('invalid or unsupported Perl syntax');
-      }
-    }
-    return this.groupBody();
-  }
-
-  /** The inside of a group up to its `)`; flags set inside end with it. */
-  private groupBody(): Node {
-    const outer = this.flags;
-    const node = this.alternation();
-    this.flags = outer;
-    if (!this.is(')')) throw new SyntaxErr('missing closing )');
-    this.i++;
-    return node;
-  }
-
-  private escapeAtom(items: Node[]): Node {
-    const e = this.peek(1);
-    switch (e) {
-      case 98: // \b
-        this.i += 2;
-        return { t: 'assert', kind: 'word' };
-      case 66: // \B
-        this.i += 2;
-        return { t: 'assert', kind: 'nonword' };
-      case 65: // \A
-        this.i += 2;
-        return { t: 'assert', kind: 'bot' };
-      case 122: // \z
-        this.i += 2;
-        return { t: 'assert', kind: 'eot' };
-      case 81: {
-        // \Q…\E: literal text; a repetition after it applies to its last character.
-        this.i += 2;
-        const text: Node[] = [];
-        while (this.i < this.cps.length && !(this.is('\\') && this.is('E', 1))) text.push(this.lit(this.cps[this.i++]));
-        if (this.i < this.cps.length) this.i += 2;
-        if (text.length === 0) return { t: 'cat', items: [] };
-        items.push(...text.slice(0, -1));
-        return text[text.length - 1];
-      }
-      default: {
-        const pred = this.classEscape();
-        if (typeof pred === 'number') return this.lit(pred);
-        return { t: 'pred', pred: this.flags.i ? folded(pred) : pred };
-      }
-    }
-  }
-
-  /** An escape valid inside and outside classes: a code point, or a predicate for `\d`, `\pL` …. */
-  private classEscape(): number | Pred {
-    const e = this.peek(1);
-    if (e === undefined) throw new SyntaxErr('trailing backslash at end of expression');
-    this.i += 2;
-    switch (e) {
-      case 100: return isDigit; // d
-      case 68: return (c) => !isDigit(c); // D
-      case 115: return isSpaceCp; // s
-      case 83: return (c) => !isSpaceCp(c); // S
-      case 119: return isWordCp; // w
-      case 87: return (c) => !isWordCp(c); // W
-      case 97: return 7; // a
-      case 102: return 12; // f
-      case 110: return 10; // n
-      case 114: return 13; // r
-      case 116: return 9; // t
-      case 118: return 11; // v
-      case 112: // p
-      case 80: { // P
-        let name: string;
-        if (this.is('{')) {
-          let j = this.i + 1;
-          while (j < this.cps.length && this.cps[j] !== 125) j++;
-          if (j >= this.cps.length) throw new SyntaxErr('invalid character class range');
-          name = String.fromCodePoint(...this.cps.slice(this.i + 1, j));
-          this.i = j + 1;
-        } else {
-          const ch = this.peek();
-          if (ch === undefined) throw new SyntaxErr('invalid character class range');
-          name = String.fromCodePoint(ch);
-          this.i++;
-        }
-        let negate = e === 80;
-        if (name.startsWith('^')) {
-          negate = !negate;
-          name = name.slice(1);
-        }
-        const pred = unicodePred(name);
-        return negate ? (c) => !pred(c) : pred;
-      }
-      case 120: { // x
-        if (this.is('{')) {
-          let j = this.i + 1;
-          let hex = '';
-          while (isHex(this.cps[j])) hex += String.fromCharCode(this.cps[j++]);
-          if (hex === '' || this.cps[j] !== 125 || parseInt(hex, 16) > 0x10ffff) throw new SyntaxErr('invalid escape sequence');
-          this.i = j + 1;
-          return parseInt(hex, 16);
-        }
-        if (!isHex(this.peek()) || !isHex(this.peek(1))) throw new SyntaxErr('invalid escape sequence');
-        const v = parseInt(String.fromCharCode(this.cps[this.i], this.cps[this.i + 1]), 16);
-        this.i += 2;
-        return v;
-      }
-      default:
-        if (e >= 49 && e <= 55 && !isOctal(this.peek())) throw new SyntaxErr('invalid escape sequence'); // back-reference
-        if (isOctal(e)) {
-          let v = e - 48;
-          for (let k = 0; k < 2 && isOctal(this.peek()); k++) v = v * 8 + (this.cps[this.i++] - 48);
-          return v;
-        }
-        if (e < 0x80 && !isWordCp(e)) return e;
-        throw new SyntaxErr('invalid escape sequence');
-    }
-  }
-
-  private charClass(): Node {
-    this.i++; // [
-    let negate = false;
-    if (this.is('^')) {
-      negate = true;
-      this.i++;
-    }
-    const ranges: number[] = [];
-    const preds: Pred[] = [];
-    let first = true;
-    while (first || !this.is(']')) {
-      if (this.i >= this.cps.length) throw new SyntaxErr('missing closing ]');
-      first = false;
-      if (this.is('[') && this.is(':', 1)) {
-        let j = this.i + 2;
-        while (j + 1 < this.cps.length && !(this.cps[j] === 58 && this.cps[j + 1] === 93)) j++;
-        if (j + 1 < this.cps.length) {
-          let name = String.fromCodePoint(...this.cps.slice(this.i + 2, j));
-          const neg = name.startsWith('^');
-          if (neg) name = name.slice(1);
-          const p = POSIX[name];
-          if (p === undefined) throw new SyntaxErr('invalid character class range');
-          preds.push(neg ? (c) => !p(c) : p);
-          this.i = j + 2;
-          continue;
-        }
-      }
-      const lo = this.classChar();
-      if (typeof lo !== 'number') {
-        preds.push(lo);
-        continue;
-      }
-      let hi = lo;
-      if (this.is('-') && !this.is(']', 1) && this.peek(1) !== undefined) {
-        this.i++;
-        const h = this.classChar();
-        if (typeof h !== 'number' || h < lo) throw new SyntaxErr('invalid character class range');
-        hi = h;
-      }
-      ranges.push(lo, hi);
-    }
-    this.i++; // ]
-    const inRanges = (c: number): boolean => {
-      for (let k = 0; k < ranges.length; k += 2) if (c >= ranges[k] && c <= ranges[k + 1]) return true;
-      return false;
-    };
-    const positive: Pred = preds.length === 0 ? inRanges : (c) => inRanges(c) || preds.some((p) => p(c));
-    const matched = this.flags.i ? folded(positive) : positive;
-    return { t: 'pred', pred: negate ? (c) => !matched(c) : matched };
-  }
-
-  private classChar(): number | Pred {
-    const c = this.peek();
-    if (c === undefined) throw new SyntaxErr('missing closing ]');
-    if (c !== 92) {
-      this.i++;
-      return c;
-    }
-    return this.classEscape();
-  }
 }
 
 // ---- program ----------------------------------------------------------------------
@@ -532,12 +102,10 @@ class Compiler {
    * returns [entry, dangling] where every index in dangling needs its `next` (or, for
    * SPLIT, its `y` when marked negative) set to the continuation.
    */
-  compile(node: Node): [number, number[]] {
+  compile(node: Re2Node): [number, number[]] {
     switch (node.t) {
       case 'lit': {
-        const lower = node.fold ? lowerCp(node.cp) : node.cp;
-        const upper = node.fold ? upperCp(node.cp) : node.cp;
-        const pc = this.emit(OP_LIT, node.cp, lower, upper);
+        const pc = this.emit(OP_LIT, node.cp, node.lower, node.upper);
         return [pc, [pc]];
       }
       case 'pred': {
@@ -584,7 +152,7 @@ class Compiler {
     }
   }
 
-  private repeat(inner: Node, min: number, max: number): [number, number[]] {
+  private repeat(inner: Re2Node, min: number, max: number): [number, number[]] {
     const parts: Array<[number, number[]]> = [];
     for (let k = 0; k < min; k++) parts.push(this.compile(inner));
     if (max === -1) {
@@ -623,7 +191,7 @@ class Compiler {
   }
 }
 
-function compileProgram(node: Node): Program {
+function compileProgram(node: Re2Node): Program {
   const c = new Compiler();
   const [start, dangling] = c.compile(node);
   const match = c.emitMatch();
@@ -768,22 +336,21 @@ function toCodePoints(s: string): Int32Array {
 // ---- shortcuts for the common shapes ------------------------------------------------
 
 /** The literal text of a node made only of case-sensitive literals, else undefined. */
-function literalText(node: Node): string | undefined {
-  if (node.t === 'lit') return node.fold ? undefined : String.fromCodePoint(node.cp);
-  if (node.t !== 'cat') return undefined;
+function literalText(node: Re2Node): string | undefined {
+  const items = node.t === 'cat' ? node.items : [node];
   let s = '';
-  for (const item of node.items) {
-    if (item.t !== 'lit' || item.fold) return undefined;
+  for (const item of items) {
+    if (item.t !== 'lit' || item.lower !== item.cp || item.upper !== item.cp) return undefined;
     s += String.fromCodePoint(item.cp);
   }
   return s;
 }
 
-const isDotStar = (n: Node | undefined): boolean =>
+const isDotStar = (n: Re2Node | undefined): boolean =>
   n !== undefined && n.t === 'rep' && n.min === 0 && n.max === -1 && n.node.t === 'pred' && n.node.any === true;
 
 /** `foo`, `.*foo.*`, `foo.*`, `.*foo` (with `.` matching everything) as string tests. */
-function shortcut(node: Node): Matcher | undefined {
+function shortcut(node: Re2Node): Matcher | undefined {
   const whole = literalText(node);
   if (whole !== undefined) return { test: (s) => s === whole };
   if (node.t !== 'cat' || node.items.length < 2) return undefined;
@@ -798,16 +365,28 @@ function shortcut(node: Node): Matcher | undefined {
   return { test: (s) => s.startsWith(text) };
 }
 
-/** Why `pattern` cannot be compiled (a Go-like error code text), or null when it can. */
+/** Why `pattern` cannot be compiled (Go's error code text), or null when it can. */
 export function regexError(pattern: string): string | null {
   try {
-    compileProgram(new Parser(pattern).parse());
+    compileProgram(parseRe2(pattern));
     return null;
   } catch (err) {
     if (err instanceof TooLarge) return 'expression too large';
-    if (err instanceof SyntaxErr) return err.message;
+    if (err instanceof Re2SyntaxError) return err.message;
     throw err;
   }
+}
+
+const cache = new Map<string, Matcher | null>();
+
+/** compileLinear() with the last thousand or so patterns kept: queries repeat them on every value. */
+export function compileRegex(pattern: string): Matcher | null {
+  let re = cache.get(pattern);
+  if (re !== undefined) return re;
+  re = compileLinear(pattern);
+  if (cache.size > 1000) cache.clear();
+  cache.set(pattern, re);
+  return re;
 }
 
 /**
@@ -815,11 +394,11 @@ export function regexError(pattern: string): string | null {
  * when it is not valid RE2 or its program would exceed MAX_PROGRAM instructions.
  */
 export function compileLinear(pattern: string): Matcher | null {
-  let node: Node;
+  let node: Re2Node;
   try {
-    node = new Parser(pattern).parse();
+    node = parseRe2(pattern);
   } catch (err) {
-    if (err instanceof SyntaxErr) return null;
+    if (err instanceof Re2SyntaxError) return null;
     throw err;
   }
   const quick = shortcut(node);

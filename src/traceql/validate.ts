@@ -27,8 +27,7 @@ import { assertNever } from './ast.ts';
 import { TraceQLValidationError } from './errors.ts';
 import { INTRINSIC_TYPES, UNSUPPORTED_INTRINSICS } from './intrinsics.ts';
 import { print } from './print.ts';
-import { re2SyntaxError } from './re2.ts';
-import { compileRegex } from './values.ts';
+import { compileRegex } from './regex.ts';
 
 /** Tempo's maxGroupBys; quantile/histogram/avg reserve one label for themselves. */
 const MAX_GROUP_BYS = 5;
@@ -241,7 +240,7 @@ function validateField(e: FieldExpression): void {
       if (rhs === 'nil' && e.op === '=') unsupported('{.a = nil}', e);
       if (!opValidFor(e.op, lhs) || !opValidFor(e.op, rhs)) invalid(`illegal operation for the given types: ${print(e)}`, e);
       if ((e.op === '=~' || e.op === '!~') && e.rhs.kind === 'Static' && e.rhs.type === 'string'
-        && (re2SyntaxError(e.rhs.value) !== null || compileRegex(e.rhs.value) === null)) {
+        && compileRegex(e.rhs.value) === null) {
         invalid(`invalid regex: ${print(e.rhs)}`, e.rhs);
       }
       return;

@@ -7,7 +7,7 @@
  */
 import type { AttrValue } from '../shared/span.ts';
 import type { KindValue, StatusValue } from './ast.ts';
-import { compileLinear, type Matcher } from './regex.ts';
+import { compileRegex } from './regex.ts';
 
 export type Value =
   | AttrValue
@@ -26,22 +26,6 @@ export function isNumeric(v: Value): v is { type: 'int' | 'float' | 'duration'; 
 
 export function bool(b: boolean): Value {
   return b ? TRUE : FALSE;
-}
-
-const regexCache = new Map<string, Matcher | null>();
-
-/**
- * An RE2 pattern, anchored as Tempo anchors it (`^(?s:…)$`), as a linear-time matcher
- * (regex.ts): JavaScript's backtracking RegExp could hang the process on a hostile
- * pattern. Returns null when the pattern is not valid RE2 or is too large.
- */
-export function compileRegex(pattern: string): Matcher | null {
-  let re = regexCache.get(pattern);
-  if (re !== undefined) return re;
-  re = compileLinear(pattern);
-  if (regexCache.size > 1000) regexCache.clear();
-  regexCache.set(pattern, re);
-  return re;
 }
 
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | '=~' | '!~';

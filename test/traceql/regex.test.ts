@@ -1,7 +1,9 @@
 /**
- * The linear-time regex matcher (src/traceql/regex.ts): RE2 syntax and anchoring, the
- * same answers as JavaScript's RegExp where both languages agree, and bounded time on
- * patterns that make a backtracking engine run for hours.
+ * The regex engine (src/traceql/re2.ts parses, src/traceql/regex.ts matches): RE2 syntax
+ * with Go's error codes (Go's regexp and JS RegExp disagree in both directions, so each
+ * side of the difference is here), anchoring, the same answers as JavaScript's RegExp
+ * where both languages agree, and bounded time on patterns that make a backtracking
+ * engine run for hours.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -51,7 +53,74 @@ const CASES: ReadonlyArray<readonly [string, string, boolean]> = [
   ['a*?', 'aaa', true],
   ['(a|ab)(c|bcd)(d*)', 'abcd', true],
   ['^*a', 'a', true],
+  ['a(?i)*', 'aaa', true],
+  ['a(?i)*b', 'AB', false], // the a before (?i) stays case-sensitive
+  ['a(?i)*b', 'aB', true],
+  ['a{01}', 'a{01}', true],
+  ['a{01}', 'a', false],
 ];
+
+const VALID = [
+  '', 'abc', '.*foo.*', '(?i)foo', '(?i:a)b', '(?-i)a', '(?sm-U:x)', '(?P<n>x)', '(?<n>x)', '\\z', '\\A', '\\b\\B',
+  '[[:alpha:]]', '[[:^digit:]x]', '\\pL', '\\p{Greek}', '\\p{^Greek}', '\\PL', '[\\d\\s\\pN]', 'a{2,3}', 'a{2,}',
+  'a{,3}', 'x{1000}', 'a*?', 'a+?', 'a??', '\\Qa.b*\\E', '[a-z]', '[]a]', '[^]a]', '[a-]', '\\x41\\x{1F600}',
+  '\\077', '\\0', '^*', 'a|b|', '()', '\\.', '\\_', '\\ ', '[\\]]', '(a)(b)(?:c)', 'é+',
+  // A repetition applies to the item before a flag group or an empty \Q\E; a count has no leading zeros.
+  'a(?i)*', 'a*(?i)*', 'a\\Q\\E*', 'a{01}',
+];
+
+const INVALID: ReadonlyArray<readonly [string, string]> = [
+  ['[', 'missing closing ]'],
+  ['[a', 'missing closing ]'],
+  ['(', 'missing closing )'],
+  [')', 'unexpected )'],
+  ['*', 'missing argument to repetition operator'],
+  ['|*', 'missing argument to repetition operator'],
+  ['(*)', 'missing argument to repetition operator'],
+  ['(?i)*', 'missing argument to repetition operator'],
+  ['a**', 'invalid nested repetition operator'],
+  ['a*+', 'invalid nested repetition operator'],
+  ['a{2}{3}', 'invalid nested repetition operator'],
+  ['x{1001}', 'invalid repeat count'],
+  ['x{3,2}', 'invalid repeat count'],
+  ['(?=a)', 'invalid or unsupported Perl syntax'],
+  ['(?!a)', 'invalid or unsupported Perl syntax'],
+  ['(?<=a)', 'invalid named capture'],
+  ['(?P=n)', 'invalid or unsupported Perl syntax'],
+  ['(?i', 'invalid or unsupported Perl syntax'],
+  ['(?-)', 'invalid or unsupported Perl syntax'],
+  ['(?P<>x)', 'invalid named capture'],
+  ['(?P<a-b>x)', 'invalid named capture'],
+  ['\\1', 'invalid escape sequence'],
+  ['\\e', 'invalid escape sequence'],
+  ['\\Z', 'invalid escape sequence'],
+  ['\\xZZ', 'invalid escape sequence'],
+  ['[\\b]', 'invalid escape sequence'],
+  ['\\', 'trailing backslash at end of expression'],
+  ['[z-a]', 'invalid character class range'],
+  ['\\p{Foo}', 'invalid character class range'],
+  ['\\p{Letter}', 'invalid character class range'],
+  ['[[:foo:]]', 'invalid character class range'],
+  [`${'('.repeat(1001)}${')'.repeat(1001)}`, 'expression nests too deeply'],
+  ['\\Q\\E*', 'missing argument to repetition operator'],
+  ['[a-\\d]', 'invalid escape sequence'],
+  ['a{2}*', 'invalid nested repetition operator'],
+  ['a??*', 'invalid nested repetition operator'],
+];
+
+test('valid RE2 patterns compile', () => {
+  for (const pattern of VALID) {
+    assert.equal(regexError(pattern), null, pattern);
+    assert.notEqual(compileLinear(pattern), null, pattern);
+  }
+});
+
+test('invalid RE2 patterns report Go\'s error code and do not compile', () => {
+  for (const [pattern, error] of INVALID) {
+    assert.equal(regexError(pattern), error, pattern);
+    assert.equal(compileLinear(pattern), null, pattern);
+  }
+});
 
 test('RE2 syntax, fully anchored', () => {
   for (const [pattern, input, expected] of CASES) {

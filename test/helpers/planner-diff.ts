@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Rng } from '../../scripts/lib/rng.ts';
-import { createIngest, type Ingest } from '../../src/otlp/index.ts';
+import { createIngest } from '../../src/otlp/index.ts';
 import { createSearch, createTraceLoader, type Search, type SearchResult } from '../../src/query/index.ts';
 import type { AttrValue, Attributes, QuerySpan, QueryTrace } from '../../src/shared/span.ts';
 import { Store, type TraceRow, type TraceWindow } from '../../src/store/index.ts';
@@ -26,7 +26,7 @@ import type { Json } from './tempo-json.ts';
 /** A store on a SQLite file under `dir`, fed through the OTLP ingest function. */
 export interface DiffStore {
   readonly store: Store;
-  readonly ingest: Ingest;
+  readonly ingest: ReturnType<typeof createIngest>;
   readonly search: Search;
   close(): void;
 }
@@ -40,8 +40,9 @@ export function openDiffStore(dir: string): DiffStore {
 /** Sends OTLP/JSON export requests through the ingest function; every span must be stored or be a retry. */
 export function send(ds: DiffStore, requests: readonly Json[]): void {
   for (const request of requests) {
-    const result = ds.ingest(Buffer.from(JSON.stringify(request)), 'json');
-    if (result.rejected > 0) throw new Error(`generated data was rejected: ${result.message}`);
+    const answer = ds.ingest({ body: Buffer.from(JSON.stringify(request)), format: 'json' });
+    if (!answer.ok) throw new Error(`generated data was refused: ${answer.message}`);
+    if (answer.result.rejected > 0) throw new Error(`generated data was rejected: ${answer.result.message}`);
   }
 }
 
@@ -86,7 +87,6 @@ function signature(spansets: readonly Spanset[]): string {
     spansets.map((set) => ({
       spans: set.spans.map(spanKey),
       attributes: set.attributes.map((a) => [a.name, valueText(a.value)]),
-      selected: set.selected.map((ref) => label(ref)),
     })),
   );
 }

@@ -16,7 +16,6 @@ import { createSearch, createTraceLoader, type Search, type SearchResult } from 
 import type { AttrValue, Attributes, QuerySpan, QueryTrace } from '../../src/shared/span.ts';
 import { Store, type TraceRow, type TraceWindow } from '../../src/store/index.ts';
 import { EvaluationError, evaluate, type Spanset } from '../../src/traceql/evaluate.ts';
-import { label } from '../../src/traceql/labels.ts';
 import { parse, print, TraceQLSyntaxError, TraceQLValidationError, type Root } from '../../src/traceql/index.ts';
 import type { Value } from '../../src/traceql/values.ts';
 import { createQueryGenerator } from './gen-traceql.ts';

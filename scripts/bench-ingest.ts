@@ -85,11 +85,12 @@ function dbStats(store: Store): DbStats {
   return { spans, traces, bytes };
 }
 
-/** Waits until a search finds the trace; resolves to when it did. */
-async function searchable(apiUrl: string, traceIdHex: string): Promise<number> {
-  const q = encodeURIComponent(`{ trace:id = "${traceIdHex}" }`);
+/** Waits until a search finds the trace (in a window around its last span); resolves to when it did. */
+async function searchable(apiUrl: string, last: LastSpan): Promise<number> {
+  const q = encodeURIComponent(`{ trace:id = "${last.traceId}" }`);
+  const at = Number(last.startNs / 1_000_000_000n);
   for (;;) {
-    const res = await fetch(`${apiUrl}/api/search?q=${q}&limit=1`);
+    const res = await fetch(`${apiUrl}/api/search?q=${q}&limit=1&start=${at - 60}&end=${at + 60}`);
     const body = (await res.json()) as { traces?: unknown[] };
     if ((body.traces?.length ?? 0) > 0) return performance.now();
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -219,7 +220,7 @@ async function runServer(
   serverModule: string,
   dataDir: string | undefined,
   requests: readonly GeneratedRequest[],
-  lastTraceId: string,
+  last: LastSpan,
   concurrency: number,
   profileDir: string | undefined,
 ): Promise<ServerRun> {
@@ -236,7 +237,7 @@ async function runServer(
     await server.resetCpu();
     const t0 = performance.now();
     client = await runExporters(server.otlpHttpUrl, requests, concurrency);
-    searchableMs = (await searchable(server.apiUrl, lastTraceId)) - t0;
+    searchableMs = (await searchable(server.apiUrl, last)) - t0;
     srv = await server.usage();
   } finally {
     await server.close();
@@ -245,12 +246,18 @@ async function runServer(
   return { label, client, srv, searchableMs, db: dataDir === undefined ? undefined : fileStats(path.join(dataDir, DB_FILE)) };
 }
 
-/** The trace id (hex) of the last span of the last request. */
-function lastTraceIdOf(requests: readonly GeneratedRequest[]): string {
+interface LastSpan {
+  readonly traceId: string;
+  readonly startNs: bigint;
+}
+
+/** The trace id (hex) and start of the last span of the last request. */
+function lastSpanOf(requests: readonly GeneratedRequest[]): LastSpan {
   const bytes = requests[requests.length - 1].bytes;
   const slices = [...decodeExportRequestSlices(bytes, Infinity)];
   const spans = slices[slices.length - 1].spans;
-  return Buffer.from(spans[spans.length - 1].traceId).toString('hex');
+  const span = spans[spans.length - 1];
+  return { traceId: Buffer.from(span.traceId).toString('hex'), startNs: span.startNs };
 }
 
 // ---------------------------------------------------------------- main
@@ -285,7 +292,7 @@ async function main(): Promise<number> {
   const tGen = performance.now();
   const { requests, stats: corpus } = generateCorpus({ spans, seed });
   const genMs = performance.now() - tGen;
-  const lastTraceId = lastTraceIdOf(requests);
+  const last = lastSpanOf(requests);
   console.log(
     `corpus: ${int(corpus.spans)} spans in ${int(corpus.requests)} requests, ${int(corpus.traces)} traces, ` +
       `${fix(corpus.bytes / corpus.spans, 0)} B/span protobuf, ${fix((100 * corpus.errors) / corpus.spans, 1)}% errors, ` +
@@ -305,8 +312,8 @@ async function main(): Promise<number> {
     console.log(`${int(corpus.spans / (floor.wallMs / 1000))} spans/s`);
 
     const runs: ServerRun[] = [];
-    if (baseline !== undefined) runs.push(await runServer(`baseline (${values.baseline})`, baseline, dir('baseline'), requests, lastTraceId, concurrency, undefined));
-    runs.push(await runServer('server', ownServer, dir('server'), requests, lastTraceId, concurrency, profileDir));
+    if (baseline !== undefined) runs.push(await runServer(`baseline (${values.baseline})`, baseline, dir('baseline'), requests, last, concurrency, undefined));
+    runs.push(await runServer('server', ownServer, dir('server'), requests, last, concurrency, profileDir));
     console.log('');
 
     const floorRate = corpus.spans / (floor.wallMs / 1000);

@@ -14,6 +14,7 @@ const OUT = 'dist/sea';
 const WEB = 'dist/web';
 // The names src/sea-main.ts reads the assets by.
 const ADDON_ASSET = 'better_sqlite3.node';
+const WORKER_ASSET = 'worker.cjs';
 const VIEWER_ASSET_PREFIX = 'web/';
 // The fuse Node's SEA support looks for (Node's single-executable-applications docs).
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -40,10 +41,24 @@ await build({
   logLevel: 'warning',
 });
 
+// The worker threads' code (src/threads/worker.ts), one CommonJS file run from disk: a
+// worker is not the executable's main script, so it loads the addon by path like any file.
+await build({
+  entryPoints: ['src/threads/worker.ts'],
+  outfile: path.join(OUT, WORKER_ASSET),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  legalComments: 'none',
+  logOverride: { 'empty-import-meta': 'silent' },
+  logLevel: 'warning',
+});
+
 const require = createRequire(import.meta.url);
 const addon = path.join(path.dirname(require.resolve('better-sqlite3/package.json')), 'build/Release/better_sqlite3.node');
 if (!fs.existsSync(addon)) throw new Error(`build-sea: ${addon} is missing; is better-sqlite3 installed and built?`);
-const assets = { [ADDON_ASSET]: addon };
+const assets = { [ADDON_ASSET]: addon, [WORKER_ASSET]: path.join(OUT, WORKER_ASSET) };
 for (const name of fs.readdirSync(WEB, { recursive: true })) {
   const file = path.join(WEB, name);
   if (fs.statSync(file).isFile()) assets[VIEWER_ASSET_PREFIX + name.split(path.sep).join('/')] = file;

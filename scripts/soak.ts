@@ -6,8 +6,10 @@
  *     with small retention limits; every 30 s it prints the server's RSS, the database
  *     file size (with its WAL) and the spans stored, to show both stay flat.
  *   npm run soak -- --overload [--seconds 60] [--concurrency 32]
- *     as fast as 32 exporters can send: counts the retryable refusals (503), checks
- *     the server stays up, reports its peak RSS, and checks every accepted span is stored.
+ *     as fast as 32 exporters can send: counts the retryable refusals (503, each must
+ *     carry Retry-After), checks the server stays up, reports its peak RSS and how long
+ *     exports waited for their answers (p99 and max, accepted and refused apart), and
+ *     checks every accepted span is stored.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -62,6 +64,8 @@ async function main(): Promise<void> {
   let accepted = 0;
   let refused = 0;
   let failed = 0;
+  let noRetryAfter = 0;
+  const waits = { accepted: [] as number[], refused: [] as number[] };
   let peakRss = 0;
   let seed = 1;
   const queue: Array<{ bytes: Uint8Array; spans: number }> = [];
@@ -82,11 +86,18 @@ async function main(): Promise<void> {
       const req = next();
       sentSpans += req.spans;
       try {
+        const t = performance.now();
         const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: req.bytes as Uint8Array<ArrayBuffer> });
         await res.arrayBuffer();
-        if (res.status === 200) accepted += req.spans;
-        else if (res.status === 503 || res.status === 429) refused++;
-        else failed++;
+        const ms = performance.now() - t;
+        if (res.status === 200) {
+          accepted += req.spans;
+          waits.accepted.push(ms);
+        } else if (res.status === 503 || res.status === 429) {
+          refused++;
+          waits.refused.push(ms);
+          if (res.headers.get('retry-after') === null) noRetryAfter++;
+        } else failed++;
       } catch {
         failed++;
       }
@@ -114,8 +125,14 @@ async function main(): Promise<void> {
   db.close();
   console.log(`server alive at the end: ${alive}; peak RSS ${peakRss.toFixed(0)} MiB; final file ${fileMiB(dir).toFixed(1)} MiB; integrity ${String(integrity)}`);
   console.log(`accepted ${accepted} spans, refused ${refused} requests (retryable), failed ${failed}; stored ${stored}${overload ? (stored >= accepted ? ' (every accepted span is stored)' : ' (MISSING SPANS)') : ''}`);
+  const spread = (ms: number[]): string => {
+    if (ms.length === 0) return 'none';
+    ms.sort((a, b) => a - b);
+    return `p50 ${ms[ms.length >> 1].toFixed(0)} ms, p99 ${ms[Math.min(ms.length - 1, Math.ceil(ms.length * 0.99) - 1)].toFixed(0)} ms, max ${ms[ms.length - 1].toFixed(0)} ms`;
+  };
+  console.log(`waits for an answer: accepted ${spread(waits.accepted)}; refused ${spread(waits.refused)}${noRetryAfter > 0 ? `; ${noRetryAfter} refusal(s) WITHOUT Retry-After` : ''}`);
   fs.rmSync(dir, { recursive: true, force: true });
-  if (!alive || failed > 0 || (overload && stored < accepted)) process.exit(1);
+  if (!alive || failed > 0 || noRetryAfter > 0 || (overload && stored < accepted)) process.exit(1);
 }
 
 main().catch((err: unknown) => {

@@ -9,33 +9,44 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as sea from 'node:sea';
+import { Worker } from 'node:worker_threads';
 import { useNativeBinding } from './store/index.ts';
+import { useWorkerScript } from './threads/index.ts';
 import { useEmbeddedViewer } from './viewer/index.ts';
 
 /** Asset names; scripts/build-sea.mjs embeds them under the same names. */
 const ADDON_ASSET = 'better_sqlite3.node';
+const WORKER_ASSET = 'worker.cjs';
 const VIEWER_ASSET_PREFIX = 'web/';
 
 /**
- * process.dlopen() needs a file, so the addon is written once per content hash to a
- * directory of the temp dir that only this user can write to, then reused.
+ * process.dlopen() and worker threads need files, so the addon and the worker's code are
+ * written once per content hash to a directory of the temp dir that only this user can
+ * write to, then reused.
  */
-function loadAddon(): object {
-  const bytes = Buffer.from(sea.getRawAsset(ADDON_ASSET) as ArrayBuffer);
-  const hash = crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-  const dir = path.join(os.tmpdir(), `tracebox-${process.getuid?.() ?? 'user'}-${hash}`);
+function extract(names: readonly string[]): string[] {
+  const assets = names.map((name) => Buffer.from(sea.getRawAsset(name) as ArrayBuffer));
+  const hash = crypto.createHash('sha256');
+  for (const bytes of assets) hash.update(bytes);
+  const dir = path.join(os.tmpdir(), `tracebox-${process.getuid?.() ?? 'user'}-${hash.digest('hex').slice(0, 16)}`);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stat = fs.statSync(dir);
   if ((process.getuid !== undefined && stat.uid !== process.getuid()) || (stat.mode & 0o022) !== 0) {
     throw new Error(`${dir} belongs to another user or is writable by others; remove it or set TMPDIR`);
   }
-  const file = path.join(dir, ADDON_ASSET);
-  if (!fs.existsSync(file) || !fs.readFileSync(file).equals(bytes)) {
-    // Write beside it, then rename: a tracebox starting at the same moment sees all of it or none.
-    const partial = `${file}.${process.pid}`;
-    fs.writeFileSync(partial, bytes, { mode: 0o700 });
-    fs.renameSync(partial, file);
-  }
+  return names.map((name, i) => {
+    const file = path.join(dir, name);
+    if (!fs.existsSync(file) || !fs.readFileSync(file).equals(assets[i])) {
+      // Write beside it, then rename: a tracebox starting at the same moment sees all of it or none.
+      const partial = `${file}.${process.pid}`;
+      fs.writeFileSync(partial, assets[i], { mode: 0o700 });
+      fs.renameSync(partial, file);
+    }
+    return file;
+  });
+}
+
+function loadAddon(file: string): object {
   const addon = { exports: {} };
   process.dlopen(addon, file);
   return addon.exports;
@@ -53,7 +64,9 @@ if (!sea.isSea()) {
   process.stderr.write('tracebox: sea-main runs only inside the single executable; run dist/cli.mjs instead\n');
   process.exit(1);
 }
-useNativeBinding(loadAddon());
+const [addonFile, workerFile] = extract([ADDON_ASSET, WORKER_ASSET]);
+useNativeBinding(loadAddon(addonFile), addonFile);
+useWorkerScript((workerData, transferList) => new Worker(workerFile, { workerData, transferList: [...transferList] }));
 useEmbeddedViewer(viewerFile);
 // Imported only now: the CLI starts as soon as it is loaded, and must find both hooks set.
 import('./cli.ts').catch((err: unknown) => {

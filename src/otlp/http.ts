@@ -129,7 +129,7 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
       options.log(`otlp/http: failed to store spans: ${(err as Error).message}`);
       return status(c, format, 500, RPC_INTERNAL, `failed to store spans: ${(err as Error).message}`);
     } finally {
-      if (admitted !== undefined) options.gate.done(admitted.id, admitted.raw.length, stored);
+      if (admitted !== undefined) options.gate.done(admitted.id, admitted.bytes, stored);
     }
   });
 

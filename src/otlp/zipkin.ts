@@ -79,7 +79,7 @@ export function createZipkinApp(ingest: Ingest, options: ZipkinReceiverOptions):
       options.log(`zipkin: failed to store spans: ${(err as Error).message}`);
       return text(c, 500, `failed to store spans: ${(err as Error).message}`);
     } finally {
-      if (admitted !== undefined) options.gate.done(admitted.id, admitted.raw.length, stored);
+      if (admitted !== undefined) options.gate.done(admitted.id, admitted.bytes, stored);
     }
   });
 

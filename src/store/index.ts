@@ -8,7 +8,7 @@
  *   retention. Run in one thread, it is the whole store (tests, benchmarks' floors).
  */
 import type { Statement } from 'better-sqlite3';
-import { databaseLocation, openDatabase, removeDatabaseFiles, type DatabaseLocation, type Db } from './db.ts';
+import { databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
 import { createTraceReader, type RawResourceSpans, type TimeRangeNs, type TraceByIdWindow, type TraceReader } from './read.ts';
 import { createWriter, type CommitSummary, type WriteResult, type Writer } from './write.ts';
 import { createDeleter, type Deleter } from './delete.ts';
@@ -16,7 +16,7 @@ import { createSearchReader, type SearchReader } from './search.ts';
 import { createTagReader, type TagReader } from './tags.ts';
 import type { SpanRows } from './rows.ts';
 
-export { StoreOpenError, DB_FILE, useNativeBinding, nativeBindingPath, databaseLocation, removeDatabaseFiles, type DatabaseLocation } from './db.ts';
+export { StoreOpenError, DB_FILE, useNativeBinding, nativeBindingPath, databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
 export type { TagReader, TagScope, TagValue, TagMemo } from './tags.ts';
 export { MAX_VALUES_PER_KEY, TAG_REFRESH_NS, createTagMemo } from './tags.ts';
 export type { SearchReader, SpanCondition, RelatedCondition, TraceWindow, TraceRow, SpanRow, ResourceRow, ScopeRow } from './search.ts';
@@ -153,8 +153,8 @@ export class Store extends StoreReader {
     return Store.openAt(databaseLocation(options.dataDir), generation);
   }
 
-  static openAt(location: DatabaseLocation, generation: Generation = newGeneration()): Store {
-    return new Store(openDatabase(location, 'writer'), location, generation);
+  static openAt(location: DatabaseLocation, generation: Generation = newGeneration(), checkpoints: Checkpoints = 'by-writer'): Store {
+    return new Store(openDatabase(location, 'writer', checkpoints), location, generation);
   }
 
   /** The database file, also for an ephemeral store (for readers on other threads). */

@@ -12,15 +12,14 @@ export function eventsChannel(instance: string): string {
   return `tracebox:${instance}:store`;
 }
 
-/** Feeds the writer's announcements to `reader` (and `onCommit`); returns the close function. */
-export function followStore(instance: string, reader: StoreReader | undefined, onCommit?: (summary: CommitSummary) => void): () => void {
+/** Feeds the writer's announcements to `reader` (and `onEvent`); returns the close function. */
+export function followStore(instance: string, reader: StoreReader | undefined, onEvent?: (event: StoreEvent) => void): () => void {
   const channel = new BroadcastChannel(eventsChannel(instance));
   channel.onmessage = (message) => {
     const event = (message as { data: StoreEvent }).data;
-    if (event.type === 'commit') {
-      reader?.noteCommitted(event.summary);
-      onCommit?.(event.summary);
-    } else reader?.noteDeleted(event.range);
+    if (event.type === 'commit') reader?.noteCommitted(event.summary);
+    else reader?.noteDeleted(event.range);
+    onEvent?.(event);
   };
   // Listening alone must not keep a thread alive.
   (channel as unknown as { unref?: () => void }).unref?.();

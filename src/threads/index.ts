@@ -5,6 +5,7 @@
  *                   token, viewer files), hand-over of requests
  *   ingest thread   decodes export requests into rows and terms (otlp/ingest.ts)
  *   writer thread   the one write connection: group commit, deletes, retention
+ *   checkpoint      copies the WAL into the database file, off the writer's path
  *   query threads   read connections: search, traces, tags, metrics, expectations, MCP
  *
  * Nothing whose cost grows with a request, a trace or the store runs on the main thread.
@@ -121,6 +122,8 @@ export async function startThreads(options: ThreadsOptions): Promise<Threads> {
       return worker;
     };
 
+    const checkpointer = spawnWorker({ role: 'checkpoint', ...common } satisfies WorkerData);
+    workers.push(checkpointer);
     const ingestWorker = spawnWithWriter({
       role: 'ingest',
       ...common,
@@ -136,7 +139,7 @@ export async function startThreads(options: ThreadsOptions): Promise<Threads> {
         ...(index === 0 ? { owner: { dimensions: options.dimensions, remoteWrite: options.remoteWrite, forward: options.forward } } : {}),
       } as Omit<WorkerData, 'writer'>),
     );
-    await Promise.all([started(ingestWorker, log, 'ingest'), ...queryWorkers.map((w) => started(w, log, 'query'))]);
+    await Promise.all([started(checkpointer, log, 'checkpoint'), started(ingestWorker, log, 'ingest'), ...queryWorkers.map((w) => started(w, log, 'query'))]);
 
     const ingestClient = new Client(ingestWorker);
     const queries = queryWorkers.map((w) => new QueryThread(w));
@@ -180,6 +183,7 @@ export async function startThreads(options: ThreadsOptions): Promise<Threads> {
           queries.forEach((q) => q.failAll(gone));
           await stop(ingestWorker);
           ingestClient.failAll(gone);
+          await stop(checkpointer);
           await stop(writer);
         })()),
     };

@@ -18,8 +18,8 @@ export interface IngestData {
 
 export function runIngest(data: IngestData, parent: MessagePort, log: (line: string) => void): () => void {
   const decoder = createDecoder(data.decoder);
-  const unfollow = followStore(data.instance, undefined, (summary) => {
-    for (const key of summary.fullKeys) decoder.tags.keyFull(key);
+  const unfollow = followStore(data.instance, undefined, (event) => {
+    if (event.type === 'commit') for (const key of event.summary.fullKeys) decoder.tags.keyFull(key);
   });
   const ingest = threadIngest(decoder, new Client(data.writer));
   serve(parent, { ingest: async (request: IngestRequest) => ({ value: await ingest(request) }) }, log);

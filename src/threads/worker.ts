@@ -5,11 +5,12 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { useNativeBinding } from '../store/index.ts';
+import type { CheckpointData } from './checkpoint-thread.ts';
 import type { IngestData } from './ingest-thread.ts';
 import type { QueryData } from './query-thread.ts';
 import type { WriterData } from './writer-thread.ts';
 
-export type WorkerData = (WriterData | IngestData | QueryData) & {
+export type WorkerData = (WriterData | CheckpointData | IngestData | QueryData) & {
   /** The better-sqlite3 addon to load (the single executable's copy), when not the installed one. */
   readonly nativeBinding?: string;
 };
@@ -40,6 +41,8 @@ function run(stop: () => unknown): void {
 // error, which the main thread reports.
 void (data.role === 'writer'
   ? import('./writer-thread.ts').then((m) => m.runWriter(data, parent, log))
-  : data.role === 'ingest'
-    ? import('./ingest-thread.ts').then((m) => run(m.runIngest(data, parent, log)))
-    : import('./query-thread.ts').then((m) => run(m.runQuery(data, parent, log))));
+  : data.role === 'checkpoint'
+    ? import('./checkpoint-thread.ts').then((m) => run(m.runCheckpoint(data, parent, log)))
+    : data.role === 'ingest'
+      ? import('./ingest-thread.ts').then((m) => run(m.runIngest(data, parent, log)))
+      : import('./query-thread.ts').then((m) => run(m.runQuery(data, parent, log))));

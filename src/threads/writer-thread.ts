@@ -36,7 +36,8 @@ function isDiskFull(err: unknown): boolean {
 }
 
 export function runWriter(data: WriterData, parent: MessagePort, log: (line: string) => void): void {
-  const store = Store.openAt(data.location, data.generation);
+  // The checkpoint thread checkpoints (checkpoint-thread.ts).
+  const store = Store.openAt(data.location, data.generation, 'elsewhere');
   const channel = new BroadcastChannel(eventsChannel(data.instance));
   const announce = (event: StoreEvent): void => channel.postMessage(event);
   store.onCommitted = (summary) => announce({ type: 'commit', summary });

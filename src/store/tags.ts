@@ -60,9 +60,11 @@ export function createTagMemo(): TagMemo {
     at: 0,
     out: [],
     known(term, keyTerm) {
+      // A full key lists no new values: its values are not observed at all (first, because
+      // high-cardinality keys are the ones that would miss the large map below every time).
+      if (full.has(keyTerm)) return true;
       const last = seen.get(term);
-      if (last !== undefined) return Math.abs(memo.at - last) < TAG_REFRESH_NS;
-      return full.has(keyTerm);
+      return last !== undefined && Math.abs(memo.at - last) < TAG_REFRESH_NS;
     },
     add(term, keyTerm, scope, key, type, value) {
       remember(term, keyTerm, memo.at);

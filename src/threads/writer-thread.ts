@@ -44,20 +44,19 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
   store.onDeleted = (range) => announce({ type: 'delete', range });
   const retention = startRetention(store, data.retention, log);
 
+  // Short (the receivers bound what waits), so shift() costs nothing; what is taken is let go.
   const queue: Queued[] = [];
-  let head = 0;
   let scheduled = false;
 
   function drain(): void {
     scheduled = false;
     const batch: Queued[] = [];
     let spans = 0;
-    while (head < queue.length && (batch.length === 0 || spans + queue[head].rows.count <= TX_SPANS)) {
-      const item = queue[head++];
+    while (queue.length > 0 && (batch.length === 0 || spans + queue[0].rows.count <= TX_SPANS)) {
+      const item = queue.shift()!;
       batch.push(item);
       spans += item.rows.count;
     }
-    if (head > 1024 && head * 2 > queue.length) queue.splice(0, head), (head = 0);
     try {
       const results = store.write(batch.map((q) => q.rows));
       batch.forEach((q, i) => q.resolve(results[i]));
@@ -68,7 +67,7 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
       if (isDiskFull(err)) log(`store: disk full while writing ${data.location.ephemeral ? '(in-memory store)' : data.location.file}: ${(err as Error).message}`);
       for (const q of batch) q.reject(failure);
     }
-    if (head < queue.length) schedule();
+    if (queue.length > 0) schedule();
   }
 
   function schedule(): void {

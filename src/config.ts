@@ -33,10 +33,11 @@ Options (each also read from TRACEBOX_<NAME>, e.g. TRACEBOX_PORT=3300):
   --data DIR              data directory (default ./${DEFAULTS.data})
   --memory                keep spans in memory only
   --max-body SIZE         largest OTLP request, e.g. 16MiB (default 16MiB)
-  --max-pending SIZE      request bytes waiting to be stored before exports are refused
-                          as retryable (HTTP 503, gRPC UNAVAILABLE; default 64MiB)
-  --max-lag DURATION      refuse exports the same way while the event loop lags more
-                          than this behind in two half-second windows running (default 500ms; 0: never)
+  --max-pending SIZE      request bytes received but not yet stored before exports are
+                          refused as retryable (HTTP 503, gRPC UNAVAILABLE; default 64MiB)
+  --max-lag DURATION      refuse exports the same way when what already waits would take
+                          longer than this to store, at the rate the store has been going
+                          (default 500ms; 0: never)
   --retention DURATION    delete traces that arrived longer ago, e.g. 72h, 30m (default 72h; 0 keeps all)
   --max-size SIZE         keep the database under this size, oldest traces go first (default 1GiB; 0: no limit)
   --allow-reset           let DELETE /api/traces delete stored traces

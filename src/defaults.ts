@@ -9,9 +9,10 @@ export const DEFAULTS = {
   maxPending: 64 * 1024 * 1024,
   /**
    * Exports are refused (retryable) once what already waits would take longer than this to
-   * store: with the export's own time, an answer within ~2 s, inside an exporter's timeout.
+   * store: with the export's own time, an answer within ~2 s, inside an exporter's timeout,
+   * and what waits in memory stays small.
    */
-  maxLagMs: 1000,
+  maxLagMs: 500,
   /** As in common Tempo set-ups. */
   retentionMs: 72 * 3600 * 1000,
   maxSize: 1024 * 1024 * 1024,

@@ -35,7 +35,7 @@ export interface TraceboxOptions {
   maxBody?: number;
   /** Request bytes accepted but not yet stored before exports are refused as retryable (default 64 MiB). */
   maxPending?: number;
-  /** How long (ms) the requests already waiting may take to store before exports are refused as retryable (default 1000; 0: off). */
+  /** How long (ms) the requests already waiting may take to store before exports are refused as retryable (default 500; 0: off). */
   maxLagMs?: number;
   /** Delete traces whose last span arrived longer ago than this (ms; default 72 h; 0 keeps them). */
   retentionMs?: number;

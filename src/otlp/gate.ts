@@ -5,11 +5,12 @@
  * are refused with OTLP's retryable answers (HTTP 503 + Retry-After, gRPC UNAVAILABLE) at
  * once, instead of queueing where an exporter's timeout would fire before the answer.
  *
- * "How long" is judged from the bytes waiting and the rate the store has been taking them
- * (so a burst of large requests is refused before any of them has waited), and, should
- * that estimate be wrong (a stalled disk), from the oldest request in flight having waited
- * twice the bound. A single request in flight is never reason to refuse the next: one
- * slow request is not an overload.
+ * "How long" is judged two ways: the oldest request in flight has already waited longer
+ * than the bound (the store is behind, whatever the reason: this keeps the wait of those
+ * admitted near the bound), or the bytes waiting would take longer than that at the rate
+ * the store has been taking them (a burst of large requests, refused before any of them
+ * has waited). A single request in flight is never reason to refuse the next: one slow
+ * request is not an overload.
  */
 
 /** The store's rate is taken to be at least this (bytes/s): small requests' fixed costs must not make a few KiB look like a backlog. */
@@ -46,7 +47,7 @@ export class IngestGate {
     if (this.inFlight.size > 0) {
       const t = this.now();
       const oldest = this.inFlight.values().next().value as number;
-      const behind = this.maxLagMs > 0 && this.inFlight.size > 1 && t - oldest > 2 * this.maxLagMs;
+      const behind = this.maxLagMs > 0 && this.inFlight.size > 1 && t - oldest > this.maxLagMs;
       const burst = this.maxLagMs > 0 && ((this.pending + declared) / this.rate) * 1000 > this.maxLagMs;
       if (this.pending + declared > this.maxPendingBytes || behind || burst) {
         this.refused++;

@@ -22,6 +22,8 @@ const IDLE_MS = 1_000;
 
 export function runCheckpoint(data: CheckpointData, _parent: MessagePort, log: (line: string) => void): () => void {
   const db = openDatabase(data.location, 'reader');
+  // A checkpoint copies WAL frames to the file without the page cache.
+  db.pragma('cache_size = -1024');
   let lastCommit = 0;
   let truncated = true;
   // Commits and deletes (retention) alike grow the WAL.

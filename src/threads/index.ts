@@ -38,7 +38,10 @@ export interface ThreadsOptions {
   readonly dimensions?: readonly string[];
   readonly remoteWrite?: RemoteWriteOptions;
   readonly forward?: ForwardOptions;
-  /** Query threads (default 2: one long search never holds up the others). */
+  /**
+   * Query threads at most (default 2: one long search never holds up the others). The
+   * first starts with tracebox, the others when a request finds every one busy.
+   */
   readonly queryThreads?: number;
   readonly log: (line: string) => void;
 }
@@ -104,6 +107,7 @@ export async function startThreads(options: ThreadsOptions): Promise<Threads> {
   const common = { instance, location: options.location, generation, ...(nativeBinding === undefined ? {} : { nativeBinding }) };
   const log = options.log;
   const workers: Worker[] = [];
+  let closing: Promise<void> | undefined;
 
   const writer = spawnWorker({ role: 'writer', ...common, retention: options.retention } satisfies WorkerData);
   workers.push(writer);
@@ -129,21 +133,37 @@ export async function startThreads(options: ThreadsOptions): Promise<Threads> {
       ...common,
       decoder: { limits: options.limits, maxBody: options.maxBody, parseStringTags: options.parseStringTags },
     } as Omit<WorkerData, 'writer'>);
-    const queryWorkers = Array.from({ length: Math.max(1, options.queryThreads ?? 2) }, (_, index) =>
+    const spawnQuery = (owner: boolean): Worker =>
       spawnWithWriter({
         role: 'query',
         ...common,
         allowReset: options.allowReset,
         maxBody: options.maxBody,
         limits: options.limits,
-        ...(index === 0 ? { owner: { dimensions: options.dimensions, remoteWrite: options.remoteWrite, forward: options.forward } } : {}),
-      } as Omit<WorkerData, 'writer'>),
-    );
-    await Promise.all([started(checkpointer, log, 'checkpoint'), started(ingestWorker, log, 'ingest'), ...queryWorkers.map((w) => started(w, log, 'query'))]);
+        ...(owner ? { owner: { dimensions: options.dimensions, remoteWrite: options.remoteWrite, forward: options.forward } } : {}),
+      } as Omit<WorkerData, 'writer'>);
+    const owner = spawnQuery(true);
+    await Promise.all([started(checkpointer, log, 'checkpoint'), started(ingestWorker, log, 'ingest'), started(owner, log, 'query')]);
 
     const ingestClient = new Client(ingestWorker);
-    const queries = queryWorkers.map((w) => new QueryThread(w));
-    const ownerClient = new Client(queryWorkers[0]);
+    const ownerClient = new Client(owner);
+    const queryWorkers = [owner];
+    const queries = [new QueryThread(owner)];
+    const maxQueries = Math.max(1, options.queryThreads ?? 2);
+    let starting: Promise<void> | undefined;
+    /** Another query thread, started in the background; requests meanwhile go to those running. */
+    function moreQueryThreads(): void {
+      if (starting !== undefined || queryWorkers.length >= maxQueries || closing !== undefined) return;
+      const worker = spawnQuery(false);
+      queryWorkers.push(worker);
+      starting = started(worker, log, 'query').then(
+        () => {
+          queries.push(new QueryThread(worker));
+          starting = undefined;
+        },
+        (err: unknown) => log(`a query thread did not start: ${(err as Error).message}`),
+      );
+    }
 
     const ingest: Ingest = (request: IngestRequest) => {
       const body = request.body.byteOffset === 0 && request.body.byteLength === request.body.buffer.byteLength ? request.body : request.body.slice();
@@ -164,10 +184,10 @@ export async function startThreads(options: ThreadsOptions): Promise<Threads> {
       const longPoll = path === '/api/expect';
       let target = queries[0];
       if (!DERIVED_METRICS_PATHS.test(path)) for (const q of queries) if (q.load < target.load) target = q;
+      if (target.load > 0) moreQueryThreads();
       return target.handOver(req, body, bindings, !longPoll);
     }
 
-    let closing: Promise<void> | undefined;
     /** Forwarding's counters as the owner thread reported them when it closed. */
     let lastForwardStats: ForwardStats | undefined;
     return {
@@ -177,6 +197,7 @@ export async function startThreads(options: ThreadsOptions): Promise<Threads> {
       close: () =>
         (closing ??= (async () => {
           const gone = new Error('tracebox is shutting down');
+          await starting;
           // Readers first (forwarding flushes through the store), then ingest, the writer last.
           const finals = (await Promise.all(queryWorkers.map(stop))) as Array<QueryFinal | undefined>;
           lastForwardStats = finals[0]?.forwardStats;

@@ -116,7 +116,7 @@ export async function readCounted(req: Request, limit: number, gate: IngestGate)
       const { done, value } = await reader.read();
       if (done) break;
       if (size + value.byteLength > limit) return await drainThenRefuse(reader);
-      if (!gate.add(value.byteLength)) {
+      if (!gate.add(id, value.byteLength)) {
         await reader.cancel();
         gate.done(id, size);
         return undefined;

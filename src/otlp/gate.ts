@@ -9,8 +9,8 @@
  * than the bound (the store is behind, whatever the reason: this keeps the wait of those
  * admitted near the bound), or the bytes waiting would take longer than that at the rate
  * the store has been taking them (a burst of large requests, refused before any of them
- * has waited). A single request in flight is never reason to refuse the next: one slow
- * request is not an overload.
+ * has waited). The largest request in flight is left out of both: one large or slow
+ * request is not an overload, and small ones are decoded and stored beside it.
  */
 
 /** The store's rate is taken to be at least this (bytes/s): small requests' fixed costs must not make a few KiB look like a backlog. */
@@ -25,8 +25,8 @@ export class IngestGate {
   /** When the store last became busy (pending went above 0), or the last rate sample. */
   private busySince = 0;
   private doneSinceSample = 0;
-  /** Arrival times of the requests in flight, oldest first (by arrival id). */
-  private readonly inFlight = new Map<number, number>();
+  /** Arrival time and bytes so far of the requests in flight, oldest first. */
+  private readonly inFlight = new Map<number, { readonly at: number; bytes: number }>();
   private nextId = 1;
 
   /**
@@ -41,26 +41,31 @@ export class IngestGate {
 
   /**
    * Whether a new request (of `declared` bytes, 0 when unknown) may start; counts a
-   * refusal. An admitted request is in flight until its last release().
+   * refusal. An admitted request is in flight until done().
    */
   admit(declared: number): number | undefined {
     if (this.inFlight.size > 0) {
       const t = this.now();
-      const oldest = this.inFlight.values().next().value as number;
-      const behind = this.maxLagMs > 0 && this.inFlight.size > 1 && t - oldest > this.maxLagMs;
-      const burst = this.maxLagMs > 0 && ((this.pending + declared) / this.rate) * 1000 > this.maxLagMs;
+      // The largest of those in flight and the new one is left out (see the module comment).
+      let largest: { at: number; bytes: number } = { at: t, bytes: declared };
+      for (const r of this.inFlight.values()) if (r.bytes > largest.bytes) largest = r;
+      let oldest = t;
+      for (const r of this.inFlight.values()) if (r !== largest && r.at < oldest) oldest = r.at;
+      const others = this.pending + declared - largest.bytes;
+      const behind = this.maxLagMs > 0 && t - oldest > this.maxLagMs;
+      const burst = this.maxLagMs > 0 && (others / this.rate) * 1000 > this.maxLagMs;
       if (this.pending + declared > this.maxPendingBytes || behind || burst) {
         this.refused++;
         return undefined;
       }
     }
     const id = this.nextId++;
-    this.inFlight.set(id, this.now());
+    this.inFlight.set(id, { at: this.now(), bytes: 0 });
     return id;
   }
 
   /** Counts `bytes` of request `id` as they arrive; false (and nothing counted) when that overfills the gate. */
-  add(bytes: number): boolean {
+  add(id: number, bytes: number): boolean {
     if (this.pending > 0 && this.pending + bytes > this.maxPendingBytes) {
       this.refused++;
       return false;
@@ -70,6 +75,8 @@ export class IngestGate {
       this.doneSinceSample = 0;
     }
     this.pending += bytes;
+    const r = this.inFlight.get(id);
+    if (r !== undefined) r.bytes += bytes;
     return true;
   }
 

@@ -90,7 +90,7 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
       // grpc-js has read the message already; refusing still keeps the backlog bounded.
       const bytes = call.request.length;
       const id = options.gate.admit(bytes);
-      if (id === undefined || !options.gate.add(bytes)) {
+      if (id === undefined || !options.gate.add(id, bytes)) {
         if (id !== undefined) options.gate.done(id, 0);
         doctor.record({ ...common, spans: 0, rejected: 0, status: 'UNAVAILABLE', error: 'overloaded' });
         callback({ code: grpc.status.UNAVAILABLE, details: OVERLOADED });

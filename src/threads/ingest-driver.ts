@@ -10,7 +10,7 @@
  */
 import { setImmediate as immediate } from 'node:timers/promises';
 import { outcome, refusal, RequestRefused, type Decoder, type Ingest, type PreparedRequest } from '../otlp/index.ts';
-import { transferables, type SpanRows, type WriteResult } from '../store/index.ts';
+import { transferables, type WriteResult } from '../store/index.ts';
 import type { Client } from './rpc.ts';
 
 /** Work between turns given to other requests. */
@@ -49,7 +49,10 @@ export function threadIngest(decoder: Decoder, writer: Client): Ingest {
       if (err instanceof RequestRefused) return refusal(err);
       throw err;
     }
-    const written = await Promise.all(prepared.slices.map((rows: SpanRows) => writer.call<WriteResult>('write', rows, transferables(rows))));
+    // One slice at a time: the writer takes what waits in arrival order, so the slices of
+    // a large request, all sent at once, would hold up every small request behind them.
+    const written: WriteResult[] = [];
+    for (const rows of prepared.slices) written.push(await writer.call<WriteResult>('write', rows, transferables(rows)));
     return outcome(prepared, written);
   };
 }

@@ -65,6 +65,14 @@ export function isDuration(s: string): boolean {
   return s.trim() === '' || DURATION.test(s.trim());
 }
 
+/** "5ms", "1.5s", "250us", or a bare number of milliseconds → ns; undefined when it is none of those. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)?\s*$/.exec(text);
+  if (!m) return undefined;
+  const unit = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[(m[2] ?? 'ms') as 'ms'];
+  return Number(m[1]) * unit;
+}
+
 // ------------------------------------------------------------ TraceQL → form
 
 

@@ -3,17 +3,21 @@
  * The timeline: a virtual list of fixed-height rows (only the rows in view plus a
  * margin are in the DOM, so 10,000 spans scroll like 10), a time axis you can drag
  * across to zoom into a slice, and a minimap of the whole trace with the current slice
- * and the rows in view.
+ * and the rows in view. Scrolling re-renders the list alone: the rows in view reach the
+ * minimap through a small store, not through the page's state.
  */
 import type { JSX } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ERROR_COLOR, serviceColor } from '../colors.ts';
 import { fmtDur, ticks } from '../format.ts';
-import { Icon, useWidth } from './common.tsx';
-import { barColor, barGeometry, HINT_LABEL, slowness, type TraceView } from './trace-view.ts';
+import { slowness } from '../model/history.ts';
+import { firstRowInWindow } from '../model/rows.ts';
+import { useStore, type Store } from '../store.ts';
+import { useWidth } from './common.tsx';
+import { barColor, barGeometry, HINT_LABEL, type TraceView } from './trace-view.ts';
 
 export const ROW = 28;
-const OVERSCAN = 12;
+const OVERSCAN = 8;
 
 /** A time axis over the zoom window; dragging across it selects a new window. */
 export function TimeAxis({ v, withDrag = true }: { v: TraceView; withDrag?: boolean }): JSX.Element {
@@ -60,7 +64,11 @@ export function TimeAxis({ v, withDrag = true }: { v: TraceView; withDrag?: bool
 }
 
 /** The whole trace in miniature: spans in pre-order top to bottom, the zoom window, the rows in view. */
-export function Minimap({ v, viewport }: { v: TraceView; viewport: [number, number] }): JSX.Element {
+/** The rows in view, [first, last), as the waterfall reports them. */
+export type Viewport = Store<readonly [number, number]>;
+
+export function Minimap({ v, viewport: rowsInView }: { v: TraceView; viewport: Viewport }): JSX.Element {
+  const viewport = useStore(rowsInView);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [box, width] = useWidth<HTMLDivElement>(600);
   const [drag, setDrag] = useState<[number, number] | null>(null);
@@ -122,7 +130,8 @@ export function Minimap({ v, viewport }: { v: TraceView; viewport: [number, numb
           <div class="mm-window" style={{ left: `${(z0 / dur) * 100}%`, width: `${((z1 - z0) / dur) * 100}%` }} />
         </>
       ) : null}
-      <div class="mm-rows" style={{ top: `${(viewport[0] / total) * 100}%`, height: `${Math.max(4, ((viewport[1] - viewport[0]) / total) * 100)}%` }} />
+      {/* Moved by a transform: following the scroll then costs the compositor, not a repaint. */}
+      <div class="mm-rows" style={{ height: `${Math.max(2, ((viewport[1] - viewport[0]) / total) * H)}px`, transform: `translateY(${((viewport[0] / total) * H).toFixed(1)}px)` }} />
       {drag ? <div class="drag-sel" style={{ left: `${Math.min(...drag) * 100}%`, width: `${Math.abs(drag[1] - drag[0]) * 100}%` }} /> : null}
     </div>
   );
@@ -132,7 +141,7 @@ function SpanRow({ v, rowIdx, top }: { v: TraceView; rowIdx: number; top: number
   const row = v.rows[rowIdx];
   if (row.type === 'hidden') {
     return (
-      <div class="wf-row hidden-row" style={{ transform: `translateY(${top}px)` }} role="row">
+      <div class="wf-row hidden-row" style={{ top: `${top}px` }} role="row">
         <div class="wf-name" style={{ paddingLeft: `${8 + row.depth * 14}px` }}>
           <button type="button" class="hidden-marker" onClick={() => v.onReveal(row.parent)} data-testid="hidden-marker">
             {row.count} hidden
@@ -161,7 +170,7 @@ function SpanRow({ v, rowIdx, top }: { v: TraceView; rowIdx: number; top: number
   return (
     <div
       class={`wf-row${selected ? ' selected' : ''}${v.matches.has(s.idx) ? ' match' : ''}${err ? ' error' : ''}`}
-      style={{ transform: `translateY(${top}px)` }}
+      style={{ top: `${top}px` }}
       role="row"
       aria-selected={selected}
       data-span={s.spanId}
@@ -180,7 +189,6 @@ function SpanRow({ v, rowIdx, top }: { v: TraceView; rowIdx: number; top: number
               v.onToggle(s.idx);
             }}
           >
-            <Icon name="chevron" size={14} />
           </button>
         ) : (
           <span class="twisty-space" />
@@ -237,7 +245,7 @@ function SpanRow({ v, rowIdx, top }: { v: TraceView; rowIdx: number; top: number
   );
 }
 
-export function Waterfall({ v, nameWidth, onNameWidth, onViewport, scrollToRow }: { v: TraceView; nameWidth: number; onNameWidth: (w: number) => void; onViewport: (r: [number, number]) => void; scrollToRow: number }): JSX.Element {
+export function Waterfall({ v, nameWidth, onNameWidth, viewport, scrollToRow }: { v: TraceView; nameWidth: number; onNameWidth: (w: number) => void; viewport: Viewport; scrollToRow: number }): JSX.Element {
   const body = useRef<HTMLDivElement>(null);
   const [scroll, setScroll] = useState(0);
   const [height, setHeight] = useState(600);
@@ -250,7 +258,18 @@ export function Waterfall({ v, nameWidth, onNameWidth, onViewport, scrollToRow }
     setHeight(el.clientHeight);
     return () => ro.disconnect();
   }, []);
+  const idle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const onScroll = () => {
+    // While scrolling, rows take no pointer: no hover restyle and repaint of the row under the cursor every frame.
+    const el = body.current;
+    if (el !== null) {
+      if (idle.current === undefined) el.classList.add('scrolling');
+      clearTimeout(idle.current);
+      idle.current = setTimeout(() => {
+        idle.current = undefined;
+        el.classList.remove('scrolling');
+      }, 120);
+    }
     if (frame.current) return;
     frame.current = requestAnimationFrame(() => {
       frame.current = 0;
@@ -265,9 +284,25 @@ export function Waterfall({ v, nameWidth, onNameWidth, onViewport, scrollToRow }
     if (top < el.scrollTop) el.scrollTop = Math.max(0, top - ROW);
     else if (top + ROW > el.scrollTop + el.clientHeight) el.scrollTop = top + 2 * ROW - el.clientHeight;
   }, [scrollToRow]);
+  // Zooming into a slice brings its spans into view, unless the selected span is in it.
+  const [z0, z1] = v.zoom;
+  useEffect(() => {
+    const el = body.current;
+    if (!el || (z0 <= 0 && z1 >= v.trace.dur)) return;
+    const sel = v.trace.spans[v.selected];
+    if (sel !== undefined && sel.end >= z0 && sel.start <= z1 && scrollToRow >= 0) return;
+    const row = firstRowInWindow(v.trace, v.rows, v.zoom);
+    if (row < 0) return;
+    const top = row * ROW;
+    if (top < el.scrollTop || top + ROW > el.scrollTop + el.clientHeight) el.scrollTop = Math.max(0, top - ROW);
+  }, [z0, z1]);
   const first = Math.max(0, Math.floor(scroll / ROW) - OVERSCAN);
   const last = Math.min(v.rows.length, Math.ceil((scroll + height) / ROW) + OVERSCAN);
-  useEffect(() => onViewport([Math.floor(scroll / ROW), Math.min(v.rows.length, Math.ceil((scroll + height) / ROW))]), [scroll, height, v.rows.length]);
+  useEffect(() => {
+    const now = viewport.get();
+    const next = [Math.floor(scroll / ROW), Math.min(v.rows.length, Math.ceil((scroll + height) / ROW))] as const;
+    if (now[0] !== next[0] || now[1] !== next[1]) viewport.set(next);
+  }, [scroll, height, v.rows.length]);
   // Row elements are kept per view state: while scrolling, rows already on screen are the
   // same element objects, which Preact does not diff again; only rows coming into view render.
   const cache = useMemo(() => new Map<number, JSX.Element>(), [v]);

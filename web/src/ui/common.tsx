@@ -34,6 +34,10 @@ const PATHS: Record<string, string> = {
   error: 'M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm1 13h-2v2h2v-2zm0-8h-2v6h2V7z',
   path: 'M4 12h4l3-7 4 14 3-7h2',
   keyboard: 'M3 6h18a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1zm2 3v2h2V9H5zm4 0v2h2V9H9zm4 0v2h2V9h-2zm4 0v2h2V9h-2zM7 13v2h10v-2H7z',
+  table: 'M3 4h18v16H3V4zm2 2v3h14V6H5zm0 5v3h6v-3H5zm8 0v3h6v-3h-6zm-8 5v2h6v-2H5zm8 0v2h6v-2h-6z',
+  braces: 'M8 3H7a3 3 0 0 0-3 3v3a2 2 0 0 1-2 2v2a2 2 0 0 1 2 2v3a3 3 0 0 0 3 3h1v-2H7a1 1 0 0 1-1-1v-3a4 4 0 0 0-1.4-3A4 4 0 0 0 6 9V6a1 1 0 0 1 1-1h1V3zm8 0h1a3 3 0 0 1 3 3v3a2 2 0 0 0 2 2v2a2 2 0 0 0-2 2v3a3 3 0 0 1-3 3h-1v-2h1a1 1 0 0 0 1-1v-3a4 4 0 0 1 1.4-3A4 4 0 0 1 18 9V6a1 1 0 0 0-1-1h-1V3z',
+  filter: 'M3 4h18l-7 8.5V19l-4 2v-8.5L3 4z',
+  graph: 'M5 9a3 3 0 1 1 0-6 3 3 0 0 1 0 6zm14 0a3 3 0 1 1 0-6 3 3 0 0 1 0 6zm-7 12a3 3 0 1 1 0-6 3 3 0 0 1 0 6zM6.2 8.4l4.6 7 1.6-1-4.6-7-1.6 1zm11.6 0-1.6-1-4.6 7 1.6 1 4.6-7z',
   link: 'M10.6 13.4a1 1 0 0 0 1.4 0l4.2-4.2a3 3 0 0 0-4.2-4.2l-1.4 1.4 1.4 1.4 1.4-1.4a1 1 0 0 1 1.4 1.4L10.6 12a1 1 0 0 0 0 1.4zm2.8-2.8a1 1 0 0 0-1.4 0l-4.2 4.2a3 3 0 0 0 4.2 4.2l1.4-1.4-1.4-1.4-1.4 1.4a1 1 0 0 1-1.4-1.4l4.2-4.2a1 1 0 0 0 0-1.4z',
 };
 
@@ -228,6 +232,19 @@ export function SendSpansHelp({ title = 'No traces yet' }: { title?: string }): 
       ) : null}
     </div>
   );
+}
+
+/** Saves `data` as a JSON file through the browser's download. */
+export function downloadJson(name: string, data: unknown): void {
+  const blob = new Blob([JSON.stringify(data, null, 1)], { type: 'application/json' });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 5000);
 }
 
 /** Keyboard shortcut hint. */

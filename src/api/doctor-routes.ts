@@ -1,7 +1,8 @@
 /**
  * GET /api/doctor: what the receivers saw lately and which set-up mistakes they
  * recognized, plus one finding only the store can make: traces whose root span never
- * came, the mark of a process that exited before its exporter flushed.
+ * came, the mark of a process that exited before its exporter flushed. `receivers` gives
+ * the ports the receivers listen on.
  */
 import { Hono } from 'hono';
 import type { Finding, IngestDoctor } from '../otlp/index.ts';
@@ -29,7 +30,7 @@ export function createDoctorRoutes(store: Store, doctor: IngestDoctor): Hono {
         last: now,
       });
     }
-    return c.json({ findings, requests: report.requests });
+    return c.json({ findings, requests: report.requests, ...(report.receivers === undefined ? {} : { receivers: report.receivers }) });
   });
   return app;
 }

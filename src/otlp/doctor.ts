@@ -32,6 +32,13 @@ export interface Finding {
   last: number;
 }
 
+/** Where the receivers listen, once they do: the viewer's "how to send spans" shows these ports. */
+export interface Receivers {
+  readonly otlpHttp: number;
+  readonly otlpGrpc: number;
+  readonly zipkin?: number;
+}
+
 const KEEP = 20;
 /** A finding is logged again when it recurs after this long. */
 const RELOG_MS = 5 * 60_000;
@@ -39,6 +46,7 @@ const RELOG_MS = 5 * 60_000;
 export class IngestDoctor {
   private readonly records = new Map<Transport, IngestRecord[]>();
   private readonly findings = new Map<string, Finding & { logged: number }>();
+  private receivers: Receivers | undefined;
 
   constructor(private readonly log: (line: string) => void) {}
 
@@ -66,11 +74,16 @@ export class IngestDoctor {
     }
   }
 
-  report(): { requests: Record<string, IngestRecord[]>; findings: Finding[] } {
+  /** Notes the receivers' ports once they listen. */
+  listening(receivers: Receivers): void {
+    this.receivers = receivers;
+  }
+
+  report(): { requests: Record<string, IngestRecord[]>; findings: Finding[]; receivers?: Receivers } {
     const requests: Record<string, IngestRecord[]> = {};
     for (const [t, list] of this.records) requests[t] = [...list].reverse();
     const findings = [...this.findings.values()].map(({ logged: _logged, ...f }) => f).sort((a, b) => b.last - a.last);
-    return { requests, findings };
+    return { requests, findings, ...(this.receivers === undefined ? {} : { receivers: this.receivers }) };
   }
 }
 

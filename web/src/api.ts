@@ -5,6 +5,7 @@
  * version may lack (`/api/service-graph`, `/api/metrics/*`) answer `undefined` on 404
  * so the pages can fall back.
  */
+import type { ReceiverPorts } from './model/endpoints.ts';
 import type { ServiceGraph } from './model/service-graph.ts';
 import type { TraceJson } from './model/trace.ts';
 
@@ -119,6 +120,8 @@ export interface DoctorFinding {
 
 export interface Doctor {
   findings: DoctorFinding[];
+  /** The receivers' ports (absent from older versions). */
+  receivers?: ReceiverPorts;
   requests: Record<string, Array<{ at: number; spans: number; rejected: number; status: number | string; error: string; path: string; contentType: string }>>;
 }
 

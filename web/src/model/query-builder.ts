@@ -6,10 +6,13 @@
  */
 import { parseUnvalidated, type FieldExpression, type Static } from '../../../src/traceql/index.ts';
 
+/** The comparison operators a filter offers, as TraceQL spells them. */
+export const ATTR_OPS = ['=', '!=', '=~', '!~', '>', '>=', '<', '<='] as const;
+
 export interface AttrFilter {
   /** `span.http.route`, `resource.k8s.pod.name`, `.db.system` or a bare name (→ `.name`). */
   readonly key: string;
-  readonly op: '=' | '!=' | '=~' | '!~' | '>' | '<' | '>=' | '<=';
+  readonly op: (typeof ATTR_OPS)[number];
   readonly value: string;
 }
 
@@ -141,7 +144,7 @@ export function traceqlToForm(q: string): SearchForm | undefined {
       else return undefined;
     } else if (lhs.kind === 'Attribute' && !lhs.parent) {
       if (lhs.scope === 'resource' && lhs.name === 'service.name' && c.op === '=' && !form.service) form.service = value;
-      else if (['=', '!=', '=~', '!~', '>', '<', '>=', '<='].includes(c.op)) {
+      else if ((ATTR_OPS as readonly string[]).includes(c.op)) {
         const key = /^[\w.-]+$/.test(lhs.name) ? SCOPE_PREFIX[lhs.scope] + lhs.name : SCOPE_PREFIX[lhs.scope] + quote(lhs.name);
         form.attrs.push({ key: key.startsWith('.') ? key.slice(1) : key, op: c.op as AttrFilter['op'], value });
       } else return undefined;

@@ -13,14 +13,13 @@
  * `!=` and `!~` hold only for spans that have the key, as in TraceQL.
  */
 import { compileLinear, regexError } from '../../../src/traceql/regex.ts';
-import type { AttrFilter } from './query-builder.ts';
-import { parseDuration } from './query-builder.ts';
+import { ATTR_OPS, parseDuration, type AttrFilter } from './query-builder.ts';
 import type { FlatValue, VSpan, VTrace } from './trace.ts';
 
 export type SpanFilter = AttrFilter;
 export type FilterOp = AttrFilter['op'];
 
-export const FILTER_OPS: readonly FilterOp[] = ['=', '!=', '=~', '!~', '>', '>=', '<', '<='];
+export const FILTER_OPS: readonly FilterOp[] = ATTR_OPS;
 
 export const INTRINSIC_KEYS = ['name', 'service', 'kind', 'status', 'status.message', 'duration'] as const;
 

@@ -6,7 +6,7 @@
  * binds the keyboard. A trace still receiving spans is updated in place.
  */
 import type { JSX } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useMemo, useRef, useState } from 'preact/hooks';
 import { fetchTempoTrace } from '../api.ts';
 import { useTracePage, type TracePageActions, type TracePageState } from '../data/trace-page.ts';
 import { tempoToOtlpJson, traceJsonToOtlp } from '../model/otlp.ts';
@@ -17,6 +17,7 @@ import { createStore } from '../store.ts';
 import { getUpload } from '../uploads.ts';
 import { useShortcuts } from '../keys.ts';
 import { downloadJson, ErrorBox, Kbd, Spinner, toast } from '../ui/common.tsx';
+import { lazy } from '../ui/lazy.tsx';
 import { FlameGraph } from '../ui/FlameGraph.tsx';
 import { SpanDetail } from '../ui/SpanDetail.tsx';
 import { SpanFilters } from '../ui/SpanFilters.tsx';
@@ -24,18 +25,10 @@ import { TraceHeader } from '../ui/TraceHeader.tsx';
 import { TraceToolbar } from '../ui/TraceToolbar.tsx';
 import { Minimap, Waterfall } from '../ui/Waterfall.tsx';
 
-type Extras = typeof import('../ui/trace-extras.ts');
-let extras: Promise<Extras> | undefined;
-
-/** The statistics, graph and JSON views' chunk, fetched the first time one is shown. */
-function useExtras(needed: boolean): Extras | undefined {
-  const [mod, setMod] = useState<Extras>();
-  useEffect(() => {
-    if (!needed || mod) return;
-    (extras ??= import('../ui/trace-extras.ts')).then(setMod, (err: unknown) => toast(`Could not load this view: ${String(err)}`, 'error'));
-  }, [needed]);
-  return mod;
-}
+// The statistics, graph and JSON views come in a chunk of their own, fetched the first time one is shown.
+const TraceStats = lazy(() => import('../ui/trace-extras.ts').then((m) => m.TraceStats), 'the statistics');
+const TraceGraph = lazy(() => import('../ui/trace-extras.ts').then((m) => m.TraceGraph), 'the graph');
+const TraceJson = lazy(() => import('../ui/trace-extras.ts').then((m) => m.TraceJson), 'the JSON view');
 
 function useTraceKeys(st: TracePageState, a: TracePageActions, findRef: { current: HTMLInputElement | null }): void {
   const { trace, v } = st;
@@ -104,8 +97,6 @@ export function TracePage({ route }: { route: Route }): JSX.Element {
   const findRef = useRef<HTMLInputElement>(null);
   const [nameWidth, setNameWidth] = useState(0.36);
   const viewport = useMemo(() => createStore<readonly [number, number]>([0, 0]), []);
-  const extrasView = st.view === 'stats' || st.view === 'graph' || st.view === 'json';
-  const ext = useExtras(extrasView);
   useTraceKeys(st, a, findRef);
   const { json, trace, v } = st;
   const raw = useMemo(() => {
@@ -138,14 +129,12 @@ export function TracePage({ route }: { route: Route }): JSX.Element {
         <Minimap v={v} viewport={viewport} />
         <FlameGraph v={v} hidden={st.isHidden} />
       </>
-    ) : ext === undefined ? (
-      <Spinner label="Loading the view" />
     ) : st.view === 'stats' ? (
-      <ext.TraceStats trace={trace} onShow={a.showOperation} />
+      <TraceStats trace={trace} onShow={a.showOperation} />
     ) : st.view === 'graph' ? (
-      <ext.TraceGraph trace={trace} onShow={a.showOperation} />
+      <TraceGraph trace={trace} onShow={a.showOperation} />
     ) : (
-      <ext.TraceJson json={json} local={st.upload || getUpload(st.id) !== undefined} />
+      <TraceJson json={json} local={st.upload || getUpload(st.id) !== undefined} />
     );
   return (
     <div class="page trace-page">

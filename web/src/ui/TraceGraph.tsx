@@ -122,7 +122,7 @@ export function TraceGraph({ trace, onShow }: { trace: VTrace; onShow: (service:
             return pos ? <NodeBox key={n.id} n={n} x={pos.x} y={pos.y} onShow={() => onShow(n.service, n.name)} /> : null;
           })}
           {drawn.map(({ e, text, label }) => (
-            <text key={e.id} class={`edge-label${e.errors > 0 ? ' err-text' : ''}`} x={label.x} y={label.y + 4} text-anchor="middle">
+            <text key={e.id} class={`edge-label${e.errors > 0 ? ' err' : ''}`} x={label.x} y={label.y + 4} text-anchor="middle">
               {text}
             </text>
           ))}

@@ -136,11 +136,11 @@ export function TraceToolbar({ state: st, actions, onDownload, findRef }: TraceT
         </>
       ) : null}
       <div class="toolbar-end">
-        <a class="btn ghost" href={`/compare?a=${st.id}`} title="Compare with another trace">
-          <Icon name="compare" /> Compare
+        <a class="btn-icon" href={`/compare?a=${st.id}`} title="Compare with another trace" aria-label="Compare with another trace">
+          <Icon name="compare" />
         </a>
-        <button type="button" class="btn ghost" onClick={onDownload} title="Download as OTLP/JSON" data-testid="download">
-          <Icon name="download" /> OTLP JSON
+        <button type="button" class="btn-icon" onClick={onDownload} title="Download as OTLP/JSON" aria-label="Download as OTLP/JSON" data-testid="download">
+          <Icon name="download" />
         </button>
       </div>
     </div>

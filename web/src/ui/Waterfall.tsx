@@ -9,7 +9,8 @@
 import type { JSX } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ERROR_COLOR, serviceColor } from '../colors.ts';
-import { fmtDur, ticks } from '../format.ts';
+import { fmtDur } from '../format.ts';
+import { axisTicks, type AxisTick } from '../model/axis.ts';
 import { slowness } from '../model/history.ts';
 import { firstRowInWindow } from '../model/rows.ts';
 import { useStore, type Store } from '../store.ts';
@@ -19,12 +20,16 @@ import { barColor, barGeometry, HINT_LABEL, type TraceView } from './trace-view.
 export const ROW = 28;
 const OVERSCAN = 8;
 
-/** A time axis over the zoom window; dragging across it selects a new window. */
-export function TimeAxis({ v, withDrag = true }: { v: TraceView; withDrag?: boolean }): JSX.Element {
-  const ref = useRef<HTMLDivElement>(null);
+/** Tick positions and labels of the time axis over the zoom window, for an axis `width` px wide. */
+export const timeTicks = (zoom: readonly [number, number], width: number): AxisTick[] => axisTicks(zoom[0], zoom[1], width, (t) => (t === 0 ? '0' : fmtDur(t)));
+
+/** A time axis over the zoom window; dragging across it selects a new window. Reports its width (the gridlines follow its ticks). */
+export function TimeAxis({ v, withDrag = true, onWidth }: { v: TraceView; withDrag?: boolean; onWidth?: (px: number) => void }): JSX.Element {
+  const [ref, width] = useWidth<HTMLDivElement>(600);
+  useEffect(() => onWidth?.(width), [width]);
   const [drag, setDrag] = useState<[number, number] | null>(null);
   const [z0, z1] = v.zoom;
-  const ts = ticks(z0, z1, 6);
+  const ts = timeTicks(v.zoom, width);
   const frac = (ev: MouseEvent): number => {
     const r = ref.current?.getBoundingClientRect();
     return r ? Math.min(1, Math.max(0, (ev.clientX - r.left) / r.width)) : 0;
@@ -50,14 +55,11 @@ export function TimeAxis({ v, withDrag = true }: { v: TraceView; withDrag?: bool
   };
   return (
     <div class="axis-track" ref={ref} onMouseDown={onDown} title={withDrag ? 'Drag to zoom into a time slice' : undefined}>
-      {ts.map((t) => {
-        const x = ((t - z0) / (z1 - z0 || 1)) * 100;
-        return (
-          <span key={t} class={`tick${x > 90 ? ' end' : ''}`} style={{ left: `${x}%` }}>
-            <span class="tick-label">{t === 0 ? '0' : fmtDur(t)}</span>
-          </span>
-        );
-      })}
+      {ts.map((t) => (
+        <span key={t.value} class={`tick${t.anchor === 'end' ? ' end' : ''}`} style={{ left: `${t.at * 100}%` }}>
+          {t.text !== undefined ? <span class="tick-label">{t.text}</span> : null}
+        </span>
+      ))}
       {drag ? <div class="drag-sel" style={{ left: `${Math.min(...drag) * 100}%`, width: `${Math.abs(drag[1] - drag[0]) * 100}%` }} /> : null}
     </div>
   );
@@ -247,6 +249,7 @@ function SpanRow({ v, rowIdx, top }: { v: TraceView; rowIdx: number; top: number
 
 export function Waterfall({ v, nameWidth, onNameWidth, viewport, scrollToRow }: { v: TraceView; nameWidth: number; onNameWidth: (w: number) => void; viewport: Viewport; scrollToRow: number }): JSX.Element {
   const body = useRef<HTMLDivElement>(null);
+  const [axisWidth, setAxisWidth] = useState(600);
   const [scroll, setScroll] = useState(0);
   const [height, setHeight] = useState(600);
   const frame = useRef(0);
@@ -337,15 +340,15 @@ export function Waterfall({ v, nameWidth, onNameWidth, viewport, scrollToRow }: 
 
         </div>
         <div class="wf-time head">
-          <TimeAxis v={v} />
+          <TimeAxis v={v} onWidth={setAxisWidth} />
         </div>
         <div class="splitter" onMouseDown={startDrag} title="Drag to resize" />
       </div>
       <div class="wf-body" ref={body} onScroll={onScroll} role="treegrid" aria-label="Spans" tabIndex={0} data-testid="wf-body">
         <div class="wf-canvas" style={{ height: `${v.rows.length * ROW}px` }}>
           <div class="wf-gridlines">
-            {ticks(v.zoom[0], v.zoom[1], 6).map((t) => (
-              <i key={t} style={{ left: `calc(var(--name-w) + (100% - var(--name-w)) * ${(t - v.zoom[0]) / (v.zoom[1] - v.zoom[0] || 1)})` }} />
+            {timeTicks(v.zoom, axisWidth).map((t) => (
+              <i key={t.value} style={{ left: `calc(var(--name-w) + (100% - var(--name-w)) * ${t.at})` }} />
             ))}
           </div>
           {items}

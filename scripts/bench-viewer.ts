@@ -6,12 +6,16 @@
  * time is recorded. Prints frame-time p50/p95/max and the frames over 50 ms per run.
  * Figures, not pass/fail: the machine is shared and the numbers move with its load.
  *
- *   node --import tsx scripts/bench-viewer.ts [--runs 3] [--spans 10000] [--wheels 400] [--step 240]
+ *   node --import tsx scripts/bench-viewer.ts [--runs 3] [--spans 10000] [--wheels 400] [--step 240] [--web DIR]
+ *
+ * --web serves a viewer built before (scripts/build-viewer.mjs's output, e.g. of another
+ * commit) instead of building web/ now: two builds measured on the same machine state.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { buildViewer } from './build-viewer.mjs';
 import { startTracebox } from '../src/server.ts';
@@ -25,6 +29,7 @@ const { values } = parseArgs({
     // Pixels per wheel event: 240 is about two notches of a mouse wheel.
     step: { type: 'string', default: '240' },
     wheels: { type: 'string', default: '400' },
+    web: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -76,8 +81,9 @@ async function scrollOnce(page: Page, url: string): Promise<{ openMs: number; fr
   return { openMs, frames, maxRows };
 }
 
-const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracebox-bench-viewer-'));
-const built = await buildViewer(webDir);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tracebox-bench-viewer-'));
+const webDir = values.web === undefined ? tmp : path.resolve(values.web);
+if (values.web === undefined) await buildViewer(webDir);
 useEmbeddedViewer((name) => {
   const file = path.join(webDir, name);
   return file.startsWith(webDir) && fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
@@ -88,7 +94,9 @@ const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 try {
   const traceId = await sendBigTrace(tb.otlpHttpUrl, spans);
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-  console.log(`viewer bundle: ${(built.gzipTotal / 1024).toFixed(1)} KB gzipped (${built.files.map((f) => `${f.name} ${(f.gzip / 1024).toFixed(1)}`).join(', ')})`);
+  const files = fs.readdirSync(webDir, { recursive: true }).map(String).filter((f) => fs.statSync(path.join(webDir, f)).isFile());
+  const gzipped = files.map((f) => [f, gzipSync(fs.readFileSync(path.join(webDir, f)), { level: 9 }).length] as const);
+  console.log(`viewer: ${webDir === tmp ? 'web/ built now' : webDir}, ${(gzipped.reduce((n, [, b]) => n + b, 0) / 1024).toFixed(1)} KB gzipped in ${files.length} files`);
 
   const first = await ctx.newPage();
   await first.goto(`${tb.apiUrl}/search`);
@@ -116,5 +124,5 @@ try {
 } finally {
   await browser.close();
   await tb.close();
-  fs.rmSync(webDir, { recursive: true, force: true });
+  fs.rmSync(tmp, { recursive: true, force: true });
 }

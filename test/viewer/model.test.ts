@@ -7,6 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTrace, selfTime, type SpanJson, type TraceJson } from '../../web/src/model/trace.ts';
+import { MS, span, T0, trace } from './spans.ts';
 import { buildRows, collapseBelow, type Row } from '../../web/src/model/rows.ts';
 import { criticalPath, onPath } from '../../web/src/model/critical-path.ts';
 import { findHints } from '../../web/src/model/hints.ts';
@@ -18,36 +19,6 @@ import { completionContext } from '../../web/src/editor/complete.ts';
 import { logsUrl, DEFAULT_LOGS_TEMPLATE } from '../../web/src/model/logs-link.ts';
 import { codeLocation, editorUrl, parseMappings, splitFrame } from '../../web/src/model/source.ts';
 import { graphFromTraces, layoutGraph } from '../../web/src/model/service-graph.ts';
-
-const MS = 1_000_000;
-const T0 = 1_700_000_000_000n * 1_000_000n;
-
-/** A span: id, parent id, service, name, start and end in ms from T0. */
-function span(id: string, parent: string, service: string, name: string, startMs: number, endMs: number, extra: Partial<SpanJson> = {}): SpanJson {
-  return {
-    traceId: 't1',
-    spanId: id,
-    parentSpanId: parent,
-    name,
-    service,
-    kind: 'internal',
-    status: 'unset',
-    statusMessage: '',
-    startTimeUnixNano: String(T0 + BigInt(startMs * MS)),
-    endTimeUnixNano: String(T0 + BigInt(endMs * MS)),
-    durationNanos: String((endMs - startMs) * MS),
-    attributes: {},
-    resource: { 'service.name': service },
-    scope: { name: '', version: '' },
-    events: [],
-    links: [],
-    ...extra,
-  };
-}
-
-function trace(spans: SpanJson[]): TraceJson {
-  return { traceId: 't1', rootServiceName: null, rootName: null, startTimeUnixNano: String(T0), durationNanos: '0', spans };
-}
 
 /** Rows drawn as text: indentation by depth, "[n hidden]" for markers. */
 function draw(t: ReturnType<typeof buildTrace>, rows: Row[]): string {

@@ -6,7 +6,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTrace, type SpanJson, type TraceJson } from '../../web/src/model/trace.ts';
+import { buildTrace } from '../../web/src/model/trace.ts';
+import { MS, span, trace } from './spans.ts';
 import { sortStats, traceStats } from '../../web/src/model/stats.ts';
 import { applyFilters, compileFilter, filterKeys, filterValues, filtersParam, findText, parseFilters } from '../../web/src/model/span-filter.ts';
 import { traceGraph } from '../../web/src/model/trace-graph.ts';
@@ -14,33 +15,6 @@ import { centredBox, edgeCurve, overlap, placeLabels } from '../../web/src/model
 import { band, historyFrom, MIN_HISTORY, slowness, usualFor } from '../../web/src/model/history.ts';
 import { buildRows, firstRowInWindow, NO_FILTER } from '../../web/src/model/rows.ts';
 import { parseDuration } from '../../web/src/model/query-builder.ts';
-
-const MS = 1_000_000;
-const T0 = 1_700_000_000_000n * 1_000_000n;
-
-function span(id: string, parent: string, service: string, name: string, startMs: number, endMs: number, extra: Partial<SpanJson> = {}): SpanJson {
-  return {
-    traceId: 't1',
-    spanId: id,
-    parentSpanId: parent,
-    name,
-    service,
-    kind: 'internal',
-    status: 'unset',
-    statusMessage: '',
-    startTimeUnixNano: String(T0 + BigInt(startMs * MS)),
-    endTimeUnixNano: String(T0 + BigInt(endMs * MS)),
-    durationNanos: String((endMs - startMs) * MS),
-    attributes: {},
-    resource: { 'service.name': service },
-    scope: { name: '', version: '' },
-    events: [],
-    links: [],
-    ...extra,
-  };
-}
-
-const trace = (spans: SpanJson[]): TraceJson => ({ traceId: 't1', rootServiceName: null, rootName: null, startTimeUnixNano: String(T0), durationNanos: '0', spans });
 
 //   api GET /cart 0..100
 //   ├─ api SELECT 10..20   (db.statement, rows 3)

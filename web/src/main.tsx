@@ -16,12 +16,13 @@ import { SearchPage } from './pages/SearchPage.tsx';
 import { lazy } from './ui/lazy.tsx';
 import { loadEditor } from './ui/QueryEditor.tsx';
 
-// Search is the first page; the others come in chunks of their own, fetched when first shown
-// (the trace page's is warmed once the first page is up: it is the usual next step).
-const TracePage = lazy(() => import('./pages/TracePage.tsx').then((m) => m.TracePage), 'the trace page');
-const ServicesPage = lazy(() => import('./pages/ServicesPage.tsx').then((m) => m.ServicesPage), 'the services page');
-const ComparePage = lazy(() => import('./pages/ComparePage.tsx').then((m) => m.ComparePage), 'the compare page');
-const UploadPage = lazy(() => import('./pages/UploadPage.tsx').then((m) => m.UploadPage), 'the file page');
+// Search is the first page; the others come in a chunk of their own, fetched when first
+// shown, and warmed once the first page is up (a trace is the usual next step).
+const others = () => import('./pages/others.ts');
+const TracePage = lazy(() => others().then((m) => m.TracePage), 'the trace page');
+const ServicesPage = lazy(() => others().then((m) => m.ServicesPage), 'the services page');
+const ComparePage = lazy(() => others().then((m) => m.ComparePage), 'the compare page');
+const UploadPage = lazy(() => others().then((m) => m.UploadPage), 'the file page');
 
 function SettingsDialog({ onClose }: { onClose: () => void }): JSX.Element {
   const current = useStore(settings);
@@ -202,7 +203,7 @@ function App(): JSX.Element {
         e.preventDefault();
         setDropping(false);
         const files = e.dataTransfer.files;
-        import('./pages/UploadPage.tsx')
+        others()
           .then((m) => m.openFiles(files))
           .then(
             (list) => navigate(list.length === 1 ? traceHref(list[0].traceId, { src: 'upload' }) : '/upload'),

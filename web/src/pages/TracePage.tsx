@@ -11,24 +11,21 @@ import { fetchTempoTrace } from '../api.ts';
 import { useTracePage, type TracePageActions, type TracePageState } from '../data/trace-page.ts';
 import { tempoToOtlpJson, traceJsonToOtlp } from '../model/otlp.ts';
 import { durationText } from '../model/query-builder.ts';
-import type { TraceJson } from '../model/trace.ts';
+import type { TraceJson as TraceData } from '../model/trace.ts';
 import { setParams, type Route } from '../router.ts';
 import { createStore } from '../store.ts';
 import { getUpload } from '../uploads.ts';
 import { useShortcuts } from '../keys.ts';
 import { downloadJson, ErrorBox, Kbd, Spinner, toast } from '../ui/common.tsx';
-import { lazy } from '../ui/lazy.tsx';
 import { FlameGraph } from '../ui/FlameGraph.tsx';
 import { SpanDetail } from '../ui/SpanDetail.tsx';
 import { SpanFilters } from '../ui/SpanFilters.tsx';
+import { TraceGraph } from '../ui/TraceGraph.tsx';
 import { TraceHeader } from '../ui/TraceHeader.tsx';
+import { TraceJson } from '../ui/TraceJson.tsx';
+import { TraceStats } from '../ui/TraceStats.tsx';
 import { TraceToolbar } from '../ui/TraceToolbar.tsx';
 import { Minimap, Waterfall } from '../ui/Waterfall.tsx';
-
-// The statistics, graph and JSON views come in a chunk of their own, fetched the first time one is shown.
-const TraceStats = lazy(() => import('../ui/trace-extras.ts').then((m) => m.TraceStats), 'the statistics');
-const TraceGraph = lazy(() => import('../ui/trace-extras.ts').then((m) => m.TraceGraph), 'the graph');
-const TraceJson = lazy(() => import('../ui/trace-extras.ts').then((m) => m.TraceJson), 'the JSON view');
 
 function useTraceKeys(st: TracePageState, a: TracePageActions, findRef: { current: HTMLInputElement | null }): void {
   const { trace, v } = st;
@@ -107,7 +104,7 @@ export function TracePage({ route }: { route: Route }): JSX.Element {
   const onDownload = async () => {
     try {
       const local = st.upload || getUpload(st.id) !== undefined;
-      const data = local ? traceJsonToOtlp(json as TraceJson) : tempoToOtlpJson(await fetchTempoTrace(st.id));
+      const data = local ? traceJsonToOtlp(json as TraceData) : tempoToOtlpJson(await fetchTempoTrace(st.id));
       downloadJson(`trace-${st.id}.otlp.json`, data);
     } catch (err) {
       toast(`Download failed: ${err instanceof Error ? err.message : String(err)}`, 'error');

@@ -15,7 +15,7 @@ import { layoutGraph } from '../model/service-graph.ts';
 import { traceGraph, type GraphBy, type TraceGraphNode } from '../model/trace-graph.ts';
 import type { VTrace } from '../model/trace.ts';
 
-const W = 200;
+const W = 184;
 const H = 58;
 const LABEL_PX = 11;
 
@@ -47,11 +47,11 @@ function NodeBox({ n, x, y, onShow }: { n: TraceGraphNode; x: number; y: number;
       <rect width={5} height={H} rx={2} style={{ fill: serviceColor(n.service) }} />
       {n.name !== '' ? (
         <text class="tg-svc" x={14} y={16}>
-          {clip(n.service, 30)}
+          {clip(n.service, 28)}
         </text>
       ) : null}
       <text class="tg-name" x={14} y={n.name !== '' ? 33 : 26}>
-        {clip(title, 26)}
+        {clip(title, 23)}
       </text>
       <text class="tg-figs" x={14} y={n.name !== '' ? 50 : 46}>
         ×{fmtCount(n.count)} · {fmtDur(n.total)} · self {fmtDur(n.self)}
@@ -72,7 +72,7 @@ function NodeBox({ n, x, y, onShow }: { n: TraceGraphNode; x: number; y: number;
 export function TraceGraph({ trace, onShow }: { trace: VTrace; onShow: (service: string, name: string) => void }): JSX.Element {
   const [by, setBy] = useState<GraphBy>('operation');
   const graph = useMemo(() => traceGraph(trace, by), [trace, by]);
-  const layout = useMemo(() => layoutGraph(graph, { colGap: W + 90, rowGap: H + 34, pad: W / 2 + 20 }), [graph]);
+  const layout = useMemo(() => layoutGraph(graph, { colGap: W + 60, rowGap: H + 30, pad: W / 2 + 16 }), [graph]);
   const drawn = useMemo(() => {
     const names = new Map(graph.nodes.map((n) => [n.id, nodeText(n)]));
     const maxCalls = Math.max(1, ...graph.edges.map((e) => e.calls));
@@ -108,7 +108,8 @@ export function TraceGraph({ trace, onShow }: { trace: VTrace; onShow: (service:
         </span>
       </div>
       <div class="tg-scroll">
-        <svg width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="group" aria-label="Trace graph">
+        {/* Shrunk to fit the panel down to 60%, wider graphs scroll. */}
+        <svg viewBox={`0 0 ${width} ${height}`} style={{ width: '100%', maxWidth: `${width}px`, minWidth: `${Math.round(width * 0.6)}px` }} role="group" aria-label="Trace graph">
           <defs>
             <marker id="tg-arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
               <path d="M0,0 L10,5 L0,10 z" class="arrowhead" />

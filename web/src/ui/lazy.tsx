@@ -1,7 +1,7 @@
 /**
  * @module ui/lazy
- * A component fetched with its own chunk the first time it is drawn (pages other than
- * search, the trace page's extra views): the first page does not carry them.
+ * A component fetched with its chunk the first time it is drawn (the pages other than
+ * search): the first page does not carry them.
  */
 import type { ComponentType, JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';

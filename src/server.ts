@@ -191,6 +191,8 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
     const zipkin =
       options.zipkinPort === undefined ? undefined : await listen(guarded(createZipkinApp(ingest, { maxBody, log, doctor, gate }), authToken), host, options.zipkinPort, '--zipkin-port');
     if (zipkin !== undefined) started.push(() => closeServer(zipkin));
+    const port = (server: Server): number => (server.address() as AddressInfo).port;
+    doctor.listening({ otlpHttp: port(otlpHttp), otlpGrpc: grpc.port, ...(zipkin === undefined ? {} : { zipkin: port(zipkin) }) });
 
     const h = urlHost(host);
     let closing: Promise<void> | undefined;

@@ -1,7 +1,8 @@
 /**
  * GET /api/doctor: what the receivers saw lately and which set-up mistakes they
  * recognized, plus one finding only the store can make: traces whose root span never
- * came, the mark of a process that exited before its exporter flushed.
+ * came, the mark of a process that exited before its exporter flushed. `receivers` gives
+ * the ports the receivers listen on.
  */
 import { Hono } from 'hono';
 import type { Finding } from '../otlp/index.ts';
@@ -30,7 +31,7 @@ export function createDoctorRoutes(store: StoreReader): Hono<ApiEnv> {
         last: now,
       });
     }
-    return c.json({ findings, requests: report.requests });
+    return c.json({ findings, requests: report.requests, ...(report.receivers === undefined ? {} : { receivers: report.receivers }) });
   });
   return app;
 }

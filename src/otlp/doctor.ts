@@ -32,10 +32,18 @@ export interface Finding {
   last: number;
 }
 
-/** What the receivers saw lately, and the mistakes they recognized, newest first. */
+/** Where the receivers listen, once they do: the viewer's "how to send spans" shows these ports. */
+export interface Receivers {
+  readonly otlpHttp: number;
+  readonly otlpGrpc: number;
+  readonly zipkin?: number;
+}
+
+/** What the receivers saw lately, and the mistakes they recognized, newest first; where they listen. */
 export interface DoctorReport {
   readonly requests: Record<string, IngestRecord[]>;
   readonly findings: Finding[];
+  readonly receivers?: Receivers;
 }
 
 const KEEP = 20;
@@ -45,6 +53,7 @@ const RELOG_MS = 5 * 60_000;
 export class IngestDoctor {
   private readonly records = new Map<Transport, IngestRecord[]>();
   private readonly findings = new Map<string, Finding & { logged: number }>();
+  private receivers: Receivers | undefined;
 
   constructor(private readonly log: (line: string) => void) {}
 
@@ -72,11 +81,16 @@ export class IngestDoctor {
     }
   }
 
+  /** Notes the receivers' ports once they listen. */
+  listening(receivers: Receivers): void {
+    this.receivers = receivers;
+  }
+
   report(): DoctorReport {
     const requests: Record<string, IngestRecord[]> = {};
     for (const [t, list] of this.records) requests[t] = [...list].reverse();
     const findings = [...this.findings.values()].map(({ logged: _logged, ...f }) => f).sort((a, b) => b.last - a.last);
-    return { requests, findings };
+    return { requests, findings, ...(this.receivers === undefined ? {} : { receivers: this.receivers }) };
   }
 }
 

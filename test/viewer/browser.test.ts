@@ -1,126 +1,62 @@
 /**
- * The viewer in Debian's Chromium (playwright-core drives /usr/bin/chromium; nothing is
- * downloaded): the seed's workflow on spans from the real OpenTelemetry SDK, a
- * 10,000-span trace scrolled, live mode, hostile attribute values, the service map, the
- * first page's time to interactive and the bundle's size. Writes screenshots of the
- * search, trace and services pages in light and dark to test-output/screenshots/, and
- * to docs/screenshots/ when those are missing or TRACEBOX_UPDATE_SCREENSHOTS=1.
- * Skips with a message when /usr/bin/chromium is absent (.ci/run installs it).
+ * The viewer in Debian's Chromium (test/viewer/harness.ts): the seed's workflow on spans
+ * from the real OpenTelemetry SDK, a 10,000-span trace scrolled and zoomed, live mode,
+ * hostile attribute values, the service map and its charts, the first page, and the
+ * bundle's size. Nothing here is timed against a bound: frame times and time to
+ * interactive are scripts/bench-viewer.ts's. Writes screenshots of the search, trace and
+ * services pages in light and dark. Skips with a message when /usr/bin/chromium is absent
+ * (.ci/run installs it).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startTestTracebox, type TestTracebox } from '../helpers/tracebox.ts';
-import { useEmbeddedViewer } from '../../src/viewer/index.ts';
 import { HOSTILE, seedShop, sendBigTrace, sendHostileTrace, sendOneTrace, startGrowingTrace, type SeedResult } from './seed.ts';
-import { buildViewer } from '../../scripts/build-viewer.mjs';
+import { log, overlapping, SKIP, startHarness, type Harness } from './harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SKIP = fs.existsSync(CHROMIUM)
-  ? false
-  : `Debian's Chromium is not installed at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\` (.ci/run does)`;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const BUDGET_GZIP = 400 * 1024;
-const SHOTS_OUT = 'test-output/screenshots';
-const SHOTS_DOCS = 'docs/screenshots';
-
-function log(line: string): void {
-  process.stdout.write(`# viewer: ${line}\n`);
-}
 
 describe('viewer in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
-  let tb: TestTracebox;
-  let browser: Browser;
-  let ctx: BrowserContext;
+  let h: Harness;
   let seed: SeedResult;
   let bigTraceId: string;
   let hostileTraceId: string;
-  let webDir: string;
-  let gzipTotal = 0;
-  const errors: string[] = [];
-
-  const shot = async (page: Page, name: string): Promise<void> => {
-    fs.mkdirSync(SHOTS_OUT, { recursive: true });
-    const file = path.join(SHOTS_OUT, `${name}.png`);
-    await page.screenshot({ path: file });
-    const docs = path.join(SHOTS_DOCS, `${name}.png`);
-    if (process.env.TRACEBOX_UPDATE_SCREENSHOTS === '1' || !fs.existsSync(docs)) {
-      fs.mkdirSync(SHOTS_DOCS, { recursive: true });
-      fs.copyFileSync(file, docs);
-    }
-  };
-
-  const newPage = async (scheme: 'light' | 'dark' = 'light'): Promise<Page> => {
-    const page = await ctx.newPage();
-    await page.emulateMedia({ colorScheme: scheme });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    if (process.env.DEBUG_VIEWER) page.on('response', (r) => r.url().includes('/api/') && log(`${r.status()} ${r.url().slice(0, 160)}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    });
-    return page;
-  };
 
   before(async () => {
-    webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracebox-viewer-'));
-    const built = await buildViewer(webDir);
-    gzipTotal = built.gzipTotal;
-    useEmbeddedViewer((name) => {
-      const file = path.join(webDir, name);
-      return file.startsWith(webDir) && fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
-    });
-    tb = await startTestTracebox();
-    const { chromium } = await import('playwright-core');
-    [browser, seed, bigTraceId, hostileTraceId] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, args: ARGS }),
-      seedShop(tb.otlpHttpUrl),
-      sendBigTrace(tb.otlpHttpUrl, 10_000),
-      sendHostileTrace(tb.otlpHttpUrl),
-    ]);
-    ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+    h = await startHarness();
+    [seed, bigTraceId, hostileTraceId] = await Promise.all([seedShop(h.tb.otlpHttpUrl), sendBigTrace(h.tb.otlpHttpUrl, 10_000), sendHostileTrace(h.tb.otlpHttpUrl)]);
   });
 
   after(async () => {
-    await browser?.close();
-    await tb?.close();
-    fs.rmSync(webDir, { recursive: true, force: true });
+    await h?.close();
   });
 
   test('the built viewer is at most 400 KB gzipped', () => {
-    log(`bundle: ${(gzipTotal / 1024).toFixed(1)} KB gzipped in total`);
-    assert.ok(gzipTotal <= BUDGET_GZIP, `${gzipTotal} bytes gzipped`);
+    log(`bundle: ${(h.gzipTotal / 1024).toFixed(1)} KB gzipped in total`);
+    assert.ok(h.gzipTotal <= BUDGET_GZIP, `${h.gzipTotal} bytes gzipped`);
   });
 
-  test('the first page is interactive in under a second', async () => {
-    const page = await newPage();
-    const t0 = Date.now();
-    await page.goto(`${tb.apiUrl}/search`);
+  test('the first page takes input before its results arrive, then draws them', async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.tb.apiUrl}/search`);
     // Interactive: the shell, the filter form and the query input are drawn and take input.
     await page.waitForSelector('html[data-interactive]');
-    const interactive = Number(await page.getAttribute('html', 'data-interactive'));
     await page.fill('[data-testid="f-min"]', '5ms');
     // Then the results of the default search (the last hour, 100 traces, one of 10,000 spans).
     await page.waitForSelector('html[data-ready]');
     await page.waitForSelector('[data-testid="results"] tbody tr');
+    const interactive = Number(await page.getAttribute('html', 'data-interactive'));
     const ready = Number(await page.getAttribute('html', 'data-ready'));
-    const timing = (await page.evaluate(`(() => {
-      const n = performance.getEntriesByType('navigation')[0];
-      const s = performance.getEntriesByType('resource').find((e) => e.name.includes('/api/search'));
-      return 'DOMContentLoaded ' + Math.round(n.domContentLoadedEventEnd) + ' ms, search request ' + Math.round(s.startTime) + '→' + Math.round(s.responseEnd) + ' ms';
-    })()`)) as string;
-    log(`first page: interactive ${interactive} ms after navigation start, results drawn at ${ready} ms (${timing}; wall ${Date.now() - t0} ms)`);
-    assert.ok(interactive > 0 && interactive < 1000, `interactive at ${interactive} ms`);
-    assert.ok(ready < 3000, `results at ${ready} ms`);
+    // Figures for the log only: timings belong to scripts/bench-viewer.ts, not to a test.
+    log(`first page: interactive ${interactive} ms after navigation start, results drawn at ${ready} ms`);
+    assert.equal(await page.inputValue('[data-testid="f-min"]'), '5ms');
     await page.close();
   });
 
   test("the seed's workflow: service + duration > 1s in a time range → slow trace → 4.2 s payment call → db.statement → logs", async () => {
     const started = Date.now();
-    const page = await newPage();
-    await page.goto(`${tb.apiUrl}/`);
+    const page = await h.newPage();
+    await page.goto(`${h.tb.apiUrl}/`);
     // A logs link template of one's own, through the settings dialog.
     await page.click('[data-testid="settings"]');
     await page.fill('[data-testid="logs-template"]', 'http://logs.example/explore?trace={traceId}&span={spanId}&svc={service}');
@@ -143,7 +79,7 @@ describe('viewer in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
     const first = page.locator('[data-testid="results"] tbody tr').first();
     assert.equal(await first.getAttribute('data-trace'), seed.slowTraceId);
     await page.waitForSelector('.toast', { state: 'detached' });
-    await shot(page, 'search-light');
+    await h.shot(page, 'search-light');
     await first.locator('a.trace-link').click();
     // The trace: the 4.2 s payment call stands out.
     await page.waitForSelector('[data-testid="waterfall"] .wf-row');
@@ -168,7 +104,7 @@ describe('viewer in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
     assert.match((await page.textContent('[data-testid="history"]')) ?? '', /slower than usual/);
     const elapsed = Date.now() - started;
     log(`seed workflow done in ${(elapsed / 1000).toFixed(1)} s of browser time`);
-    await shot(page, 'trace-light');
+    await h.shot(page, 'trace-light');
     // Keyboard: k moves to the previous span, Escape closes the details.
     await page.keyboard.press('k');
     await page.waitForFunction((id) => !location.search.includes(id), seed.slowDbSpanId);
@@ -176,60 +112,101 @@ describe('viewer in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
     await page.waitForSelector('[data-testid="span-detail"]', { state: 'detached' });
   });
 
-  test('a 10,000-span trace opens and scrolls smoothly', async () => {
-    const page = await newPage();
-    const t0 = Date.now();
-    await page.goto(`${tb.apiUrl}/trace/${bigTraceId}`);
+  test('a 10,000-span trace opens, keeps few rows in the DOM and draws rows all the way while wheel-scrolling', async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.tb.apiUrl}/trace/${bigTraceId}`);
     await page.waitForSelector('[data-testid="waterfall"] .wf-row');
-    const openMs = Date.now() - t0;
     assert.equal(await page.textContent('[data-testid="span-count"]'), '10,000');
-    const rowsInDom = await page.locator('.wf-row').count();
-    assert.ok(rowsInDom < 150, `${rowsInDom} rows in the DOM`);
-    // Scroll to the end with the wheel, recording frame times meanwhile.
-    // A string, not a function: tsx's name helpers do not exist in the page.
-    await page.evaluate(`(() => {
-      window.__frames = [];
-      let last = performance.now();
-      const tick = (t) => {
-        window.__frames.push(t - last);
-        last = t;
-        if (window.__frames.length < 100000) requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    })()`);
-    await page.hover('[data-testid="wf-body"]');
     const body = page.locator('[data-testid="wf-body"]');
-    const height = await body.evaluate((el) => el.scrollHeight);
-    for (let i = 0; i < 60; i++) await page.mouse.wheel(0, 2400);
+    await page.hover('[data-testid="wf-body"]');
+    // Wheel down in steps; after each, the rows in view are drawn (a virtual list that
+    // lagged would show an empty canvas here) and the DOM stays small.
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const before = await body.evaluate((el) => el.scrollTop);
+      await page.mouse.wheel(0, 2400);
+      await page.waitForFunction((top) => (document.querySelector('[data-testid="wf-body"]') as HTMLElement).scrollTop > top, before);
+      await page.waitForFunction(() => {
+        const b = document.querySelector('[data-testid="wf-body"]') as HTMLElement;
+        const top = b.getBoundingClientRect().top + b.clientHeight / 2;
+        return Array.from(b.querySelectorAll('.wf-row')).some((r) => {
+          const box = r.getBoundingClientRect();
+          return box.top <= top && box.bottom >= top;
+        });
+      });
+      const first = await page.evaluate(() => {
+        const b = document.querySelector('[data-testid="wf-body"]') as HTMLElement;
+        const top = b.getBoundingClientRect().top;
+        const row = Array.from(b.querySelectorAll('.wf-row')).find((r) => r.getBoundingClientRect().bottom > top + 1);
+        return row?.getAttribute('data-span') ?? '';
+      });
+      seen.add(first);
+      assert.ok((await page.locator('.wf-row').count()) < 100);
+    }
+    assert.ok(seen.size >= 10, `the rows in view changed while scrolling (${seen.size} distinct first rows)`);
     await body.evaluate((el) => (el.scrollTop = el.scrollHeight));
     await page.waitForFunction(() => document.querySelector('[data-testid="wf-body"]')?.textContent?.includes('cleanup'));
-    const frames = await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames.slice(2));
-    const sorted = [...frames].sort((a, b) => a - b);
-    const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
-    const slow = frames.filter((f) => f > 50).length;
-    log(`10,000-span trace: opened in ${openMs} ms, ${rowsInDom} rows in the DOM, ${height} px tall; scrolled to the end over ${frames.length} frames, p95 frame ${p95.toFixed(1)} ms, ${slow} frames over 50 ms`);
-    assert.ok((await page.locator('.wf-row').count()) < 150);
-    // A generous bound: this 2-core machine is often shared; the measured figures are logged above.
-    assert.ok(p95 < 100, `p95 frame time ${p95} ms`);
     // The flame graph draws it too.
     await page.click('[data-testid="view-flame"]');
     await page.waitForSelector('[data-testid="flame"] canvas');
     await page.close();
   });
 
+  test('zooming into a slice of a long trace brings the spans of that slice into view', async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.tb.apiUrl}/trace/${bigTraceId}`);
+    await page.waitForSelector('[data-testid="waterfall"] .wf-row');
+    // Span id → start, and the trace's length, in ns from the trace's start.
+    const { spans } = (await (await fetch(`${h.tb.apiUrl}/api/spans/trace/${bigTraceId}`)).json()) as { spans: Array<{ spanId: string; startTimeUnixNano: string; endTimeUnixNano: string }> };
+    const t0 = spans.reduce((m, s) => (BigInt(s.startTimeUnixNano) < m ? BigInt(s.startTimeUnixNano) : m), BigInt(spans[0].startTimeUnixNano));
+    const start = new Map(spans.map((s) => [s.spanId, Number(BigInt(s.startTimeUnixNano) - t0)]));
+    const length = Math.max(...spans.map((s) => Number(BigInt(s.endTimeUnixNano) - t0)));
+    const inView = () =>
+      page.evaluate(() => {
+        const b = document.querySelector('[data-testid="wf-body"]') as HTMLElement;
+        const box = b.getBoundingClientRect();
+        return Array.from(b.querySelectorAll('.wf-row[data-span]'))
+          .filter((r) => r.getBoundingClientRect().top >= box.top - 1 && r.getBoundingClientRect().bottom <= box.bottom + 1)
+          .map((r) => r.getAttribute('data-span') ?? '');
+      });
+    const startingIn = (ids: string[], [a, b]: readonly [number, number]) => ids.filter((id) => (start.get(id) ?? -1) >= a && (start.get(id) ?? -1) <= b);
+    // Drag across the last tenth of the axis: chunks 90-99 of the import, far down the list.
+    const axis = page.locator('.wf-head .axis-track');
+    const box = await axis.boundingBox();
+    assert.ok(box);
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForURL(/zoom=/);
+    const m = /zoom=([\d.]+)-([\d.]+)/.exec(page.url());
+    assert.ok(m);
+    const window = [Number(m[1]) * length, Number(m[2]) * length] as const;
+    // Scrolled, and the rows of the new place drawn (the list draws them on the next frame).
+    await page.waitForFunction(() => {
+      const b = document.querySelector('[data-testid="wf-body"]') as HTMLElement;
+      const box = b.getBoundingClientRect();
+      return b.scrollTop > 0 && Array.from(b.querySelectorAll('.wf-row[data-span]')).some((r) => r.getBoundingClientRect().top >= box.top - 1 && r.getBoundingClientRect().bottom <= box.bottom + 1);
+    });
+    const rows = await inView();
+    assert.ok(startingIn(rows, window).length > rows.length / 2, `most rows in view start inside the window (${startingIn(rows, window).length} of ${rows.length})`);
+    await page.close();
+  });
+
   test('live mode shows a new matching trace as it arrives; a growing trace updates in place', async () => {
-    const page = await newPage();
+    const page = await h.newPage();
     const service = `live-${Date.now().toString(36)}`;
-    await page.goto(`${tb.apiUrl}/search?live=1&range=15m&q=${encodeURIComponent(`{ resource.service.name = "${service}" }`)}`);
+    await page.goto(`${h.tb.apiUrl}/search?live=1&range=15m&q=${encodeURIComponent(`{ resource.service.name = "${service}" }`)}`);
     await page.waitForSelector('[data-testid="no-results"]');
-    const traceId = await sendOneTrace(tb.otlpHttpUrl, service);
+    const traceId = await sendOneTrace(h.tb.otlpHttpUrl, service);
     const t0 = Date.now();
     await page.waitForSelector(`[data-testid="results"] tr[data-trace="${traceId}"]`, { timeout: 10_000 });
     log(`live mode showed a new trace ${Date.now() - t0} ms after its export returned`);
     assert.equal(await page.locator(`tr[data-trace="${traceId}"]`).getAttribute('class'), 'fresh');
     // A trace whose root has not arrived yet: the page keeps reading it.
-    const growing = await startGrowingTrace(tb.otlpHttpUrl, service);
-    await page.goto(`${tb.apiUrl}/trace/${growing.traceId}`);
+    const growing = await startGrowingTrace(h.tb.otlpHttpUrl, service);
+    await page.goto(`${h.tb.apiUrl}/trace/${growing.traceId}`);
     await page.waitForSelector('[data-testid="live-trace"]');
     assert.equal(await page.textContent('[data-testid="span-count"]'), '3');
     await page.click('.wf-row:has-text("step 2")');
@@ -245,8 +222,8 @@ describe('viewer in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
   });
 
   test('the TraceQL editor highlights and completes scopes, tags and values from the API', async () => {
-    const page = await newPage();
-    await page.goto(`${tb.apiUrl}/search?range=1h`);
+    const page = await h.newPage();
+    await page.goto(`${h.tb.apiUrl}/search?range=1h`);
     const editor = page.locator('.cm-content');
     await editor.waitFor();
     await editor.click();
@@ -272,17 +249,17 @@ describe('viewer in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
   });
 
   test('download as OTLP JSON, then open the file in the viewer', async () => {
-    const page = await newPage();
-    await page.goto(`${tb.apiUrl}/trace/${seed.slowTraceId}`);
+    const page = await h.newPage();
+    await page.goto(`${h.tb.apiUrl}/trace/${seed.slowTraceId}`);
     await page.waitForSelector('.wf-row');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download"]')]);
-    const file = path.join(webDir, 'download.json');
+    const file = path.join(h.dir, 'download.json');
     await download.saveAs(file);
     const otlp = JSON.parse(fs.readFileSync(file, 'utf8')) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ traceId: string; kind: number }> }> }> };
     const spans = otlp.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
     assert.equal(spans.length, 9);
     assert.ok(spans.every((s) => s.traceId === seed.slowTraceId && typeof s.kind === 'number'));
-    await page.goto(`${tb.apiUrl}/upload`);
+    await page.goto(`${h.tb.apiUrl}/upload`);
     await page.setInputFiles('[data-testid="file-input"]', file);
     await page.waitForURL(/\/trace\/[0-9a-f]{32}\?src=upload/);
     await page.waitForSelector('.wf-row');
@@ -291,16 +268,16 @@ describe('viewer in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
   });
 
   test('attribute values are text: <script> and <img onerror> run nothing', async () => {
-    const page = await newPage();
+    const page = await h.newPage();
     const dialogs: string[] = [];
     page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.dismiss();
     });
-    await page.goto(`${tb.apiUrl}/search?range=1h&q=${encodeURIComponent('{ resource.service.name = "guestbook" }')}`);
+    await page.goto(`${h.tb.apiUrl}/search?range=1h&q=${encodeURIComponent('{ resource.service.name = "guestbook" }')}`);
     await page.waitForSelector(`tr[data-trace="${hostileTraceId}"]`);
     assert.match((await page.textContent(`tr[data-trace="${hostileTraceId}"]`)) ?? '', /POST \/comments <img src=x onerror=/);
-    await page.goto(`${tb.apiUrl}/trace/${hostileTraceId}`);
+    await page.goto(`${h.tb.apiUrl}/trace/${hostileTraceId}`);
     await page.waitForSelector('.wf-row');
     const child = page.locator('.wf-row', { hasText: HOSTILE.script });
     await child.click();
@@ -322,44 +299,57 @@ describe('viewer in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
   });
 
   test('the services page shows the expected edges and per-operation RED charts', async () => {
-    const page = await newPage();
-    await page.goto(`${tb.apiUrl}/services?range=1h`);
+    const page = await h.newPage();
+    await page.goto(`${h.tb.apiUrl}/services?range=1h`);
     for (const edge of ['user→frontend', 'frontend→checkout', 'checkout→inventory', 'checkout→payment', 'payment→postgres', 'inventory→redis']) {
       await page.waitForSelector(`[data-edge="${edge}"]`, { state: 'attached', timeout: 5000 });
     }
     const edges = await page.locator('[data-edge]').evaluateAll((els) => els.map((e) => e.getAttribute('data-edge')));
     log(`service map edges: ${edges.join(', ')}`);
+    // Edge labels sit clear of the nodes' names and figures and of each other.
+    const labels = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('[data-edge-label], .node-name, .node-sub')).map((el) => {
+        const r = el.getBoundingClientRect();
+        return { x: r.x, y: r.y, width: r.width, height: r.height, what: `${el.getAttribute('class')} "${el.textContent}"` };
+      }),
+    );
+    assert.equal(overlapping(labels), undefined);
     await page.click('[data-node="payment"]');
     await page.waitForSelector('[data-testid="operations"] tbody tr');
     assert.match((await page.textContent('[data-testid="operations"]')) ?? '', /POST \/charge/);
+    // Each rate chart reads in one unit, named in its title; a latency axis starts at "0", not "0 ns".
+    const titles = await page.locator('.chart-title').allTextContents();
+    assert.deepEqual(titles.map((t) => t.replace(/ per (second|minute|hour)$/, ' per …')), ['Requests per …', 'Errors per …', 'Latency p95']);
+    const axisText = (await page.locator('.linechart svg text.axis').allTextContents()).join('|');
+    assert.ok(!/\d+ ns/.test(axisText) && !/\/min|\/s\b/.test(axisText), axisText);
     await page.waitForTimeout(200);
-    await shot(page, 'services-light');
+    await h.shot(page, 'services-light');
     const slowest = await page.getAttribute('[data-testid="slowest"]', 'href');
     assert.match(slowest ?? '', /sort=duration/);
     await page.close();
   });
 
   test('dark theme screenshots', async () => {
-    const search = await newPage('dark');
-    await search.goto(`${tb.apiUrl}/search?range=3h&sort=duration&q=${encodeURIComponent('{ resource.service.name = "checkout" && duration > 1s }')}`);
+    const search = await h.newPage('dark');
+    await search.goto(`${h.tb.apiUrl}/search?range=3h&sort=duration&q=${encodeURIComponent('{ resource.service.name = "checkout" && duration > 1s }')}`);
     await search.waitForSelector('[data-testid="results"] tbody tr');
     await search.waitForSelector('.cm-content');
-    await shot(search, 'search-dark');
-    await search.goto(`${tb.apiUrl}/trace/${seed.slowTraceId}?span=${seed.slowDbSpanId}`);
+    await h.shot(search, 'search-dark');
+    await search.goto(`${h.tb.apiUrl}/trace/${seed.slowTraceId}?span=${seed.slowDbSpanId}`);
     await search.waitForSelector('[data-testid="span-detail"]');
     await search.waitForSelector('[data-testid="history"]');
-    await shot(search, 'trace-dark');
-    await search.goto(`${tb.apiUrl}/services?range=1h&node=payment`);
+    await h.shot(search, 'trace-dark');
+    await search.goto(`${h.tb.apiUrl}/services?range=1h&node=payment`);
     await search.waitForSelector('[data-testid="operations"] tbody tr');
     await search.waitForTimeout(200);
-    await shot(search, 'services-dark');
-    await search.goto(`${tb.apiUrl}/trace/${seed.traceIds[25]}?view=flame`);
+    await h.shot(search, 'services-dark');
+    await search.goto(`${h.tb.apiUrl}/trace/${seed.traceIds[25]}?view=flame`);
     await search.waitForSelector('[data-testid="flame"] canvas');
-    await shot(search, 'flame-dark');
+    await h.shot(search, 'flame-dark');
     await search.close();
   });
 
   test('no page logged an error', () => {
-    assert.deepEqual(errors, []);
+    assert.deepEqual(h.errors, []);
   });
 });

@@ -1,51 +1,24 @@
 /**
  * The viewer's pure modules (web/src/model, web/src/editor/complete.ts), without a
  * browser: trace building, waterfall rows, critical path, hints, compare, trace files,
- * the search form, completion contexts, links, and the service map's layout.
+ * search results, the search form, completion contexts, links, and the service map's
+ * layout. The trace page's other views are in trace-views.test.ts, drawing in looks.test.ts.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTrace, selfTime, type SpanJson, type TraceJson } from '../../web/src/model/trace.ts';
+import { MS, span, T0, trace } from './spans.ts';
 import { buildRows, collapseBelow, type Row } from '../../web/src/model/rows.ts';
 import { criticalPath, onPath } from '../../web/src/model/critical-path.ts';
 import { findHints } from '../../web/src/model/hints.ts';
-import { diffOperations, diffTraces } from '../../web/src/model/diff.ts';
+import { diffOperations, diffSummary, diffTraces } from '../../web/src/model/diff.ts';
 import { idToHex, parseTraceFile, tempoToOtlpJson, traceJsonToOtlp } from '../../web/src/model/otlp.ts';
 import { EMPTY_FORM, formToTraceQL, traceqlToForm, durationText } from '../../web/src/model/query-builder.ts';
+import { sortRows, toRow } from '../../web/src/model/search-results.ts';
 import { completionContext } from '../../web/src/editor/complete.ts';
 import { logsUrl, DEFAULT_LOGS_TEMPLATE } from '../../web/src/model/logs-link.ts';
 import { codeLocation, editorUrl, parseMappings, splitFrame } from '../../web/src/model/source.ts';
 import { graphFromTraces, layoutGraph } from '../../web/src/model/service-graph.ts';
-
-const MS = 1_000_000;
-const T0 = 1_700_000_000_000n * 1_000_000n;
-
-/** A span: id, parent id, service, name, start and end in ms from T0. */
-function span(id: string, parent: string, service: string, name: string, startMs: number, endMs: number, extra: Partial<SpanJson> = {}): SpanJson {
-  return {
-    traceId: 't1',
-    spanId: id,
-    parentSpanId: parent,
-    name,
-    service,
-    kind: 'internal',
-    status: 'unset',
-    statusMessage: '',
-    startTimeUnixNano: String(T0 + BigInt(startMs * MS)),
-    endTimeUnixNano: String(T0 + BigInt(endMs * MS)),
-    durationNanos: String((endMs - startMs) * MS),
-    attributes: {},
-    resource: { 'service.name': service },
-    scope: { name: '', version: '' },
-    events: [],
-    links: [],
-    ...extra,
-  };
-}
-
-function trace(spans: SpanJson[]): TraceJson {
-  return { traceId: 't1', rootServiceName: null, rootName: null, startTimeUnixNano: String(T0), durationNanos: '0', spans };
-}
 
 /** Rows drawn as text: indentation by depth, "[n hidden]" for markers. */
 function draw(t: ReturnType<typeof buildTrace>, rows: Row[]): string {
@@ -147,6 +120,41 @@ describe('model/diff', () => {
     );
     assert.equal(diffOperations(a, b)[0].name, 'db');
   });
+
+  test('besides time: new failures, fixed ones, message changes, added and missing spans by operation', () => {
+    const a = buildTrace(
+      trace([
+        span('r', '', 'A', 'root', 0, 100),
+        span('p', 'r', 'A', 'pay', 0, 10, { status: 'error', statusMessage: 'declined' }),
+        span('q', 'r', 'A', 'query', 10, 20, { status: 'error', statusMessage: 'timeout' }),
+        span('s', 'r', 'A', 'stock', 20, 30),
+        span('old', 'r', 'C', 'cache', 30, 40),
+      ]),
+    );
+    const b = buildTrace(
+      trace([
+        span('r', '', 'A', 'root', 0, 100, { status: 'error', statusMessage: 'boom' }),
+        span('p', 'r', 'A', 'pay', 0, 10, { status: 'ok' }),
+        span('q', 'r', 'A', 'query', 10, 20, { status: 'error', statusMessage: 'refused' }),
+        span('s', 'r', 'A', 'stock', 20, 30),
+        span('n1', 'r', 'B', 'retry', 30, 40, { status: 'error' }),
+        span('n2', 'r', 'B', 'retry', 40, 50),
+      ]),
+    );
+    const sum = diffSummary(a, b, diffTraces(a, b));
+    const names = (l: typeof sum.newErrors) => l.map((c) => `${c.row.name}:${c.statusA}>${c.statusB}`);
+    assert.deepEqual(names(sum.newErrors), ['root:unset>error']);
+    assert.deepEqual(names(sum.fixed), ['pay:error>ok']);
+    assert.deepEqual(names(sum.otherChanges), ['query:error>error']);
+    assert.equal(sum.otherChanges[0].messageB, 'refused');
+    assert.deepEqual(sum.added, [{ service: 'B', name: 'retry', count: 2, errors: 1 }]);
+    assert.deepEqual(sum.missing, [{ service: 'C', name: 'cache', count: 1, errors: 0 }]);
+    const ops = diffOperations(a, b);
+    assert.deepEqual(
+      ops.filter((o) => o.errorsA !== o.errorsB).map((o) => `${o.name} ${o.errorsA}>${o.errorsB}`).sort(),
+      ['pay 1>0', 'retry 0>1', 'root 0>1'],
+    );
+  });
 });
 
 describe('model/otlp', () => {
@@ -218,6 +226,26 @@ describe('model/otlp', () => {
     assert.equal(idToHex('0102030405060708', 8), '0102030405060708');
     const back = parseTraceFile(JSON.stringify(traceJsonToOtlp(parseTraceFile(JSON.stringify(otlp('hex')))[0])))[0];
     assert.deepEqual(back.spans[0].attributes, { n: 7, list: ['x', true] });
+  });
+});
+
+describe('model/search-results', () => {
+  test("a search hit becomes a row (id padded back to 32 digits); rows sort by a column, newest first among equals", () => {
+    const hit = (id: string, startMs: number, durationMs: number, errors = 0) => ({
+      traceID: id,
+      rootServiceName: '',
+      startTimeUnixNano: String(BigInt(startMs) * 1_000_000n),
+      durationMs,
+      serviceStats: { api: { spanCount: 3, errorCount: errors }, db: { spanCount: 5 } },
+    });
+    const r = toRow(hit('ABC', 1000, 12, 1));
+    assert.equal(r.id, '0'.repeat(29) + 'abc');
+    assert.equal(r.service, '<root span not yet received>');
+    assert.deepEqual([r.spans, r.errors, r.dur, r.startMs], [8, 1, 12e6, 1000]);
+    assert.deepEqual(r.services, [['db', 5, 0], ['api', 3, 1]]);
+    const rows = [hit('1', 1000, 5), hit('2', 2000, 50), hit('3', 3000, 5)].map(toRow);
+    assert.deepEqual(sortRows(rows, 'duration', 'desc').map((x) => x.id.slice(-1)), ['2', '3', '1']);
+    assert.deepEqual(sortRows(rows, 'start', 'asc').map((x) => x.id.slice(-1)), ['1', '2', '3']);
   });
 });
 

@@ -5,6 +5,7 @@
  * version may lack (`/api/service-graph`, `/api/metrics/*`) answer `undefined` on 404
  * so the pages can fall back.
  */
+import type { ReceiverPorts } from './model/endpoints.ts';
 import type { ServiceGraph } from './model/service-graph.ts';
 import type { TraceJson } from './model/trace.ts';
 
@@ -88,7 +89,17 @@ export async function tagValues(tag: string, q?: string, signal?: AbortSignal): 
 
 /** One trace as plain span JSON (hex ids, flat attributes); undefined when unknown. */
 export async function fetchTrace(id: string, signal?: AbortSignal): Promise<TraceJson | undefined> {
-  return json<TraceJson>(`/api/spans/trace/${encodeURIComponent(id)}`, { signal });
+  const text = await fetchTraceText(id, signal);
+  return text === undefined ? undefined : (JSON.parse(text) as TraceJson);
+}
+
+/**
+ * The same, unparsed: a poller compares it with the last answer and parses only what
+ * changed (parsing 10,000 spans holds the page for ~100 ms).
+ */
+export async function fetchTraceText(id: string, signal?: AbortSignal): Promise<string | undefined> {
+  const res = await get(`/api/spans/trace/${encodeURIComponent(id)}`, { signal });
+  return res.status === 404 ? undefined : res.text();
 }
 
 /** The trace in Tempo's protobuf-JSON (for downloading as OTLP/JSON). */
@@ -109,6 +120,8 @@ export interface DoctorFinding {
 
 export interface Doctor {
   findings: DoctorFinding[];
+  /** The receivers' ports (absent from older versions). */
+  receivers?: ReceiverPorts;
   requests: Record<string, Array<{ at: number; spans: number; rejected: number; status: number | string; error: string; path: string; contentType: string }>>;
 }
 

@@ -1,13 +1,13 @@
 /**
  * @module colors
- * A colour per service from 10 hues that stay apart from each other and from the error
- * red, readable on light and dark backgrounds. Services get them in the order they are
- * first listed (the first seven are the most distinct), remembered in localStorage; an
- * unlisted one falls back to its name's hash.
+ * A colour per service from 10 that stay apart from each other and from the error red
+ * (every two at least 20 apart in CIEDE2000, the palette's test checks it; the last three
+ * differ from the first seven in lightness as much as in hue), readable on light and dark
+ * backgrounds. Services get them in the order they are first listed, remembered in
+ * localStorage; an unlisted one falls back to its name's hash. And which text reads on a
+ * colour, blended or not.
  */
-const PALETTE = [
-  '#3b82f6', '#f59e0b', '#10b981', '#a855f7', '#ec4899', '#06b6d4', '#84cc16', '#6366f1', '#f97316', '#14b8a6',
-];
+export const PALETTE = ['#3b82f6', '#f59e0b', '#10b981', '#a855f7', '#ec4899', '#06b6d4', '#84cc16', '#797315', '#0b847c', '#0b841b'] as const;
 
 const KEY = 'tracebox.colors';
 /** Given colours, kept in localStorage so a service keeps its colour across pages and visits. */
@@ -49,7 +49,7 @@ export function assignColors(services: readonly string[]): void {
   }
   for (const s of services) {
     if (cache.has(s)) continue;
-    const pick = PALETTE.find((c) => !used.has(c)) ?? PALETTE[hashIndex(s)];
+    const pick: string = PALETTE.find((c) => !used.has(c)) ?? PALETTE[hashIndex(s)];
     cache.set(s, pick);
     used.add(pick);
     changed = true;
@@ -58,3 +58,35 @@ export function assignColors(services: readonly string[]): void {
 }
 
 export const ERROR_COLOR = '#ef4444';
+
+const rgb = (hex: string): [number, number, number] => {
+  const h = hex.replace('#', '');
+  const full = h.length === 3 ? [...h].map((c) => c + c).join('') : h;
+  return [0, 2, 4].map((i) => parseInt(full.slice(i, i + 2), 16) || 0) as [number, number, number];
+};
+
+/** `top` drawn with opacity `alpha` over `under`, as one colour. */
+export function blend(top: string, alpha: number, under: string): string {
+  const a = rgb(top);
+  const b = rgb(under);
+  return '#' + a.map((x, i) => Math.round(x * alpha + b[i] * (1 - alpha)).toString(16).padStart(2, '0')).join('');
+}
+
+/** Relative luminance (WCAG) of a colour. */
+export function luminance(hex: string): number {
+  const [r, g, b] = rgb(hex).map((c) => {
+    const x = c / 255;
+    return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+const DARK_TEXT = '#0b1020';
+const LIGHT_TEXT = '#ffffff';
+
+/** The text colour, near-black or white, with the higher contrast on `bg`. */
+export function textOn(bg: string): string {
+  const l = luminance(bg);
+  const contrast = (a: number, b: number): number => (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  return contrast(l, luminance(DARK_TEXT)) >= contrast(l, 1) ? DARK_TEXT : LIGHT_TEXT;
+}

@@ -22,6 +22,19 @@ export function fmtRate(perSec: number): string {
   return `${(perMin * 60).toFixed(1)}/h`;
 }
 
+/** The unit a chart of rates reads in: per second, or per minute or hour when the rates are that low. */
+export function rateUnit(maxPerSec: number): { readonly label: 'second' | 'minute' | 'hour'; readonly scale: number } {
+  if (maxPerSec >= 1 || !(maxPerSec > 0)) return { label: 'second', scale: 1 };
+  return maxPerSec * 60 >= 1 ? { label: 'minute', scale: 60 } : { label: 'hour', scale: 3600 };
+}
+
+/** A plain number with about 3 significant digits: "0", "0.25", "4.50", "12.5", "340". */
+export function fmtNumber(x: number): string {
+  if (x === 0 || !Number.isFinite(x)) return x === 0 ? '0' : '–';
+  const a = Math.abs(x);
+  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
 export const fmtPct = (x: number): string => (x === 0 ? '0%' : x < 0.001 ? '<0.1%' : `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`);
 
 export function fmtCount(n: number): string {

@@ -7,17 +7,22 @@ import './styles.css';
 import type { JSX } from 'preact';
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { navigate, installLinkInterception, traceHref, useRoute } from './router.ts';
-import { applyTheme, DEFAULT_SETTINGS, settings, type Settings } from './settings.ts';
+import { navigate, installLinkInterception, setParams, traceHref, useRoute } from './router.ts';
+import { applyTheme, DEFAULT_SETTINGS, settings, shownTheme, type Settings } from './settings.ts';
 import { useStore } from './store.ts';
 import { markInteractive, useShortcuts } from './keys.ts';
 import { Icon, Kbd, toast, Toasts } from './ui/common.tsx';
 import { SearchPage } from './pages/SearchPage.tsx';
-import { TracePage } from './pages/TracePage.tsx';
-import { ServicesPage } from './pages/ServicesPage.tsx';
-import { ComparePage } from './pages/ComparePage.tsx';
-import { openFiles, UploadPage } from './pages/UploadPage.tsx';
+import { lazy } from './ui/lazy.tsx';
 import { loadEditor } from './ui/QueryEditor.tsx';
+
+// Search is the first page; the others come in a chunk of their own, fetched when first
+// shown, and warmed once the first page is up (a trace is the usual next step).
+const others = () => import('./pages/others.ts');
+const TracePage = lazy(() => others().then((m) => m.TracePage), 'the trace page');
+const ServicesPage = lazy(() => others().then((m) => m.ServicesPage), 'the services page');
+const ComparePage = lazy(() => others().then((m) => m.ComparePage), 'the compare page');
+const UploadPage = lazy(() => others().then((m) => m.UploadPage), 'the file page');
 
 function SettingsDialog({ onClose }: { onClose: () => void }): JSX.Element {
   const current = useStore(settings);
@@ -124,28 +129,35 @@ function HelpDialog({ onClose }: { onClose: () => void }): JSX.Element {
   );
 }
 
-const THEME_NEXT: Record<Settings['theme'], Settings['theme']> = { auto: 'light', light: 'dark', dark: 'auto' };
-
 function App(): JSX.Element {
   const route = useRoute();
   const cfg = useStore(settings);
   const [dialog, setDialog] = useState<'settings' | 'help' | null>(null);
   const [dropping, setDropping] = useState(false);
-  const cycleTheme = () => settings.set({ ...cfg, theme: THEME_NEXT[cfg.theme] });
+  const shown = useStore(shownTheme);
+  const other = shown === 'dark' ? 'light' : 'dark';
+  // Every click changes what is shown: the other theme than the one on screen (following the system stays a setting).
+  const toggleTheme = () => {
+    if (route.params.has('theme')) setParams({ theme: undefined });
+    settings.set({ ...cfg, theme: other });
+  };
   useShortcuts({
     '?': () => setDialog('help'),
     s: () => route.page !== 'search' && navigate('/search'),
     m: () => navigate('/services'),
     u: () => navigate('/upload'),
-    t: cycleTheme,
+    t: toggleTheme,
   });
   useEffect(() => {
     const titles: Record<string, string> = { search: 'Search', trace: `Trace ${route.id.slice(0, 8)}`, services: 'Services', compare: 'Compare', upload: 'Open a file', notfound: 'Not found' };
     document.title = `${titles[route.page]} · tracebox`;
   }, [route.page, route.id]);
   useEffect(() => {
-    // Warm the editor's chunk once the first page is up.
-    const t = setTimeout(() => void loadEditor().catch(() => undefined), 300);
+    // Warm the editor's and the trace page's chunks once the first page is up.
+    const t = setTimeout(() => {
+      void loadEditor().catch(() => undefined);
+      void TracePage.preload().catch(() => undefined);
+    }, 300);
     return () => clearTimeout(t);
   }, []);
   const page =
@@ -190,10 +202,13 @@ function App(): JSX.Element {
         if (!e.dataTransfer?.files.length) return;
         e.preventDefault();
         setDropping(false);
-        openFiles(e.dataTransfer.files).then(
-          (list) => navigate(list.length === 1 ? traceHref(list[0].traceId, { src: 'upload' }) : '/upload'),
-          (err: unknown) => toast(err instanceof Error ? err.message : String(err), 'error'),
-        );
+        const files = e.dataTransfer.files;
+        others()
+          .then((m) => m.openFiles(files))
+          .then(
+            (list) => navigate(list.length === 1 ? traceHref(list[0].traceId, { src: 'upload' }) : '/upload'),
+            (err: unknown) => toast(err instanceof Error ? err.message : String(err), 'error'),
+          );
       }}
     >
       <a class="skip" href="#main">
@@ -216,8 +231,15 @@ function App(): JSX.Element {
           {nav('/upload', 'Open file', 'upload', route.page === 'upload', 'u')}
         </nav>
         <span class="spacer" />
-        <button type="button" class="btn-icon" onClick={cycleTheme} title={`Theme: ${cfg.theme} (t)`} aria-label={`Theme: ${cfg.theme}`} data-testid="theme">
-          <Icon name={cfg.theme === 'auto' ? 'auto' : cfg.theme === 'dark' ? 'moon' : 'sun'} />
+        <button
+          type="button"
+          class="btn-icon"
+          onClick={toggleTheme}
+          title={`Theme: ${shown}${cfg.theme === 'auto' ? ', as the system' : ''}; switch to ${other} (t)`}
+          aria-label={`Switch to the ${other} theme`}
+          data-testid="theme"
+        >
+          <Icon name={shown === 'dark' ? 'moon' : 'sun'} />
         </button>
         <button type="button" class="btn-icon" onClick={() => setDialog('help')} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
           <Icon name="keyboard" />

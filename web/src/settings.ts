@@ -33,6 +33,9 @@ function load(): Settings {
 
 export const settings = createStore<Settings>(load());
 
+/** The theme on screen: the setting's, the system's for 'auto', or a link's `?theme=`. */
+export const shownTheme = createStore<'light' | 'dark'>('light');
+
 settings.subscribe((s) => {
   try {
     localStorage.setItem(KEY, JSON.stringify(s));
@@ -49,5 +52,6 @@ export function applyTheme(theme: Settings['theme']): void {
   const dark = t === 'dark' || (t === 'auto' && media.matches);
   document.documentElement.dataset.theme = dark ? 'dark' : 'light';
   document.documentElement.style.colorScheme = dark ? 'dark' : 'light';
+  shownTheme.set(dark ? 'dark' : 'light');
 }
 media.addEventListener('change', () => applyTheme(settings.get().theme));

@@ -4,8 +4,11 @@
  * `service: name` from the root, plus the occurrence among siblings of the same
  * operation (the 3rd `SELECT products` under the same parent matches the 3rd). The
  * result is one merged tree in pre-order; a node has a span in A, in B, or both.
+ * Per operation, counts, time and failures in each; and what changed besides time:
+ * matched spans whose status or error message differs, spans only in B (added) and
+ * only in A (missing from B), grouped by operation.
  */
-import { opKey, type VTrace } from './trace.ts';
+import { opKey, type Status, type VTrace } from './trace.ts';
 
 /** Separates the levels of a path key (span names hold '/'). */
 const SEP = '\u0001';
@@ -27,6 +30,9 @@ export interface OpDiff {
   /** Summed durations, ns. */
   readonly durA: number;
   readonly durB: number;
+  /** Spans with status error. */
+  readonly errorsA: number;
+  readonly errorsB: number;
 }
 
 export function diffTraces(a: VTrace, b: VTrace): DiffRow[] {
@@ -78,21 +84,90 @@ export function diffTraces(a: VTrace, b: VTrace): DiffRow[] {
 
 /** Per operation: how many spans and how much time in each trace, biggest change first. */
 export function diffOperations(a: VTrace, b: VTrace): OpDiff[] {
-  const ops = new Map<string, { service: string; name: string; countA: number; countB: number; durA: number; durB: number }>();
+  const ops = new Map<string, { service: string; name: string; countA: number; countB: number; durA: number; durB: number; errorsA: number; errorsB: number }>();
   const add = (t: VTrace, side: 'A' | 'B'): void => {
     for (const s of t.spans) {
       let o = ops.get(opKey(s));
-      if (o === undefined) ops.set(opKey(s), (o = { service: s.service, name: s.name, countA: 0, countB: 0, durA: 0, durB: 0 }));
+      if (o === undefined) ops.set(opKey(s), (o = { service: s.service, name: s.name, countA: 0, countB: 0, durA: 0, durB: 0, errorsA: 0, errorsB: 0 }));
+      const err = s.status === 'error' ? 1 : 0;
       if (side === 'A') {
         o.countA++;
         o.durA += s.dur;
+        o.errorsA += err;
       } else {
         o.countB++;
         o.durB += s.dur;
+        o.errorsB += err;
       }
     }
   };
   add(a, 'A');
   add(b, 'B');
   return [...ops.values()].sort((x, y) => Math.abs(y.durB - y.durA) - Math.abs(x.durB - x.durA));
+}
+
+/** A matched span whose status or error message is not the same in both traces. */
+export interface StatusChange {
+  readonly row: DiffRow;
+  readonly statusA: Status;
+  readonly statusB: Status;
+  readonly messageA: string;
+  readonly messageB: string;
+}
+
+/** Spans of one operation found in one trace only. */
+export interface OpCount {
+  readonly service: string;
+  readonly name: string;
+  readonly count: number;
+  /** Of them, with status error. */
+  readonly errors: number;
+}
+
+export interface DiffSummary {
+  /** Failing in B, not in A. */
+  readonly newErrors: StatusChange[];
+  /** Failing in A, not in B. */
+  readonly fixed: StatusChange[];
+  /** Failing in both with another message; or another status without an error. */
+  readonly otherChanges: StatusChange[];
+  /** Spans only in B, by operation, most first. */
+  readonly added: OpCount[];
+  /** Spans only in A. */
+  readonly missing: OpCount[];
+}
+
+function countByOp(t: VTrace, idxs: readonly number[]): OpCount[] {
+  const m = new Map<string, { service: string; name: string; count: number; errors: number }>();
+  for (const i of idxs) {
+    const s = t.spans[i];
+    let o = m.get(opKey(s));
+    if (o === undefined) m.set(opKey(s), (o = { service: s.service, name: s.name, count: 0, errors: 0 }));
+    o.count++;
+    if (s.status === 'error') o.errors++;
+  }
+  return [...m.values()].sort((x, y) => y.count - x.count || (opKey(x) < opKey(y) ? -1 : 1));
+}
+
+/** What changed besides time, from the merged rows of diffTraces(a, b). */
+export function diffSummary(a: VTrace, b: VTrace, rows: readonly DiffRow[]): DiffSummary {
+  const newErrors: StatusChange[] = [];
+  const fixed: StatusChange[] = [];
+  const otherChanges: StatusChange[] = [];
+  const onlyA: number[] = [];
+  const onlyB: number[] = [];
+  for (const row of rows) {
+    if (row.a === undefined) onlyB.push(row.b as number);
+    else if (row.b === undefined) onlyA.push(row.a);
+    else {
+      const sa = a.spans[row.a];
+      const sb = b.spans[row.b];
+      if (sa.status === sb.status && (sa.status !== 'error' || sa.statusMessage === sb.statusMessage)) continue;
+      const change = { row, statusA: sa.status, statusB: sb.status, messageA: sa.statusMessage, messageB: sb.statusMessage };
+      if (sb.status === 'error' && sa.status !== 'error') newErrors.push(change);
+      else if (sa.status === 'error' && sb.status !== 'error') fixed.push(change);
+      else otherChanges.push(change);
+    }
+  }
+  return { newErrors, fixed, otherChanges, added: countByOp(b, onlyB), missing: countByOp(a, onlyA) };
 }

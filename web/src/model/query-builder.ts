@@ -6,10 +6,13 @@
  */
 import { parseUnvalidated, type FieldExpression, type Static } from '../../../src/traceql/index.ts';
 
+/** The comparison operators a filter offers, as TraceQL spells them. */
+export const ATTR_OPS = ['=', '!=', '=~', '!~', '>', '>=', '<', '<='] as const;
+
 export interface AttrFilter {
   /** `span.http.route`, `resource.k8s.pod.name`, `.db.system` or a bare name (→ `.name`). */
   readonly key: string;
-  readonly op: '=' | '!=' | '=~' | '!~' | '>' | '<' | '>=' | '<=';
+  readonly op: (typeof ATTR_OPS)[number];
   readonly value: string;
 }
 
@@ -63,6 +66,14 @@ export function formToTraceQL(f: SearchForm): string {
 
 export function isDuration(s: string): boolean {
   return s.trim() === '' || DURATION.test(s.trim());
+}
+
+/** "5ms", "1.5s", "250us", or a bare number of milliseconds → ns; undefined when it is none of those. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)?\s*$/.exec(text);
+  if (!m) return undefined;
+  const unit = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[(m[2] ?? 'ms') as 'ms'];
+  return Number(m[1]) * unit;
 }
 
 // ------------------------------------------------------------ TraceQL → form
@@ -133,7 +144,7 @@ export function traceqlToForm(q: string): SearchForm | undefined {
       else return undefined;
     } else if (lhs.kind === 'Attribute' && !lhs.parent) {
       if (lhs.scope === 'resource' && lhs.name === 'service.name' && c.op === '=' && !form.service) form.service = value;
-      else if (['=', '!=', '=~', '!~', '>', '<', '>=', '<='].includes(c.op)) {
+      else if ((ATTR_OPS as readonly string[]).includes(c.op)) {
         const key = /^[\w.-]+$/.test(lhs.name) ? SCOPE_PREFIX[lhs.scope] + lhs.name : SCOPE_PREFIX[lhs.scope] + quote(lhs.name);
         form.attrs.push({ key: key.startsWith('.') ? key.slice(1) : key, op: c.op as AttrFilter['op'], value });
       } else return undefined;

@@ -1,8 +1,9 @@
 /**
  * @module model/rows
  * The waterfall's rows: a pure function of the trace (pre-order, from model/trace), the
- * collapsed spans and the hiding filter. A hidden span (shorter than the threshold, or
- * from a hidden service) is left out but its visible descendants are kept, drawn one
+ * collapsed spans and the hiding filter. A hidden span (shorter than the threshold, from
+ * a hidden service, or not among the matches when only those are shown) is left out but
+ * its visible descendants are kept, drawn one
  * level below the nearest shown ancestor; every shown span whose subtree lost spans gets
  * one "n hidden" row after its children, which reveals them when clicked.
  */
@@ -18,18 +19,26 @@ export interface RowOptions {
   /** Spans shorter than this (ns) are hidden; 0 hides none. */
   readonly minDur: number;
   readonly hiddenServices: ReadonlySet<string>;
+  /** When set, only these spans are shown ("show matches only"). */
+  readonly only?: ReadonlySet<number>;
   /** Shown spans whose hidden descendants are revealed anyway. */
   readonly revealed: ReadonlySet<number>;
 }
 
 export const NO_FILTER: RowOptions = { collapsed: new Set(), minDur: 0, hiddenServices: new Set(), revealed: new Set() };
 
+/** Whether the hiding filter of `o` leaves a span out (revealing aside); undefined when nothing is filtered. */
+export function hiddenBy(trace: VTrace, o: Pick<RowOptions, 'minDur' | 'hiddenServices' | 'only'>): ((idx: number) => boolean) | undefined {
+  if (o.minDur <= 0 && o.hiddenServices.size === 0 && o.only === undefined) return undefined;
+  const spans = trace.spans;
+  return (idx) => spans[idx].dur < o.minDur || o.hiddenServices.has(spans[idx].service) || (o.only !== undefined && !o.only.has(idx));
+}
+
 export function buildRows(trace: VTrace, o: RowOptions): Row[] {
   const spans = trace.spans;
   const rows: Row[] = [];
-  const filtering = o.minDur > 0 || o.hiddenServices.size > 0;
-  const hides = (idx: number, revealedBy: boolean): boolean =>
-    filtering && !revealedBy && (spans[idx].dur < o.minDur || o.hiddenServices.has(spans[idx].service));
+  const hidden = hiddenBy(trace, o);
+  const hides = (idx: number, revealedBy: boolean): boolean => hidden !== undefined && !revealedBy && hidden(idx);
 
   // Each frame: a span to visit, the depth it is drawn at, the nearest shown ancestor,
   // and whether a revealed ancestor lifts the filter. A closing frame emits the marker.
@@ -81,4 +90,24 @@ export function ancestors(trace: VTrace, idx: number): number[] {
   const out: number[] = [];
   for (let p = trace.spans[idx]?.parent ?? -1; p >= 0; p = trace.spans[p].parent) out.push(p);
   return out;
+}
+
+/**
+ * The row to bring into view after zooming into [from, to]: the first span (in row order)
+ * that starts inside the window, else the first that ends inside it, else the last that
+ * spans it (the deepest of a chain of parents); -1 when no row does.
+ */
+export function firstRowInWindow(trace: VTrace, rows: readonly Row[], zoom: readonly [number, number]): number {
+  const [from, to] = zoom;
+  let ends = -1;
+  let covers = -1;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    if (row.type !== 'span') continue;
+    const s = trace.spans[row.idx];
+    if (s.start >= from && s.start <= to) return r;
+    if (ends < 0 && s.end >= from && s.end <= to) ends = r;
+    if (s.start < from && s.end > to) covers = r;
+  }
+  return ends >= 0 ? ends : covers;
 }

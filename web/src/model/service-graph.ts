@@ -155,7 +155,13 @@ export interface Layout {
  * node in each layer it crosses, so it is routed around the nodes there; the order
  * within a layer comes from a few barycentre sweeps up and down.
  */
-export function layoutGraph(graph: ServiceGraph, opts = { colGap: 250, rowGap: 120, pad: 90 }): Layout {
+/** What layoutGraph needs of a graph: node ids and the edges between them. */
+export interface GraphShape {
+  readonly nodes: ReadonlyArray<{ readonly id: string }>;
+  readonly edges: ReadonlyArray<{ readonly id: string; readonly source: string; readonly target: string }>;
+}
+
+export function layoutGraph(graph: GraphShape, opts = { colGap: 250, rowGap: 120, pad: 90 }): Layout {
   const ids = graph.nodes.map((n) => n.id);
   const known = new Set(ids);
   const edges = graph.edges.filter((e) => known.has(e.source) && known.has(e.target) && e.source !== e.target);

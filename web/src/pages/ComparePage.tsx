@@ -1,36 +1,28 @@
 /**
  * @module pages/ComparePage
- * Two traces span by span: the operations whose time changed most, then the merged tree
- * with each span's duration in A and B, the difference, and spans found in only one.
- * URL: /compare?a=<trace id>&b=<trace id>
+ * Two traces side by side: what changed besides time (failures, added and missing spans),
+ * the operations whose time or failures changed most, then the merged tree with each
+ * span's duration and status in A and B and the difference. The traces come from
+ * data/compare. URL: /compare?a=<trace id>&b=<trace id>
  */
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { fetchTrace, searchTraces } from '../api.ts';
-import { assignColors, serviceColor } from '../colors.ts';
+import { searchTraces } from '../api.ts';
+import { serviceColor } from '../colors.ts';
+import { useComparedTraces } from '../data/compare.ts';
 import { fmtDur, fmtTime, nsToMs } from '../format.ts';
-import { markReady } from '../keys.ts';
-import { diffOperations, diffTraces } from '../model/diff.ts';
+import { diffOperations, diffSummary, diffTraces } from '../model/diff.ts';
 import { quote } from '../model/query-builder.ts';
-import { buildTrace, type VTrace } from '../model/trace.ts';
+import type { VSpan, VTrace } from '../model/trace.ts';
 import { setParams, traceHref, type Route } from '../router.ts';
-import { getUpload } from '../uploads.ts';
+import { CompareChanges } from '../ui/CompareChanges.tsx';
 import { ErrorBox, Spinner } from '../ui/common.tsx';
 
 const MAX_ROWS = 3000;
 
-async function load(id: string): Promise<VTrace | null> {
-  const up = getUpload(id);
-  const json = up ?? (await fetchTrace(id));
-  if (!json) return null;
-  const t = buildTrace(json);
-  assignColors(t.services);
-  return t;
-}
-
 function Delta({ a, b }: { a: number | undefined; b: number | undefined }): JSX.Element {
-  if (a === undefined) return <span class="delta only-b">only in B</span>;
-  if (b === undefined) return <span class="delta only-a">only in A</span>;
+  if (a === undefined) return <span class="delta only-b">added in B</span>;
+  if (b === undefined) return <span class="delta only-a">missing in B</span>;
   const d = b - a;
   const rel = a > 0 ? d / a : 0;
   const cls = Math.abs(rel) < 0.1 || Math.abs(d) < 1e6 ? 'same' : d > 0 ? 'slower' : 'faster';
@@ -85,28 +77,28 @@ function Picker({ a }: { a: VTrace }): JSX.Element {
   );
 }
 
+/** A span's bar in one trace's column of the span-by-span table, with its status when it failed. */
+function SideBar({ s, maxDur }: { s: VSpan | undefined; maxDur: number }): JSX.Element {
+  return (
+    <span class="diff-bar">
+      {s ? <i style={{ left: `${(s.start / maxDur) * 100}%`, width: `max(2px, ${(s.dur / maxDur) * 100}%)`, background: serviceColor(s.service) }} /> : null}
+      <em class="mono small">
+        {s ? fmtDur(s.dur) : ''}
+        {s?.status === 'error' ? (
+          <span class="err-icon" title={s.statusMessage || 'error'}>
+            !
+          </span>
+        ) : null}
+      </em>
+    </span>
+  );
+}
+
 export function ComparePage({ route }: { route: Route }): JSX.Element {
-  const norm = (id: string) => (/^[0-9a-f]{1,31}$/i.test(id) ? id.toLowerCase().padStart(32, '0') : id.toLowerCase());
-  const ida = norm(route.params.get('a') ?? '');
-  const idb = norm(route.params.get('b') ?? '');
-  const [a, setA] = useState<VTrace | null | undefined>();
-  const [b, setB] = useState<VTrace | null | undefined>();
-  const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    setA(undefined);
-    if (ida) load(ida).then(setA, setError);
-    else setA(null);
-  }, [ida]);
-  useEffect(() => {
-    setB(undefined);
-    if (idb) load(idb).then(setB, setError);
-    else setB(null);
-  }, [idb]);
-  useEffect(() => {
-    if (a !== undefined && b !== undefined) markReady();
-  }, [a, b]);
+  const { ida, idb, a, b, error } = useComparedTraces(route);
   const rows = useMemo(() => (a && b ? diffTraces(a, b) : []), [a, b]);
   const ops = useMemo(() => (a && b ? diffOperations(a, b).slice(0, 12) : []), [a, b]);
+  const summary = useMemo(() => (a && b ? diffSummary(a, b, rows) : undefined), [a, b, rows]);
   if (error !== undefined) return <div class="page"><ErrorBox error={error} /></div>;
   if (!ida)
     return (
@@ -124,7 +116,7 @@ export function ComparePage({ route }: { route: Route }): JSX.Element {
     );
   if (a === undefined || (idb && b === undefined)) return <div class="page"><Spinner label="Loading traces" /></div>;
   if (a === null) return <div class="page"><ErrorBox error={`Trace ${ida} was not found.`} /></div>;
-  if (!b) return <div class="page">{idb ? <ErrorBox error={`Trace ${idb} was not found.`} /> : null}<Picker a={a} /></div>;
+  if (!b || !summary) return <div class="page">{idb ? <ErrorBox error={`Trace ${idb} was not found.`} /> : null}<Picker a={a} /></div>;
   const maxDur = Math.max(a.dur, b.dur, 1);
   return (
     <div class="page compare-page" data-testid="compare">
@@ -152,6 +144,7 @@ export function ComparePage({ route }: { route: Route }): JSX.Element {
           B − A: <Delta a={a.dur} b={b.dur} />
         </div>
       </section>
+      <CompareChanges a={a} b={b} summary={summary} />
       <section class="panel">
         <h2>Biggest changes by operation</h2>
         <table class="results ops">
@@ -159,6 +152,7 @@ export function ComparePage({ route }: { route: Route }): JSX.Element {
             <tr>
               <th>Operation</th>
               <th class="num">Spans A → B</th>
+              <th class="num">Errors A → B</th>
               <th class="num">Time in A</th>
               <th class="num">Time in B</th>
               <th class="num">Change</th>
@@ -172,6 +166,9 @@ export function ComparePage({ route }: { route: Route }): JSX.Element {
                 </td>
                 <td class="num">
                   {o.countA} → {o.countB}
+                </td>
+                <td class={`num${o.errorsB > o.errorsA ? ' err-text' : ''}`}>
+                  {o.errorsA} → {o.errorsB}
                 </td>
                 <td class="num mono">{o.countA ? fmtDur(o.durA) : '–'}</td>
                 <td class="num mono">{o.countB ? fmtDur(o.durB) : '–'}</td>
@@ -195,20 +192,15 @@ export function ComparePage({ route }: { route: Route }): JSX.Element {
           {rows.slice(0, MAX_ROWS).map((r) => {
             const sa = r.a !== undefined ? a.spans[r.a] : undefined;
             const sb = r.b !== undefined ? b.spans[r.b] : undefined;
+            const changed = sa !== undefined && sb !== undefined && (sa.status === 'error') !== (sb.status === 'error');
             return (
-              <div key={r.key} class={`diff-row${!sa ? ' added' : !sb ? ' removed' : ''}`} role="row">
+              <div key={r.key} class={`diff-row${!sa ? ' added' : !sb ? ' removed' : ''}${changed ? ' status-changed' : ''}`} role="row" data-diff={!sa ? 'added' : !sb ? 'missing' : changed ? 'status' : 'same'}>
                 <span class="diff-name" style={{ paddingLeft: `${r.depth * 14}px` }}>
                   <i class="svc-bar" style={{ background: serviceColor(r.service) }} />
                   <span class="muted small">{r.service}</span> {r.name}
                 </span>
-                <span class="diff-bar">
-                  {sa ? <i style={{ left: `${(sa.start / maxDur) * 100}%`, width: `max(2px, ${(sa.dur / maxDur) * 100}%)`, background: serviceColor(sa.service) }} /> : null}
-                  <em class="mono small">{sa ? fmtDur(sa.dur) : ''}</em>
-                </span>
-                <span class="diff-bar">
-                  {sb ? <i style={{ left: `${(sb.start / maxDur) * 100}%`, width: `max(2px, ${(sb.dur / maxDur) * 100}%)`, background: serviceColor(sb.service) }} /> : null}
-                  <em class="mono small">{sb ? fmtDur(sb.dur) : ''}</em>
-                </span>
+                <SideBar s={sa} maxDur={maxDur} />
+                <SideBar s={sb} maxDur={maxDur} />
                 <span class="num">
                   <Delta a={sa?.dur} b={sb?.dur} />
                 </span>

@@ -10,7 +10,7 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { labelValue, queryRange, sampleTraces, serviceGraph, type RangeSeries } from '../api.ts';
 import { assignColors, serviceColor } from '../colors.ts';
-import { fmtPct, fmtRate, fmtSec } from '../format.ts';
+import { fmtNumber, fmtPct, fmtRate, fmtSec, rateUnit } from '../format.ts';
 import { markReady } from '../keys.ts';
 import { quote } from '../model/query-builder.ts';
 import { graphFromTraces, type GraphNode, type ServiceGraph } from '../model/service-graph.ts';
@@ -41,6 +41,15 @@ function toSeries(list: RangeSeries[] | undefined, by: string, scale = 1, top = 
   }));
   const weight = (s: Series) => s.points.reduce((n, p) => n + (Number.isFinite(p[1]) ? p[1] : 0), 0);
   return series.sort((a, b) => weight(b) - weight(a)).slice(0, top);
+}
+
+/** Rates over time in one unit for the whole chart, per second or per minute or hour when they are that low. */
+function RateChart({ what, list }: { what: string; list: RangeSeries[] | undefined }): JSX.Element {
+  const perSec = toSeries(list, 'name');
+  const max = Math.max(0, ...perSec.flatMap((s) => s.points.map((p) => p[1]).filter(Number.isFinite)));
+  const unit = rateUnit(max);
+  const series = perSec.map((s) => ({ ...s, points: s.points.map(([t, v]) => [t, v * unit.scale] as const) }));
+  return <LineChart title={`${what} per ${unit.label}`} series={series} format={fmtNumber} />;
 }
 
 interface Red {
@@ -155,8 +164,8 @@ function ServicePanel({ node, params }: { node: GraphNode; params: URLSearchPara
       ) : (
         <>
           <div class="charts">
-            <LineChart title="Requests per second" series={toSeries(red.rate, 'name')} format={(v) => fmtRate(v)} />
-            <LineChart title="Errors per second" series={toSeries(red.errors, 'name')} format={(v) => fmtRate(v)} />
+            <RateChart what="Requests" list={red.rate} />
+            <RateChart what="Errors" list={red.errors} />
             <LineChart title="Latency p95" series={toSeries(p95, 'name', 1e9)} format={(v) => fmtSec(v / 1e9)} />
           </div>
           <table class="results ops" data-testid="operations">

@@ -7,16 +7,22 @@
  */
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ERROR_COLOR } from '../colors.ts';
+import { blend, ERROR_COLOR, textOn } from '../colors.ts';
 import { fmtDur } from '../format.ts';
+import { shownTheme } from '../settings.ts';
+import { useStore } from '../store.ts';
 import { useWidth } from './common.tsx';
 import { TimeAxis } from './Waterfall.tsx';
 import { barColor, type TraceView } from './trace-view.ts';
 
 const H = 20;
+/** Opacity of the bars not on the critical path, or not matching the find box or filters. */
+const DIM = 0.38;
 
 export function FlameGraph({ v, hidden }: { v: TraceView; hidden: (idx: number) => boolean }): JSX.Element {
   const [box, width] = useWidth<HTMLDivElement>(800);
+  // Redrawn when the theme changes: label colours depend on the background.
+  const theme = useStore(shownTheme);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [hover, setHover] = useState<{ idx: number; x: number; y: number } | null>(null);
   const height = (v.trace.maxDepth + 1) * H + 4;
@@ -32,6 +38,7 @@ export function FlameGraph({ v, hidden }: { v: TraceView; hidden: (idx: number) 
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, width, height);
     g.font = '11.5px ui-sans-serif, system-ui, sans-serif';
+    const background = getComputedStyle(c).getPropertyValue('--panel').trim() || '#ffffff';
     g.textBaseline = 'middle';
     for (const s of v.trace.spans) {
       if (s.end < z0 || s.start > z1 || hidden(s.idx)) continue;
@@ -41,8 +48,9 @@ export function FlameGraph({ v, hidden }: { v: TraceView; hidden: (idx: number) 
       const y = s.depth * H;
       // Find dims what does not match; the critical path dims what is off it.
       const dim = (v.matches.size > 0 && !v.matches.has(s.idx)) || (v.cp !== null && v.matches.size === 0 && !v.cp.has(s.idx));
-      g.globalAlpha = dim ? 0.38 : 1;
-      g.fillStyle = barColor(s, v);
+      g.globalAlpha = dim ? DIM : 1;
+      const fill = barColor(s, v);
+      g.fillStyle = fill;
       g.fillRect(x, y + 1, Math.max(w - 1, 0.6), H - 2);
       if (s.status === 'error' && w > 3) {
         g.strokeStyle = ERROR_COLOR;
@@ -55,7 +63,9 @@ export function FlameGraph({ v, hidden }: { v: TraceView; hidden: (idx: number) 
         g.strokeRect(x + 1, y + 2, Math.max(w - 3, 1), H - 4);
       }
       if (w > 40) {
-        g.fillStyle = '#0b1020';
+        // The label is drawn opaque in the colour that reads on the bar as it shows (a dimmed bar is mostly background).
+        g.globalAlpha = 1;
+        g.fillStyle = textOn(dim ? blend(fill, DIM, background) : fill);
         const label = `${s.name} · ${fmtDur(s.dur)}`;
         const max = w - 8;
         let text = label;
@@ -73,7 +83,7 @@ export function FlameGraph({ v, hidden }: { v: TraceView; hidden: (idx: number) 
       }
     }
     g.globalAlpha = 1;
-  }, [v, width, height, hidden]);
+  }, [v, width, height, hidden, theme]);
   const at = (ev: MouseEvent): number => {
     const r = canvas.current?.getBoundingClientRect();
     if (!r) return -1;

@@ -1,7 +1,7 @@
 /**
  * @module ui/LineChart
- * A small multi-series time chart in SVG (RED charts): x = time, y from 0, a crosshair
- * that reads every series at the hovered step.
+ * A small multi-series time chart in SVG (RED charts): x = time, y from 0 (labelled
+ * "0" whatever the unit), a crosshair that reads every series at the hovered step.
  */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
@@ -50,7 +50,7 @@ export function LineChart({ title, series, format, height = 150 }: { title: stri
             <g key={v}>
               <line class="grid" x1={padL} x2={w - padR} y1={y(v)} y2={y(v)} />
               <text class="axis" x={padL - 6} y={y(v) + 4} text-anchor="end">
-                {format(v)}
+                {v === 0 ? '0' : format(v)}
               </text>
             </g>
           ))}

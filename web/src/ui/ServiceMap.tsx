@@ -2,13 +2,15 @@
  * @module ui/ServiceMap
  * The service graph in SVG: nodes sized by request rate, ringed by error rate (the red
  * arc is the failing share), edges as curves whose width follows the rate, labelled
- * with rate, p95 and errors. Nodes are focusable; Enter or click selects one.
+ * with rate, p95 and errors where the label covers no node, node text or other label.
+ * Nodes are focusable; Enter or click selects one.
  */
 import type { JSX } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { ERROR_COLOR, serviceColor } from '../colors.ts';
 import { fmtPct, fmtRate, fmtSec } from '../format.ts';
-import { layoutGraph, type ServiceGraph } from '../model/service-graph.ts';
+import { centredBox, edgeCurve, placeLabels, textWidth, type Box } from '../model/graph-geometry.ts';
+import { layoutGraph, type GraphNode, type ServiceGraph } from '../model/service-graph.ts';
 
 const TYPE_LABEL: Record<string, string> = { user: 'client', database: 'database', virtual: 'uninstrumented' };
 
@@ -19,12 +21,49 @@ function arc(cx: number, cy: number, r: number, from: number, to: number): strin
   return `M${cx + r * Math.cos(a0)},${cy + r * Math.sin(a0)} A${r},${r} 0 ${large} 1 ${cx + r * Math.cos(a1)},${cy + r * Math.sin(a1)}`;
 }
 
+/** The second line under a node: error share and p95 (callers for the user node). */
+function nodeSub(n: GraphNode): string {
+  if (n.type === 'user') return 'callers';
+  if (n.type === 'service') return `${fmtPct(n.errorRate)} err · p95 ${fmtSec(n.latency.p95)}`;
+  return `${TYPE_LABEL[n.type]} · p95 ${fmtSec(n.latency.p95)}${n.errorRate > 0 ? ` · ${fmtPct(n.errorRate)} err` : ''}`;
+}
+
+const EDGE_PX = 11;
+
 export function ServiceMap({ graph, selected, onSelect }: { graph: ServiceGraph; selected: string; onSelect: (id: string) => void }): JSX.Element {
   const layout = useMemo(() => layoutGraph(graph, { colGap: 270, rowGap: 135, pad: 95 }), [graph]);
   const maxRate = Math.max(...graph.nodes.map((n) => n.rate), 1e-9);
   const maxEdge = Math.max(...graph.edges.map((e) => e.rate), 1e-9);
   const radius = (rate: number) => 20 + 18 * Math.sqrt(rate / maxRate);
-  const nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
+  // Edges and where their labels go: clear of the nodes, the nodes' two text lines and each other.
+  const edges = useMemo(() => {
+    const nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
+    const obstacles: Box[] = graph.nodes.flatMap((n) => {
+      const pos = layout.nodes.get(n.id);
+      if (!pos) return [];
+      const r = radius(n.rate);
+      return [
+        centredBox(pos.x, pos.y, 2 * r + 14, 2 * r + 14),
+        centredBox(pos.x, pos.y + r + 17, textWidth(n.id, 13.5), 16),
+        centredBox(pos.x, pos.y + r + 33, textWidth(nodeSub(n), 11), 13),
+      ];
+    });
+    const drawn = graph.edges.flatMap((e) => {
+      const na = nodeById.get(e.source);
+      const nb = nodeById.get(e.target);
+      const route = layout.routes.get(e.id);
+      if (!na || !nb || !route || route.length < 2) return [];
+      const ra = radius(na.rate) + 4;
+      const rb = radius(nb.rate) + 6;
+      const text = `${fmtRate(e.rate)} · p95 ${fmtSec(e.latency.p95)}${e.errorRate > 0 ? ` · ${fmtPct(e.errorRate)} err` : ''}`;
+      return [{ e, text, curve: edgeCurve(route, { rx: ra, ry: ra }, { rx: rb, ry: rb }) }];
+    });
+    const at = placeLabels(
+      drawn.map((d) => ({ at: d.curve.at, w: textWidth(d.text, EDGE_PX) + 6, h: EDGE_PX + 4 })),
+      obstacles,
+    );
+    return drawn.map((d, i) => ({ ...d, label: at[i] }));
+  }, [graph, layout]);
   return (
     <div class="servicemap" data-testid="service-map">
       <svg viewBox={`0 0 ${Math.max(layout.width, 400)} ${layout.height + 30}`} width="100%" style={{ maxHeight: `${Math.max(320, layout.height + 30)}px` }} role="group" aria-label="Service graph">
@@ -36,45 +75,13 @@ export function ServiceMap({ graph, selected, onSelect }: { graph: ServiceGraph;
             <path d="M0,0 L10,5 L0,10 z" fill={ERROR_COLOR} />
           </marker>
         </defs>
-        {graph.edges.map((e) => {
-          const na = nodeById.get(e.source);
-          const nb = nodeById.get(e.target);
-          const pts = layout.routes.get(e.id);
-          if (!na || !nb || !pts || pts.length < 2) return null;
-          const ra = radius(na.rate) + 4;
-          const rb = radius(nb.rate) + 6;
-          const a = pts[0];
-          const b = pts[pts.length - 1];
-          const backwards = b.x <= a.x;
-          let d: string;
-          let mx: number;
-          let my: number;
-          if (backwards) {
-            const low = Math.max(a.y, b.y) + 90;
-            d = `M${a.x},${a.y + ra} C${a.x},${low} ${b.x},${low} ${b.x},${b.y + rb}`;
-            mx = (a.x + b.x) / 2;
-            my = low - 14;
-          } else {
-            const p = pts.map((q, i) => ({ x: i === 0 ? q.x + ra : i === pts.length - 1 ? q.x - rb : q.x, y: q.y }));
-            d = `M${p[0].x},${p[0].y}`;
-            for (let i = 1; i < p.length; i++) {
-              const dx = (p[i].x - p[i - 1].x) / 2;
-              d += ` C${p[i - 1].x + dx},${p[i - 1].y} ${p[i].x - dx},${p[i].y} ${p[i].x},${p[i].y}`;
-            }
-            const k = Math.floor((p.length - 1) / 2);
-            mx = (p[k].x + p[k + 1].x) / 2;
-            my = (p[k].y + p[k + 1].y) / 2 - 7;
-          }
+        {edges.map(({ e, curve }) => {
           const width = 1.2 + 4 * Math.sqrt(e.rate / maxEdge);
           const err = e.errorRate > 0;
           const active = selected === e.source || selected === e.target;
           return (
             <g key={e.id} class={`edge${err ? ' err' : ''}${active ? ' active' : ''}`} data-edge={`${e.source}→${e.target}`}>
-              <path d={d} stroke-width={width} marker-end={err ? 'url(#arrow-err)' : 'url(#arrow)'} />
-              <text x={mx} y={my} text-anchor="middle" class="edge-label">
-                {fmtRate(e.rate)} · p95 {fmtSec(e.latency.p95)}
-                {err ? ` · ${fmtPct(e.errorRate)} err` : ''}
-              </text>
+              <path d={curve.d} stroke-width={width} marker-end={err ? 'url(#arrow-err)' : 'url(#arrow)'} />
             </g>
           );
         })}
@@ -113,15 +120,17 @@ export function ServiceMap({ graph, selected, onSelect }: { graph: ServiceGraph;
                 {n.id}
               </text>
               <text class="node-sub" y={r + 37} text-anchor="middle">
-                {n.type === 'user'
-                  ? 'callers'
-                  : n.type === 'service'
-                    ? `${fmtPct(n.errorRate)} err · p95 ${fmtSec(n.latency.p95)}`
-                    : `${TYPE_LABEL[n.type]} · p95 ${fmtSec(n.latency.p95)}${n.errorRate > 0 ? ` · ${fmtPct(n.errorRate)} err` : ''}`}
+                {nodeSub(n)}
               </text>
             </g>
           );
         })}
+        {/* Labels last: above every edge and node. */}
+        {edges.map(({ e, text, label }) => (
+          <text key={e.id} x={label.x} y={label.y + 4} text-anchor="middle" class={`edge-label${e.errorRate > 0 ? ' err' : ''}`} data-edge-label={`${e.source}→${e.target}`}>
+            {text}
+          </text>
+        ))}
       </svg>
     </div>
   );

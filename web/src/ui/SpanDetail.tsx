@@ -3,21 +3,22 @@
  * One span in full: timing (with its critical-path share and how it compares with the
  * stored history of the same operation), status, ids to copy, the logs link, the source
  * link, span and resource attributes, events (exception stack traces with their frames
- * linked to the editor), links to other traces, and the instrumentation scope.
- * Every value is rendered as text.
+ * linked to the editor), links to other traces, the instrumentation scope, and the span
+ * as JSON. Every value is rendered as text.
  */
 import type { ComponentChildren, JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { fmtDur, fmtTime, nsToMs, valueText } from '../format.ts';
 import { onPath } from '../model/critical-path.ts';
+import { MIN_HISTORY, slowness, usualFor } from '../model/history.ts';
 import { logsUrl } from '../model/logs-link.ts';
 import { codeLocation, editorUrl, parseMappings, splitFrame, type PathMapping } from '../model/source.ts';
-import { opKey, selfTime, type FlatValue } from '../model/trace.ts';
+import { opKey, selfTime, type FlatValue, type SpanJson } from '../model/trace.ts';
 import { traceHref } from '../router.ts';
 import { settings } from '../settings.ts';
 import { useStore } from '../store.ts';
 import { CopyButton, Icon, ServiceChip } from './common.tsx';
-import { HINT_LABEL, slowness, type TraceView } from './trace-view.ts';
+import { HINT_LABEL, type TraceView } from './trace-view.ts';
 
 function Section({ title, count, children, open = true }: { title: string; count?: number; children: ComponentChildren; open?: boolean }): JSX.Element {
   return (
@@ -85,7 +86,30 @@ function StackTrace({ text, template, mappings }: { text: string; template: stri
   );
 }
 
-export function SpanDetail({ v, onClose }: { v: TraceView; onClose: () => void }): JSX.Element | null {
+/** The "usually" line: what the stored history says of this operation, or that it holds too little to say. */
+function UsualLine({ v }: { v: TraceView }): JSX.Element | null {
+  const s = v.trace.spans[v.selected];
+  const known = v.history?.get(opKey(s));
+  const usual = usualFor(s, v.history);
+  if (usual === undefined) {
+    if (v.history === null) return null;
+    const n = known?.count ?? 0;
+    return (
+      <div class="usual few" data-testid="history">
+        {n === 0 ? 'No span of this operation' : `Only ${n} span${n === 1 ? '' : 's'} of this operation`} in the stored history of the last 24 h: {MIN_HISTORY} are needed to say what is usual.
+      </div>
+    );
+  }
+  const slow = slowness(s, v.history);
+  return (
+    <div class={`usual${slow !== undefined ? ' slow' : ''}`} data-testid="history">
+      {slow !== undefined ? <b>{slow >= 10 ? slow.toFixed(0) : slow.toFixed(1)}× slower than usual. </b> : null}
+      Usually p50 <span class="mono">{fmtDur(usual.p50)}</span>, p95 <span class="mono">{fmtDur(usual.p95)}</span> for this operation ({usual.count.toLocaleString('en-US')} spans in the stored history, last 24 h).
+    </div>
+  );
+}
+
+export function SpanDetail({ v, raw, onClose }: { v: TraceView; raw: SpanJson | undefined; onClose: () => void }): JSX.Element | null {
   const s = v.trace.spans[v.selected];
   const cfg = useStore(settings);
   const [filter, setFilter] = useState('');
@@ -95,8 +119,6 @@ export function SpanDetail({ v, onClose }: { v: TraceView; onClose: () => void }
   const logs = logsUrl(cfg.logsTemplate, { traceId: v.trace.traceId, spanId: s.spanId, service: s.service, name: s.name, startMs, endMs: startMs + s.dur / 1e6 });
   const code = codeLocation(s.attributes);
   const codeUrl = code ? editorUrl(cfg.editorTemplate, code.path, code.line, code.col, mappings) : undefined;
-  const usual = v.history?.get(opKey(s));
-  const slow = slowness(s, v.history);
   const cpNs = onPath(v.cp?.get(s.idx));
   const parent = s.parent >= 0 ? v.trace.spans[s.parent] : undefined;
   const hints = v.hints.get(s.idx) ?? [];
@@ -145,12 +167,7 @@ export function SpanDetail({ v, onClose }: { v: TraceView; onClose: () => void }
           <Icon name="error" /> <span>{s.statusMessage}</span>
         </div>
       ) : null}
-      {usual !== undefined ? (
-        <div class={`usual${slow !== undefined ? ' slow' : ''}`} data-testid="history">
-          {slow !== undefined ? <b>{slow >= 10 ? slow.toFixed(0) : slow.toFixed(1)}× slower than usual. </b> : null}
-          Usually p50 <span class="mono">{fmtDur(usual.p50)}</span>, p95 <span class="mono">{fmtDur(usual.p95)}</span> for this operation (stored history, last 24 h).
-        </div>
-      ) : null}
+      <UsualLine v={v} />
       {hints.length > 0 ? (
         <ul class="hint-list">
           {hints.map((h) => (
@@ -242,6 +259,21 @@ export function SpanDetail({ v, onClose }: { v: TraceView; onClose: () => void }
           {s.scope.name || '(none)'} {s.scope.version}
         </p>
       </Section>
+      {raw !== undefined ? <SpanJsonSection raw={raw} /> : null}
     </aside>
+  );
+}
+
+function SpanJsonSection({ raw }: { raw: SpanJson }): JSX.Element {
+  const text = JSON.stringify(raw, null, 2);
+  return (
+    <Section title="JSON" open={false}>
+      <div class="json-actions">
+        <CopyButton text={text} label="Copy" what="the span's JSON" />
+      </div>
+      <pre class="json-text small" data-testid="span-json">
+        {text}
+      </pre>
+    </Section>
   );
 }

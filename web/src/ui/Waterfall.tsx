@@ -3,24 +3,33 @@
  * The timeline: a virtual list of fixed-height rows (only the rows in view plus a
  * margin are in the DOM, so 10,000 spans scroll like 10), a time axis you can drag
  * across to zoom into a slice, and a minimap of the whole trace with the current slice
- * and the rows in view.
+ * and the rows in view. Scrolling re-renders the list alone: the rows in view reach the
+ * minimap through a small store, not through the page's state.
  */
 import type { JSX } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ERROR_COLOR, serviceColor } from '../colors.ts';
-import { fmtDur, ticks } from '../format.ts';
-import { Icon, useWidth } from './common.tsx';
-import { barColor, barGeometry, HINT_LABEL, slowness, type TraceView } from './trace-view.ts';
+import { fmtDur } from '../format.ts';
+import { axisTicks, type AxisTick } from '../model/axis.ts';
+import { slowness } from '../model/history.ts';
+import { firstRowInWindow } from '../model/rows.ts';
+import { useStore, type Store } from '../store.ts';
+import { useWidth } from './common.tsx';
+import { barColor, barGeometry, HINT_LABEL, type TraceView } from './trace-view.ts';
 
 export const ROW = 28;
-const OVERSCAN = 12;
+const OVERSCAN = 8;
 
-/** A time axis over the zoom window; dragging across it selects a new window. */
-export function TimeAxis({ v, withDrag = true }: { v: TraceView; withDrag?: boolean }): JSX.Element {
-  const ref = useRef<HTMLDivElement>(null);
+/** Tick positions and labels of the time axis over the zoom window, for an axis `width` px wide. */
+export const timeTicks = (zoom: readonly [number, number], width: number): AxisTick[] => axisTicks(zoom[0], zoom[1], width, (t) => (t === 0 ? '0' : fmtDur(t)));
+
+/** A time axis over the zoom window; dragging across it selects a new window. Reports its width (the gridlines follow its ticks). */
+export function TimeAxis({ v, withDrag = true, onWidth }: { v: TraceView; withDrag?: boolean; onWidth?: (px: number) => void }): JSX.Element {
+  const [ref, width] = useWidth<HTMLDivElement>(600);
+  useEffect(() => onWidth?.(width), [width]);
   const [drag, setDrag] = useState<[number, number] | null>(null);
   const [z0, z1] = v.zoom;
-  const ts = ticks(z0, z1, 6);
+  const ts = timeTicks(v.zoom, width);
   const frac = (ev: MouseEvent): number => {
     const r = ref.current?.getBoundingClientRect();
     return r ? Math.min(1, Math.max(0, (ev.clientX - r.left) / r.width)) : 0;
@@ -46,21 +55,22 @@ export function TimeAxis({ v, withDrag = true }: { v: TraceView; withDrag?: bool
   };
   return (
     <div class="axis-track" ref={ref} onMouseDown={onDown} title={withDrag ? 'Drag to zoom into a time slice' : undefined}>
-      {ts.map((t) => {
-        const x = ((t - z0) / (z1 - z0 || 1)) * 100;
-        return (
-          <span key={t} class={`tick${x > 90 ? ' end' : ''}`} style={{ left: `${x}%` }}>
-            <span class="tick-label">{t === 0 ? '0' : fmtDur(t)}</span>
-          </span>
-        );
-      })}
+      {ts.map((t) => (
+        <span key={t.value} class={`tick${t.anchor === 'end' ? ' end' : ''}`} style={{ left: `${t.at * 100}%` }}>
+          {t.text !== undefined ? <span class="tick-label">{t.text}</span> : null}
+        </span>
+      ))}
       {drag ? <div class="drag-sel" style={{ left: `${Math.min(...drag) * 100}%`, width: `${Math.abs(drag[1] - drag[0]) * 100}%` }} /> : null}
     </div>
   );
 }
 
 /** The whole trace in miniature: spans in pre-order top to bottom, the zoom window, the rows in view. */
-export function Minimap({ v, viewport }: { v: TraceView; viewport: [number, number] }): JSX.Element {
+/** The rows in view, [first, last), as the waterfall reports them. */
+export type Viewport = Store<readonly [number, number]>;
+
+export function Minimap({ v, viewport: rowsInView }: { v: TraceView; viewport: Viewport }): JSX.Element {
+  const viewport = useStore(rowsInView);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [box, width] = useWidth<HTMLDivElement>(600);
   const [drag, setDrag] = useState<[number, number] | null>(null);
@@ -122,7 +132,8 @@ export function Minimap({ v, viewport }: { v: TraceView; viewport: [number, numb
           <div class="mm-window" style={{ left: `${(z0 / dur) * 100}%`, width: `${((z1 - z0) / dur) * 100}%` }} />
         </>
       ) : null}
-      <div class="mm-rows" style={{ top: `${(viewport[0] / total) * 100}%`, height: `${Math.max(4, ((viewport[1] - viewport[0]) / total) * 100)}%` }} />
+      {/* Moved by a transform: following the scroll then costs the compositor, not a repaint. */}
+      <div class="mm-rows" style={{ height: `${Math.max(2, ((viewport[1] - viewport[0]) / total) * H)}px`, transform: `translateY(${((viewport[0] / total) * H).toFixed(1)}px)` }} />
       {drag ? <div class="drag-sel" style={{ left: `${Math.min(...drag) * 100}%`, width: `${Math.abs(drag[1] - drag[0]) * 100}%` }} /> : null}
     </div>
   );
@@ -132,7 +143,7 @@ function SpanRow({ v, rowIdx, top }: { v: TraceView; rowIdx: number; top: number
   const row = v.rows[rowIdx];
   if (row.type === 'hidden') {
     return (
-      <div class="wf-row hidden-row" style={{ transform: `translateY(${top}px)` }} role="row">
+      <div class="wf-row hidden-row" style={{ top: `${top}px` }} role="row">
         <div class="wf-name" style={{ paddingLeft: `${8 + row.depth * 14}px` }}>
           <button type="button" class="hidden-marker" onClick={() => v.onReveal(row.parent)} data-testid="hidden-marker">
             {row.count} hidden
@@ -161,7 +172,7 @@ function SpanRow({ v, rowIdx, top }: { v: TraceView; rowIdx: number; top: number
   return (
     <div
       class={`wf-row${selected ? ' selected' : ''}${v.matches.has(s.idx) ? ' match' : ''}${err ? ' error' : ''}`}
-      style={{ transform: `translateY(${top}px)` }}
+      style={{ top: `${top}px` }}
       role="row"
       aria-selected={selected}
       data-span={s.spanId}
@@ -180,7 +191,6 @@ function SpanRow({ v, rowIdx, top }: { v: TraceView; rowIdx: number; top: number
               v.onToggle(s.idx);
             }}
           >
-            <Icon name="chevron" size={14} />
           </button>
         ) : (
           <span class="twisty-space" />
@@ -237,8 +247,9 @@ function SpanRow({ v, rowIdx, top }: { v: TraceView; rowIdx: number; top: number
   );
 }
 
-export function Waterfall({ v, nameWidth, onNameWidth, onViewport, scrollToRow }: { v: TraceView; nameWidth: number; onNameWidth: (w: number) => void; onViewport: (r: [number, number]) => void; scrollToRow: number }): JSX.Element {
+export function Waterfall({ v, nameWidth, onNameWidth, viewport, scrollToRow }: { v: TraceView; nameWidth: number; onNameWidth: (w: number) => void; viewport: Viewport; scrollToRow: number }): JSX.Element {
   const body = useRef<HTMLDivElement>(null);
+  const [axisWidth, setAxisWidth] = useState(600);
   const [scroll, setScroll] = useState(0);
   const [height, setHeight] = useState(600);
   const frame = useRef(0);
@@ -250,7 +261,18 @@ export function Waterfall({ v, nameWidth, onNameWidth, onViewport, scrollToRow }
     setHeight(el.clientHeight);
     return () => ro.disconnect();
   }, []);
+  const idle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const onScroll = () => {
+    // While scrolling, rows take no pointer: no hover restyle and repaint of the row under the cursor every frame.
+    const el = body.current;
+    if (el !== null) {
+      if (idle.current === undefined) el.classList.add('scrolling');
+      clearTimeout(idle.current);
+      idle.current = setTimeout(() => {
+        idle.current = undefined;
+        el.classList.remove('scrolling');
+      }, 120);
+    }
     if (frame.current) return;
     frame.current = requestAnimationFrame(() => {
       frame.current = 0;
@@ -265,9 +287,25 @@ export function Waterfall({ v, nameWidth, onNameWidth, onViewport, scrollToRow }
     if (top < el.scrollTop) el.scrollTop = Math.max(0, top - ROW);
     else if (top + ROW > el.scrollTop + el.clientHeight) el.scrollTop = top + 2 * ROW - el.clientHeight;
   }, [scrollToRow]);
+  // Zooming into a slice brings its spans into view, unless the selected span is in it.
+  const [z0, z1] = v.zoom;
+  useEffect(() => {
+    const el = body.current;
+    if (!el || (z0 <= 0 && z1 >= v.trace.dur)) return;
+    const sel = v.trace.spans[v.selected];
+    if (sel !== undefined && sel.end >= z0 && sel.start <= z1 && scrollToRow >= 0) return;
+    const row = firstRowInWindow(v.trace, v.rows, v.zoom);
+    if (row < 0) return;
+    const top = row * ROW;
+    if (top < el.scrollTop || top + ROW > el.scrollTop + el.clientHeight) el.scrollTop = Math.max(0, top - ROW);
+  }, [z0, z1]);
   const first = Math.max(0, Math.floor(scroll / ROW) - OVERSCAN);
   const last = Math.min(v.rows.length, Math.ceil((scroll + height) / ROW) + OVERSCAN);
-  useEffect(() => onViewport([Math.floor(scroll / ROW), Math.min(v.rows.length, Math.ceil((scroll + height) / ROW))]), [scroll, height, v.rows.length]);
+  useEffect(() => {
+    const now = viewport.get();
+    const next = [Math.floor(scroll / ROW), Math.min(v.rows.length, Math.ceil((scroll + height) / ROW))] as const;
+    if (now[0] !== next[0] || now[1] !== next[1]) viewport.set(next);
+  }, [scroll, height, v.rows.length]);
   // Row elements are kept per view state: while scrolling, rows already on screen are the
   // same element objects, which Preact does not diff again; only rows coming into view render.
   const cache = useMemo(() => new Map<number, JSX.Element>(), [v]);
@@ -302,15 +340,15 @@ export function Waterfall({ v, nameWidth, onNameWidth, onViewport, scrollToRow }
 
         </div>
         <div class="wf-time head">
-          <TimeAxis v={v} />
+          <TimeAxis v={v} onWidth={setAxisWidth} />
         </div>
         <div class="splitter" onMouseDown={startDrag} title="Drag to resize" />
       </div>
       <div class="wf-body" ref={body} onScroll={onScroll} role="treegrid" aria-label="Spans" tabIndex={0} data-testid="wf-body">
         <div class="wf-canvas" style={{ height: `${v.rows.length * ROW}px` }}>
           <div class="wf-gridlines">
-            {ticks(v.zoom[0], v.zoom[1], 6).map((t) => (
-              <i key={t} style={{ left: `calc(var(--name-w) + (100% - var(--name-w)) * ${(t - v.zoom[0]) / (v.zoom[1] - v.zoom[0] || 1)})` }} />
+            {timeTicks(v.zoom, axisWidth).map((t) => (
+              <i key={t.value} style={{ left: `calc(var(--name-w) + (100% - var(--name-w)) * ${t.at})` }} />
             ))}
           </div>
           {items}

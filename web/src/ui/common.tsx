@@ -6,7 +6,8 @@
  */
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { doctor, type Doctor } from '../api.ts';
+import { useDoctor } from '../data/doctor.ts';
+import { endpoints } from '../model/endpoints.ts';
 import { serviceColor } from '../colors.ts';
 import { fmtAgo } from '../format.ts';
 import { createStore, useStore } from '../store.ts';
@@ -19,7 +20,6 @@ const PATHS: Record<string, string> = {
   upload: 'M11 16h2V6.8l3.3 3.3 1.4-1.4L12 3 6.3 8.7l1.4 1.4L11 6.8V16zM4 18h16v2H4v-2z',
   sun: 'M12 7a5 5 0 1 1 0 10 5 5 0 0 1 0-10zm0-5h1v3h-2V2h1zm0 17h1v3h-2v-3h1zM2 11h3v2H2v-2zm17 0h3v2h-3v-2zM4.2 5.6l1.4-1.4 2.1 2.1-1.4 1.4-2.1-2.1zm12.1 12.1 1.4-1.4 2.1 2.1-1.4 1.4-2.1-2.1zM4.2 18.4l2.1-2.1 1.4 1.4-2.1 2.1-1.4-1.4zM16.3 6.3l2.1-2.1 1.4 1.4-2.1 2.1-1.4-1.4z',
   moon: 'M12.3 2a8 8 0 0 0 9.7 9.7A10 10 0 1 1 12.3 2z',
-  auto: 'M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm0 2v16a8 8 0 0 0 0-16z',
   gear: 'M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7.6 7.6 0 0 0-1.7-1L15 3h-4l-.4 2.7a7.6 7.6 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1c.5.4 1.1.7 1.7 1L11 21h4l.4-2.7c.6-.3 1.2-.6 1.7-1l2.5 1 2-3.5-2.2-1.6zM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z',
   live: 'M12 8a4 4 0 1 1 0 8 4 4 0 0 1 0-8z',
   close: 'M18.3 5.7 12 12l6.3 6.3-1.4 1.4L10.6 13.4 4.3 19.7l-1.4-1.4L9.2 12 2.9 5.7l1.4-1.4 6.3 6.3 6.3-6.3 1.4 1.4z',
@@ -34,6 +34,10 @@ const PATHS: Record<string, string> = {
   error: 'M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm1 13h-2v2h2v-2zm0-8h-2v6h2V7z',
   path: 'M4 12h4l3-7 4 14 3-7h2',
   keyboard: 'M3 6h18a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1zm2 3v2h2V9H5zm4 0v2h2V9H9zm4 0v2h2V9h-2zm4 0v2h2V9h-2zM7 13v2h10v-2H7z',
+  table: 'M3 4h18v16H3V4zm2 2v3h14V6H5zm0 5v3h6v-3H5zm8 0v3h6v-3h-6zm-8 5v2h6v-2H5zm8 0v2h6v-2h-6z',
+  braces: 'M8 3H7a3 3 0 0 0-3 3v3a2 2 0 0 1-2 2v2a2 2 0 0 1 2 2v3a3 3 0 0 0 3 3h1v-2H7a1 1 0 0 1-1-1v-3a4 4 0 0 0-1.4-3A4 4 0 0 0 6 9V6a1 1 0 0 1 1-1h1V3zm8 0h1a3 3 0 0 1 3 3v3a2 2 0 0 0 2 2v2a2 2 0 0 0-2 2v3a3 3 0 0 1-3 3h-1v-2h1a1 1 0 0 0 1-1v-3a4 4 0 0 1 1.4-3A4 4 0 0 1 18 9V6a1 1 0 0 0-1-1h-1V3z',
+  filter: 'M3 4h18l-7 8.5V19l-4 2v-8.5L3 4z',
+  graph: 'M5 9a3 3 0 1 1 0-6 3 3 0 0 1 0 6zm14 0a3 3 0 1 1 0-6 3 3 0 0 1 0 6zm-7 12a3 3 0 1 1 0-6 3 3 0 0 1 0 6zM6.2 8.4l4.6 7 1.6-1-4.6-7-1.6 1zm11.6 0-1.6-1-4.6 7 1.6 1 4.6-7z',
   link: 'M10.6 13.4a1 1 0 0 0 1.4 0l4.2-4.2a3 3 0 0 0-4.2-4.2l-1.4 1.4 1.4 1.4 1.4-1.4a1 1 0 0 1 1.4 1.4L10.6 12a1 1 0 0 0 0 1.4zm2.8-2.8a1 1 0 0 0-1.4 0l-4.2 4.2a3 3 0 0 0 4.2 4.2l1.4-1.4-1.4-1.4-1.4 1.4a1 1 0 0 1-1.4-1.4l4.2-4.2a1 1 0 0 0 0-1.4z',
 };
 
@@ -153,28 +157,11 @@ export function ErrorBox({ error, children }: { error: unknown; children?: Compo
   );
 }
 
-/** The line to paste into a shell: OTLP/HTTP on this host, port 4318 (tracebox's default). */
-export function otlpEndpoint(): string {
-  return `http://${location.hostname === '' ? '127.0.0.1' : location.hostname}:4318`;
-}
-
-/** No spans yet: how to send some, and what the receivers saw (the doctor's findings). */
+/** No spans yet: how to send some, to this instance's ports, and what the receivers saw (the doctor's findings). */
 export function SendSpansHelp({ title = 'No traces yet' }: { title?: string }): JSX.Element {
-  const [report, setReport] = useState<Doctor | undefined>();
-  useEffect(() => {
-    let stop = false;
-    const load = () =>
-      doctor()
-        .then((r) => !stop && setReport(r))
-        .catch(() => undefined);
-    void load();
-    const t = setInterval(load, 5000);
-    return () => {
-      stop = true;
-      clearInterval(t);
-    };
-  }, []);
-  const env = `export OTEL_EXPORTER_OTLP_ENDPOINT=${otlpEndpoint()}`;
+  const report = useDoctor();
+  const ep = endpoints(location.hostname, report?.receivers);
+  const env = `export OTEL_EXPORTER_OTLP_ENDPOINT=${ep.otlpHttp}`;
   const recent = Object.values(report?.requests ?? {})
     .flat()
     .sort((a, b) => b.at - a.at)
@@ -188,15 +175,28 @@ export function SendSpansHelp({ title = 'No traces yet' }: { title?: string }): 
       </div>
       <h2>{title}</h2>
       <p>Point any OpenTelemetry SDK at tracebox; spans show up here the moment their export returns.</p>
-      <div class="env-line">
-        <code>{env}</code>
-        <CopyButton text={env} what="the export line" />
-      </div>
-      <p class="muted small">
-        gRPC: <code>OTEL_EXPORTER_OTLP_ENDPOINT=http://{location.hostname || '127.0.0.1'}:4317 OTEL_EXPORTER_OTLP_PROTOCOL=grpc</code>. Started
-        tracebox with <code>--otlp-http-port</code>? Use that port. Or <a href="/upload">open a trace file</a>.
-      </p>
-      {report !== undefined && report.findings.length > 0 ? (
+      {report === undefined ? (
+        <Spinner label="Asking tracebox where it listens" />
+      ) : (
+        <>
+          <div class="env-line" data-testid="env-line">
+            <code>{env}</code>
+            <CopyButton text={env} what="the export line" />
+          </div>
+          <p class="muted small" data-testid="other-endpoints">
+            gRPC: <code>OTEL_EXPORTER_OTLP_ENDPOINT={ep.otlpGrpc} OTEL_EXPORTER_OTLP_PROTOCOL=grpc</code>.
+            {ep.zipkin !== undefined ? (
+              <>
+                {' '}
+                Zipkin: <code>{ep.zipkin}</code>.
+              </>
+            ) : null}
+            {ep.assumed ? ' These are the default ports: if tracebox was started with --otlp-http-port or --otlp-grpc-port, use those.' : ''} Or{' '}
+            <a href="/upload">open a trace file</a>.
+          </p>
+        </>
+      )}
+      {report && report.findings.length > 0 ? (
         <div class="doctor">
           <h3>
             <Icon name="warn" /> What the receivers noticed
@@ -223,11 +223,24 @@ export function SendSpansHelp({ title = 'No traces yet' }: { title?: string }): 
             ))}
           </ul>
         </div>
-      ) : report !== undefined ? (
+      ) : report ? (
         <p class="muted small">No export request has reached tracebox since it started.</p>
       ) : null}
     </div>
   );
+}
+
+/** Saves `data` as a JSON file through the browser's download. */
+export function downloadJson(name: string, data: unknown): void {
+  const blob = new Blob([JSON.stringify(data, null, 1)], { type: 'application/json' });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 5000);
 }
 
 /** Keyboard shortcut hint. */

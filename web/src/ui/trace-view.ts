@@ -6,14 +6,9 @@
 import { ERROR_COLOR, serviceColor } from '../colors.ts';
 import type { CriticalPath } from '../model/critical-path.ts';
 import type { Hint } from '../model/hints.ts';
+import { band, type Band, type History } from '../model/history.ts';
 import type { Row } from '../model/rows.ts';
-import { opKey, type VSpan, type VTrace } from '../model/trace.ts';
-
-export interface Usual {
-  /** ns. */
-  readonly p50: number;
-  readonly p95: number;
-}
+import type { VSpan, VTrace } from '../model/trace.ts';
 
 export interface TraceView {
   readonly trace: VTrace;
@@ -21,7 +16,8 @@ export interface TraceView {
   readonly cp: CriticalPath | null;
   readonly hints: Map<number, Hint[]>;
   /** service+name → usual durations from the stored history; null while unknown. */
-  readonly history: Map<string, Usual> | null;
+  readonly history: History;
+  /** Spans found by the find box and the span filters; empty when neither is in use. */
   readonly matches: ReadonlySet<number>;
   readonly selected: number;
   readonly collapsed: ReadonlySet<number>;
@@ -40,25 +36,11 @@ export function barGeometry(start: number, end: number, zoom: readonly [number, 
   return [(start - zoom[0]) / span, (end - start) / span];
 }
 
-/** How much slower than its usual p95 (≥ 1.5 and 1 ms over it), else undefined. */
-export function slowness(s: VSpan, history: Map<string, Usual> | null): number | undefined {
-  const u = history?.get(opKey(s));
-  if (u === undefined || u.p95 <= 0) return undefined;
-  const r = s.dur / u.p95;
-  return r >= 1.5 && s.dur - u.p95 > 1e6 ? r : undefined;
-}
+const BAND_COLOR: Record<Band, string> = { unknown: '#9aa3b5', p50: '#22c55e', p95: '#eab308', slow: '#f97316', 'very-slow': ERROR_COLOR };
 
 /** Bar colour: the service's, or by comparison with the history (≤p50 green … ≥2×p95 red). */
 export function barColor(s: VSpan, v: Pick<TraceView, 'colorBy' | 'history'>): string {
-  if (v.colorBy === 'history') {
-    const u = v.history?.get(opKey(s));
-    if (u === undefined) return '#9aa3b5';
-    if (s.dur <= u.p50) return '#22c55e';
-    if (s.dur <= u.p95) return '#eab308';
-    if (s.dur <= 2 * u.p95) return '#f97316';
-    return ERROR_COLOR;
-  }
-  return serviceColor(s.service);
+  return v.colorBy === 'history' ? BAND_COLOR[band(s, v.history)] : serviceColor(s.service);
 }
 
 export const HINT_LABEL: Record<Hint['kind'], string> = {

@@ -114,7 +114,8 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
         })
         .catch((err: unknown) => {
           const retry = err instanceof UnavailableError;
-          if (!retry) options.log(`otlp/grpc: failed to store spans: ${(err as Error).message}`);
+          if (retry) doctor.notice('store-unavailable', (err as Error).message);
+          else options.log(`otlp/grpc: failed to store spans: ${(err as Error).message}`);
           const message = retry ? (err as Error).message : `failed to store spans: ${(err as Error).message}`;
           doctor.record({ ...common, spans: 0, rejected: 0, status: retry ? 'UNAVAILABLE' : 'INTERNAL', error: message });
           callback({ code: retry ? grpc.status.UNAVAILABLE : grpc.status.INTERNAL, details: message });

@@ -125,7 +125,10 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
       if (err instanceof PayloadTooLargeError) {
         return status(c, format, 413, RPC_INVALID_ARGUMENT, `request body exceeds the limit of ${options.maxBody} bytes (--max-body)`);
       }
-      if (err instanceof UnavailableError) return unavailable(err.message);
+      if (err instanceof UnavailableError) {
+        doctor.notice('store-unavailable', err.message);
+        return unavailable(err.message);
+      }
       options.log(`otlp/http: failed to store spans: ${(err as Error).message}`);
       return status(c, format, 500, RPC_INTERNAL, `failed to store spans: ${(err as Error).message}`);
     } finally {

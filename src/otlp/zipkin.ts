@@ -75,7 +75,10 @@ export function createZipkinApp(ingest: Ingest, options: ZipkinReceiverOptions):
       return c.body(null, 202, CORS_HEADERS);
     } catch (err) {
       if (err instanceof PayloadTooLargeError) return text(c, 413, `request body exceeds the limit of ${options.maxBody} bytes (--max-body)`);
-      if (err instanceof UnavailableError) return unavailable(err.message);
+      if (err instanceof UnavailableError) {
+        doctor.notice('store-unavailable', err.message);
+        return unavailable(err.message);
+      }
       options.log(`zipkin: failed to store spans: ${(err as Error).message}`);
       return text(c, 500, `failed to store spans: ${(err as Error).message}`);
     } finally {

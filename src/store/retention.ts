@@ -3,7 +3,8 @@
  * oldest traces while the database is over its size limit, in small batches between
  * which ingest and queries run, then returns freed pages with incremental vacuum.
  */
-import type { Db } from './db.ts';
+import fs from 'node:fs';
+import type { DatabaseLocation, Db } from './db.ts';
 
 export interface RetentionOptions {
   /** Traces whose last span arrived longer ago are deleted; 0 keeps them forever. */
@@ -24,7 +25,23 @@ export const RETENTION_BATCH = 200;
 
 export interface RetentionStore {
   readonly db: Db;
+  /** Where the database lives: its WAL and shared-memory files count toward the size limit. */
+  readonly file: DatabaseLocation;
   deleteTraces(rowids: readonly number[]): number;
+}
+
+/**
+ * Under a size limit, oldest traces go until the store is this far under it, so that the
+ * next few seconds of ingest (and the WAL's growth) do not push it over again at once.
+ */
+const SIZE_HEADROOM = 0.85;
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
 }
 
 export function createRetention(store: RetentionStore, options: RetentionOptions) {
@@ -32,17 +49,34 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
   const expired = db.prepare('SELECT id FROM traces WHERE seen_s < ? ORDER BY seen_s LIMIT ?').pluck();
   const oldest = db.prepare('SELECT id FROM traces ORDER BY seen_s LIMIT ?').pluck();
 
+  // Under a size limit the WAL is cut back after each checkpoint to an eighth of it (1 to 64
+  // MiB), so database, WAL and shared memory together stay near the limit.
+  if (options.maxBytes > 0) db.pragma(`journal_size_limit = ${Math.round(Math.min(64 * 2 ** 20, Math.max(2 ** 20, options.maxBytes / 8)))}`);
+
   function usedBytes(): number {
     const pages = db.pragma('page_count', { simple: true }) as number;
     const free = db.pragma('freelist_count', { simple: true }) as number;
     return (pages - free) * (db.pragma('page_size', { simple: true }) as number);
   }
 
+  /**
+   * What the limit holds: pages in use, and the WAL and shared-memory files beside them.
+   * The WAL counts up to the size it is cut back to after each checkpoint
+   * (journal_size_limit): beyond that it is transient, and its own growth (deletes write
+   * to it too) must not make retention delete more.
+   */
+  function storeBytes(): number {
+    const walLimit = db.pragma('journal_size_limit', { simple: true }) as number;
+    const wal = fileSize(`${store.file.file}-wal`);
+    return usedBytes() + (walLimit >= 0 ? Math.min(wal, walLimit) : wal) + fileSize(`${store.file.file}-shm`);
+  }
+
   /** One batch of work; `done` is true when nothing is left to delete now. */
-  function step(nowMs: number): { traces: number; spans: number; done: boolean } {
+  function step(nowMs: number, trimming: boolean): { traces: number; spans: number; done: boolean } {
     let ids: number[] = [];
     if (options.maxAgeMs > 0) ids = expired.all(Math.floor((nowMs - options.maxAgeMs) / 1000), RETENTION_BATCH) as number[];
-    if (ids.length === 0 && options.maxBytes > 0 && usedBytes() > options.maxBytes) ids = oldest.all(RETENTION_BATCH) as number[];
+    const limit = trimming ? options.maxBytes * SIZE_HEADROOM : options.maxBytes;
+    if (ids.length === 0 && options.maxBytes > 0 && storeBytes() > limit) ids = oldest.all(RETENTION_BATCH) as number[];
     if (ids.length === 0) return { traces: 0, spans: 0, done: true };
     return { traces: ids.length, spans: store.deleteTraces(ids), done: false };
   }
@@ -55,7 +89,7 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
     let deletedTraces = 0;
     let deletedSpans = 0;
     for (;;) {
-      const r = step(nowMs);
+      const r = step(nowMs, deletedTraces > 0);
       deletedTraces += r.traces;
       deletedSpans += r.spans;
       if (r.done) break;
@@ -69,7 +103,7 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
     return { deletedTraces, deletedSpans, usedBytes: usedBytes() };
   }
 
-  return { run, usedBytes };
+  return { run, usedBytes, storeBytes };
 }
 
 /**
@@ -78,26 +112,36 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
  */
 export const RETENTION_INTERVAL_MS = 5_000;
 
+export interface RetentionTimer {
+  /** Runs a pass as soon as none is running (a full disk asks for one). */
+  nudge(): void;
+  stop(): Promise<void>;
+}
+
 /** Runs retention now and then every RETENTION_INTERVAL_MS until stopped. */
-export function startRetention(store: RetentionStore, options: RetentionOptions, log: (line: string) => void): { stop(): Promise<void> } {
-  if (options.maxAgeMs <= 0 && options.maxBytes <= 0) return { stop: async () => {} };
+export function startRetention(store: RetentionStore, options: RetentionOptions, log: (line: string) => void): RetentionTimer {
+  if (options.maxAgeMs <= 0 && options.maxBytes <= 0) return { nudge: () => {}, stop: async () => {} };
   const retention = createRetention(store, options);
-  let running: Promise<unknown> = Promise.resolve();
+  let running: Promise<unknown> | undefined;
   let stopped = false;
   const tick = (): void => {
-    if (stopped) return;
-    running = retention.run().then(
-      (pass) => {
-        if (pass.deletedTraces > 0) log(`retention: deleted ${pass.deletedTraces} trace(s), ${pass.deletedSpans} span(s); ${pass.usedBytes} bytes in use`);
-      },
-      (err: unknown) => log(`retention: ${(err as Error).message}`),
-    );
+    if (stopped || running !== undefined) return;
+    running = retention
+      .run()
+      .then(
+        (pass) => {
+          if (pass.deletedTraces > 0) log(`retention: deleted ${pass.deletedTraces} trace(s), ${pass.deletedSpans} span(s); ${pass.usedBytes} bytes in use`);
+        },
+        (err: unknown) => log(`retention: ${(err as Error).message}`),
+      )
+      .finally(() => (running = undefined));
   };
   const timer = setInterval(tick, RETENTION_INTERVAL_MS);
   timer.unref();
   const first = setTimeout(tick, 1000);
   first.unref();
   return {
+    nudge: tick,
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -61,10 +61,14 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
       const results = store.write(batch.map((q) => q.rows));
       batch.forEach((q, i) => q.resolve(results[i]));
     } catch (err) {
-      const failure = isDiskFull(err)
-        ? new UnavailableError(`the disk holding ${data.location.ephemeral ? 'the in-memory store' : data.location.file} is full; retry later`)
-        : (err as Error);
-      if (isDiskFull(err)) log(`store: disk full while writing ${data.location.ephemeral ? '(in-memory store)' : data.location.file}: ${(err as Error).message}`);
+      let failure = err as Error;
+      if (isDiskFull(err)) {
+        const where = data.location.ephemeral ? `the in-memory store (${data.location.file})` : data.location.file;
+        // Said once in a while by the ingest doctor, where the receivers hear of it.
+        failure = new UnavailableError(`the disk is full: cannot write ${where}; exports are refused as retryable until there is room`);
+        // Retention may free room (with --retention or --max-size); the exporter's retry gets it.
+        retention.nudge();
+      }
       for (const q of batch) q.reject(failure);
     }
     if (queue.length > 0) schedule();

@@ -25,10 +25,24 @@ export function useWorkerScript(make: WorkerFactory): void {
  * V8 lets each thread's young generation grow to 48 MiB; with six threads that headroom
  * was a fifth of tracebox's memory under load.
  */
-export const WORKER_LIMITS = { maxYoungGenerationSizeMb: Number(process.env.TB_YOUNG ?? 16) };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 };
+
+/** Flags that concern how the main script is loaded (`node --input-type=module -e …`, `--import tsx`), not a worker's file. */
+const MAIN_ONLY_FLAGS = /^--(input-type|eval|print|import|require|loader|experimental-loader)(=|$)|^-[epr]$/;
+
+/** The process's Node flags a worker takes over (profiling, memory, warnings …). */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    if (!MAIN_ONLY_FLAGS.test(argv[i])) out.push(argv[i]);
+    else if (!argv[i].includes('=') && i + 1 < argv.length && !argv[i + 1].startsWith('-')) i++; // and its value
+  }
+  return out;
+}
 
 function fromFile(url: URL): WorkerFactory {
-  return (workerData, transferList) => new Worker(url, { workerData, transferList: [...transferList], resourceLimits: WORKER_LIMITS });
+  return (workerData, transferList) => new Worker(url, { workerData, transferList: [...transferList], resourceLimits: WORKER_LIMITS, execArgv: workerExecArgv() });
 }
 
 /** Every source file's path, size and modification time, hashed: a new bundle when any changes. */
@@ -95,7 +109,7 @@ function sourcesBundle(srcDir: string): string {
 function fromSources(): WorkerFactory | undefined {
   if (!import.meta.url.endsWith('.ts')) return undefined;
   const srcDir = fileURLToPath(new URL('..', import.meta.url));
-  return (workerData, transferList) => new Worker(pathToFileURL(sourcesBundle(srcDir)), { workerData, transferList: [...transferList], resourceLimits: WORKER_LIMITS });
+  return (workerData, transferList) => fromFile(pathToFileURL(sourcesBundle(srcDir)))(workerData, transferList);
 }
 
 function fromBundle(): WorkerFactory | undefined {

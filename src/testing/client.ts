@@ -111,11 +111,10 @@ export class TraceboxClient {
       OTEL_TRACES_EXPORTER: 'otlp',
       // Short batch delay: a test should not wait five seconds for its spans.
       OTEL_BSP_SCHEDULE_DELAY: '100',
-      // Signals tracebox does not receive: without these the SDK exports them to the same
-      // endpoint every few seconds and logs each refusal.
+      OTEL_LOGS_EXPORTER: 'otlp',
+      // Metrics are not received: without this the SDK exports them to the same endpoint
+      // every few seconds and logs each refusal.
       OTEL_METRICS_EXPORTER: 'none',
-      // Logs: off until tracebox receives them; then this becomes 'otlp'.
-      OTEL_LOGS_EXPORTER: 'none',
     };
     const headers: string[] = [];
     if (this.sessionId !== undefined) {

@@ -43,6 +43,8 @@ export interface ApiOptions {
   readonly log: (line: string) => void;
   /** Whether DELETE /api/traces may delete stored traces. */
   readonly allowReset: boolean;
+  /** How long a search works before it answers with what it found, marked incomplete (default 10 s). */
+  readonly searchTimeoutMs?: number;
   /** Largest POST /api/import body, before and after decompression (default 16 MiB, as OTLP's --max-body). */
   readonly maxBody?: number;
 }
@@ -51,7 +53,7 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.use('/api/*', compress());
   app.route('/', createTempoRoutes(options.store));
-  const search = createSearch(options.store);
+  const search = createSearch(options.store, { budgetMs: options.searchTimeoutMs ?? DEFAULTS.searchTimeoutMs });
   app.route('/', createSearchRoutes(options.store, search));
   app.route('/', createTraceQLMetricsRoutes(options.store));
   const { metrics } = options;

@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { ATTRIBUTE_SCOPES, INTRINSIC_TAGS, searchResponse, tagNames, tagValues, type Search } from '../query/index.ts';
+import { ATTRIBUTE_SCOPES, INCOMPLETE_HEADER, INTRINSIC_TAGS, searchResponse, tagNames, tagValues, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { StoreReader, TagScope } from '../store/index.ts';
 import { parse, parseUnvalidated, type AttributeRef, type Root } from '../traceql/index.ts';
@@ -128,6 +128,8 @@ export function createSearchRoutes(store: StoreReader, search: Search): Hono {
         delete t.serviceStats;
       }
     }
+    // Why the answer is partial, for clients that read more than Tempo's job counts.
+    if (result.stopped !== undefined) c.header(INCOMPLETE_HEADER, result.stopped);
     return c.json(body);
   });
 

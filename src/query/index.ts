@@ -1,5 +1,5 @@
 /** The query stage: TraceQL search over the store, Tempo's result shapes, tag listings. */
-export { createSearch, type Search, type SearchRequest, type SearchResult, type TraceHit } from './search.ts';
+export { createSearch, incompleteReason, INCOMPLETE_HEADER, type Search, type SearchOptions, type SearchRequest, type SearchResult, type TraceHit } from './search.ts';
 export { searchResponse, traceMetadata, searchTraceId, ROOT_NOT_RECEIVED, type SearchResponse } from './search-response.ts';
 export { tagNames, tagValues, ATTRIBUTE_SCOPES, INTRINSIC_TAGS, type TypedTagValue } from './tags.ts';
 export type { Plan } from './planner.ts';

@@ -54,7 +54,7 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   app.use('/api/*', compress());
   app.route('/', createTempoRoutes(options.store));
   const search = createSearch(options.store, { budgetMs: options.searchTimeoutMs ?? DEFAULTS.searchTimeoutMs });
-  app.route('/', createSearchRoutes(options.store, search));
+  app.route('/', createSearchRoutes(options.store, search, options.log));
   app.route('/', createTraceQLMetricsRoutes(options.store));
   const { metrics } = options;
   if (metrics !== undefined) {

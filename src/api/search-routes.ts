@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { ATTRIBUTE_SCOPES, INCOMPLETE_HEADER, INTRINSIC_TAGS, searchResponse, tagNames, tagValues, type Search } from '../query/index.ts';
+import { ATTRIBUTE_SCOPES, INCOMPLETE_HEADER, INTRINSIC_TAGS, MAX_TAG_VALUES_BYTES, searchResponse, tagNames, tagValues, type Search, type TypedTagValue } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { StoreReader, TagScope } from '../store/index.ts';
 import { parse, parseUnvalidated, type AttributeRef, type Root } from '../traceql/index.ts';
@@ -104,7 +104,7 @@ function tagFilter(q: string | undefined, tag: string): Root | null | undefined 
   }
 }
 
-export function createSearchRoutes(store: StoreReader, search: Search): Hono {
+export function createSearchRoutes(store: StoreReader, search: Search, log: (line: string) => void = () => {}): Hono {
   const app = new Hono();
   const query = (c: Context) => (name: string) => c.req.query(name);
 
@@ -162,12 +162,20 @@ export function createSearchRoutes(store: StoreReader, search: Search): Hono {
     return c.json({ scopes, metrics: {} });
   });
 
+  /** A listing, with what Tempo does when one is cut at its byte limit: a warning in the log (and a header here). */
+  function listValues(c: Context, tag: string, ref: AttributeRef, filter: Root | undefined): TypedTagValue[] {
+    const result = tagValues(store, search, { ref, window: parseWindow(query(c)), limit: tagLimit(c), filter });
+    if (result.incomplete !== undefined) c.header(INCOMPLETE_HEADER, result.incomplete);
+    if (result.incomplete === 'max-bytes') {
+      log(`search of tag values exceeded limit, reduce cardinality or size of tags: tag ${tag}, limit ${MAX_TAG_VALUES_BYTES} bytes`);
+    }
+    return result.values;
+  }
+
   app.get('/api/search/tag/:tag/values', (c) => {
     const tag = tagSegment(c);
     const filter = tagFilter(c.req.query('q'), tag);
-    const window = parseWindow(query(c));
-    const values =
-      filter === null ? [] : tagValues(store, search, { ref: unscopedTag(tag), window, limit: tagLimit(c), filter });
+    const values = filter === null ? [] : listValues(c, tag, unscopedTag(tag), filter);
     return c.json({ tagValues: [...new Set(values.map((v) => v.value))], metrics: {} });
   });
 
@@ -175,8 +183,7 @@ export function createSearchRoutes(store: StoreReader, search: Search): Hono {
     const tag = tagSegment(c);
     const ref = scopedTag(tag);
     const filter = tagFilter(c.req.query('q'), tag);
-    const window = parseWindow(query(c));
-    const values = filter === null ? [] : tagValues(store, search, { ref, window, limit: tagLimit(c), filter });
+    const values = filter === null ? [] : listValues(c, tag, ref, filter);
     return c.json({ tagValues: values, metrics: {} });
   });
 

@@ -17,8 +17,8 @@ import { createTagReader, type TagReader } from './tags.ts';
 import type { SpanRows } from './rows.ts';
 
 export { StoreOpenError, DB_FILE, useNativeBinding, nativeBindingPath, databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
-export type { TagReader, TagScope, TagValue, TagMemo } from './tags.ts';
-export { MAX_VALUES_PER_KEY, TAG_REFRESH_NS, createTagMemo } from './tags.ts';
+export type { TagReader, TagScope, TagValue, TagMemo, SeenTagValue, TimeWindowNs } from './tags.ts';
+export { TAG_REFRESH_NS, createTagMemo } from './tags.ts';
 export type { SearchReader, SpanCondition, RelatedCondition, TraceWindow, TraceRow, SpanRow, ResourceRow, ScopeRow } from './search.ts';
 export type { WriteResult, CommitSummary, TimeRangeNs, TraceByIdWindow, RawResourceSpans };
 export type { RawScopeSpans } from './read.ts';

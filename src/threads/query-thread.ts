@@ -43,9 +43,7 @@ export function runQuery(data: QueryData, parent: MessagePort, log: (line: strin
   const store = StoreReader.openReader(data.location, data.generation);
   const writer = new Client(data.writer);
   const decoder = createDecoder({ limits: data.limits, maxBody: data.maxBody });
-  const unfollow = followStore(data.instance, store, (event) => {
-    if (event.type === 'commit') for (const key of event.summary.fullKeys) decoder.tags.keyFull(key);
-  });
+  const unfollow = followStore(data.instance, store);
   const writes: StoreWrites = {
     deleteTraces: (rowids) => writer.call<number>('deleteTraces', rowids),
     clear: () => writer.call<void>('clear'),

@@ -17,7 +17,7 @@
  * for every span when dimensions are configured), searched for a handful of keys.
  */
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/index.ts';
 import type { Labels } from './types.ts';
 import { AttributeLookup, RESOURCE_ATTRIBUTES, SPAN_ATTRIBUTES, sanitizeLabelName } from './attributes.ts';
 import { type Agg, type Cell, Family, cellFor, observeEdge, observeSpan } from './aggregate.ts';

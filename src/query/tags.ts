@@ -5,9 +5,7 @@
  */
 import type { AttrValue } from '../shared/span.ts';
 import type { StoreReader, TagScope, TraceWindow } from '../store/index.ts';
-import { readEachForDisplay } from '../traceql/evaluate.ts';
-import { parse, type AttributeRef, type Root } from '../traceql/index.ts';
-import type { Value } from '../traceql/values.ts';
+import { readEachForDisplay, parse, type AttributeRef, type Root, type Value } from '../traceql/index.ts';
 import type { Search } from './search.ts';
 
 export const ATTRIBUTE_SCOPES: readonly TagScope[] = ['resource', 'span', 'event', 'link', 'instrumentation'];

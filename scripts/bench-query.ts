@@ -29,6 +29,7 @@ import * as storeSearch from '../src/store/search.ts';
 import { parse } from '../src/traceql/index.ts';
 import { benchDictionary } from './lib/dictionary-bench.ts';
 import { loadQueryCorpus } from './lib/query-corpus.ts';
+import { runMain } from './lib/run-main.ts';
 
 // ---------------------------------------------------------------- child mode: the server alone
 
@@ -736,12 +737,4 @@ async function main(): Promise<number> {
   return problems.length === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

@@ -4,11 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from './defaults.ts';
-import { parseDuration } from './traceql/duration.ts';
+import { parseDuration } from './traceql/index.ts';
 import type { TraceboxOptions } from './server.ts';
-import { forwardUrl } from './forward/index.ts';
-import { exporterSettings, mergeHeaders, parseHeaderFlag } from './forward/exporter-env.ts';
-import { normalizeAllowedHost } from './api/request-guard.ts';
+import { forwardUrl, exporterSettings, mergeHeaders, parseHeaderFlag } from './forward/index.ts';
+import { normalizeAllowedHost } from './api/index.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {

@@ -7,8 +7,7 @@ import type { Context } from 'hono';
 import { ATTRIBUTE_SCOPES, INCOMPLETE_HEADER, INTRINSIC_TAGS, MAX_TAG_VALUES_BYTES, searchResponse, tagNames, tagValues, type Search, type TypedTagValue } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { StoreReader, TagScope } from '../store/index.ts';
-import { parse, parseUnvalidated, type AttributeRef, type Root } from '../traceql/index.ts';
-import { EvaluationError } from '../traceql/evaluate.ts';
+import { parse, parseUnvalidated, EvaluationError, type AttributeRef, type Root } from '../traceql/index.ts';
 import { parseSearchParams, parseWindow } from './search-params.ts';
 
 const SCOPES = new Set(['', 'none', 'span', 'resource', 'event', 'link', 'instrumentation', 'intrinsic']);

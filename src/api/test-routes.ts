@@ -4,11 +4,10 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { createExpect, createTraceLoader, DEFAULT_SETTLE_MS, INCOMPLETE_HEADER, incompleteReason, scopeToSession, traceJson, type Search } from '../query/index.ts';
+import { createExpect, createTraceLoader, DEFAULT_SETTLE_MS, INCOMPLETE_HEADER, incompleteReason, parseQuery, scopeToSession, traceJson, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { StoreReader, StoreWrites } from '../store/index.ts';
-import { parseTraceId } from './params.ts';
-import { parseQuery } from './search-params.ts';
+import { parseTraceId } from '../shared/ids.ts';
 
 export interface TestRoutesOptions {
   /** Whether DELETE /api/traces may empty the store. */

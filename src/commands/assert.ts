@@ -4,8 +4,8 @@
  * --within), otherwise 1 with what was found instead, or why it could not tell.
  */
 import { ConfigError } from '../config.ts';
-import { TraceboxApiError } from '../testing/client.ts';
-import { parseDuration } from '../traceql/duration.ts';
+import { TraceboxApiError } from '../testing/index.ts';
+import { parseDuration } from '../traceql/index.ts';
 import { CLIENT_FLAGS, CLIENT_HELP, clientFor, parse } from './options.ts';
 
 const USAGE = `Usage: tracebox assert '<TraceQL>' [--min N] [--max N] [--within DURATION] [--settle DURATION]

@@ -7,8 +7,7 @@ import * as z from 'zod';
 import { humanDuration, serviceRed, type RedSpan } from '../analysis/index.ts';
 import { incompleteReason, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
-import { formatDuration } from '../traceql/duration.ts';
-import { parse } from '../traceql/index.ts';
+import { formatDuration, parse } from '../traceql/index.ts';
 import { BoundedText, isoTime, ms, nowNs, parseTime, TEXT_BUDGET, type Answer } from './common.ts';
 import { timeArg } from './search-traces.ts';
 

@@ -1,7 +1,6 @@
 /** search_traces: TraceQL over the stored traces → one compact block per trace, newest first. */
 import * as z from 'zod';
-import { parseQuery } from '../api/search-params.ts';
-import { incompleteReason, type Search } from '../query/index.ts';
+import { incompleteReason, parseQuery, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { QuerySpan } from '../shared/span.ts';
 import type { TraceWindow } from '../store/index.ts';

@@ -11,9 +11,7 @@
  */
 import type { QuerySpan } from '../shared/span.ts';
 import type { StoreReader } from '../store/index.ts';
-import { evaluate, readForDisplay } from '../traceql/evaluate.ts';
-import { print, type AttributeRef, type FieldExpression, type Root } from '../traceql/index.ts';
-import { RegexDeadlineError, withRegexDeadline } from '../traceql/regex.ts';
+import { evaluate, readForDisplay, print, RegexDeadlineError, withRegexDeadline, type AttributeRef, type FieldExpression, type Root } from '../traceql/index.ts';
 import { createTraceLoader } from './loader.ts';
 import { jsonValue } from './search-response.ts';
 import { incompleteReason, type Search, type TraceHit } from './search.ts';

@@ -4,12 +4,10 @@
  * sufficient one, because the evaluator re-checks every candidate trace. When nothing
  * useful can be pushed down the plan scans traces newest first.
  */
-import { decodeResource } from '../otlp/span-model.ts';
+import { decodeResource } from '../otlp/index.ts';
 import type { Attributes } from '../shared/span.ts';
-import type { RelatedCondition, SearchReader, SpanCondition, TagReader, TagScope, TagValue } from '../store/index.ts';
-import { keyTerm, nameTerm, eventNameTerm, valueTerm, type TermScope } from '../store/terms.ts';
-import type { FieldExpression, Pipeline, Root, SpansetOperand, Static } from '../traceql/index.ts';
-import { compare, isNumeric, type CompareOp, type Value } from '../traceql/values.ts';
+import { keyTerm, nameTerm, eventNameTerm, valueTerm, type RelatedCondition, type SearchReader, type SpanCondition, type TagReader, type TagScope, type TagValue, type TermScope } from '../store/index.ts';
+import { compare, isNumeric, type FieldExpression, type Pipeline, type Root, type SpansetOperand, type Static, type CompareOp, type Value } from '../traceql/index.ts';
 
 export type Plan =
   /** The query can match nothing (e.g. a value the dictionary has never seen). */

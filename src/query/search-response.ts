@@ -4,10 +4,7 @@
  * query read (shown-attributes.ts), serviceStats over the whole trace.
  */
 import type { AttrValue, QuerySpan } from '../shared/span.ts';
-import { assertNever } from '../traceql/ast.ts';
-import type { Spanset } from '../traceql/evaluate.ts';
-import type { Root } from '../traceql/index.ts';
-import type { Value } from '../traceql/values.ts';
+import { assertNever, type Spanset, type Root, type Value } from '../traceql/index.ts';
 import type { SearchResult, TraceHit } from './search.ts';
 import { shownAttributes, shownValue, type ShownAttribute } from './shown-attributes.ts';
 

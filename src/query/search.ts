@@ -6,11 +6,9 @@
 import { DEFAULTS } from '../defaults.ts';
 import type { QueryTrace } from '../shared/span.ts';
 import type { StoreReader, TraceRow, TraceWindow } from '../store/index.ts';
-import { evaluate, type Spanset } from '../traceql/evaluate.ts';
-import type { Root } from '../traceql/index.ts';
+import { evaluate, RegexDeadlineError, withRegexDeadline, type Spanset, type Root } from '../traceql/index.ts';
 import { createTraceLoader } from './loader.ts';
 import { createPlanner, type Plan } from './planner.ts';
-import { RegexDeadlineError, withRegexDeadline } from '../traceql/regex.ts';
 
 export interface SearchRequest {
   readonly root: Root;

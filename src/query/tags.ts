@@ -12,11 +12,9 @@
 import { decodeResource, decodeScope } from '../otlp/span-model.ts';
 import type { AttrValue, Attributes } from '../shared/span.ts';
 import { TAG_REFRESH_NS, type SeenTagValue, type StoreReader, type TagScope, type TagValue, type TermScope, type TimeWindowNs, type TraceWindow } from '../store/index.ts';
-import { readEachForDisplay } from '../traceql/evaluate.ts';
-import { parse, type AttributeRef, type Root } from '../traceql/index.ts';
-import type { Value } from '../traceql/values.ts';
+import { readEachForDisplay, parse, type AttributeRef, type Root, type Value } from '../traceql/index.ts';
 import { dictionaryEntry } from './planner.ts';
-import { type Search } from './search.ts';
+import type { Search } from './search.ts';
 
 export const ATTRIBUTE_SCOPES: readonly TagScope[] = ['resource', 'span', 'event', 'link', 'instrumentation'];
 

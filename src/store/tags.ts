@@ -5,11 +5,17 @@
  * those observations (createTagWriter).
  */
 import type { Db } from './db.ts';
-import type { TagObservation } from './rows.ts';
 import type { TagSink, TagType, TermScope } from './terms.ts';
 
 export type TagScope = 'span' | 'resource' | 'event' | 'link' | 'instrumentation';
 export type { TagType };
+
+/**
+ * An attribute value the dictionary behind tag listings may not know yet, seen on a span
+ * starting at `atNs` (a number: minute precision is plenty there). `keyTerm` and
+ * `valueTerm` identify the key and the value without comparing strings.
+ */
+export type TagObservation = readonly [scope: TagScope, key: string, type: TagType, value: string | number | boolean, atNs: number, keyTerm: string, valueTerm: string];
 
 /** How far span time must move before a known value's first/last times are written again. */
 export const TAG_REFRESH_NS = 60 * 1e9;

@@ -1,6 +1,18 @@
 /** The query stage: TraceQL search over the store, Tempo's result shapes, tag listings. */
-export { createSearch, type Search, type SearchRequest, type SearchResult, type TraceHit } from './search.ts';
-export { searchResponse, traceMetadata, searchTraceId, ROOT_NOT_RECEIVED, type SearchResponse } from './search-response.ts';
+export { createSearch, type Search, type SearchProgress, type SearchRequest, type SearchResult, type TraceHit } from './search.ts';
+export {
+  searchResponse,
+  traceMetadata,
+  searchTraceId,
+  goDuration,
+  ROOT_NOT_RECEIVED,
+  type JsonAnyValue,
+  type JsonKeyValue,
+  type SearchResponse,
+  type SearchSpan,
+  type SearchSpanset,
+  type TraceSearchMetadata,
+} from './search-response.ts';
 export { tagNames, tagValues, ATTRIBUTE_SCOPES, INTRINSIC_TAGS, type TypedTagValue } from './tags.ts';
 export type { Plan } from './planner.ts';
 export { createExpect, DEFAULT_SETTLE_MS, type ExpectRequest, type ExpectResult, type Candidate } from './expect.ts';

@@ -8,7 +8,7 @@ import { assertNever } from '../traceql/ast.ts';
 import type { Spanset } from '../traceql/evaluate.ts';
 import type { Root } from '../traceql/index.ts';
 import type { Value } from '../traceql/values.ts';
-import type { SearchResult, TraceHit } from './search.ts';
+import type { SearchProgress, SearchResult, TraceHit } from './search.ts';
 import { shownAttributes, shownValue, type ShownAttribute } from './shown-attributes.ts';
 
 export const ROOT_NOT_RECEIVED = '<root span not yet received>';
@@ -169,7 +169,7 @@ function serviceStats(hit: TraceHit): Record<string, { spanCount: number; errorC
   return stats;
 }
 
-export function searchResponse(result: SearchResult, root: Root, spss: number): SearchResponse {
+export function searchResponse(result: SearchProgress, root: Root, spss: number): SearchResponse {
   const shown = shownAttributes(root);
   const traces = result.hits.map((hit) => {
     const meta = traceMetadata(hit);

@@ -9,6 +9,7 @@
  * real OpenTelemetry SDK exporter.
  */
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -107,6 +108,13 @@ describe('search', () => {
     assert.equal(span.name, 'SELECT carts');
     assert.ok((span.attributes as Plain[]).some((a) => a.key === 'status'), JSON.stringify(span.attributes));
     assert.deepEqual((t.serviceStats as Record<string, Plain>)[SERVICE], { spanCount: 2, errorCount: 1 });
+  });
+
+  test("Grafana's streaming test (Save & test): `{}`, limit 1, the last 15 minutes", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const answer = await client.stream('Search', { Query: '{}', Limit: 1, start: now - 900, end: now + 1 });
+    assert.equal(answer.error, undefined, answer.error?.message);
+    assert.equal((answer.messages.at(-1)!.traces as unknown[]).length, 1);
   });
 
   test('the legacy tag search (Tags, MinDurationMs) answers as /api/search?tags= does', async () => {
@@ -243,6 +251,27 @@ test('HTTP/1.1 still answers on the same port, between gRPC calls', async () => 
   assert.equal((search.traces as unknown[]).length, TRACES);
   const tags = await client.stream('SearchTags', {});
   assert.equal(tags.error, undefined);
+});
+
+test('an HTTP/1.1 request sent a byte at a time is told apart from the HTTP/2 preface', async () => {
+  for (const [request, status] of [
+    ['GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', 'HTTP/1.1 200'],
+    // Starts as the preface does ("P"): still HTTP/1.1.
+    ['PUT /ready HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', 'HTTP/1.1 4'],
+  ] as const) {
+    const { port, hostname } = new URL(tb.apiUrl);
+    const socket = net.connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    for (const ch of request) {
+      socket.write(ch);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await closed;
+    assert.ok(Buffer.concat(chunks).toString('latin1').startsWith(status), Buffer.concat(chunks).toString('latin1'));
+  }
 });
 
 test('an unknown method of the service: UNIMPLEMENTED', async () => {

@@ -83,7 +83,8 @@ async function answer(call: Call, method: string, options: QueryGrpcOptions): Pr
   } catch (err) {
     if (!call.cancelled) fail(call, { code: GRPC_CODE.UNAVAILABLE, details: (err as Error).message });
   } finally {
-    reader.releaseLock();
+    // Left early (cancelled, or an error status): the rest of the answer is not wanted.
+    reader.cancel().catch(() => {});
   }
 }
 
@@ -118,7 +119,9 @@ export function serveQueryGrpc(server: Server, options: QueryGrpcOptions): Query
   server.removeAllListeners('connection');
   /** Connections not yet sniffed: no one else knows of them. */
   const undecided = new Set<Socket>();
+  let closed = false;
   server.on('connection', (socket: Socket) => {
+    if (closed) return void socket.destroy();
     undecided.add(socket);
     const onError = (): void => void socket.destroy();
     socket.on('error', onError);
@@ -126,7 +129,7 @@ export function serveQueryGrpc(server: Server, options: QueryGrpcOptions): Query
     sniff(socket, CONNECTION_TIMEOUTS.silentMs, (kind) => {
       undecided.delete(socket);
       socket.off('error', onError);
-      if (kind === 'http2') return injector.injectConnection(socket);
+      if (kind === 'http2') return closed ? void socket.destroy() : injector.injectConnection(socket);
       for (const listener of http1) listener.call(server, socket);
       // The HTTP parser reads what was put back once the socket flows again.
       socket.resume();
@@ -136,6 +139,7 @@ export function serveQueryGrpc(server: Server, options: QueryGrpcOptions): Query
   return {
     close: () =>
       new Promise<void>((resolve) => {
+        closed = true;
         for (const socket of undecided) socket.destroy();
         const force = setTimeout(() => {
           injector.destroy();

@@ -22,4 +22,5 @@ export { spanJson, traceJson, type SpanJson, type TraceJson, type FlatValue } fr
 export { createTraceLoader } from './loader.ts';
 export {
   createMetricsQuery, queryRangeResponse, queryInstantResponse, alignRange, defaultStep, type MetricsRequest, type MetricsResult,
+  type JsonMetrics, type QueryRangeResponse, type QueryInstantResponse,
 } from './metrics/index.ts';

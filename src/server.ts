@@ -41,6 +41,8 @@ export interface TraceboxOptions {
   retentionMs?: number;
   /** Keep the database under this many bytes by deleting the oldest traces (default 1 GiB; 0: no limit). */
   maxSize?: number;
+  /** How long (ms) a search works before it answers with what it found, marked incomplete (default 10 s). */
+  searchTimeoutMs?: number;
   /** Allow DELETE /api/traces to delete stored traces (off by default; the test API turns it on). */
   allowReset?: boolean;
   /** Push the derived metrics (service graph, span metrics) to this Prometheus remote-write URL (every 15 s unless given). */
@@ -147,6 +149,7 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
     },
     maxBody,
     allowReset: options.allowReset ?? false,
+    searchTimeoutMs: options.searchTimeoutMs ?? DEFAULTS.searchTimeoutMs,
     dimensions: options.metricsDimensions,
     remoteWrite,
     forward: options.forward,

@@ -31,6 +31,7 @@ import { createTraceQLMetricsRoutes } from './traceql-metrics-routes.ts';
 export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
 export { serveQueryGrpc, type QueryGrpc } from './grpc-front.ts';
 export type { ApiBindings, ApiEnv } from './env.ts';
+export { normalizeAllowedHost } from './request-guard.ts';
 
 /** Paths answered from the derived metrics, which one query thread owns. */
 export const DERIVED_METRICS_PATHS = /^\/(metrics$|api\/v1\/|api\/service-graph$)/;
@@ -45,6 +46,8 @@ export interface ApiOptions {
   readonly log: (line: string) => void;
   /** Whether DELETE /api/traces may delete stored traces. */
   readonly allowReset: boolean;
+  /** How long a search works before it answers with what it found, marked incomplete (default 10 s). */
+  readonly searchTimeoutMs?: number;
   /** Largest POST /api/import body, before and after decompression (default 16 MiB, as OTLP's --max-body). */
   readonly maxBody?: number;
 }
@@ -53,8 +56,8 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.use('/api/*', compress());
   app.route('/', createTempoRoutes(options.store));
-  const search = createSearch(options.store);
-  app.route('/', createSearchRoutes(options.store, search));
+  const search = createSearch(options.store, { budgetMs: options.searchTimeoutMs ?? DEFAULTS.searchTimeoutMs });
+  app.route('/', createSearchRoutes(options.store, search, options.log));
   app.route('/', createTraceQLMetricsRoutes(options.store));
   const { metrics } = options;
   if (metrics !== undefined) {

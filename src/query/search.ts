@@ -3,13 +3,12 @@
  * keep the first `limit` hits. The evaluator has the last word on every trace, so the
  * plan only decides how much has to be looked at.
  */
+import { DEFAULTS } from '../defaults.ts';
 import type { QueryTrace } from '../shared/span.ts';
 import type { StoreReader, TraceRow, TraceWindow } from '../store/index.ts';
-import { evaluate, type Spanset } from '../traceql/evaluate.ts';
-import type { Root } from '../traceql/index.ts';
+import { evaluate, RegexDeadlineError, withRegexDeadline, type Spanset, type Root } from '../traceql/index.ts';
 import { createTraceLoader } from './loader.ts';
 import { createPlanner, type Plan } from './planner.ts';
-import { RegexDeadlineError, withRegexDeadline } from '../traceql/regex.ts';
 
 export interface SearchRequest {
   readonly root: Root;
@@ -27,7 +26,7 @@ export interface SearchRequest {
 }
 
 /** A running search's hits so far, in the order found (a view that keeps growing). */
-export type SearchProgress = Pick<SearchResult, 'hits' | 'inspectedTraces' | 'inspectedSpans' | 'inspectedBytes'>;
+export type SearchProgress = Pick<SearchResult, 'hits' | 'inspectedTraces' | 'inspectedSpans' | 'inspectedBytes' | 'stopped'>;
 
 export interface TraceHit {
   readonly row: TraceRow;
@@ -46,15 +45,21 @@ export interface SearchResult {
   readonly stopped?: 'budget' | 'aborted';
 }
 
-const DEFAULT_BUDGET_MS = 10_000;
 /** How long search.run() works before it gives the event loop a turn. */
 const SLICE_MS = 25;
 /** How often a running search reports progress past its first slice (Tempo streams its partial answers as often). */
 const PROGRESS_MS = 500;
 
+export interface SearchOptions {
+  /** The budget of a request that names none (`--search-timeout`). */
+  readonly budgetMs?: number;
+}
+
 export interface Search {
   /** Runs the search to the end (or its budget) without giving way. */
   (request: SearchRequest): SearchResult;
+  /** The budget of a request that names none. */
+  readonly budgetMs: number;
   /**
    * The same search, but one that outlasts a slice of SLICE_MS gives the event loop a
    * turn between slices, so other requests are served and `request.signal` can stop it.
@@ -77,11 +82,22 @@ interface Running {
 
 const NOTHING: Iterator<number> = [][Symbol.iterator]();
 
-export function createSearch(store: StoreReader): Search {
+/** Why a search did not look at every candidate, as a sentence; undefined when it did. */
+export function incompleteReason(result: Pick<SearchResult, 'stopped' | 'inspectedTraces'>): string | undefined {
+  if (result.stopped === 'budget') return `the search ran out of time after ${result.inspectedTraces} trace(s) (--search-timeout)`;
+  if (result.stopped === 'aborted') return 'the search was stopped';
+  return undefined;
+}
+
+/** The response header that says why an answer is partial (`budget`, `aborted`, `max-bytes`). */
+export const INCOMPLETE_HEADER = 'X-Tracebox-Incomplete';
+
+export function createSearch(store: StoreReader, options: SearchOptions = {}): Search {
+  const defaultBudgetMs = options.budgetMs ?? DEFAULTS.searchTimeoutMs;
   const planner = createPlanner({ search: store.search, tags: store.tags, generation: () => store.generation });
 
   function begin(request: SearchRequest): Running {
-    const deadline = Date.now() + (request.budgetMs ?? DEFAULT_BUDGET_MS);
+    const deadline = Date.now() + (request.budgetMs ?? defaultBudgetMs);
     let plan: Plan;
     try {
       // The planner runs regexes over the tag dictionary: bounded by the deadline too.
@@ -102,6 +118,12 @@ export function createSearch(store: StoreReader): Search {
     if (s.stopped !== undefined) return true;
     return withRegexDeadline(s.deadline, () => {
       for (let rowid = next(); rowid !== undefined; rowid = next()) {
+        // Checked once a candidate is known to remain (so a search that saw everything is
+        // never called cut short) and after the first (so every search makes progress).
+        if (s.inspectedTraces > 0 && Date.now() >= s.deadline) {
+          s.stopped = 'budget';
+          return true;
+        }
         const loaded = s.load(rowid);
         if (loaded === undefined) continue;
         s.inspectedTraces++;
@@ -118,10 +140,6 @@ export function createSearch(store: StoreReader): Search {
         if (spansets.length > 0) {
           s.hits.push({ row: loaded.row, trace: loaded.trace, spansets });
           if (s.hits.length >= s.request.limit) return true;
-        }
-        if (Date.now() > s.deadline) {
-          s.stopped = 'budget';
-          return true;
         }
         if (pause()) return false;
       }
@@ -181,5 +199,6 @@ export function createSearch(store: StoreReader): Search {
     return finish(s);
   };
 
+  Object.defineProperty(search, 'budgetMs', { value: defaultBudgetMs });
   return search;
 }

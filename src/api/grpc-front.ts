@@ -36,11 +36,17 @@ function fail(call: Call, status: CallStatus): void {
   call.emit('error', { code: status.code, details: status.details });
 }
 
-/** Writes `message`, waiting while the client's window is full. */
+/** Writes `message`, waiting while the client's window is full (or until the call is cancelled). */
 function write(call: Call, message: Uint8Array): Promise<void> {
   return new Promise((resolve) => {
-    if (call.write(Buffer.from(message.buffer, message.byteOffset, message.byteLength))) resolve();
-    else call.once('drain', resolve);
+    if (call.write(Buffer.from(message.buffer, message.byteOffset, message.byteLength))) return resolve();
+    const go = (): void => {
+      call.off('drain', go);
+      call.off('cancelled', go);
+      resolve();
+    };
+    call.on('drain', go);
+    call.on('cancelled', go);
   });
 }
 

@@ -30,6 +30,9 @@ export interface QueryGrpc {
 
 const identity = (b: Buffer): Buffer => b;
 
+export const WRONG_PORT_FOR_OTLP =
+  "this is tracebox's query port (Tempo's API); send OTLP/gRPC to the OTLP/gRPC port (default 4317), OTLP/HTTP to port 4318";
+
 type Call = grpc.ServerWritableStream<Buffer, Buffer>;
 
 function fail(call: Call, status: CallStatus): void {
@@ -118,6 +121,10 @@ export function serveQueryGrpc(server: Server, options: QueryGrpcOptions): Query
     };
     handlers[method] = (call: Call) => void answer(call, method, options);
   }
+  // An OTLP/gRPC exporter pointed at this port is told where spans go.
+  service.Export = { ...service.Search, path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export', responseStream: false };
+  handlers.Export = (_call: unknown, callback: grpc.sendUnaryData<Buffer>) =>
+    callback({ code: GRPC_CODE.UNIMPLEMENTED, details: WRONG_PORT_FOR_OTLP });
   grpcServer.addService(service, handlers);
   const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
 

@@ -8,7 +8,7 @@
  */
 import { Hono } from 'hono';
 import type { SearchResponse } from '../query/index.ts';
-import type { QueryInstantResponse, QueryRangeResponse } from '../query/metrics/index.ts';
+import type { QueryInstantResponse, QueryRangeResponse } from '../query/index.ts';
 import { ProtoError } from '../shared/protowire.ts';
 import type { ApiBindings, ApiEnv } from './env.ts';
 import { GRPC_CODE, grpcCode, messageFrame, statusFrame, STREAMING_QUERIER, type CallStatus, type StreamingMethod } from './grpc-stream.ts';

@@ -5,7 +5,7 @@
  * are left out, as proto3 encoders do.
  */
 import { goDuration, type JsonAnyValue, type JsonKeyValue, type SearchResponse, type SearchSpan, type SearchSpanset, type TraceSearchMetadata } from '../query/index.ts';
-import type { JsonMetrics, QueryInstantResponse, QueryRangeResponse } from '../query/metrics/index.ts';
+import type { JsonMetrics, QueryInstantResponse, QueryRangeResponse } from '../query/index.ts';
 import { ProtoReader, ProtoWriter, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
 
 // ---- requests → HTTP API paths -------------------------------------------------------

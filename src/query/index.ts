@@ -1,16 +1,6 @@
 /** The query stage: TraceQL search over the store, Tempo's result shapes, tag listings. */
 export { parseQuery } from './parse-query.ts';
-export {
-  createSearch,
-  incompleteReason,
-  INCOMPLETE_HEADER,
-  type Search,
-  type SearchOptions,
-  type SearchProgress,
-  type SearchRequest,
-  type SearchResult,
-  type TraceHit,
-} from './search.ts';
+export { createSearch, incompleteReason, INCOMPLETE_HEADER, type Search, type SearchOptions, type SearchProgress, type SearchRequest, type SearchResult, type TraceHit } from './search.ts';
 export {
   searchResponse,
   traceMetadata,
@@ -32,4 +22,5 @@ export { spanJson, traceJson, type SpanJson, type TraceJson, type FlatValue } fr
 export { createTraceLoader } from './loader.ts';
 export {
   createMetricsQuery, queryRangeResponse, queryInstantResponse, alignRange, defaultStep, type MetricsRequest, type MetricsResult,
+  type JsonMetrics, type QueryRangeResponse, type QueryInstantResponse,
 } from './metrics/index.ts';

@@ -91,6 +91,22 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY(key_id, type, value)
   ) WITHOUT ROWID;
   `,
+  // Runs (`tracebox run`, the test API): one row per run; its spans carry the resource
+  // attribute tracebox.run = the id, so they are found by search, not by a join.
+  `
+  CREATE TABLE runs(
+    id INTEGER PRIMARY KEY AUTOINCREMENT,   -- never reused: an old run's spans never join a new run
+    label TEXT NOT NULL,
+    command TEXT NOT NULL,
+    git_commit TEXT,                        -- NULL outside a git work tree
+    git_branch TEXT,
+    started_ms INTEGER NOT NULL,
+    ended_ms INTEGER,                       -- NULL while it runs
+    exit_code INTEGER,
+    span_count INTEGER                      -- spans tagged with the run when it ended
+  );
+  CREATE INDEX runs_started ON runs(started_ms);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

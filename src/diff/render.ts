@@ -6,7 +6,7 @@
  */
 import { humanDuration, textTable } from '../analysis/index.ts';
 import type { RunRecord } from '../store/runs.ts';
-import type { DurationChange, OperationChange, RunDiff, SideSummary } from './compare.ts';
+import type { DurationChange, OperationChange, OperationSide, RunDiff, SideSummary } from './compare.ts';
 
 /** "run 4 (feature; 1a2b3c4 on main)". */
 export function runName(run: RunRecord): string {
@@ -31,8 +31,12 @@ function sideLine(s: SideSummary): string {
 function duration(c: OperationChange, which: 'p50' | 'p95'): string {
   const d: DurationChange | undefined = c[which];
   if (d !== undefined) return `${humanDuration(d.aNs)} → ${humanDuration(d.bNs)} (${pctText(d.pct)})`;
-  const s = c.b ?? c.a;
-  return s === undefined ? '' : humanDuration(which === 'p50' ? s.p50Ns : s.p95Ns);
+  const ns = (s: OperationSide | undefined): number | undefined => (s === undefined ? undefined : which === 'p50' ? s.p50Ns : s.p95Ns);
+  const [a, b] = [ns(c.a), ns(c.b)];
+  // Both shown when they differ within the noise bound (no percentage: not a change).
+  if (a !== undefined && b !== undefined && humanDuration(a) !== humanDuration(b)) return `${humanDuration(a)} → ${humanDuration(b)}`;
+  const v = b ?? a;
+  return v === undefined ? '' : humanDuration(v);
 }
 
 function calls(c: OperationChange): string {

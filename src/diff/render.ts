@@ -101,7 +101,8 @@ export function diffText(diff: RunDiff): string {
   return out.join('\n') + '\n';
 }
 
-const md = (s: string): string => s.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`).replace(/\n/g, ' ');
+/** Text in a Markdown table cell or list item: what would format or open HTML is escaped. */
+const md = (s: string): string => s.replace(/[|\\`*_[\]]/g, (c) => `\\${c}`).replace(/</g, '&lt;').replace(/\n/g, ' ');
 
 /** The diff as Markdown: a heading, the sides, a table of changed operations, calls between operations, the critical path. */
 export function diffMarkdown(diff: RunDiff, failed: readonly string[] = []): string {

@@ -69,14 +69,14 @@ describe('tracebox run --data, tracebox runs, tracebox diff', () => {
     assert.equal(out.code, 1, out.stdout + out.stderr);
     assert.match(out.stdout, /^A {2}run 2 \(same.*\nB {2}run 3 \(feature/);
     assert.match(out.stdout, /\nshop\s+SELECT items \[client\]\s+added\s+0 → 3 \(\+3\)/);
-    assert.match(out.stdout, /\npayment\s+POST \/charge \[server\]\s+changed\s+1\s+20\.0 ms → 35\.0 ms \(\+75%\)/);
+    assert.match(out.stdout, /\npayment\s+POST \/charge \[server\]\s+changed\s+1\s+(19|20)\.\d ms → 3[45]\.\d ms \(\+7\d%\)/);
     assert.match(out.stdout, /\+ shop: GET \/cart \[server\] → shop: SELECT items \[client\] \(3 per call\)/);
     assert.match(out.stdout, /shop: SELECT items \[client\]: now on the path/);
     assert.match(out.stderr, /calls>\+0: shop: SELECT items \[client\] 0 → 3 calls per trace/);
 
     const p95 = await runCli(['diff', 'same', 'feature', ...d, '--fail-on', 'p95>+50%']);
     assert.equal(p95.code, 1);
-    assert.match(p95.stderr, /p95>\+50%: payment: POST \/charge \[server\] p95 2\d\.0 ms → 35\.0 ms/);
+    assert.match(p95.stderr, /p95>\+50%: payment: POST \/charge \[server\] p95 (19|20)\.\d ms → 3[45]\.\d ms/);
     // Durations grew, calls of existing operations did not; errors did not change.
     assert.equal((await runCli(['diff', 'same', 'feature', ...d, '--fail-on', 'new-errors', '--fail-on', 'p95>+200%'])).code, 0);
 
@@ -95,7 +95,8 @@ describe('tracebox run --data, tracebox runs, tracebox diff', () => {
     assert.deepEqual(items?.calls, { a: 0, b: 3, delta: 3 });
     assert.equal(items?.b?.calls, 60);
     const charge = diff.operations.find((o) => o.service === 'payment');
-    assert.equal(charge?.p95?.bNs, 35e6);
+    // 35 ms ± 2%.
+    assert.ok(charge?.p95 !== undefined && charge.p95.bNs > 34e6 && charge.p95.bNs < 36e6, JSON.stringify(charge?.p95));
     assert.equal(charge?.b?.traces, 20);
     assert.match(charge?.b?.example ?? '', /^[0-9a-f]{32}$/);
   });

@@ -36,6 +36,7 @@ export { decodeExportLogsSlices } from './decode-logs.ts';
 export { LOG_RECORD, LogRecord, SEVERITY, SEVERITY_NUMBER_NAMES, RESOURCE, SCOPE } from './schema/index.ts';
 export { anyValue, anyValueText, decodeLogRecord, keyValuesOf, type AnyValueType, type LogAttribute, type LogRecordView, type TextValue } from './log-model.ts';
 export { SESSION_ATTRIBUTE, SESSION_HEADER } from './session.ts';
+export { RUN_ATTRIBUTE, runOfResource } from './run.ts';
 export { IngestDoctor, HTTP_MISTAKES, type DoctorReport, type Finding, type IngestRecord } from './doctor.ts';
 export { IngestGate, RETRY_AFTER_S } from './gate.ts';
 export { CONNECTION_TIMEOUTS, PayloadTooLargeError, decompress, readBody } from './body.ts';

@@ -122,7 +122,7 @@ function score(c: Cond): number {
  * affinity stores a numeric-looking string ("007", "1.50") as a number, and an int past
  * 2^53 reads back rounded.
  */
-function dictionaryEntry(scope: TermScope, key: string, v: TagValue): { value: Value; term: string } | undefined {
+export function dictionaryEntry(scope: TermScope, key: string, v: TagValue): { value: Value; term: string } | undefined {
   switch (v.type) {
     case 'string':
       return typeof v.value === 'string' ? { value: { type: 'string', value: v.value }, term: valueTerm(scope, key, v.value) } : undefined;
@@ -158,7 +158,6 @@ function exactTerm(value: Value): value is Extract<Value, { type: 'string' | 'in
 
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
-const ALL_TIME = { startNs: INT64_MIN, endNs: INT64_MAX };
 
 function clampInt64(v: bigint): bigint {
   return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
@@ -175,6 +174,12 @@ function durationBound(ns: number, side: 'min' | 'max'): bigint {
   const slack = Math.abs(ns) >= 2 ** 53 ? BigInt(Math.ceil(Math.abs(ns) / 2 ** 50)) : 0n;
   return clampInt64(side === 'min' ? BigInt(ns) - slack : BigInt(ns) + slack);
 }
+
+/**
+ * Most dictionary values a range or regex is tested against; a key with more (ids, say)
+ * is pushed down as "has the key" instead, so a query never turns into a million terms.
+ */
+const PUSHDOWN_VALUES = 1000;
 
 export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
   // Resources are few and immutable; re-read only when rows were added or deleted.
@@ -204,7 +209,7 @@ export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
     // A NaN double is never in the dictionary (SQLite stores NaN as NULL), and `!=` holds for it.
     const nanMatches = op === '!=' && isNumeric(value);
     if (tagScope !== undefined && !nanMatches) {
-      const { complete, values } = deps.tags.values(tagScope, key, ALL_TIME);
+      const { complete, values } = deps.tags.values(tagScope, key, PUSHDOWN_VALUES);
       const terms: string[] = [];
       let exact = complete;
       for (const v of values) {

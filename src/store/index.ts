@@ -14,12 +14,13 @@ import { createWriter, type CommitSummary, type WriteResult, type Writer } from 
 import { createDeleter, type Deleter } from './delete.ts';
 import { createSearchReader, type SearchReader } from './search.ts';
 import { createTagReader, type TagReader } from './tags.ts';
+import { createRunReader, type NewRun, type RunReader, type RunRecord } from './runs.ts';
 import type { SpanRows } from './rows.ts';
 import { createMetricsReads, type MetricsReadOptions, type MetricsReads } from './metrics-reads.ts';
 
 export { StoreOpenError, DB_FILE, useNativeBinding, nativeBindingPath, databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
-export type { TagReader, TagScope, TagValue, TagMemo } from './tags.ts';
-export { MAX_VALUES_PER_KEY, TAG_REFRESH_NS, createTagMemo } from './tags.ts';
+export type { TagReader, TagScope, TagValue, TagMemo, SeenTagValue, TimeWindowNs } from './tags.ts';
+export { TAG_REFRESH_NS, createTagMemo } from './tags.ts';
 export type { SearchReader, SpanCondition, RelatedCondition, TraceWindow, TraceRow, SpanRow, ResourceRow, ScopeRow } from './search.ts';
 export type { WriteResult, CommitSummary, TimeRangeNs, TraceByIdWindow, RawResourceSpans };
 export type { RawScopeSpans } from './read.ts';
@@ -29,6 +30,7 @@ export {
   type TermScope, type TermValue, type TagSink, type TagType,
 } from './terms.ts';
 export type { MetricsReads, MetricsReadOptions, SpanMetricRow, AddedSpanRow, GraphSpanRow } from './metrics-reads.ts';
+export { createRunReader, createRunWriter, resourcesByRun, type NewRun, type RunReader, type RunRecord, type RunWriter, type RunOfResource } from './runs.ts';
 export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions, type RetentionPass } from './retention.ts';
 
 /** The write operations the query side may ask of the writer (on its own thread). */
@@ -37,6 +39,10 @@ export interface StoreWrites {
   deleteTraces(rowids: readonly number[]): Promise<number>;
   /** Deletes everything. */
   clear(): Promise<void>;
+  /** Records the start of a run. */
+  startRun(run: NewRun): Promise<RunRecord>;
+  /** Records a run's end (and counts its spans); undefined for an unknown id. */
+  endRun(id: string, exitCode: number | null, endedMs: number): Promise<RunRecord | undefined>;
 }
 
 export interface StoreOptions {
@@ -62,6 +68,8 @@ export class StoreReader {
   readonly search: SearchReader;
   /** The tag-value dictionary. */
   readonly tags: TagReader;
+  /** Recorded runs. */
+  readonly runs: RunReader;
   protected readonly generationCell: Generation;
   private readonly commitListeners = new Set<(summary: CommitSummary) => void>();
   private readonly deleteListeners = new Set<(range: TimeRangeNs | undefined) => void>();
@@ -75,6 +83,7 @@ export class StoreReader {
     this.generationCell = generation;
     this.search = createSearchReader(db, () => this.generation);
     this.tags = createTagReader(db);
+    this.runs = createRunReader(db);
     this.reader = createTraceReader(db);
     this.readerGeneration = this.generation;
   }

@@ -18,6 +18,7 @@ export interface RetentionPass {
   readonly deletedSpans: number;
   /** Bytes of pages in use afterwards. */
   readonly usedBytes: number;
+  readonly deletedRuns: number;
 }
 
 /** Traces per delete transaction: small enough that a batch takes milliseconds. */
@@ -28,6 +29,8 @@ export interface RetentionStore {
   /** Where the database lives: its WAL and shared-memory files count toward the size limit. */
   readonly file: DatabaseLocation;
   deleteTraces(rowids: readonly number[]): number;
+  /** Deletes the runs retention no longer keeps (see RunWriter.prune); returns how many. */
+  pruneRuns?(nowMs: number, maxAgeMs: number, tracesDeleted: boolean): number;
 }
 
 /**
@@ -100,7 +103,8 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
       db.prepare("INSERT INTO span_terms(span_terms, rank) VALUES ('merge', 200)").run();
       db.pragma('incremental_vacuum');
     }
-    return { deletedTraces, deletedSpans, usedBytes: usedBytes() };
+    const deletedRuns = store.pruneRuns?.(nowMs, options.maxAgeMs, deletedTraces > 0) ?? 0;
+    return { deletedTraces, deletedSpans, usedBytes: usedBytes(), deletedRuns };
   }
 
   return { run, usedBytes, storeBytes };
@@ -130,7 +134,9 @@ export function startRetention(store: RetentionStore, options: RetentionOptions,
       .run()
       .then(
         (pass) => {
-          if (pass.deletedTraces > 0) log(`retention: deleted ${pass.deletedTraces} trace(s), ${pass.deletedSpans} span(s); ${pass.usedBytes} bytes in use`);
+          if (pass.deletedTraces > 0 || pass.deletedRuns > 0) {
+            log(`retention: deleted ${pass.deletedTraces} trace(s), ${pass.deletedSpans} span(s), ${pass.deletedRuns} run(s); ${pass.usedBytes} bytes in use`);
+          }
         },
         (err: unknown) => log(`retention: ${(err as Error).message}`),
       )

@@ -75,20 +75,46 @@ export function createCandidateSource(store: StoreReader): CandidateSource {
   };
 }
 
+/** A query under way over its candidates. */
+export interface Pass {
+  readonly candidates: Candidates;
+}
+
 /**
- * Runs `work` a slice of SLICE_MS at a time until it says it is done (true), giving the
- * event loop a turn between slices (`beforeTurn` is told of each). False when `signal`
- * stopped it, before the first slice or at a turn.
+ * Advances a query (`advance` works until there are no candidates left or `pause()` asks
+ * for a break, and tells which) to its end without giving way, then lets go of its reader.
  */
-export async function inSlices(work: (pause: () => boolean) => boolean, signal: AbortSignal | undefined, beforeTurn?: (slice: number) => void): Promise<boolean> {
-  if (signal?.aborted) return false;
-  for (let slice = 0; ; slice++) {
-    if (slice > 0) {
-      beforeTurn?.(slice);
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (signal?.aborted) return false;
+export function runToEnd<P extends Pass>(pass: P, advance: (pass: P, pause: () => boolean) => boolean): void {
+  try {
+    advance(pass, () => false);
+  } finally {
+    pass.candidates.close();
+  }
+}
+
+/**
+ * The same a slice of SLICE_MS at a time, giving the event loop a turn between slices
+ * (`beforeTurn` is told of each). False when `signal` stopped it, before the first slice
+ * or at a turn.
+ */
+export async function runInSlices<P extends Pass>(
+  pass: P,
+  advance: (pass: P, pause: () => boolean) => boolean,
+  signal: AbortSignal | undefined,
+  beforeTurn?: (slice: number) => void,
+): Promise<boolean> {
+  try {
+    if (signal?.aborted) return false;
+    for (let slice = 0; ; slice++) {
+      if (slice > 0) {
+        beforeTurn?.(slice);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (signal?.aborted) return false;
+      }
+      const sliceEnd = Date.now() + SLICE_MS;
+      if (advance(pass, () => Date.now() > sliceEnd)) return true;
     }
-    const sliceEnd = Date.now() + SLICE_MS;
-    if (work(() => Date.now() > sliceEnd)) return true;
+  } finally {
+    pass.candidates.close();
   }
 }

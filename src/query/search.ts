@@ -7,7 +7,7 @@ import { DEFAULTS } from '../defaults.ts';
 import type { QueryTrace } from '../shared/span.ts';
 import type { StoreReader, TraceRow, TraceWindow } from '../store/index.ts';
 import { evaluate, RegexDeadlineError, withRegexDeadline, type Spanset, type Root } from '../traceql/index.ts';
-import { createCandidateSource, inSlices, type Candidates } from './candidates.ts';
+import { createCandidateSource, runInSlices, runToEnd, type Candidates } from './candidates.ts';
 import type { Plan } from './planner.ts';
 
 export interface SearchRequest {
@@ -147,32 +147,20 @@ export function createSearch(store: StoreReader, options: SearchOptions = {}): S
 
   const search = ((request: SearchRequest): SearchResult => {
     const s = begin(request);
-    try {
-      advance(s, () => false);
-    } finally {
-      s.candidates.close();
-    }
+    runToEnd(s, advance);
     return finish(s);
   }) as Search;
 
   search.run = async (request) => {
     const s = begin(request);
-    try {
-      let reported = 0;
-      const finished = await inSlices(
-        (pause) => advance(s, pause),
-        request.signal,
-        (slice) => {
-          if (request.progress !== undefined && (slice === 1 || Date.now() - reported >= PROGRESS_MS)) {
-            reported = Date.now();
-            request.progress(progress(s));
-          }
-        },
-      );
-      if (!finished) s.stopped = 'aborted';
-    } finally {
-      s.candidates.close();
-    }
+    let reported = 0;
+    const finished = await runInSlices(s, advance, request.signal, (slice) => {
+      if (request.progress !== undefined && (slice === 1 || Date.now() - reported >= PROGRESS_MS)) {
+        reported = Date.now();
+        request.progress(progress(s));
+      }
+    });
+    if (!finished) s.stopped = 'aborted';
     return finish(s);
   };
 

@@ -7,7 +7,7 @@
 import type { QuerySpan, QueryTrace } from '../../shared/span.ts';
 import type { StoreReader } from '../../store/index.ts';
 import { evaluate, readForDisplay, print, NIL, type Attribute, type AttributeRef, type MetricsAggregate, type MetricsCompare, type MetricsFunction, type Root, type TopK, type Value } from '../../traceql/index.ts';
-import { createCandidateSource, inSlices, type Candidates } from '../candidates.ts';
+import { createCandidateSource, runInSlices, runToEnd, type Candidates } from '../candidates.ts';
 import { log2Bucketize, log2Quantile, type HistogramBucket } from './log2.ts';
 import { IntervalMapper } from './time.ts';
 
@@ -654,21 +654,13 @@ export function createMetricsQuery(store: StoreReader): MetricsQuery {
 
   const query = ((request: MetricsRequest): MetricsResult => {
     const s = begin(request);
-    try {
-      advance(s, () => false);
-    } finally {
-      s.candidates.close();
-    }
+    runToEnd(s, advance);
     return finish(s);
   }) as MetricsQuery;
 
   query.run = async (request, signal) => {
     const s = begin(request);
-    try {
-      if (!(await inSlices((pause) => advance(s, pause), signal))) signal?.throwIfAborted();
-    } finally {
-      s.candidates.close();
-    }
+    if (!(await runInSlices(s, advance, signal))) signal?.throwIfAborted();
     return finish(s);
   };
 

@@ -16,7 +16,7 @@ import { startTracebox } from '../src/testing/index.ts';
 import { createIngest } from '../src/otlp/index.ts';
 import { createRetention, createRunWriter, Store } from '../src/store/index.ts';
 import { runOfResource } from '../src/otlp/run.ts';
-import type { RunDiff } from '../src/diff/index.ts';
+import type { RunDiff } from '../src/analysis/index.ts';
 import type { RunRecord } from '../src/store/runs.ts';
 
 const SHOP = fileURLToPath(new URL('./fixtures/shop.mjs', import.meta.url));

@@ -19,6 +19,7 @@ import { createSearch } from '../query/index.ts';
 import { createViewerRoutes } from '../viewer/index.ts';
 import { requireToken } from './auth.ts';
 import { createDoctorRoutes } from './doctor-routes.ts';
+import { createGrpcRoutes } from './grpc-routes.ts';
 import { createImportRoutes } from './import-routes.ts';
 import { createPromRoutes } from './prom-routes.ts';
 import { guardRequests } from './request-guard.ts';
@@ -29,7 +30,9 @@ import { createRunRoutes } from './run-routes.ts';
 import { createTraceQLMetricsRoutes } from './traceql-metrics-routes.ts';
 
 export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
+export { serveQueryGrpc, type QueryGrpc } from './grpc-front.ts';
 export type { ApiBindings, ApiEnv } from './env.ts';
+export { normalizeAllowedHost } from './request-guard.ts';
 
 /** Paths answered from the derived metrics, which one query thread owns. */
 export const DERIVED_METRICS_PATHS = /^\/(metrics$|api\/v1\/|api\/service-graph$)/;
@@ -44,6 +47,8 @@ export interface ApiOptions {
   readonly log: (line: string) => void;
   /** Whether DELETE /api/traces may delete stored traces. */
   readonly allowReset: boolean;
+  /** How long a search works before it answers with what it found, marked incomplete (default 10 s). */
+  readonly searchTimeoutMs?: number;
   /** Largest POST /api/import body, before and after decompression (default 16 MiB, as OTLP's --max-body). */
   readonly maxBody?: number;
 }
@@ -52,8 +57,8 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.use('/api/*', compress());
   app.route('/', createTempoRoutes(options.store));
-  const search = createSearch(options.store);
-  app.route('/', createSearchRoutes(options.store, search));
+  const search = createSearch(options.store, { budgetMs: options.searchTimeoutMs ?? DEFAULTS.searchTimeoutMs });
+  app.route('/', createSearchRoutes(options.store, search, options.log));
   app.route('/', createTraceQLMetricsRoutes(options.store));
   const { metrics } = options;
   if (metrics !== undefined) {
@@ -70,6 +75,8 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
     return (await mcp).fetch(c.req.raw);
   });
   app.route('/', createImportRoutes(options.ingest, { maxBody: options.maxBody ?? DEFAULTS.maxBody }));
+  // Tempo's streaming gRPC calls, answered by this app's own HTTP routes.
+  app.route('/', createGrpcRoutes({ fetch: (request, env) => app.fetch(request, env) }));
   app.notFound((c) => c.text('404 page not found\n', 404));
   app.onError((err, c) => {
     if (err instanceof BadRequestError) return c.text(err.message, 400);

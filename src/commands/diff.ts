@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config.ts';
-import { compareProfiles, DEFAULT_NOISE, diffMarkdown, diffText, FAIL_ON_HELP, failures, parseFailOn, profileTraces, type FailRule, type NoiseBound, type RunDiff } from '../diff/index.ts';
-import { TraceboxApiError } from '../testing/client.ts';
-import { parseDuration } from '../traceql/duration.ts';
+import { compareProfiles, DEFAULT_NOISE, diffMarkdown, diffText, FAIL_ON_HELP, failures, parseFailOn, profileTraces, type FailRule, type NoiseBound, type RunDiff } from '../analysis/index.ts';
+import { TraceboxApiError } from '../testing/index.ts';
+import { parseDuration } from '../traceql/index.ts';
 import { parse } from './options.ts';
 import { STORE_FLAGS, STORE_HELP, withRuns } from './local-store.ts';
 import { readTraceFile } from './trace-files.ts';

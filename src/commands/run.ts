@@ -8,11 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildTrace, humanDuration, operationStats } from '../analysis/index.ts';
 import { ConfigError, parsePort } from '../config.ts';
-import { startTracebox } from '../testing/index.ts';
-import { toTraceJson, type Trace } from '../testing/trace.ts';
-import type { RunRecord } from '../testing/client.ts';
+import { startTracebox, toTraceJson, type RunRecord, type Trace } from '../testing/index.ts';
 import { RUN_ATTRIBUTE } from '../otlp/index.ts';
-import { runName } from '../diff/index.ts';
+import { runName } from '../analysis/index.ts';
 import { parse } from './options.ts';
 
 const USAGE = `Usage: tracebox run [flags] [--] <command> [args…]

@@ -25,6 +25,8 @@ export { encodeTracesData } from './encode.ts';
 export { canonicalResourceSpans } from './canonical.ts';
 export { splitJoinedRawSpans } from './joined-spans.ts';
 export { tracesDataToJson } from './protobuf-to-json.ts';
+export { decodeResource, decodeScope, decodeSpan } from './span-model.ts';
+export { importToProtobuf, ImportTooLargeError } from './import/index.ts';
 export { otlpJsonToProtobuf, OtlpJsonError } from './json-to-protobuf.ts';
 export type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan, RawResourceSpans, RawScopeSpans } from './types.ts';
 export type { WireFormat } from './responses.ts';

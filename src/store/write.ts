@@ -48,8 +48,6 @@ export interface CommitSummary {
   readonly maxSpanId: number;
   /** Rowids of the traces that got spans. */
   readonly traces: number[];
-  /** Keys whose tag-value listing became full in this transaction (their key terms). */
-  readonly fullKeys: string[];
 }
 
 /** Caches are dropped when they grow past this, so hostile input cannot grow memory without bound. */
@@ -140,7 +138,6 @@ export function createWriter(db: Db): Writer {
 
   function write(batches: readonly SpanRows[]): { results: WriteResult[]; summary: CommitSummary } {
     const nowS = Math.floor(Date.now() / 1000);
-    const fullKeys = new Set<string>();
     const deltas = new Map<number, TraceDelta>();
     const results: WriteResult[] = [];
     // Per batch: the trace rowid of each span, then the span rowid (0: a duplicate).
@@ -150,7 +147,7 @@ export function createWriter(db: Db): Writer {
 
     // 1. Everything with a statement journal: dictionaries, traces, tags.
     for (const rows of batches) {
-      for (const obs of rows.tags) if (tags.record(obs)) fullKeys.add(obs[5]);
+      for (const obs of rows.tags) tags.record(obs);
       const traceOf = new Int32Array(rows.count);
       const { cols, times, buf } = rows;
       for (let i = 0; i < rows.count; i++) {
@@ -233,7 +230,7 @@ export function createWriter(db: Db): Writer {
     for (const [rowid, rows, i] of termRows) stmt.insertTerms.run(rowid, spanTermsAt(rows, i));
 
     const maxSpanId = (stmt.maxSpanId.get() as number | null) ?? 0;
-    return { results, summary: { stored, duplicates, maxSpanId, traces: [...deltas.keys()], fullKeys: [...fullKeys] } };
+    return { results, summary: { stored, duplicates, maxSpanId, traces: [...deltas.keys()] } };
   }
 
   function forget(): void {

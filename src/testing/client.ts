@@ -7,8 +7,8 @@ import type { SpanJson, TraceJson } from '../query/index.ts';
 import { RUN_ATTRIBUTE, SESSION_ATTRIBUTE, SESSION_HEADER, type Finding, type IngestRecord } from '../otlp/index.ts';
 import { explainQueryError, parse, TraceQLSyntaxError, TraceQLValidationError } from '../traceql/index.ts';
 import { formatTree } from './tree.ts';
-import type { RunDiff } from '../diff/index.ts';
-import type { RunRecord } from '../store/runs.ts';
+import type { RunDiff } from '../analysis/index.ts';
+import type { RunRecord } from '../store/index.ts';
 import { toSpan, toTrace, type Span, type Trace } from './trace.ts';
 
 export { toSpan, toTrace, type Span, type SpanNode, type Trace } from './trace.ts';
@@ -30,7 +30,7 @@ export interface DiffRequest {
   /** Or two TraceQL selections. */
   queryA?: string;
   queryB?: string;
-  /** Noise bound (see src/diff/compare.ts): percent, a duration such as "1ms", samples. */
+  /** Noise bound (see src/analysis/run-compare.ts): percent, a duration such as "1ms", samples. */
   minChangePct?: number;
   minDelta?: string;
   minSamples?: number;
@@ -48,10 +48,12 @@ export interface SpanFilter {
 export type SpanQuery = string | SpanFilter;
 
 export interface WaitOptions {
-  /** Spans needed (default 1). */
+  /** Spans needed (default 1, or 0 when `max` is 0). */
   count?: number;
   /** Most spans allowed (default unlimited). */
   max?: number;
+  /** With a `max`: how long no new matching span must arrive before the count is final (default 200 ms). */
+  settleMs?: number;
   /** How long to wait (default 3000 ms, below the usual 5 s test timeout so this message is what you see). */
   timeoutMs?: number;
 }
@@ -80,6 +82,8 @@ export function toTraceQL(query: SpanQuery): string {
 
 interface ExpectAnswer {
   ok: boolean;
+  /** False when the store could not be searched completely (then `ok` is false and `message` says why). */
+  complete: boolean;
   count: number;
   matches: SpanJson[];
   candidates: Array<{ span: SpanJson; failed: Array<{ condition: string; actual: string }> }>;
@@ -200,12 +204,15 @@ export class TraceboxClient {
     checkQuery(traceql);
     const answer = await this.request<ExpectAnswer>('POST', '/api/expect', `waiting for ${traceql}`, {
       query: traceql,
-      min: options.count ?? 1,
+      min: options.count,
       max: options.max,
+      settleMs: options.settleMs,
       timeoutMs: options.timeoutMs ?? 3000,
       session: this.sessionId,
     });
     if (answer.ok) return answer.matches.map(toSpan);
+    // The store could not be searched whole: the count proves nothing either way.
+    if (!answer.complete) throw new Error(`${traceql}: ${answer.message}. The search was incomplete, so nothing was decided.`);
     const recent = await this.traces('{ }', { limit: 3 });
     const lines = [`${traceql}: ${answer.message}.`];
     if (answer.candidates.length > 0) {
@@ -280,7 +287,7 @@ export class TraceboxClient {
     return (await this.request<{ runs: RunRecord[] }>('GET', '/api/runs', 'listing runs')).runs;
   }
 
-  /** Compares two runs (or two TraceQL selections) per operation; see src/diff. */
+  /** Compares two runs (or two TraceQL selections) per operation; see src/analysis/run-compare.ts. */
   async diff(request: DiffRequest = {}): Promise<RunDiff & { runs: { a: RunRecord | null; b: RunRecord | null } }> {
     const path = this.query('/api/runs/diff', {
       a: request.a,

@@ -8,7 +8,7 @@
  */
 import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import { UnavailableError } from '../shared/errors.ts';
-import { runOfResource } from '../otlp/run.ts';
+import { runOfResource } from '../otlp/index.ts';
 import { Store, createRunWriter, startRetention, type DatabaseLocation, type Generation, type NewRun, type SpanRows, type WriteResult } from '../store/index.ts';
 import { serve } from './rpc.ts';
 import { eventsChannel, type StoreEvent } from './events.ts';

@@ -8,10 +8,22 @@
 import type { ReceiverPorts } from './model/endpoints.ts';
 import type { ServiceGraph } from './model/service-graph.ts';
 import type { TraceJson } from './model/trace.ts';
-import type { RunDiff } from '../../src/diff/compare.ts';
-import type { RunRecord } from '../../src/store/runs.ts';
+import type { RunDiff } from '../../src/analysis/index.ts';
 
-export type { RunDiff, RunRecord };
+export type { RunDiff };
+
+/** A recorded run, as GET /api/runs answers (src/store/runs.ts). */
+export interface RunRecord {
+  id: string;
+  label: string;
+  command: string;
+  gitCommit: string | null;
+  gitBranch: string | null;
+  startedMs: number;
+  endedMs: number | null;
+  exitCode: number | null;
+  spans: number | null;
+}
 
 export class ApiError extends Error {
   constructor(
@@ -178,7 +190,7 @@ export async function listRuns(signal?: AbortSignal): Promise<RunRecord[] | unde
   return (await json<{ runs: RunRecord[] }>('/api/runs', { signal }))?.runs;
 }
 
-/** The diff of two runs by id (src/diff); the API's 400 (an unknown run) is thrown as ApiError. */
+/** The diff of two runs by id (src/analysis/run-compare); the API's 400 (an unknown run) is thrown as ApiError. */
 export async function runDiff(a: string, b: string, signal?: AbortSignal): Promise<(RunDiff & { runs: { a: RunRecord | null; b: RunRecord | null } }) | undefined> {
   return json(`/api/runs/diff?${qs({ a, b })}`, { signal });
 }

@@ -1,6 +1,6 @@
 /**
  * @module ui/RunDiffView
- * The diff of two runs (src/diff): the two sides, "no change" or the operations that
+ * The diff of two runs (src/analysis/run-compare): the two sides, "no change" or the operations that
  * changed (calls per trace, p50/p95 with their samples, errors) with links to an example
  * trace of each side and to the compare page for the pair, the calls between operations
  * that appeared or vanished, and what moved on each root operation's critical path.
@@ -10,8 +10,7 @@ import type { RunDiff } from '../api.ts';
 import { serviceColor } from '../colors.ts';
 import { fmtDur } from '../format.ts';
 import { traceHref } from '../router.ts';
-import type { DurationChange, OperationChange, SideSummary } from '../../../src/diff/compare.ts';
-import { noiseText } from '../../../src/diff/render.ts';
+import { noiseText, type DurationChange, type OperationChange, type SideSummary } from '../../../src/analysis/index.ts';
 
 const num = (n: number): string => String(Math.round(n * 100) / 100);
 

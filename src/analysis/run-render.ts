@@ -1,15 +1,22 @@
 /**
- * @module diff/render
+ * @module analysis/run-render
  * A diff as people read it: a table for terminals and test failures, Markdown for CI
  * step summaries (`$GITHUB_STEP_SUMMARY`). Both say "no change" when nothing moved
  * beyond the noise bound, and name the bound.
  */
-import { humanDuration, textTable } from '../analysis/index.ts';
-import type { RunRecord } from '../store/runs.ts';
-import type { DurationChange, OperationChange, OperationSide, RunDiff, SideSummary } from './compare.ts';
+import { humanDuration, textTable } from './format.ts';
+import type { DurationChange, OperationChange, OperationSide, RunDiff, SideSummary } from './run-compare.ts';
+
+/** What a run's name is made of (a recorded run has more). */
+export interface RunNaming {
+  readonly id: string;
+  readonly label: string;
+  readonly gitCommit: string | null;
+  readonly gitBranch: string | null;
+}
 
 /** "run 4 (feature; 1a2b3c4 on main)". */
-export function runName(run: RunRecord): string {
+export function runName(run: RunNaming): string {
   const git = run.gitCommit === null ? '' : `${run.gitCommit.slice(0, 7)}${run.gitBranch === null ? '' : ` on ${run.gitBranch}`}`;
   const about = [run.label, git].filter((s) => s !== '').join('; ');
   return `run ${run.id}${about === '' ? '' : ` (${about})`}`;

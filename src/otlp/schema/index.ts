@@ -1,0 +1,3 @@
+/** The OTLP wire schema: a module per message family (common.ts: shared messages and the field walk; trace.ts: spans). */
+export * from './common.ts';
+export * from './trace.ts';

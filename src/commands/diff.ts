@@ -83,7 +83,9 @@ export async function diff(args: readonly string[]): Promise<number> {
   const bound = noise(values);
 
   let result: RunDiff;
-  if (positionals.length === 2 && positionals.every(isFile)) {
+  const files = positionals.filter(isFile);
+  if (files.length > 0 && files.length !== 2) throw new ConfigError(`"${files[0]}" is a file: give two trace files to compare, or two runs`);
+  if (files.length === 2) {
     const [a, b] = await Promise.all(positionals.map(readTraceFile));
     result = compareProfiles(profileTraces(a), profileTraces(b), { a: { name: path.basename(positionals[0]) }, b: { name: path.basename(positionals[1]) } }, bound);
   } else {

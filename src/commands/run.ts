@@ -160,7 +160,8 @@ export async function run(args: readonly string[]): Promise<number> {
     label: values.label ?? '',
     command: commandLine(command),
     gitCommit: git(['rev-parse', 'HEAD']),
-    gitBranch: branch === 'HEAD' ? null : branch,
+    // A detached HEAD (as CI checks out) has no branch; CI may name it.
+    gitBranch: branch === 'HEAD' ? process.env.GITHUB_HEAD_REF || process.env.GITHUB_REF_NAME || null : branch,
   });
   const tagged = tb.env({ run: record.id });
   const env: NodeJS.ProcessEnv = { ...process.env, ...tagged };

@@ -137,6 +137,23 @@ describe('tracebox run --data, tracebox runs, tracebox diff', () => {
     }
   });
 
+  test('tracebox run --url records the run in a running tracebox', async () => {
+    const tb = await startTracebox({ log: () => {} });
+    try {
+      const out = await runCli(['run', '--url', tb.apiUrl, '--label', 'remote', '--', process.execPath, SHOP, '--requests=5'], {}, 30_000);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stderr, /tracebox: 5 trace\(s\), 20 span\(s\)/);
+      assert.match(out.stderr, new RegExp(`recorded in ${tb.apiUrl}; compare with: tracebox diff --url ${tb.apiUrl}`));
+      const [run] = await tb.runs();
+      assert.deepEqual([run.label, run.spans, run.exitCode], ['remote', 20, 0]);
+      const clash = await runCli(['run', '--url', tb.apiUrl, '--data', data.dir, '--', 'true']);
+      assert.equal(clash.code, 2);
+      assert.match(clash.stderr, /--data does not apply/);
+    } finally {
+      await tb.close();
+    }
+  });
+
   test('bad arguments exit 2 with a message', async () => {
     const unknown = await runCli(['diff', 'nosuchrun', ...d]);
     assert.equal(unknown.code, 2);

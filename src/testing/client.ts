@@ -265,7 +265,7 @@ export class TraceboxClient {
   }
 
   /** What the receivers saw lately and the set-up mistakes tracebox recognized. */
-  async doctor(): Promise<{ findings: Finding[]; requests: Record<string, IngestRecord[]> }> {
+  async doctor(): Promise<{ findings: Finding[]; requests: Record<string, IngestRecord[]>; receivers?: { otlpHttp: number; otlpGrpc: number; zipkin?: number } }> {
     return this.request('GET', '/api/doctor', 'the doctor report');
   }
 

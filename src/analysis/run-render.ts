@@ -72,11 +72,12 @@ function rows(diff: RunDiff): string[][] {
   return out;
 }
 
-function edgeLines(diff: RunDiff): string[] {
+/** Calls between operations that appeared, vanished or changed, each line starting with its mark (`+ - ~` for terminals, words for Markdown). */
+function edgeLines(diff: RunDiff, marks: readonly [string, string, string] = ['+', '-', '~']): string[] {
   const lines: string[] = [];
-  for (const e of diff.edges.added) lines.push(`+ ${e.parentLabel} → ${e.childLabel} (${num(e.b)} per call)`);
-  for (const e of diff.edges.removed) lines.push(`- ${e.parentLabel} → ${e.childLabel} (was ${num(e.a)} per call)`);
-  for (const e of diff.edges.changed) lines.push(`~ ${e.parentLabel} → ${e.childLabel}: ${num(e.a)} → ${num(e.b)} per call`);
+  for (const e of diff.edges.added) lines.push(`${marks[0]} ${e.parentLabel} → ${e.childLabel} (${num(e.b)} per call)`);
+  for (const e of diff.edges.removed) lines.push(`${marks[1]} ${e.parentLabel} → ${e.childLabel} (was ${num(e.a)} per call)`);
+  for (const e of diff.edges.changed) lines.push(`${marks[2]} ${e.parentLabel} → ${e.childLabel}: ${num(e.a)} → ${num(e.b)} per call`);
   return lines;
 }
 
@@ -119,7 +120,7 @@ export function diffMarkdown(diff: RunDiff, failed: readonly string[] = []): str
     const [head, ...body] = rows(diff);
     out.push('', `| ${head.map(md).join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`, ...body.map((r) => `| ${r.map(md).join(' | ')} |`));
   }
-  const edges = edgeLines(diff);
+  const edges = edgeLines(diff, ['new:', 'gone:', 'changed:']);
   if (edges.length > 0) out.push('', '**Calls between operations**', '', ...edges.map((l) => `- ${md(l)}`));
   const path = pathLines(diff);
   if (path.length > 0) out.push('', '**Critical path**', '', ...path.map((l) => (l.startsWith('  ') ? `  - ${md(l.trim())}` : `- ${md(l)}`)));

@@ -20,8 +20,8 @@ export { createExpect, DEFAULT_SETTLE_MS, type ExpectRequest, type ExpectResult,
 export { scopeToSession } from './session-scope.ts';
 export { spanJson, traceJson, type SpanJson, type TraceJson, type FlatValue } from './span-json.ts';
 export { createTraceLoader } from './loader.ts';
-export { splitJoinedSpans } from './joined-spans.ts';
 export {
   createMetricsQuery, queryRangeResponse, queryInstantResponse, alignRange, defaultStep, type MetricsRequest, type MetricsResult,
   type JsonMetrics, type QueryRangeResponse, type QueryInstantResponse,
 } from './metrics/index.ts';
+export { splitJoinedSpans } from './joined-spans.ts';

@@ -16,7 +16,7 @@ import { startTracebox } from '../src/testing/index.ts';
 import { createIngest } from '../src/otlp/index.ts';
 import { createRetention, createRunWriter, Store } from '../src/store/index.ts';
 import { runOfResource } from '../src/otlp/run.ts';
-import type { RunDiff } from '../src/diff/index.ts';
+import type { RunDiff } from '../src/analysis/index.ts';
 import type { RunRecord } from '../src/store/runs.ts';
 
 const SHOP = fileURLToPath(new URL('./fixtures/shop.mjs', import.meta.url));
@@ -134,6 +134,23 @@ describe('tracebox run --data, tracebox runs, tracebox diff', () => {
       assert.match(out.stdout, /SELECT items \[client\]\s+added\s+0 → 3/);
     } finally {
       files.remove();
+    }
+  });
+
+  test('tracebox run --url records the run in a running tracebox', async () => {
+    const tb = await startTracebox({ log: () => {} });
+    try {
+      const out = await runCli(['run', '--url', tb.apiUrl, '--label', 'remote', '--', process.execPath, SHOP, '--requests=5'], {}, 30_000);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stderr, /tracebox: 5 trace\(s\), 20 span\(s\)/);
+      assert.match(out.stderr, new RegExp(`recorded in ${tb.apiUrl}; compare with: tracebox diff --url ${tb.apiUrl}`));
+      const [run] = await tb.runs();
+      assert.deepEqual([run.label, run.spans, run.exitCode], ['remote', 20, 0]);
+      const clash = await runCli(['run', '--url', tb.apiUrl, '--data', data.dir, '--', 'true']);
+      assert.equal(clash.code, 2);
+      assert.match(clash.stderr, /--data does not apply/);
+    } finally {
+      await tb.close();
     }
   });
 

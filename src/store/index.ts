@@ -27,9 +27,12 @@ export type { RawScopeSpans } from './read.ts';
 export { SpanRowsBuilder, transferables, type SpanRows, type SpanInput, type TagObservation } from './rows.ts';
 export { LogRowsBuilder, isLogRows, type LogRows, type LogInput } from './log-rows.ts';
 export { FTS_FIRST_CAP, createLogReader, ftsQuery, type LogReaderOptions, type LogReader, type LogFilter, type LogQuery, type LogRow, type LogCount } from './logs-read.ts';
-export { attributeListTerms, spanTerms, keyTerm, valueTerm, nameTerm, eventNameTerm, type TermScope, type TermValue, type TagSink } from './terms.ts';
-export type { MetricsReads, MetricsReadOptions, SpanMetricRow, AddedSpanRow, GraphSpanRow } from './metrics-reads.ts';
+export {
+  keyTerm, valueTerm, nameTerm, eventNameTerm, keyTermAt, nameTermAt, eventNameTermAt, valuePrefix, stringValueTerm, boolValueTerm, intValueTerm, doubleValueTerm,
+  type TermScope, type TermValue, type TagSink, type TagType,
+} from './terms.ts';
 export { createRunReader, createRunWriter, resourcesByRun, type NewRun, type RunReader, type RunRecord, type RunWriter, type RunOfResource } from './runs.ts';
+export type { MetricsReads, MetricsReadOptions, SpanMetricRow, AddedSpanRow, GraphSpanRow } from './metrics-reads.ts';
 export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions, type RetentionPass } from './retention.ts';
 
 /** The write operations the query side may ask of the writer (on its own thread). */

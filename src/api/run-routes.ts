@@ -4,11 +4,11 @@
  * runs on a query thread; the records are written by the writer thread.
  */
 import { Hono } from 'hono';
-import { compareProfiles, DEFAULT_NOISE, Profiler, runName, type NoiseBound, type RunDiff, type SideSummary } from '../analysis/index.ts';
-import { RUN_ATTRIBUTE } from '../otlp/index.ts';
-import { parseQuery, traceJson, type Search } from '../query/index.ts';
+import { compareProfiles, DEFAULT_NOISE, Profiler, runName, type NoiseBound, type Profile, type RunDiff, type SideSummary } from '../analysis/index.ts';
+import { RUN_ATTRIBUTE, runOfResource } from '../otlp/index.ts';
+import { createTraceLoader, parseQuery, traceJson, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
-import type { RunRecord, StoreReader, StoreWrites } from '../store/index.ts';
+import { resourcesByRun, type RunRecord, type StoreReader, type StoreWrites } from '../store/index.ts';
 import { parseDuration } from '../traceql/index.ts';
 import { jsonBody } from './test-routes.ts';
 
@@ -16,6 +16,8 @@ import { jsonBody } from './test-routes.ts';
 /** Traces compared per side at most; a side with more says so (`partial`). */
 export const MAX_DIFF_TRACES = 5000;
 const RUNS_LISTED = 200;
+/** How long profiling a run works before the query thread's event loop gets a turn. */
+const YIELD_MS = 25;
 
 function text(body: Record<string, unknown>, name: string, max = 4096): string | undefined {
   const v = body[name];
@@ -52,8 +54,41 @@ export function createRunRoutes(store: StoreReader, writes: StoreWrites, search:
     return run;
   }
 
+  type Side = { profile: Profile; side: Omit<SideSummary, 'traces' | 'spans'> };
+
+  /**
+   * Profiles a run's traces, newest first, up to MAX_DIFF_TRACES: the traces with a span of
+   * a resource tagged with the run, each loaded, profiled and let go (a run may be larger
+   * than memory holds as decoded traces), with the event loop given a turn now and then.
+   */
+  async function profileRun(run: RunRecord, signal: AbortSignal): Promise<Side> {
+    const resourceIds = resourcesByRun(store.db, runOfResource).get(run.id) ?? [];
+    // The ids first, so no statement stays open across the turns below.
+    const rowids: number[] = [];
+    if (resourceIds.length > 0) {
+      for (const rowid of store.search.candidateTraces({ termGroups: [], resourceIds }, {})) {
+        rowids.push(rowid);
+        if (rowids.length > MAX_DIFF_TRACES) break;
+      }
+    }
+    const load = createTraceLoader(store.search);
+    const profiler = new Profiler();
+    let turn = Date.now();
+    for (const rowid of rowids.slice(0, MAX_DIFF_TRACES)) {
+      const loaded = load(rowid);
+      if (loaded !== undefined) profiler.add(traceJson(loaded.trace));
+      if (Date.now() - turn > YIELD_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (signal.aborted) throw new BadRequestError('the request was cancelled');
+        turn = Date.now();
+      }
+    }
+    const partial = rowids.length > MAX_DIFF_TRACES ? `the newest ${MAX_DIFF_TRACES} traces only; there are more` : undefined;
+    return { profile: profiler.finish(), side: { name: runName(run), ...(partial === undefined ? {} : { partial }) } };
+  }
+
   /** Profiles the traces a query selects, newest first, up to MAX_DIFF_TRACES. */
-  async function profile(traceql: string, name: string, signal: AbortSignal): Promise<{ profile: ReturnType<Profiler['finish']>; side: Omit<SideSummary, 'traces' | 'spans'> }> {
+  async function profileQuery(traceql: string, signal: AbortSignal): Promise<Side> {
     const root = parseQuery(traceql, 'invalid TraceQL query: ');
     const result = await search.run({ root, limit: MAX_DIFF_TRACES + 1, window: {}, signal });
     const profiler = new Profiler();
@@ -61,7 +96,7 @@ export function createRunRoutes(store: StoreReader, writes: StoreWrites, search:
     let partial: string | undefined;
     if (result.hits.length > MAX_DIFF_TRACES) partial = `the newest ${MAX_DIFF_TRACES} traces only; there are more`;
     else if (result.stopped !== undefined) partial = `the search stopped (${result.stopped}) after ${result.hits.length} trace(s); there may be more`;
-    return { profile: profiler.finish(), side: { name, ...(partial === undefined ? {} : { partial }) } };
+    return { profile: profiler.finish(), side: { name: traceql, ...(partial === undefined ? {} : { partial }) } };
   }
 
   app.get('/api/runs', (c) => c.json({ runs: store.runs.list(RUNS_LISTED) }));
@@ -93,12 +128,14 @@ export function createRunRoutes(store: StoreReader, writes: StoreWrites, search:
     const noise = noiseOf(q);
     const qa = q('qa');
     const qb = q('qb');
-    let a: { query: string; name: string; run?: RunRecord };
-    let b: { query: string; name: string; run?: RunRecord };
+    const signal = c.req.raw.signal;
+    let pa: Side;
+    let pb: Side;
+    let runs: { a: RunRecord | null; b: RunRecord | null } = { a: null, b: null };
     if (qa !== undefined || qb !== undefined) {
       if (qa === undefined || qb === undefined || qa === '' || qb === '') throw new BadRequestError('qa and qb: give both TraceQL selections');
-      a = { query: qa, name: qa };
-      b = { query: qb, name: qb };
+      pa = await profileQuery(qa, signal);
+      pb = await profileQuery(qb, signal);
     } else {
       const refs = [q('a'), q('b')];
       let runB: RunRecord;
@@ -115,14 +152,12 @@ export function createRunRoutes(store: StoreReader, writes: StoreWrites, search:
         if (before === undefined) throw new BadRequestError(`no run before ${runName(runB)} to compare it with`);
         runA = before;
       }
-      const select = (run: RunRecord): string => `{ resource.${RUN_ATTRIBUTE} = ${JSON.stringify(run.id)} }`;
-      a = { query: select(runA), name: runName(runA), run: runA };
-      b = { query: select(runB), name: runName(runB), run: runB };
+      pa = await profileRun(runA, signal);
+      pb = await profileRun(runB, signal);
+      runs = { a: runA, b: runB };
     }
-    const signal = c.req.raw.signal;
-    const [pa, pb] = [await profile(a.query, a.name, signal), await profile(b.query, b.name, signal)];
     const diff: RunDiff = compareProfiles(pa.profile, pb.profile, { a: pa.side, b: pb.side }, noise);
-    return c.json({ ...diff, runs: { a: a.run ?? null, b: b.run ?? null } });
+    return c.json({ ...diff, runs });
   });
 
   app.get('/api/runs/:id', (c) => {

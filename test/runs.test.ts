@@ -110,6 +110,10 @@ describe('tracebox run --data, tracebox runs, tracebox diff', () => {
       const diff = await tb.diff({ queryA: '{ resource.tracebox.run = "1" }', queryB: '{ resource.tracebox.run = "2" }' });
       assert.equal(diff.changed, false);
       assert.equal(diff.a.traces, 20);
+      // A side cut short says so.
+      const cut = await tb.diff({ a: '1', b: '3', limit: 5 });
+      assert.deepEqual([cut.a.traces, cut.a.partial, cut.b.partial], [5, 'the newest 5 traces only; there are more', 'the newest 5 traces only; there are more']);
+      assert.equal((await tb.fetch('/api/runs/diff?limit=0')).status, 400);
     } finally {
       await tb.close();
     }

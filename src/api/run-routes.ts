@@ -13,8 +13,9 @@ import { parseDuration } from '../traceql/index.ts';
 import { jsonBody } from './test-routes.ts';
 
 
-/** Traces compared per side at most; a side with more says so (`partial`). */
-export const MAX_DIFF_TRACES = 5000;
+/** Traces compared per side by default (`limit`), and at most; a side with more says so (`partial`). */
+export const DEFAULT_DIFF_TRACES = 5000;
+const MAX_DIFF_TRACES = 50_000;
 const RUNS_LISTED = 200;
 /** How long profiling a run works before the query thread's event loop gets a turn. */
 const YIELD_MS = 25;
@@ -57,24 +58,24 @@ export function createRunRoutes(store: StoreReader, writes: StoreWrites, search:
   type Side = { profile: Profile; side: Omit<SideSummary, 'traces' | 'spans'> };
 
   /**
-   * Profiles a run's traces, newest first, up to MAX_DIFF_TRACES: the traces with a span of
+   * Profiles a run's traces, newest first, up to `limit`: the traces with a span of
    * a resource tagged with the run, each loaded, profiled and let go (a run may be larger
    * than memory holds as decoded traces), with the event loop given a turn now and then.
    */
-  async function profileRun(run: RunRecord, signal: AbortSignal): Promise<Side> {
+  async function profileRun(run: RunRecord, limit: number, signal: AbortSignal): Promise<Side> {
     const resourceIds = resourcesByRun(store.db, runOfResource).get(run.id) ?? [];
     // The ids first, so no statement stays open across the turns below.
     const rowids: number[] = [];
     if (resourceIds.length > 0) {
       for (const rowid of store.search.candidateTraces({ termGroups: [], resourceIds }, {})) {
         rowids.push(rowid);
-        if (rowids.length > MAX_DIFF_TRACES) break;
+        if (rowids.length > limit) break;
       }
     }
     const load = createTraceLoader(store.search);
     const profiler = new Profiler();
     let turn = Date.now();
-    for (const rowid of rowids.slice(0, MAX_DIFF_TRACES)) {
+    for (const rowid of rowids.slice(0, limit)) {
       const loaded = load(rowid);
       if (loaded !== undefined) profiler.add(traceJson(loaded.trace));
       if (Date.now() - turn > YIELD_MS) {
@@ -83,18 +84,18 @@ export function createRunRoutes(store: StoreReader, writes: StoreWrites, search:
         turn = Date.now();
       }
     }
-    const partial = rowids.length > MAX_DIFF_TRACES ? `the newest ${MAX_DIFF_TRACES} traces only; there are more` : undefined;
+    const partial = rowids.length > limit ? `the newest ${limit} traces only; there are more` : undefined;
     return { profile: profiler.finish(), side: { name: runName(run), ...(partial === undefined ? {} : { partial }) } };
   }
 
-  /** Profiles the traces a query selects, newest first, up to MAX_DIFF_TRACES. */
-  async function profileQuery(traceql: string, signal: AbortSignal): Promise<Side> {
+  /** Profiles the traces a query selects, newest first, up to `limit`. */
+  async function profileQuery(traceql: string, limit: number, signal: AbortSignal): Promise<Side> {
     const root = parseQuery(traceql, 'invalid TraceQL query: ');
-    const result = await search.run({ root, limit: MAX_DIFF_TRACES + 1, window: {}, signal });
+    const result = await search.run({ root, limit: limit + 1, window: {}, signal });
     const profiler = new Profiler();
-    for (const hit of result.hits.slice(0, MAX_DIFF_TRACES)) profiler.add(traceJson(hit.trace));
+    for (const hit of result.hits.slice(0, limit)) profiler.add(traceJson(hit.trace));
     let partial: string | undefined;
-    if (result.hits.length > MAX_DIFF_TRACES) partial = `the newest ${MAX_DIFF_TRACES} traces only; there are more`;
+    if (result.hits.length > limit) partial = `the newest ${limit} traces only; there are more`;
     else if (result.stopped !== undefined) partial = `the search stopped (${result.stopped}) after ${result.hits.length} trace(s); there may be more`;
     return { profile: profiler.finish(), side: { name: traceql, ...(partial === undefined ? {} : { partial }) } };
   }
@@ -126,6 +127,9 @@ export function createRunRoutes(store: StoreReader, writes: StoreWrites, search:
   app.get('/api/runs/diff', async (c) => {
     const q = (name: string): string | undefined => c.req.query(name);
     const noise = noiseOf(q);
+    const limitText = q('limit');
+    const limit = limitText === undefined || limitText === '' ? DEFAULT_DIFF_TRACES : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DIFF_TRACES) throw new BadRequestError(`limit: expected a whole number of traces from 1 to ${MAX_DIFF_TRACES}, got "${limitText}"`);
     const qa = q('qa');
     const qb = q('qb');
     const signal = c.req.raw.signal;
@@ -134,8 +138,8 @@ export function createRunRoutes(store: StoreReader, writes: StoreWrites, search:
     let runs: { a: RunRecord | null; b: RunRecord | null } = { a: null, b: null };
     if (qa !== undefined || qb !== undefined) {
       if (qa === undefined || qb === undefined || qa === '' || qb === '') throw new BadRequestError('qa and qb: give both TraceQL selections');
-      pa = await profileQuery(qa, signal);
-      pb = await profileQuery(qb, signal);
+      pa = await profileQuery(qa, limit, signal);
+      pb = await profileQuery(qb, limit, signal);
     } else {
       const refs = [q('a'), q('b')];
       let runB: RunRecord;
@@ -152,8 +156,8 @@ export function createRunRoutes(store: StoreReader, writes: StoreWrites, search:
         if (before === undefined) throw new BadRequestError(`no run before ${runName(runB)} to compare it with`);
         runA = before;
       }
-      pa = await profileRun(runA, signal);
-      pb = await profileRun(runB, signal);
+      pa = await profileRun(runA, limit, signal);
+      pb = await profileRun(runB, limit, signal);
       runs = { a: runA, b: runB };
     }
     const diff: RunDiff = compareProfiles(pa.profile, pb.profile, { a: pa.side, b: pb.side }, noise);

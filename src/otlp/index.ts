@@ -25,6 +25,7 @@ export { encodeTracesData } from './encode.ts';
 export { canonicalResourceSpans } from './canonical.ts';
 export { splitJoinedRawSpans } from './joined-spans.ts';
 export { tracesDataToJson } from './protobuf-to-json.ts';
+export * from './schema/index.ts';
 export { decodeResource, decodeScope, decodeSpan } from './span-model.ts';
 export { importToProtobuf, ImportTooLargeError } from './import/index.ts';
 export { otlpJsonToProtobuf, OtlpJsonError } from './json-to-protobuf.ts';

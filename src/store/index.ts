@@ -25,7 +25,10 @@ export type { SearchReader, SpanCondition, RelatedCondition, TraceWindow, TraceR
 export type { WriteResult, CommitSummary, TimeRangeNs, TraceByIdWindow, RawResourceSpans };
 export type { RawScopeSpans } from './read.ts';
 export { SpanRowsBuilder, transferables, type SpanRows, type SpanInput, type TagObservation } from './rows.ts';
-export { spanTerms, keyTerm, valueTerm, nameTerm, eventNameTerm, type TermScope, type TermValue, type TagSink } from './terms.ts';
+export {
+  keyTerm, valueTerm, nameTerm, eventNameTerm, keyTermAt, nameTermAt, eventNameTermAt, valuePrefix, stringValueTerm, boolValueTerm, intValueTerm, doubleValueTerm,
+  type TermScope, type TermValue, type TagSink, type TagType,
+} from './terms.ts';
 export { createRunReader, createRunWriter, resourcesByRun, type NewRun, type RunReader, type RunRecord, type RunWriter, type RunOfResource } from './runs.ts';
 export type { MetricsReads, MetricsReadOptions, SpanMetricRow, AddedSpanRow, GraphSpanRow } from './metrics-reads.ts';
 export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions, type RetentionPass } from './retention.ts';

@@ -30,4 +30,4 @@ export {
   type RootChange,
 } from './run-compare.ts';
 export { parseFailOn, failures, FAIL_ON_HELP, type FailRule } from './fail-on.ts';
-export { diffText, diffMarkdown, noiseText, runName, type RunNaming } from './run-render.ts';
+export { diffText, diffMarkdown, noiseText, pathChangeText, runName, type RunNaming } from './run-render.ts';

@@ -34,6 +34,8 @@ export interface DiffRequest {
   minChangePct?: number;
   minDelta?: string;
   minSamples?: number;
+  /** Traces compared per side, newest first (default 5,000); a side with more says so in `partial`. */
+  limit?: number;
 }
 
 /** A simple filter, turned into TraceQL: every given field must match on the same span. */
@@ -296,6 +298,7 @@ export class TraceboxClient {
       minChange: request.minChangePct?.toString(),
       minDelta: request.minDelta,
       minSamples: request.minSamples?.toString(),
+      limit: request.limit?.toString(),
     });
     return this.request('GET', path, 'the diff');
   }

@@ -87,18 +87,18 @@ export function* decodeExportRequestSlices(bytes: Uint8Array, maxSpans: number):
 }
 
 /**
- * ResourceSpans and ScopeSpans share a layout: a head message (resource / scope) = 1,
+ * ResourceSpans and ScopeSpans (and ResourceLogs, ScopeLogs) share a layout: a head message (resource / scope) = 1,
  * repeated children = 2, schema_url = 3. Reads [r.pos, end) into that shape; children
  * are returned as ranges, because fields may come in any order and the children need
  * the head first.
  */
-interface Envelope {
+export interface Envelope {
   head: Uint8Array | undefined;
   children: Array<[number, number]>;
   schemaUrl: string;
 }
 
-function readEnvelope(r: ProtoReader, end: number, names: readonly [string, string]): Envelope {
+export function readEnvelope(r: ProtoReader, end: number, names: readonly [string, string]): Envelope {
   r.end = end;
   const out: Envelope = { head: undefined, children: [], schemaUrl: '' };
   while (r.more()) {

@@ -10,6 +10,7 @@ export {
   RequestRefused,
   NO_LIMITS,
   SLICE_SPANS,
+  SLICE_LOGS,
   type Decoder,
   type DecoderOptions,
   type Ingest,
@@ -26,8 +27,11 @@ export { canonicalResourceSpans } from './canonical.ts';
 export { splitJoinedRawSpans } from './joined-spans.ts';
 export { tracesDataToJson } from './protobuf-to-json.ts';
 export { otlpJsonToProtobuf, OtlpJsonError } from './json-to-protobuf.ts';
-export type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan, RawResourceSpans, RawScopeSpans } from './types.ts';
-export type { WireFormat } from './responses.ts';
+export type { DecodedBatch, DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedScope, DecodedSpan, RawResourceSpans, RawScopeSpans } from './types.ts';
+export type { Signal, WireFormat } from './responses.ts';
+export { otlpLogsJsonToProtobuf } from './json-to-protobuf.ts';
+export { decodeExportLogsSlices, LOG_RECORD, LOG_TAGS, SEVERITY } from './schema/logs.ts';
+export { anyValue, anyValueText, decodeLogRecord, keyValuesOf, type AnyValueType, type LogAttribute, type LogRecordView, type TextValue } from './log-model.ts';
 export { SESSION_ATTRIBUTE, SESSION_HEADER } from './session.ts';
 export { IngestDoctor, HTTP_MISTAKES, type DoctorReport, type Finding, type IngestRecord } from './doctor.ts';
 export { IngestGate, RETRY_AFTER_S } from './gate.ts';

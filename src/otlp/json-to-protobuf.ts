@@ -12,6 +12,7 @@
 
 import { base64ToBytes, hexToBytes } from '../shared/ids.ts';
 import { MAX_ANY_VALUE_DEPTH, ProtoWriter, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
+import { LOG_RECORD } from './schema/logs.ts';
 
 /** AnyValue nesting limit (kvlists and arrays), so hostile input cannot exhaust the stack. */
 
@@ -41,6 +42,19 @@ export function otlpJsonToProtobuf(body: unknown): Uint8Array {
   if (!isObject(body)) throw new OtlpJsonError(ROOT, `expected an object, got ${describe(body)}`);
   const enc = new Encoder();
   enc.repeated(1, body.resourceSpans ?? body.resource_spans, 'resourceSpans', enc.resourceSpans);
+  return enc.w.finish();
+}
+
+/**
+ * Encodes an already parsed OTLP/JSON ExportLogsServiceRequest as protobuf bytes, by the
+ * same rules as traces.
+ *
+ * @throws OtlpJsonError when the structure is not OTLP/JSON.
+ */
+export function otlpLogsJsonToProtobuf(body: unknown): Uint8Array {
+  if (!isObject(body)) throw new OtlpJsonError(ROOT, `expected an object, got ${describe(body)}`);
+  const enc = new Encoder();
+  enc.repeated(1, body.resourceLogs ?? body.resource_logs, 'resourceLogs', enc.resourceLogs);
   return enc.w.finish();
 }
 
@@ -116,6 +130,16 @@ const STATUS_CODES: ReadonlyMap<string, number> = new Map([
   ['STATUS_CODE_ERROR', 2],
 ]);
 
+const SEVERITY_NUMBERS: ReadonlyMap<string, number> = new Map([
+  ['SEVERITY_NUMBER_UNSPECIFIED', 0],
+  ...['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((level, i): Array<[string, number]> => [
+    [`SEVERITY_NUMBER_${level}`, i * 4 + 1],
+    [`SEVERITY_NUMBER_${level}2`, i * 4 + 2],
+    [`SEVERITY_NUMBER_${level}3`, i * 4 + 3],
+    [`SEVERITY_NUMBER_${level}4`, i * 4 + 4],
+  ]),
+]);
+
 /**
  * One request's walk. Keys are read by name at each call site (`o.traceId ??
  * o.trace_id`) rather than through a key table, which keeps V8's property loads
@@ -149,6 +173,34 @@ class Encoder {
     this.message(1, rs.resource, 'resource', this.resource);
     this.repeated(2, rs.scopeSpans ?? rs.scope_spans, 'scopeSpans', this.scopeSpans);
     this.string(3, rs.schemaUrl ?? rs.schema_url, 'schemaUrl');
+  }
+
+  resourceLogs(rl: Obj): void {
+    this.message(1, rl.resource, 'resource', this.resource);
+    this.repeated(2, rl.scopeLogs ?? rl.scope_logs, 'scopeLogs', this.scopeLogs);
+    this.string(3, rl.schemaUrl ?? rl.schema_url, 'schemaUrl');
+  }
+
+  private scopeLogs(sl: Obj): void {
+    this.message(1, sl.scope, 'scope', this.scope);
+    this.repeated(2, sl.logRecords ?? sl.log_records, 'logRecords', this.logRecord);
+    this.string(3, sl.schemaUrl ?? sl.schema_url, 'schemaUrl');
+  }
+
+  /** In field-number order. */
+  private logRecord(l: Obj): void {
+    const F = LOG_RECORD;
+    this.fixed64(F.TIME_UNIX_NANO, l.timeUnixNano ?? l.time_unix_nano, 'timeUnixNano');
+    this.enumValue(F.SEVERITY_NUMBER, l.severityNumber ?? l.severity_number, 'severityNumber', SEVERITY_NUMBERS);
+    this.string(F.SEVERITY_TEXT, l.severityText ?? l.severity_text, 'severityText');
+    this.message(F.BODY, l.body, 'body', this.anyValue);
+    this.repeated(F.ATTRIBUTES, l.attributes, 'attributes', this.keyValue);
+    this.uint32(F.DROPPED_ATTRIBUTES_COUNT, l.droppedAttributesCount ?? l.dropped_attributes_count, 'droppedAttributesCount');
+    this.fixed32(F.FLAGS, l.flags, 'flags');
+    this.id(F.TRACE_ID, l.traceId ?? l.trace_id, 'traceId');
+    this.id(F.SPAN_ID, l.spanId ?? l.span_id, 'spanId');
+    this.fixed64(F.OBSERVED_TIME_UNIX_NANO, l.observedTimeUnixNano ?? l.observed_time_unix_nano, 'observedTimeUnixNano');
+    this.string(F.EVENT_NAME, l.eventName ?? l.event_name, 'eventName');
   }
 
   private resource(r: Obj): void {

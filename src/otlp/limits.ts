@@ -19,7 +19,8 @@ import { ProtoError, ProtoReader, ProtoWriter, WIRE_LEN, WIRE_VARINT, decodeUtf8
 import { bytesToHex } from '../shared/ids.ts';
 import { MAX_ANY_VALUE_DEPTH } from '../shared/protowire.ts';
 import { stringAttribute } from './decode-protobuf.ts';
-import type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan } from './types.ts';
+import type { DecodedBatch, DecodedLogBatch, DecodedResource, DecodedScope } from './types.ts';
+import { LOG_RECORD } from './schema/logs.ts';
 
 export interface AttributeLimits {
   /** Longest attribute key or string value in characters (bytes values: bytes); 0 for no limit. */
@@ -50,6 +51,12 @@ const EVENT: Shape = { attrs: 3, dropped: 4, counted: true, strings: [LEN(2)] };
 const LINK: Shape = { attrs: 4, dropped: 5, counted: true, strings: [LEN(3)] };
 const RESOURCE: Shape = { attrs: 1, dropped: 2, counted: false, strings: [] };
 const SCOPE: Shape = { attrs: 3, dropped: 4, counted: false, strings: [LEN(1), LEN(2)] };
+const LOG_RECORD_SHAPE: Shape = {
+  attrs: LOG_RECORD.ATTRIBUTES,
+  dropped: LOG_RECORD.DROPPED_ATTRIBUTES_COUNT,
+  counted: true,
+  strings: [LEN(LOG_RECORD.SEVERITY_TEXT), LEN(LOG_RECORD.EVENT_NAME)],
+};
 /** Span.status: Status { message = 2 }. */
 const STATUS: Shape = { attrs: 0, dropped: 0, counted: false, strings: [LEN(2)] };
 
@@ -323,22 +330,43 @@ class Limiter {
   }
 }
 
+/** What limits are applied to: spans or log records, each with its resource and scope. */
+interface Limited {
+  readonly raw: Uint8Array;
+  readonly resource: number;
+  readonly scope: number;
+}
+
+interface LimitedBatch<T extends Limited> {
+  readonly resources: DecodedResource[];
+  readonly scopes: DecodedScope[];
+  readonly items: T[];
+  readonly rejected: number;
+  readonly reasons: string[];
+  /** False when nothing was rewritten or refused (the batch can be used as it is). */
+  readonly changed: boolean;
+}
+
 /**
- * Applies `limits` to a decoded batch. Returns the batch itself when nothing exceeds a
- * limit, else a copy with the affected messages rewritten and invalid spans moved to
- * `rejected`. Resources and scopes are checked for nesting depth even without limits.
+ * Limits every item (in `shape`), its resource and scope; an item whose resource or scope
+ * is malformed is refused with it. `name` says which item a reason is about.
  */
-export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimits): DecodedBatch {
-  const limiter = new Limiter(limits);
+function limitItems<T extends Limited>(
+  limiter: Limiter,
+  batch: { readonly resources: DecodedResource[]; readonly scopes: DecodedScope[] },
+  items: readonly T[],
+  shape: Shape,
+  name: (item: T, index: number) => string,
+): LimitedBatch<T> {
   const reasons: string[] = [];
   let changed = false;
 
   /** Rewrites one resource or scope when needed; undefined when it is malformed or too deep. */
-  function limit<T extends DecodedResource | DecodedScope>(item: T, shape: Shape, what: string): T | undefined {
+  function limit<R extends DecodedResource | DecodedScope>(item: R, itemShape: Shape, what: string): R | undefined {
     try {
-      if (!limiter.needs(item.raw, 0, item.raw.length, shape)) return item;
+      if (!limiter.needs(item.raw, 0, item.raw.length, itemShape)) return item;
       changed = true;
-      return { ...item, raw: limiter.rewrite(item.raw, 0, item.raw.length, shape) };
+      return { ...item, raw: limiter.rewrite(item.raw, 0, item.raw.length, itemShape) };
     } catch (err) {
       if (!(err instanceof ProtoError)) throw err;
       changed = true;
@@ -354,27 +382,27 @@ export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimit
   });
   const scopes = batch.scopes.map((s) => limit(s, SCOPE, 'instrumentation scope'));
 
-  const spans: DecodedSpan[] = [];
-  let rejected = batch.rejected;
-  for (const span of batch.spans) {
-    if (resources[span.resource] === undefined || scopes[span.scope] === undefined) {
+  const kept: T[] = [];
+  let rejected = 0;
+  items.forEach((item, i) => {
+    if (resources[item.resource] === undefined || scopes[item.scope] === undefined) {
       rejected++;
-      continue;
+      return;
     }
     try {
-      if (!limiter.needs(span.raw, 0, span.raw.length, SPAN)) spans.push(span);
+      if (!limiter.needs(item.raw, 0, item.raw.length, shape)) kept.push(item);
       else {
         changed = true;
-        spans.push({ ...span, raw: limiter.rewrite(span.raw, 0, span.raw.length, SPAN) });
+        kept.push({ ...item, raw: limiter.rewrite(item.raw, 0, item.raw.length, shape) });
       }
     } catch (err) {
       if (!(err instanceof ProtoError)) throw err;
       changed = true;
       rejected++;
-      reasons.push(`span ${bytesToHex(span.spanId)}: ${err.message}`);
+      reasons.push(`${name(item, i)}: ${err.message}`);
     }
-  }
-  if (!changed) return batch;
+  });
+  if (!changed) return { resources: batch.resources, scopes: batch.scopes, items: kept, rejected, reasons, changed };
   // Rejected resources and scopes leave the batch (nothing refers to them any more).
   const keptResources: DecodedResource[] = [];
   const resourceIndex = resources.map((r) => (r === undefined ? -1 : keptResources.push(r) - 1));
@@ -384,8 +412,42 @@ export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimit
   return {
     resources: keptResources,
     scopes: keptScopes,
-    spans: moved ? spans.map((s) => ({ ...s, resource: resourceIndex[s.resource], scope: scopeIndex[s.scope] })) : spans,
+    items: moved ? kept.map((s) => ({ ...s, resource: resourceIndex[s.resource], scope: scopeIndex[s.scope] })) : kept,
     rejected,
-    rejections: [...batch.rejections, ...reasons].slice(0, MAX_REASONS),
+    reasons,
+    changed,
+  };
+}
+
+/**
+ * Applies `limits` to a decoded batch. Returns the batch itself when nothing exceeds a
+ * limit, else a copy with the affected messages rewritten and invalid spans moved to
+ * `rejected`. Resources and scopes are checked for nesting depth even without limits.
+ */
+export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimits): DecodedBatch {
+  const out = limitItems(new Limiter(limits), batch, batch.spans, SPAN, (span) => `span ${bytesToHex(span.spanId)}`);
+  if (!out.changed) return batch;
+  return {
+    resources: out.resources,
+    scopes: out.scopes,
+    spans: out.items,
+    rejected: batch.rejected + out.rejected,
+    rejections: [...batch.rejections, ...out.reasons].slice(0, MAX_REASONS),
+  };
+}
+
+/**
+ * The same for log records: the SDK's log record limits (attribute count and length),
+ * severity text and event name kept valid UTF-8; the body is not cut.
+ */
+export function applyLogLimits(batch: DecodedLogBatch, limits: AttributeLimits): DecodedLogBatch {
+  const out = limitItems(new Limiter(limits), batch, batch.records, LOG_RECORD_SHAPE, (_record, i) => `log record ${i} of the slice`);
+  if (!out.changed) return batch;
+  return {
+    resources: out.resources,
+    scopes: out.scopes,
+    records: out.items,
+    rejected: batch.rejected + out.rejected,
+    rejections: [...batch.rejections, ...out.reasons].slice(0, MAX_REASONS),
   };
 }

@@ -10,20 +10,22 @@
 import type { Statement } from 'better-sqlite3';
 import { databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
 import { createTraceReader, type RawResourceSpans, type TimeRangeNs, type TraceByIdWindow, type TraceReader } from './read.ts';
-import { createWriter, type CommitSummary, type WriteResult, type Writer } from './write.ts';
+import { createWriter, type CommitSummary, type WriteResult, type WriteRows, type Writer } from './write.ts';
+import { createLogReader, type LogReader } from './logs-read.ts';
 import { createDeleter, type Deleter } from './delete.ts';
 import { createSearchReader, type SearchReader } from './search.ts';
 import { createTagReader, type TagReader } from './tags.ts';
-import type { SpanRows } from './rows.ts';
 
 export { StoreOpenError, DB_FILE, useNativeBinding, nativeBindingPath, databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
 export type { TagReader, TagScope, TagValue, TagMemo } from './tags.ts';
 export { MAX_VALUES_PER_KEY, TAG_REFRESH_NS, createTagMemo } from './tags.ts';
 export type { SearchReader, SpanCondition, RelatedCondition, TraceWindow, TraceRow, SpanRow, ResourceRow, ScopeRow } from './search.ts';
-export type { WriteResult, CommitSummary, TimeRangeNs, TraceByIdWindow, RawResourceSpans };
+export type { WriteResult, WriteRows, CommitSummary, TimeRangeNs, TraceByIdWindow, RawResourceSpans };
 export type { RawScopeSpans } from './read.ts';
 export { SpanRowsBuilder, transferables, type SpanRows, type SpanInput, type TagObservation } from './rows.ts';
-export { spanTerms, keyTerm, valueTerm, nameTerm, eventNameTerm, type TermScope, type TermValue, type TagSink } from './terms.ts';
+export { LogRowsBuilder, isLogRows, type LogRows, type LogInput } from './log-rows.ts';
+export { FTS_FIRST_CAP, ftsQuery, type LogReader, type LogFilter, type LogQuery, type LogRow, type LogCount } from './logs-read.ts';
+export { attributeListTerms, spanTerms, keyTerm, valueTerm, nameTerm, eventNameTerm, type TermScope, type TermValue, type TagSink } from './terms.ts';
 export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions, type RetentionPass } from './retention.ts';
 
 /** The write operations the query side may ask of the writer (on its own thread). */
@@ -57,8 +59,11 @@ export class StoreReader {
   readonly search: SearchReader;
   /** The tag-value dictionary. */
   readonly tags: TagReader;
+  /** Log records. */
+  readonly logs: LogReader;
   protected readonly generationCell: Generation;
   private readonly commitListeners = new Set<(summary: CommitSummary) => void>();
+  private readonly logListeners = new Set<(summary: CommitSummary) => void>();
   private readonly deleteListeners = new Set<(range: TimeRangeNs | undefined) => void>();
   private reader: TraceReader;
   private readerGeneration: number;
@@ -69,6 +74,7 @@ export class StoreReader {
     this.generationCell = generation;
     this.search = createSearchReader(db, () => this.generation);
     this.tags = createTagReader(db);
+    this.logs = createLogReader(db);
     this.reader = createTraceReader(db);
     this.readerGeneration = this.generation;
   }
@@ -89,6 +95,12 @@ export class StoreReader {
     return () => this.commitListeners.delete(listener);
   }
 
+  /** Calls `listener` after every commit that stored log records; returns the unsubscribe function. */
+  onLogs(listener: (summary: CommitSummary) => void): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
+  }
+
   /**
    * Calls `listener` after traces were deleted, with the time range their spans covered
    * (undefined when everything was deleted); returns the unsubscribe function.
@@ -101,6 +113,7 @@ export class StoreReader {
   /** A commit was made (here or by the writer's thread). */
   noteCommitted(summary: CommitSummary): void {
     if (summary.stored > 0) for (const listener of this.commitListeners) listener(summary);
+    if (summary.logs > 0) for (const listener of this.logListeners) listener(summary);
   }
 
   /** Traces were deleted (here or by the writer's thread). */
@@ -163,7 +176,7 @@ export class Store extends StoreReader {
   }
 
   /** Stores batches of rows in one transaction; committed when this returns. */
-  write(batches: readonly SpanRows[]): WriteResult[] {
+  write(batches: readonly WriteRows[]): WriteResult[] {
     const { results, summary } = this.writer.write(batches);
     this.noteCommitted(summary);
     this.onCommitted?.(summary);
@@ -171,7 +184,7 @@ export class Store extends StoreReader {
   }
 
   /** Stores one batch of rows in its own transaction. */
-  insert(rows: SpanRows): WriteResult {
+  insert(rows: WriteRows): WriteResult {
     return this.write([rows])[0];
   }
 

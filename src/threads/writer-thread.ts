@@ -8,7 +8,7 @@
  */
 import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import { UnavailableError } from '../shared/errors.ts';
-import { Store, startRetention, type DatabaseLocation, type Generation, type SpanRows, type WriteResult } from '../store/index.ts';
+import { Store, startRetention, type DatabaseLocation, type Generation, type WriteRows, type WriteResult } from '../store/index.ts';
 import { serve } from './rpc.ts';
 import { eventsChannel, type StoreEvent } from './events.ts';
 
@@ -20,11 +20,11 @@ export interface WriterData {
   readonly retention: { readonly maxAgeMs: number; readonly maxBytes: number };
 }
 
-/** Spans per transaction, at most: about 40 ms of writing here, so a queue drains in turns. */
+/** Spans (or log records) per transaction, at most: about 40 ms of writing here, so a queue drains in turns. */
 const TX_SPANS = 2048;
 
 interface Queued {
-  readonly rows: SpanRows;
+  readonly rows: WriteRows;
   resolve(result: WriteResult): void;
   reject(err: Error): void;
 }
@@ -82,7 +82,7 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
   }
 
   const handlers = {
-    write: (rows: SpanRows) =>
+    write: (rows: WriteRows) =>
       new Promise<{ value: WriteResult }>((resolve, reject) => {
         queue.push({ rows, resolve: (value) => resolve({ value }), reject });
         schedule();

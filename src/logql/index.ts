@@ -11,7 +11,7 @@ export { parseLogQL, parseSelector, MAX_QUERY_LENGTH } from './parser.ts';
 export { parseBytes } from './lexer.ts';
 export { newLabels, copyLabels, labelsKey, isEmpty, type Labels, type MutableLabels } from './labels.ts';
 export { compilePipeline, selects, matches, ERROR_LABEL, ERROR_DETAILS_LABEL, type Pipeline, type PipelineEntry } from './pipeline.ts';
-export { sanitizeLabelName } from './parsers.ts';
+export { sanitizeLabelName, parseJsonLabels, parseLogfmtLabels } from './parsers.ts';
 export {
   evaluateMetric, stepCount, LogQLEvaluationError, MAX_POINTS, MAX_SERIES,
   type Steps, type EntrySource, type Series, type MetricResult,

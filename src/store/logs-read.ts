@@ -36,6 +36,10 @@ export interface LogFilter {
   readonly terms?: readonly string[];
   /** Only records stored after this rowid (a live tail's cursor). */
   readonly afterId?: number;
+  /** Texts the body must contain, exactly (case-sensitive, anywhere: LogQL's `|=`). */
+  readonly bodyContains?: readonly string[];
+  /** Texts the body must not contain (LogQL's `!=`). */
+  readonly bodyExcludes?: readonly string[];
 }
 
 export interface LogQuery extends LogFilter {
@@ -64,6 +68,17 @@ export interface LogRow {
   readonly raw: Uint8Array;
 }
 
+/** Per time bucket, resource, severity and severity text: how many records, and their bodies' UTF-8 bytes. */
+export interface LogVolume {
+  /** k for the bucket [startNs + k * stepNs, startNs + (k + 1) * stepNs). */
+  readonly bucket: number;
+  readonly resourceId: number;
+  readonly severity: number;
+  readonly severityText: string;
+  readonly entries: number;
+  readonly bytes: number;
+}
+
 /** Per time bucket and severity, how many records. */
 export interface LogCount {
   /** Start of the bucket: startNs + k * stepNs. */
@@ -77,6 +92,8 @@ export interface LogReader {
   query(q: LogQuery): LogRow[];
   /** Counts of matching records per bucket of `stepNs` from `startNs` (which the filter must give) and severity. */
   counts(filter: LogFilter & { readonly startNs: bigint }, stepNs: bigint): LogCount[];
+  /** Counts and body bytes of matching records per bucket of `stepNs` from `startNs` (which the filter must give), resource and severity. */
+  volume(filter: LogFilter & { readonly startNs: bigint }, stepNs: bigint): LogVolume[];
   /** How many records match (terms are confirmed by the FTS index only). */
   count(filter: LogFilter): number;
   /** Resource rowids holding records in [startNs, endNs) (each probed through the resource index). */
@@ -144,6 +161,14 @@ function whereOf(f: LogFilter): Where {
   if (f.afterId !== undefined) {
     parts.push('id > ?');
     params.push(f.afterId);
+  }
+  for (const text of f.bodyContains ?? []) {
+    parts.push('instr(body, ?) > 0');
+    params.push(text);
+  }
+  for (const text of f.bodyExcludes ?? []) {
+    parts.push('instr(body, ?) = 0');
+    params.push(text);
   }
   return { sql: parts.length === 0 ? '1' : parts.join(' AND '), params };
 }
@@ -278,6 +303,22 @@ export function createLogReader(db: Db): LogReader {
         'raw',
       ).all(filter.startNs, stepNs, ...params) as Array<[bigint, bigint, bigint]>;
       return got.map(([bucket, severity, count]) => ({ bucketNs: filter.startNs + bucket * stepNs, severity: Number(severity), count: Number(count) }));
+    },
+
+    volume(filter, stepNs) {
+      if (stepNs <= 0n) throw new RangeError('stepNs must be positive');
+      const where = whereOf(filter);
+      const terms = idTerms(filter);
+      const fts = terms.length === 0 ? '' : ' AND id IN (SELECT rowid FROM log_terms WHERE log_terms MATCH ?)';
+      const params = terms.length === 0 ? where.params : [...where.params, ftsQuery(terms)];
+      const got = prepared(
+        `SELECT (time_ns - ?) / ? AS bucket, resource_id, severity, severity_text, count(*), sum(length(CAST(body AS BLOB)))
+         FROM logs WHERE ${where.sql}${fts} GROUP BY bucket, resource_id, severity, severity_text`,
+        'raw',
+      ).all(filter.startNs, stepNs, ...params) as Array<[bigint, bigint, bigint, string, bigint, bigint | null]>;
+      return got.map(([bucket, resourceId, severity, severityText, entries, bytes]) => ({
+        bucket: Number(bucket), resourceId: Number(resourceId), severity: Number(severity), severityText, entries: Number(entries), bytes: Number(bytes ?? 0n),
+      }));
     },
 
     count(filter) {

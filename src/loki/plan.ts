@@ -1,0 +1,154 @@
+/**
+ * @module loki/plan
+ * What of a LogQL log query the store can decide (pushdown): the stream selector as the
+ * set of matching resources, `|=` / `!=` line filters before any line_format (SQL's
+ * instr() over the stored body, which is the line), and label filters on the record's own fields — trace_id,
+ * span_id, severity_number — when they are required (top-level `and`) and come before any
+ * stage that could change labels (a parser, line_format, drop, keep). The pipeline still
+ * checks everything: the plan may only narrow what is read, never decide alone.
+ */
+import { bytesToHex, hexToBytes } from '../shared/ids.ts';
+import type { LabelPredicate, LogExpr, MetricExpr, Query } from '../logql/index.ts';
+import { INDEX_LABELS, RECORD_FIELD_LABELS } from './model.ts';
+
+export interface StorePlan {
+  /** No record can match (a trace_id that no record could carry, an empty severity range). */
+  readonly empty: boolean;
+  readonly traceId?: Uint8Array;
+  readonly spanId?: Uint8Array;
+  readonly minSeverity?: number;
+  readonly maxSeverity?: number;
+  /** Line filters `|=` / `!=` before any line_format: the line is the stored body there. */
+  readonly bodyContains: readonly string[];
+  readonly bodyExcludes: readonly string[];
+}
+
+function conjuncts(p: LabelPredicate, out: LabelPredicate[]): void {
+  if (p.kind === 'and') {
+    conjuncts(p.left, out);
+    conjuncts(p.right, out);
+  } else out.push(p);
+}
+
+export function planLog(expr: LogExpr): StorePlan {
+  let empty = false;
+  let traceId: Uint8Array | undefined;
+  let spanId: Uint8Array | undefined;
+  let min = 0;
+  let max = Number.MAX_SAFE_INTEGER;
+  const id = (value: string, hexLength: number, current: Uint8Array | undefined): Uint8Array | undefined => {
+    if (value === '') return current; // `trace_id=""` selects the records without one
+    if (value.length !== hexLength || !/^[0-9a-f]+$/.test(value)) {
+      empty = true; // stored ids are lower-case hex of this length: nothing else can be equal
+      return current;
+    }
+    if (current !== undefined && current.length > 0 && bytesToHex(current) !== value) empty = true;
+    return hexToBytes(value);
+  };
+  const bodyContains: string[] = [];
+  const bodyExcludes: string[] = [];
+  let labelsIntact = true;
+  for (const stage of expr.stages) {
+    if (stage.kind === 'lineFormat') break;
+    if (stage.kind === 'line') {
+      if (stage.op === '|=' && stage.values.length === 1 && stage.values[0] !== '') bodyContains.push(stage.values[0]);
+      else if (stage.op === '!=') bodyExcludes.push(...stage.values.filter((v) => v !== ''));
+      if (stage.op === '!=' && stage.values.includes('')) empty = true; // every line contains ""
+      continue;
+    }
+    if (stage.kind === 'parser' || stage.kind === 'drop' || stage.kind === 'keep') labelsIntact = false;
+    if (stage.kind !== 'labelFilter' || !labelsIntact) continue;
+    const parts: LabelPredicate[] = [];
+    conjuncts(stage.predicate, parts);
+    for (const p of parts) {
+      if (p.kind === 'string' && p.matcher.op === '=') {
+        if (p.matcher.name === 'trace_id') traceId = id(p.matcher.value, 32, traceId);
+        else if (p.matcher.name === 'span_id') spanId = id(p.matcher.value, 16, spanId);
+        else if (p.matcher.name === 'severity_number' && /^[1-9][0-9]?$/.test(p.matcher.value)) {
+          min = Math.max(min, Number(p.matcher.value));
+          max = Math.min(max, Number(p.matcher.value));
+        }
+      } else if (p.kind === 'number' && p.name === 'severity_number' && p.unit === 'number') {
+        // A record without a severity has no severity_number label: a numeric filter drops it.
+        const v = p.value;
+        if (p.op === '==') {
+          min = Math.max(min, Math.ceil(v));
+          max = Math.min(max, Math.floor(v));
+        } else if (p.op === '>') min = Math.max(min, Math.floor(v) + 1);
+        else if (p.op === '>=') min = Math.max(min, Math.ceil(v));
+        else if (p.op === '<') max = Math.min(max, Math.ceil(v) - 1);
+        else if (p.op === '<=') max = Math.min(max, Math.floor(v));
+        min = Math.max(min, 1);
+      }
+    }
+  }
+  if (min > max) empty = true;
+  return {
+    empty,
+    ...(traceId === undefined ? {} : { traceId }),
+    ...(spanId === undefined ? {} : { spanId }),
+    ...(min > 0 ? { minSeverity: min } : {}),
+    ...(max < Number.MAX_SAFE_INTEGER ? { maxSeverity: max } : {}),
+    bodyContains,
+    bodyExcludes,
+  };
+}
+
+/** Labels known without decoding a record's attributes. */
+const CHEAP: ReadonlySet<string> = new Set([...INDEX_LABELS, ...RECORD_FIELD_LABELS, 'scope_name', 'scope_version', '__error__', '__error_details__']);
+
+function predicateNames(p: LabelPredicate, out: Set<string>): void {
+  switch (p.kind) {
+    case 'and':
+    case 'or':
+      predicateNames(p.left, out);
+      predicateNames(p.right, out);
+      return;
+    case 'string':
+      out.add(p.matcher.name);
+      return;
+    case 'number':
+      out.add(p.name);
+  }
+}
+
+/** Whether every label the log pipeline reads is cheap; a parser reads them all (a parsed name is renamed when taken). */
+function pipelineIsCheap(log: LogExpr, names: Set<string>): boolean {
+  for (const s of log.stages) {
+    if (s.kind === 'parser') return false;
+    if (s.kind === 'labelFilter') predicateNames(s.predicate, names);
+    if (s.kind === 'lineFormat') for (const p of s.parts) if ('label' in p) names.add(p.label);
+  }
+  return true;
+}
+
+/**
+ * Whether a query needs the records' attributes decoded: always for a log query (they are
+ * answered); for a metric query, unless each of its range aggregations sits right under a
+ * `sum` by cheap labels and its pipeline reads only cheap labels.
+ */
+export function needsAttributes(q: Query): boolean {
+  if (q.kind === 'log') return true;
+  const names = new Set<string>();
+  const walk = (e: MetricExpr, underSum: boolean): boolean => {
+    switch (e.kind) {
+      case 'number':
+      case 'vector':
+        return true;
+      case 'range':
+        return underSum && pipelineIsCheap(e.log, names);
+      case 'aggregate': {
+        if (e.grouping !== undefined) {
+          if (e.grouping.without) return false; // every other label is kept
+          for (const l of e.grouping.labels) names.add(l);
+        }
+        return walk(e.inner, e.op === 'sum');
+      }
+      case 'binary':
+        return walk(e.left, false) && walk(e.right, false);
+    }
+  };
+  if (!walk(q, false)) return true;
+  for (const n of names) if (!CHEAP.has(n)) return true;
+  return false;
+}

@@ -1,0 +1,150 @@
+/**
+ * @module loki/query
+ * LogQL queries run against the store: the plan (plan.ts) narrows what is read, rows are
+ * read a page at a time in the requested order, each becomes a Loki entry (data.ts) and
+ * goes through the compiled pipeline (logql). A log query stops at `limit` entries (what
+ * Loki does) or at its time budget, which the answer then says in a warning; a metric
+ * query reads its whole window or is refused when it cannot within the budget — a count
+ * over part of a window is never answered as if it were the whole.
+ */
+import type { LogFilter, LogRow } from '../store/index.ts';
+import {
+  compilePipeline, evaluateMetric, type EntrySource, type LogExpr, type MetricExpr, type MetricResult, type PipelineEntry, type Steps,
+} from '../logql/index.ts';
+import type { LokiData } from './data.ts';
+import { needsAttributes, planLog } from './plan.ts';
+import { countsQuery } from './volume.ts';
+import type { Direction, Window } from './params.ts';
+
+/** How long a query may read before it stops (log queries) or is refused (metric queries). */
+export const QUERY_BUDGET_MS = 10_000;
+const FIRST_PAGE = 256;
+const MAX_PAGE = 8192;
+
+/** A metric query that could not read its window within the budget. */
+export class QueryBudgetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueryBudgetError';
+  }
+}
+
+export interface TimedEntry extends PipelineEntry {
+  readonly tsNs: bigint;
+}
+
+export interface LogResult {
+  readonly entries: TimedEntry[];
+  /** Set when reading stopped before the window was covered for a reason other than `limit`. */
+  readonly warning?: string;
+  readonly linesScanned: number;
+  readonly bytesScanned: number;
+}
+
+/** The store filter for a log query over [startNs, endNs), or undefined when nothing can match. */
+function storeFilter(data: LokiData, expr: LogExpr, window: Window): LogFilter | undefined {
+  const plan = planLog(expr);
+  if (plan.empty) return undefined;
+  const resourceIds = data.resourceIds(expr.selector);
+  if (resourceIds.length === 0) return undefined;
+  return {
+    startNs: window.startNs,
+    endNs: window.endNs,
+    resourceIds,
+    ...(plan.traceId === undefined ? {} : { traceId: plan.traceId }),
+    ...(plan.spanId === undefined ? {} : { spanId: plan.spanId }),
+    ...(plan.minSeverity === undefined ? {} : { minSeverity: plan.minSeverity }),
+    ...(plan.maxSeverity === undefined ? {} : { maxSeverity: plan.maxSeverity }),
+    bodyContains: plan.bodyContains,
+    bodyExcludes: plan.bodyExcludes,
+  };
+}
+
+/**
+ * Rows of `filter` in `direction` order, a page at a time: each next page narrows the window
+ * to the last time seen (kept inclusive, rows already given at that time skipped), and a page
+ * that brought nothing new doubles in size.
+ */
+function* pages(data: LokiData, filter: LogFilter, direction: Direction): Generator<LogRow[]> {
+  let { startNs, endNs } = filter;
+  let size = FIRST_PAGE;
+  let edgeTs: bigint | undefined;
+  let edgeIds = new Set<number>();
+  for (;;) {
+    const rows = data.store.logs.query({ ...filter, startNs, endNs, direction, limit: size });
+    const fresh = edgeTs === undefined ? rows : rows.filter((r) => r.timeNs !== edgeTs || !edgeIds.has(r.id));
+    if (fresh.length > 0) yield fresh;
+    if (rows.length < size) return;
+    const lastTs = rows[rows.length - 1].timeNs;
+    if (lastTs !== edgeTs) edgeIds = new Set();
+    for (const r of rows) if (r.timeNs === lastTs) edgeIds.add(r.id);
+    if (fresh.length === 0 || lastTs === edgeTs) size = Math.min(size * 2, MAX_PAGE * 64);
+    else size = Math.min(size * 2, MAX_PAGE);
+    edgeTs = lastTs;
+    if (direction === 'backward') endNs = lastTs + 1n;
+    else startNs = lastTs;
+  }
+}
+
+const yieldToOthers = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export async function runLogQuery(
+  data: LokiData,
+  expr: LogExpr,
+  window: Window,
+  direction: Direction,
+  limit: number,
+  signal?: AbortSignal,
+): Promise<LogResult> {
+  const entries: TimedEntry[] = [];
+  let linesScanned = 0;
+  let bytesScanned = 0;
+  const filter = storeFilter(data, expr, window);
+  if (filter === undefined) return { entries, linesScanned, bytesScanned };
+  const pipeline = compilePipeline(expr);
+  const deadline = Date.now() + QUERY_BUDGET_MS;
+  for (const rows of pages(data, filter, direction)) {
+    for (const row of rows) {
+      linesScanned++;
+      bytesScanned += row.body.length;
+      const e = data.entry(row, true);
+      const out = pipeline(e.line, e.stream, e.metadata);
+      if (out === null) continue;
+      entries.push({ ...out, tsNs: row.timeNs });
+      if (entries.length >= limit) return { entries, linesScanned, bytesScanned };
+    }
+    if (signal?.aborted) return { entries, linesScanned, bytesScanned, warning: 'the request was cancelled before the window was read' };
+    if (Date.now() > deadline) {
+      return {
+        entries, linesScanned, bytesScanned,
+        warning: `tracebox stopped reading after ${QUERY_BUDGET_MS / 1000} s (${linesScanned} lines): the results are partial; narrow the time range or the selector`,
+      };
+    }
+    await yieldToOthers();
+  }
+  return { entries, linesScanned, bytesScanned };
+}
+
+export function runMetricQuery(data: LokiData, expr: MetricExpr, steps: Steps): MetricResult {
+  const withAttributes = needsAttributes(expr);
+  const deadline = Date.now() + QUERY_BUDGET_MS;
+  const source: EntrySource = (log, fromNs, toNs, visit) => {
+    // (fromNs, toNs] as the store's [startNs, endNs).
+    const filter = storeFilter(data, log, { startNs: fromNs + 1n, endNs: toNs + 1n });
+    if (filter === undefined) return;
+    const pipeline = compilePipeline(log);
+    for (const rows of pages(data, filter, 'forward')) {
+      for (const row of rows) {
+        const e = data.entry(row, withAttributes);
+        const out = pipeline(e.line, e.stream, e.metadata);
+        if (out !== null) visit(row.timeNs, out);
+      }
+      if (Date.now() > deadline) {
+        throw new QueryBudgetError(
+          `the query could not read its window within ${QUERY_BUDGET_MS / 1000} s; narrow the time range or the selector (a count over part of the window would be wrong)`,
+        );
+      }
+    }
+  };
+  return countsQuery(data, expr, steps) ?? evaluateMetric(expr, steps, source);
+}

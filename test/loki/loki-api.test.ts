@@ -11,6 +11,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { startTestTracebox, type TestTracebox } from '../helpers/tracebox.ts';
+import { createLoggerProvider } from '../helpers/logs-sdk.ts';
+import { PROTOCOLS } from '../helpers/sdk.ts';
 
 let tb: TestTracebox;
 const run = `r${Date.now()}`;
@@ -213,4 +215,22 @@ test('a malformed or unsupported query is a 400 with a plain-text message', asyn
   const limit = await get('/loki/api/v1/query_range', { query: '{service_name="x"}', limit: '10000' });
   assert.equal(limit.status, 400);
   assert.equal(await limit.text(), 'max entries limit per query exceeded, limit > max_entries_limit (10000 > 5000)');
+});
+
+test('records sent over each OTLP protocol read back the same', async () => {
+  const tracer = new BasicTracerProvider().getTracer('test');
+  for (const protocol of PROTOCOLS) {
+    const service = `proto-${protocol.replace('/', '-')}-${run}`;
+    const provider = createLoggerProvider(protocol, tb, { 'service.name': service });
+    const logger = provider.getLogger('p');
+    const span = tracer.startSpan('work');
+    logger.emit({ body: 'inside the span', severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', context: trace.setSpan(context.active(), span) });
+    logger.emit({ body: { outside: true, n: 1.5 }, severityNumber: SeverityNumber.DEBUG, attributes: { 'order.id': 'o-1' } });
+    span.end();
+    await provider.shutdown();
+    const sel = `{service_name="${service}"}`;
+    assert.deepEqual(lines(await queryRange(sel)), ['inside the span', '{"n":1.5,"outside":true}'], protocol);
+    assert.deepEqual(lines(await queryRange(`${sel} | trace_id="${span.spanContext().traceId}" | span_id="${span.spanContext().spanId}"`)), ['inside the span'], protocol);
+    assert.deepEqual(lines(await queryRange(`${sel} | order_id="o-1" | detected_level="debug"`)), ['{"n":1.5,"outside":true}'], protocol);
+  }
 });

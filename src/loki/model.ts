@@ -47,41 +47,25 @@ export function normalizeLabelName(key: string): string {
   return out !== '' && out[0] >= '0' && out[0] <= '9' ? `key_${out}` : out;
 }
 
-/** Loki's levels from an OTLP severity: the number's band, else the text. */
+/** Severity texts Loki reads as a level (trimmed of spaces, lower-cased), for records without a severity number. */
+export const TEXT_LEVELS: Readonly<Record<string, string>> = {
+  trace: 'trace', debug: 'debug', dbg: 'debug', info: 'info', information: 'info', notice: 'info',
+  warn: 'warn', warning: 'warn', error: 'error', err: 'error', fatal: 'fatal', critical: 'critical', crit: 'critical',
+};
+
+/** SeverityNumber bands per detected level. */
+export const LEVEL_SEVERITIES: Readonly<Record<string, readonly [number, number]>> = {
+  trace: [1, 4], debug: [5, 8], info: [9, 12], warn: [13, 16], error: [17, 20], fatal: [21, 24],
+};
+
+/** Loki's level of an OTLP record: its severity number's band, else its severity text, else `unknown`. */
 export function detectedLevel(severityNumber: number, severityText: string): string {
   if (severityNumber >= 1 && severityNumber <= 24) {
     return ['trace', 'debug', 'info', 'warn', 'error', 'fatal'][Math.floor((severityNumber - 1) / 4)];
   }
-  switch (severityText.trim().toLowerCase()) {
-    case 'trace':
-      return 'trace';
-    case 'debug':
-    case 'dbg':
-      return 'debug';
-    case 'info':
-    case 'information':
-    case 'notice':
-      return 'info';
-    case 'warn':
-    case 'warning':
-      return 'warn';
-    case 'error':
-    case 'err':
-      return 'error';
-    case 'fatal':
-      return 'fatal';
-    case 'critical':
-    case 'crit':
-      return 'critical';
-    default:
-      return 'unknown';
-  }
+  // Spaces only, as SQLite's trim() (the store filters levels the same way).
+  return TEXT_LEVELS[severityText.replace(/^ +| +$/g, '').toLowerCase()] ?? 'unknown';
 }
-
-/** SeverityNumber bands per detected level, for pushing a level filter into the store. */
-export const LEVEL_SEVERITIES: Readonly<Record<string, readonly [number, number]>> = {
-  trace: [1, 4], debug: [5, 8], info: [9, 12], warn: [13, 16], error: [17, 20], fatal: [21, 24],
-};
 
 /** KeyValue messages at `field` of a message, as (key, text) pairs: the Resource's (1) or a scope's (3) attributes. */
 function keyValues(raw: Uint8Array, field: number, visit: (key: string, text: string) => void): void {

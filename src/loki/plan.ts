@@ -2,14 +2,18 @@
  * @module loki/plan
  * What of a LogQL log query the store can decide (pushdown): the stream selector as the
  * set of matching resources, `|=` / `!=` line filters before any line_format (SQL's
- * instr() over the stored body, which is the line), and label filters on the record's own fields — trace_id,
- * span_id, severity_number — when they are required (top-level `and`) and come before any
+ * instr() over the stored body, which is the line), and label filters on the record's own
+ * fields — trace_id, span_id, severity_number, severity_text, detected_level — when they
+ * are required (top-level `and`) and come before any
  * stage that could change labels (a parser, line_format, drop, keep). The pipeline still
  * checks everything: the plan may only narrow what is read, never decide alone.
  */
 import { bytesToHex, hexToBytes } from '../shared/ids.ts';
 import type { LabelPredicate, LogExpr, MetricExpr, Query } from '../logql/index.ts';
-import { INDEX_LABELS, RECORD_FIELD_LABELS } from './model.ts';
+import type { LogFilter } from '../store/index.ts';
+import type { LokiData } from './data.ts';
+import type { Window } from './params.ts';
+import { DETECTED_LEVEL, INDEX_LABELS, LEVEL_SEVERITIES, RECORD_FIELD_LABELS, TEXT_LEVELS } from './model.ts';
 
 export interface StorePlan {
   /** No record can match (a trace_id that no record could carry, an empty severity range). */
@@ -18,6 +22,10 @@ export interface StorePlan {
   readonly spanId?: Uint8Array;
   readonly minSeverity?: number;
   readonly maxSeverity?: number;
+  /** `severity_text="X"`. */
+  readonly severityTexts?: readonly string[];
+  /** `detected_level="x"` for a known level. */
+  readonly level?: { readonly minSeverity: number; readonly maxSeverity: number; readonly texts: readonly string[] };
   /** Line filters `|=` / `!=` before any line_format: the line is the stored body there. */
   readonly bodyContains: readonly string[];
   readonly bodyExcludes: readonly string[];
@@ -36,6 +44,8 @@ export function planLog(expr: LogExpr): StorePlan {
   let spanId: Uint8Array | undefined;
   let min = 0;
   let max = Number.MAX_SAFE_INTEGER;
+  let severityText: string | undefined;
+  let level: string | undefined;
   const id = (value: string, hexLength: number, current: Uint8Array | undefined): Uint8Array | undefined => {
     if (value === '') return current; // `trace_id=""` selects the records without one
     if (value.length !== hexLength || !/^[0-9a-f]+$/.test(value)) {
@@ -64,7 +74,13 @@ export function planLog(expr: LogExpr): StorePlan {
       if (p.kind === 'string' && p.matcher.op === '=') {
         if (p.matcher.name === 'trace_id') traceId = id(p.matcher.value, 32, traceId);
         else if (p.matcher.name === 'span_id') spanId = id(p.matcher.value, 16, spanId);
-        else if (p.matcher.name === 'severity_number' && /^[1-9][0-9]?$/.test(p.matcher.value)) {
+        else if (p.matcher.name === 'severity_text' && p.matcher.value !== '') {
+          if (severityText !== undefined && severityText !== p.matcher.value) empty = true;
+          severityText = p.matcher.value;
+        } else if (p.matcher.name === DETECTED_LEVEL) {
+          if (level !== undefined && level !== p.matcher.value) empty = true;
+          level = p.matcher.value;
+        } else if (p.matcher.name === 'severity_number' && /^[1-9][0-9]?$/.test(p.matcher.value)) {
           min = Math.max(min, Number(p.matcher.value));
           max = Math.min(max, Number(p.matcher.value));
         }
@@ -89,15 +105,23 @@ export function planLog(expr: LogExpr): StorePlan {
     ...(spanId === undefined ? {} : { spanId }),
     ...(min > 0 ? { minSeverity: min } : {}),
     ...(max < Number.MAX_SAFE_INTEGER ? { maxSeverity: max } : {}),
+    ...(severityText === undefined ? {} : { severityTexts: [severityText] }),
+    ...(level === undefined || level === 'unknown' ? {} : { level: levelFilter(level) }),
     bodyContains,
     bodyExcludes,
   };
 }
 
+/** The records whose detected_level is `level` (one Loki knows; any other matches nothing). */
+function levelFilter(level: string): { minSeverity: number; maxSeverity: number; texts: string[] } {
+  const [minSeverity, maxSeverity] = LEVEL_SEVERITIES[level] ?? [1, 0];
+  return { minSeverity, maxSeverity, texts: Object.keys(TEXT_LEVELS).filter((t) => TEXT_LEVELS[t] === level) };
+}
+
 /** Labels known without decoding a record's attributes. */
 const CHEAP: ReadonlySet<string> = new Set([...INDEX_LABELS, ...RECORD_FIELD_LABELS, 'scope_name', 'scope_version', '__error__', '__error_details__']);
 
-function predicateNames(p: LabelPredicate, out: Set<string>): void {
+export function predicateNames(p: LabelPredicate, out: Set<string>): void {
   switch (p.kind) {
     case 'and':
     case 'or':
@@ -151,4 +175,25 @@ export function needsAttributes(q: Query): boolean {
   if (!walk(q, false)) return true;
   for (const n of names) if (!CHEAP.has(n)) return true;
   return false;
+}
+
+/** The store filter for a log query over [startNs, endNs), or undefined when nothing can match. */
+export function storeFilter(data: LokiData, expr: LogExpr, window: Window): LogFilter | undefined {
+  const plan = planLog(expr);
+  if (plan.empty) return undefined;
+  const resourceIds = data.resourceIds(expr.selector);
+  if (resourceIds.length === 0) return undefined;
+  return {
+    startNs: window.startNs,
+    endNs: window.endNs,
+    resourceIds,
+    ...(plan.traceId === undefined ? {} : { traceId: plan.traceId }),
+    ...(plan.spanId === undefined ? {} : { spanId: plan.spanId }),
+    ...(plan.minSeverity === undefined ? {} : { minSeverity: plan.minSeverity }),
+    ...(plan.maxSeverity === undefined ? {} : { maxSeverity: plan.maxSeverity }),
+    ...(plan.severityTexts === undefined ? {} : { severityTexts: plan.severityTexts }),
+    ...(plan.level === undefined ? {} : { level: plan.level }),
+    bodyContains: plan.bodyContains,
+    bodyExcludes: plan.bodyExcludes,
+  };
 }

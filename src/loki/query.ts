@@ -12,7 +12,7 @@ import {
   compilePipeline, evaluateMetric, type EntrySource, type LogExpr, type MetricExpr, type MetricResult, type PipelineEntry, type Steps,
 } from '../logql/index.ts';
 import type { LokiData } from './data.ts';
-import { needsAttributes, planLog } from './plan.ts';
+import { needsAttributes, storeFilter } from './plan.ts';
 import { countsQuery } from './volume.ts';
 import type { Direction, Window } from './params.ts';
 
@@ -39,25 +39,6 @@ export interface LogResult {
   readonly warning?: string;
   readonly linesScanned: number;
   readonly bytesScanned: number;
-}
-
-/** The store filter for a log query over [startNs, endNs), or undefined when nothing can match. */
-function storeFilter(data: LokiData, expr: LogExpr, window: Window): LogFilter | undefined {
-  const plan = planLog(expr);
-  if (plan.empty) return undefined;
-  const resourceIds = data.resourceIds(expr.selector);
-  if (resourceIds.length === 0) return undefined;
-  return {
-    startNs: window.startNs,
-    endNs: window.endNs,
-    resourceIds,
-    ...(plan.traceId === undefined ? {} : { traceId: plan.traceId }),
-    ...(plan.spanId === undefined ? {} : { spanId: plan.spanId }),
-    ...(plan.minSeverity === undefined ? {} : { minSeverity: plan.minSeverity }),
-    ...(plan.maxSeverity === undefined ? {} : { maxSeverity: plan.maxSeverity }),
-    bodyContains: plan.bodyContains,
-    bodyExcludes: plan.bodyExcludes,
-  };
 }
 
 /**

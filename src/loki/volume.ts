@@ -7,11 +7,14 @@
  * labels all come from a record's resource and severity. Exact for what is stored, flushed
  * or not (Loki answers 0 for data still in its ingesters).
  */
-import type { LogVolume } from '../store/index.ts';
-import { keyTerm } from '../store/index.ts';
-import { labelsKey, MAX_POINTS, newLabels, type LabelMatcher, type Labels, type MetricExpr, type MetricResult, type Series, type Steps } from '../logql/index.ts';
+import { keyTerm, type LogFilter, type LogVolume } from '../store/index.ts';
+import {
+  compilePipeline, ERROR_LABEL, labelsKey, MAX_POINTS, newLabels, stepCount,
+  type LabelMatcher, type Labels, type MetricExpr, type MetricResult, type Series, type Stage, type Steps,
+} from '../logql/index.ts';
 import type { LokiData } from './data.ts';
 import { detectedLevel, DETECTED_LEVEL, INDEX_LABELS } from './model.ts';
+import { predicateNames, storeFilter } from './plan.ts';
 import { sampleTime, type Window } from './params.ts';
 
 function rows(data: LokiData, selector: readonly LabelMatcher[], originNs: bigint, endNs: bigint, stepNs: bigint): LogVolume[] {
@@ -79,56 +82,97 @@ export function volumeRange(data: LokiData, selector: readonly LabelMatcher[], w
   return { resultType: 'matrix', result, stats: {} };
 }
 
-/** Labels a volume row knows: its resource's stream labels and those of its severity. */
-const ROW_LABELS: ReadonlySet<string> = new Set([...INDEX_LABELS, DETECTED_LEVEL, 'severity_text', 'severity_number', 'level']);
+/** Labels a count row carries besides its resource's stream labels (structured metadata from the record's severity). */
+const SEVERITY_LABELS: ReadonlySet<string> = new Set([DETECTED_LEVEL, 'severity_text', 'severity_number']);
+
+/** The labels of a count row: its resource's stream labels and the structured metadata its severity gives. */
+function rowMetadata(r: LogVolume): Labels {
+  const md = newLabels();
+  if (r.severityText !== '') md.severity_text = r.severityText;
+  if (r.severity !== 0) md.severity_number = String(r.severity);
+  md[DETECTED_LEVEL] = detectedLevel(r.severity, r.severityText);
+  return md;
+}
 
 /**
- * The histogram shape, answered from counts: `sum [by (…)] (count_over_time | rate | bytes_over_time | bytes_rate
- * ({selector} [| drop names…] [range]))` with the range equal to the step, no offset, grouping only by labels a
- * count row carries, and `level` only when no record in the window has a `level` attribute (it would be one).
- * Undefined when the query is of another shape.
+ * `sum [by (…)] (count_over_time | rate | bytes_over_time | bytes_rate ({selector} stages [range]))` answered from
+ * SQL counts instead of reading records — the shape of Grafana's log-volume histogram,
+ * `sum by (level, detected_level) (count_over_time({…} | drop __error__ [step]))`. It applies when every label the
+ * query groups or filters by is a stream label or comes from the severity, the line filters are ones the store
+ * applies exactly (`|=` one text, `!=`), any `drop` names nothing else the query reads, there is no offset, and
+ * the range is the step, a multiple of it, or the query is instant. Grouping by `level` needs every record in
+ * the window to lack a `level` attribute (it would be one). Undefined when the query is of another shape.
  */
 export function countsQuery(data: LokiData, expr: MetricExpr, steps: Steps): MetricResult | undefined {
   if (expr.kind !== 'aggregate' || expr.op !== 'sum' || expr.inner.kind !== 'range') return undefined;
   const { grouping, inner } = expr;
-  if (grouping?.without === true) return undefined;
+  const { log } = inner;
+  if (grouping?.without === true || inner.offsetNs !== 0) return undefined;
   const by = grouping?.labels ?? [];
-  if (BigInt(inner.rangeNs) !== steps.stepNs || inner.offsetNs !== 0) return undefined;
-  if (!by.every((l) => ROW_LABELS.has(l))) return undefined;
-  for (const s of inner.log.stages) {
-    if (s.kind !== 'drop' || s.labels.some((l) => l.matcher !== undefined || by.includes(l.name))) return undefined;
+  const n = stepCount(steps);
+  if (n === 0 || n > MAX_POINTS) return undefined; // the general path refuses with Loki's message
+  const range = BigInt(inner.rangeNs);
+  const width = n === 1 ? range : steps.stepNs;
+  if (range % width !== 0n) return undefined;
+  const span = Number(range / width);
+
+  const read = new Set<string>();
+  const residual: Stage[] = [];
+  const dropped: string[] = [];
+  for (const s of log.stages) {
+    if (s.kind === 'line') {
+      // Only what the store applies exactly (plan.ts pushes these).
+      if (!((s.op === '|=' && s.values.length === 1 && s.values[0] !== '') || (s.op === '!=' && !s.values.includes('')))) return undefined;
+    } else if (s.kind === 'labelFilter') {
+      predicateNames(s.predicate, read);
+      residual.push(s);
+    } else if (s.kind === 'drop' && s.labels.every((l) => l.matcher === undefined)) {
+      dropped.push(...s.labels.map((l) => l.name));
+    } else return undefined;
   }
-  const n = Number((steps.endNs - steps.startNs) / steps.stepNs) + 1;
-  if (n > MAX_POINTS) return undefined; // refused with Loki's message by the general path
-  const originNs = steps.startNs - steps.stepNs + 1n;
-  const endNs = steps.endNs + 1n;
-  const resourceIds = data.resourceIds(inner.log.selector);
-  if (by.includes('level') && resourceIds.length > 0) {
-    if (resourceIds.some((id) => data.resource(id).metadata.level !== undefined)) return undefined;
-    const withLevel = data.store.logs.count({ startNs: originNs, endNs, resourceIds, terms: [keyTerm('s', 'level')] });
-    if (withLevel > 0) return undefined;
+  const known = (name: string): boolean => INDEX_LABELS.has(name) || SEVERITY_LABELS.has(name);
+  if (![...read].every(known) || !by.every((l) => known(l) || l === 'level')) return undefined;
+  if (dropped.some((d) => read.has(d) || by.includes(d))) return undefined;
+
+  const origin = steps.startNs - range + 1n;
+  const endNs = steps.startNs + BigInt(n - 1) * steps.stepNs + 1n;
+  const filter = storeFilter(data, log, { startNs: origin, endNs });
+  const buckets = n + span - 1;
+  if (filter === undefined) return { kind: 'vector', series: [] };
+  if (by.includes('level')) {
+    if (filter.resourceIds?.some((id) => data.resource(id).metadata.level !== undefined)) return undefined;
+    if (data.store.logs.count({ ...filter, terms: [keyTerm('s', 'level')] }) > 0) return undefined;
   }
-  const series = new Map<string, Series>();
-  const perSecond = inner.fn === 'rate' || inner.fn === 'bytes_rate';
   const bytes = inner.fn === 'bytes_over_time' || inner.fn === 'bytes_rate';
-  const seconds = inner.rangeNs / 1e9;
-  for (const r of resourceIds.length === 0 ? [] : data.store.logs.volume({ startNs: originNs, endNs, resourceIds }, steps.stepNs)) {
-    if (r.bucket < 0 || r.bucket >= n) continue;
-    const stream = data.resource(r.resourceId).stream;
+  const perSecond = inner.fn === 'rate' || inner.fn === 'bytes_rate' ? inner.rangeNs / 1e9 : 1;
+  const pipeline = compilePipeline({ kind: 'log', selector: [], stages: residual });
+  const series = new Map<string, { metric: Labels; counts: Float64Array }>();
+  for (const r of data.store.logs.volume(filter as LogFilter & { startNs: bigint }, width, bytes)) {
+    if (r.bucket < 0 || r.bucket >= buckets) continue;
+    const out = pipeline('', data.resource(r.resourceId).stream, rowMetadata(r));
+    if (out === null) continue;
+    if (out.parsed[ERROR_LABEL] !== undefined) return undefined; // the general path reports it as Loki does
     const metric = newLabels();
     for (const l of by) {
-      const v =
-        l === DETECTED_LEVEL ? detectedLevel(r.severity, r.severityText)
-        : l === 'severity_text' ? r.severityText
-        : l === 'severity_number' ? (r.severity === 0 ? '' : String(r.severity))
-        : stream[l] ?? '';
-      if (v !== '') metric[l] = v;
+      const v = out.parsed[l] ?? out.metadata[l] ?? out.stream[l];
+      if (v !== undefined && v !== '') metric[l] = v;
     }
     const key = labelsKey(metric);
-    let s = series.get(key);
-    if (s === undefined) series.set(key, (s = { metric, values: new Float64Array(n).fill(NaN) }));
-    const add = (bytes ? r.bytes : r.entries) / (perSecond ? seconds : 1);
-    s.values[r.bucket] = (Number.isNaN(s.values[r.bucket]) ? 0 : s.values[r.bucket]) + add;
+    let g = series.get(key);
+    if (g === undefined) series.set(key, (g = { metric, counts: new Float64Array(buckets) }));
+    g.counts[r.bucket] += bytes ? r.bytes : r.entries;
   }
-  return { kind: 'vector', series: [...series.values()] };
+  const result: Series[] = [];
+  for (const g of series.values()) {
+    const values = new Float64Array(n).fill(NaN);
+    let sum = 0;
+    for (let b = 0; b < buckets; b++) {
+      sum += g.counts[b];
+      if (b >= span) sum -= g.counts[b - span];
+      const i = b - span + 1;
+      if (i >= 0 && sum > 0) values[i] = sum / perSecond;
+    }
+    result.push({ metric: g.metric, values });
+  }
+  return { kind: 'vector', series: result };
 }

@@ -36,6 +36,13 @@ export interface LogFilter {
   readonly terms?: readonly string[];
   /** Only records stored after this rowid (a live tail's cursor). */
   readonly afterId?: number;
+  /** The record's severity text is one of these, exactly. */
+  readonly severityTexts?: readonly string[];
+  /**
+   * A severity level: SeverityNumber in [minSeverity, maxSeverity], or, for a record whose
+   * number is outside 1–24, a severity text that is one of `texts` once trimmed and lower-cased.
+   */
+  readonly level?: { readonly minSeverity: number; readonly maxSeverity: number; readonly texts: readonly string[] };
   /** Texts the body must contain, exactly (case-sensitive, anywhere: LogQL's `|=`). */
   readonly bodyContains?: readonly string[];
   /** Texts the body must not contain (LogQL's `!=`). */
@@ -92,8 +99,11 @@ export interface LogReader {
   query(q: LogQuery): LogRow[];
   /** Counts of matching records per bucket of `stepNs` from `startNs` (which the filter must give) and severity. */
   counts(filter: LogFilter & { readonly startNs: bigint }, stepNs: bigint): LogCount[];
-  /** Counts and body bytes of matching records per bucket of `stepNs` from `startNs` (which the filter must give), resource and severity. */
-  volume(filter: LogFilter & { readonly startNs: bigint }, stepNs: bigint): LogVolume[];
+  /**
+   * Counts (and, with `withBytes`, body bytes; else 0) of matching records per bucket of `stepNs`
+   * from `startNs` (which the filter must give), resource, severity and severity text.
+   */
+  volume(filter: LogFilter & { readonly startNs: bigint }, stepNs: bigint, withBytes?: boolean): LogVolume[];
   /** How many records match (terms are confirmed by the FTS index only). */
   count(filter: LogFilter): number;
   /** Resource rowids holding records in [startNs, endNs) (each probed through the resource index). */
@@ -161,6 +171,15 @@ function whereOf(f: LogFilter): Where {
   if (f.afterId !== undefined) {
     parts.push('id > ?');
     params.push(f.afterId);
+  }
+  if (f.severityTexts !== undefined) {
+    parts.push(f.severityTexts.length === 0 ? '0' : `severity_text IN (${f.severityTexts.map(() => '?').join(',')})`);
+    params.push(...f.severityTexts);
+  }
+  if (f.level !== undefined) {
+    const texts = f.level.texts.length === 0 ? '0' : `lower(trim(severity_text)) IN (${f.level.texts.map(() => '?').join(',')})`;
+    parts.push(`(severity BETWEEN ? AND ? OR ((severity < 1 OR severity > 24) AND ${texts}))`);
+    params.push(f.level.minSeverity, f.level.maxSeverity, ...f.level.texts);
   }
   for (const text of f.bodyContains ?? []) {
     parts.push('instr(body, ?) > 0');
@@ -305,14 +324,14 @@ export function createLogReader(db: Db): LogReader {
       return got.map(([bucket, severity, count]) => ({ bucketNs: filter.startNs + bucket * stepNs, severity: Number(severity), count: Number(count) }));
     },
 
-    volume(filter, stepNs) {
+    volume(filter, stepNs, withBytes = true) {
       if (stepNs <= 0n) throw new RangeError('stepNs must be positive');
       const where = whereOf(filter);
       const terms = idTerms(filter);
       const fts = terms.length === 0 ? '' : ' AND id IN (SELECT rowid FROM log_terms WHERE log_terms MATCH ?)';
       const params = terms.length === 0 ? where.params : [...where.params, ftsQuery(terms)];
       const got = prepared(
-        `SELECT (time_ns - ?) / ? AS bucket, resource_id, severity, severity_text, count(*), sum(length(CAST(body AS BLOB)))
+        `SELECT (time_ns - ?) / ? AS bucket, resource_id, severity, severity_text, count(*), ${withBytes ? 'sum(length(CAST(body AS BLOB)))' : '0'}
          FROM logs WHERE ${where.sql}${fts} GROUP BY bucket, resource_id, severity, severity_text`,
         'raw',
       ).all(filter.startNs, stepNs, ...params) as Array<[bigint, bigint, bigint, string, bigint, bigint | null]>;

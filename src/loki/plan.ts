@@ -9,7 +9,7 @@
  * checks everything: the plan may only narrow what is read, never decide alone.
  */
 import { bytesToHex, hexToBytes } from '../shared/ids.ts';
-import type { LabelPredicate, LogExpr, MetricExpr, Query } from '../logql/index.ts';
+import { selects, type LabelPredicate, type LogExpr, type MetricExpr, type Query } from '../logql/index.ts';
 import type { LogFilter } from '../store/index.ts';
 import type { LokiData } from './data.ts';
 import type { Window } from './params.ts';
@@ -181,12 +181,14 @@ export function needsAttributes(q: Query): boolean {
 export function storeFilter(data: LokiData, expr: LogExpr, window: Window): LogFilter | undefined {
   const plan = planLog(expr);
   if (plan.empty) return undefined;
-  const resourceIds = data.resourceIds(expr.selector);
+  const all = data.allResources();
+  const resourceIds = all.filter((r) => selects(expr.selector, r.model.stream)).map((r) => r.id);
   if (resourceIds.length === 0) return undefined;
   return {
     startNs: window.startNs,
     endNs: window.endNs,
-    resourceIds,
+    // A selector every stored resource satisfies is no filter: the time index alone reads the window in order.
+    ...(resourceIds.length === all.length ? {} : { resourceIds }),
     ...(plan.traceId === undefined ? {} : { traceId: plan.traceId }),
     ...(plan.spanId === undefined ? {} : { spanId: plan.spanId }),
     ...(plan.minSeverity === undefined ? {} : { minSeverity: plan.minSeverity }),

@@ -140,7 +140,8 @@ export function countsQuery(data: LokiData, expr: MetricExpr, steps: Steps): Met
   const buckets = n + span - 1;
   if (filter === undefined) return { kind: 'vector', series: [] };
   if (by.includes('level')) {
-    if (filter.resourceIds?.some((id) => data.resource(id).metadata.level !== undefined)) return undefined;
+    const ids = filter.resourceIds ?? data.allResources().map((r) => r.id);
+    if (ids.some((id) => data.resource(id).metadata.level !== undefined)) return undefined;
     if (data.store.logs.count({ ...filter, terms: [keyTerm('s', 'level')] }) > 0) return undefined;
   }
   const bytes = inner.fn === 'bytes_over_time' || inner.fn === 'bytes_rate';

@@ -58,6 +58,13 @@ export function parseLimit(text: string | undefined): number {
   return limit;
 }
 
+/** A positive whole number that is not an entry limit (series of a volume, fields of detected_fields). */
+export function parseCount(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text === '') return fallback;
+  if (!/^[1-9]\d*$/.test(text)) throw new BadRequestError(`invalid ${name} parameter: ${JSON.stringify(text)} is not a positive whole number`);
+  return Number(text);
+}
+
 export function parseDirection(text: string | undefined): Direction {
   if (text === undefined || text === '') return 'backward';
   const d = text.toLowerCase();

@@ -16,7 +16,7 @@ import {
   type LabelMatcher, type Labels, type MetricResult, type Query,
 } from '../logql/index.ts';
 import { LokiData } from './data.ts';
-import { DEFAULT_SINCE_NS, nowNs, parseDirection, parseLimit, parseStep, parseTime, parseWindow, sampleTime, type Window } from './params.ts';
+import { DEFAULT_SINCE_NS, nowNs, parseCount, parseDirection, parseLimit, parseStep, parseTime, parseWindow, sampleTime, type Window } from './params.ts';
 import { QueryBudgetError, runLogQuery, runMetricQuery, type TimedEntry } from './query.ts';
 import { detectedFields, detectedFieldValues } from './detected.ts';
 import { streamStats, volume, volumeRange } from './volume.ts';
@@ -229,7 +229,7 @@ export function createLokiRoutes(store: StoreReader): Hono {
     if (selector === undefined) throw new BadRequestError('the query parameter is required: a stream selector');
     const window = parseWindow(q.start, q.end);
     const targets = (q.targetLabels ?? '').split(',').filter((s) => s !== '');
-    return c.json(success(volume(data, selector, window, targets, q.limit === undefined ? 100 : parseLimit(q.limit))));
+    return c.json(success(volume(data, selector, window, targets, parseCount('limit', q.limit, 100))));
   });
 
   app.get('/loki/api/v1/index/volume_range', (c) => {
@@ -238,7 +238,7 @@ export function createLokiRoutes(store: StoreReader): Hono {
     if (selector === undefined) throw new BadRequestError('the query parameter is required: a stream selector');
     const window = parseWindow(q.start, q.end);
     const targets = (q.targetLabels ?? '').split(',').filter((s) => s !== '');
-    return c.json(success(volumeRange(data, selector, window, parseStep(q.step, window), targets, q.limit === undefined ? 100 : parseLimit(q.limit))));
+    return c.json(success(volumeRange(data, selector, window, parseStep(q.step, window), targets, parseCount('limit', q.limit, 100))));
   });
 
   app.get('/loki/api/v1/detected_labels', (c) => {
@@ -261,7 +261,7 @@ export function createLokiRoutes(store: StoreReader): Hono {
     const query = parse(q.query);
     if (!isLogQuery(query)) throw new BadRequestError('detected_fields needs a log query, not a metric query');
     const lineLimit = q.line_limit === undefined ? 1000 : parseLimit(q.line_limit);
-    return c.json(await detectedFields(data, query, parseWindow(q.start, q.end), lineLimit, q.limit === undefined ? 1000 : Number(q.limit) || 1000));
+    return c.json(await detectedFields(data, query, parseWindow(q.start, q.end), lineLimit, parseCount('limit', q.limit, 1000)));
   });
 
   app.get('/loki/api/v1/detected_field/:name/values', async (c) => {

@@ -95,6 +95,12 @@ test('a service selector returns every record, with nanosecond timestamps as str
   assert.equal(lines(both).length, 5);
   const times = both.result.flatMap((s) => s.values.map((v) => BigInt(v[0])));
   assert.ok(times.every((t) => t >= startNs && t <= endNs));
+  for (const s of both.result) assert.deepEqual(s.values.map((v) => BigInt(v[0])), s.values.map((v) => BigInt(v[0])).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), 'forward: oldest first');
+  // backward (the default) with a limit: the newest records.
+  const newest = await queryRange(`{service_name="shop-a-${run}"}`, { limit: '2' });
+  assert.deepEqual(lines(newest), ['checkout service started', 'order 12-34: retrying']);
+  const rfc = await queryRange(`{service_name="shop-b-${run}"}`, { start: new Date(Number(startNs / 1_000_000n)).toISOString(), end: String(Number(endNs / 1_000_000n) / 1000) });
+  assert.equal(lines(rfc).length, 1, 'RFC 3339 and fractional seconds');
 });
 
 test('line filters select exactly', async () => {

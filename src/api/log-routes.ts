@@ -19,13 +19,10 @@ import type { Context } from 'hono';
 import { bytesToHex } from '../shared/ids.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import { valueTerm, type LogQuery, type LogRow, type StoreReader } from '../store/index.ts';
-import { decodeLogRecord, keyValuesOf, type AnyValueType, type LogAttribute } from '../otlp/log-model.ts';
-import { SEVERITY } from '../otlp/schema/logs.ts';
-import { stringAttribute } from '../otlp/decode-protobuf.ts';
-import { decodeScope } from '../otlp/span-model.ts';
-import { SESSION_ATTRIBUTE } from '../otlp/session.ts';
+import { decodeLogRecord, decodeScope, keyValuesOf, RESOURCE, SESSION_ATTRIBUTE, SEVERITY, stringAttribute, type AnyValueType, type LogAttribute } from '../otlp/index.ts';
 import { encodeUtf8 } from '../shared/protowire.ts';
-import { parseFractionalSeconds, parseRfc3339, parseTraceId } from './params.ts';
+import { parseFractionalSeconds, parseRfc3339 } from './params.ts';
+import { parseTraceId } from '../shared/ids.ts';
 
 export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LOG_LIMIT = 5000;
@@ -170,7 +167,7 @@ export function createLogRoutes(store: StoreReader): Hono {
       let resource = resources.get(row.resourceId);
       if (resource === undefined) {
         const r = store.search.resource(row.resourceId);
-        resource = { service: r.service, attrs: textRecord(keyValuesOf(r.raw, 1)) };
+        resource = { service: r.service, attrs: textRecord(keyValuesOf(r.raw, RESOURCE.attributes)) };
         resources.set(row.resourceId, resource);
       }
       let scope = scopes.get(row.scopeId);

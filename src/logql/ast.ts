@@ -3,7 +3,7 @@
  * The LogQL subset tracebox evaluates: log queries (a stream selector and a pipeline) and
  * the metric queries built on them (range aggregations, vector aggregations, arithmetic).
  */
-import type { Matcher as RegexMatcher } from '../traceql/regex.ts';
+import type { Matcher as RegexMatcher } from '../traceql/index.ts';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 

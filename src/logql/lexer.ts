@@ -4,8 +4,7 @@
  * durations (`5m`, `1.5s`) and byte sizes (`20MB`, `1KiB`) as single tokens, identifiers,
  * and the operators. `#` starts a comment to the end of the line.
  */
-import { scanGoString } from '../traceql/go-string.ts';
-import { parseDuration } from '../traceql/duration.ts';
+import { parseDuration, scanGoString } from '../traceql/index.ts';
 import { LogQLSyntaxError } from './errors.ts';
 
 export type TokenType = 'ident' | 'string' | 'number' | 'duration' | 'bytes' | 'punct' | 'eof';

@@ -18,7 +18,7 @@
  *   log-range  := selector ["[" duration "]"] stage* ["[" duration "]"] ["offset" duration]   (exactly one range)
  *   grouping   := (by | without) "(" [name ("," name)*] ")"
  */
-import { compileRegex, regexError, type Matcher as RegexMatcher } from '../traceql/regex.ts';
+import { compileRegex, regexError, type Matcher as RegexMatcher } from '../traceql/index.ts';
 import type {
   AggregateOp, BinaryOp, DropKeepStage, Grouping, LabelMatcher, LabelPredicate, LineFilterOp, LineFormatStage, LogExpr,
   MatchOp, MetricExpr, NumberOp, NumberUnit, Query, RangeFn, Stage,

@@ -10,7 +10,7 @@
  * `JSONParserErr` / `LogfmtParserErr`.
  */
 import type { DropKeepStage, LabelMatcher, LabelPredicate, LineFilterStage, LogExpr, NumberUnit, Stage } from './ast.ts';
-import { parseDuration } from '../traceql/duration.ts';
+import { parseDuration } from '../traceql/index.ts';
 import { parseBytes } from './lexer.ts';
 import { copyLabels, newLabels, type Labels, type MutableLabels } from './labels.ts';
 import { parseJsonLabels, parseLogfmtLabels } from './parsers.ts';

@@ -7,7 +7,7 @@
  * with a type guessed from the values and the number of distinct values.
  */
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, parseBytes, parseJsonLabels, parseLogfmtLabels, type LogExpr } from '../logql/index.ts';
-import { parseDuration } from '../traceql/duration.ts';
+import { parseDuration } from '../traceql/index.ts';
 import type { LokiData } from './data.ts';
 import type { Window } from './params.ts';
 import { runLogQuery, type TimedEntry } from './query.ts';

@@ -17,7 +17,7 @@
  */
 import { ProtoReader } from '../shared/protowire.ts';
 import { bytesToHex } from '../shared/ids.ts';
-import { anyValue, decodeLogRecord } from '../otlp/log-model.ts';
+import { decodeLogRecord, keyValuesOf } from '../otlp/index.ts';
 import { newLabels, type Labels, type MutableLabels } from '../logql/index.ts';
 
 /** Resource attributes that become stream labels (Loki's default `otlp_config`). */
@@ -67,32 +67,9 @@ export function detectedLevel(severityNumber: number, severityText: string): str
   return TEXT_LEVELS[severityText.replace(/^ +| +$/g, '').toLowerCase()] ?? 'unknown';
 }
 
-/** KeyValue messages at `field` of a message, as (key, text) pairs: the Resource's (1) or a scope's (3) attributes. */
-function keyValues(raw: Uint8Array, field: number, visit: (key: string, text: string) => void): void {
-  const r = new ProtoReader(raw);
-  const tag = (field << 3) | 2;
-  while (r.more()) {
-    const t = r.uint32();
-    if (t !== tag) {
-      r.skip(t & 7);
-      continue;
-    }
-    const end = r.lenEnd();
-    const outer = r.end;
-    r.end = end;
-    let key = '';
-    let value: Uint8Array | undefined;
-    while (r.more()) {
-      const k = r.uint32();
-      if (k === ((1 << 3) | 2)) key = r.string();
-      else if (k === ((2 << 3) | 2)) value = r.bytes();
-      else r.skip(k & 7);
-    }
-    r.pos = end;
-    r.end = outer;
-    visit(key, anyValue(value)?.text ?? '');
-  }
-}
+/** The tags of Resource.attributes (field 1) and InstrumentationScope.attributes (field 3), length-delimited. */
+const RESOURCE_ATTRIBUTES = (1 << 3) | 2;
+const SCOPE_ATTRIBUTES = (3 << 3) | 2;
 
 /** What a resource contributes to each of its records. */
 export interface ResourceModel {
@@ -105,10 +82,10 @@ export function resourceModel(raw: Uint8Array | null): ResourceModel {
   const stream = newLabels();
   const metadata = newLabels();
   if (raw !== null) {
-    keyValues(raw, 1, (key, text) => {
+    for (const { key, text } of keyValuesOf(raw, RESOURCE_ATTRIBUTES)) {
       if (INDEX_SET.has(key)) stream[normalizeLabelName(key)] = text;
       else metadata[normalizeLabelName(key)] = text;
-    });
+    }
   }
   if (stream[SERVICE_LABEL] === undefined || stream[SERVICE_LABEL] === '') stream[SERVICE_LABEL] = UNKNOWN_SERVICE;
   return { stream, metadata };
@@ -129,9 +106,7 @@ export function scopeMetadata(raw: Uint8Array | null): Labels {
       if (version !== '') out.scope_version = version;
     } else r.skip(t & 7);
   }
-  keyValues(raw, 3, (key, text) => {
-    out[normalizeLabelName(key)] = text;
-  });
+  for (const { key, text } of keyValuesOf(raw, SCOPE_ATTRIBUTES)) out[normalizeLabelName(key)] = text;
   return out;
 }
 

@@ -5,8 +5,8 @@
  * fewer; fractional seconds; RFC 3339), steps (durations or seconds), limit and direction.
  */
 import { BadRequestError } from '../shared/errors.ts';
-import { goParseInt64, parseRfc3339 } from '../api/params.ts';
-import { parseDuration } from '../traceql/duration.ts';
+import { goParseInt64, parseRfc3339 } from '../shared/go-time.ts';
+import { parseDuration } from '../traceql/index.ts';
 
 const SECOND = 1_000_000_000n;
 /** Loki's default window when a request gives no start. */

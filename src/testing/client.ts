@@ -23,10 +23,12 @@ export interface SpanFilter {
 export type SpanQuery = string | SpanFilter;
 
 export interface WaitOptions {
-  /** Spans needed (default 1). */
+  /** Spans needed (default 1, or 0 when `max` is 0). */
   count?: number;
   /** Most spans allowed (default unlimited). */
   max?: number;
+  /** With a `max`: how long no new matching span must arrive before the count is final (default 200 ms). */
+  settleMs?: number;
   /** How long to wait (default 3000 ms, below the usual 5 s test timeout so this message is what you see). */
   timeoutMs?: number;
 }
@@ -55,6 +57,8 @@ export function toTraceQL(query: SpanQuery): string {
 
 interface ExpectAnswer {
   ok: boolean;
+  /** False when the store could not be searched completely (then `ok` is false and `message` says why). */
+  complete: boolean;
   count: number;
   matches: SpanJson[];
   candidates: Array<{ span: SpanJson; failed: Array<{ condition: string; actual: string }> }>;
@@ -111,11 +115,10 @@ export class TraceboxClient {
       OTEL_TRACES_EXPORTER: 'otlp',
       // Short batch delay: a test should not wait five seconds for its spans.
       OTEL_BSP_SCHEDULE_DELAY: '100',
-      // Signals tracebox does not receive: without these the SDK exports them to the same
-      // endpoint every few seconds and logs each refusal.
+      OTEL_LOGS_EXPORTER: 'otlp',
+      // Metrics are not received: without this the SDK exports them to the same endpoint
+      // every few seconds and logs each refusal.
       OTEL_METRICS_EXPORTER: 'none',
-      // Logs: off until tracebox receives them; then this becomes 'otlp'.
-      OTEL_LOGS_EXPORTER: 'none',
     };
     const headers: string[] = [];
     if (this.sessionId !== undefined) {
@@ -169,12 +172,15 @@ export class TraceboxClient {
     checkQuery(traceql);
     const answer = await this.request<ExpectAnswer>('POST', '/api/expect', `waiting for ${traceql}`, {
       query: traceql,
-      min: options.count ?? 1,
+      min: options.count,
       max: options.max,
+      settleMs: options.settleMs,
       timeoutMs: options.timeoutMs ?? 3000,
       session: this.sessionId,
     });
     if (answer.ok) return answer.matches.map(toSpan);
+    // The store could not be searched whole: the count proves nothing either way.
+    if (!answer.complete) throw new Error(`${traceql}: ${answer.message}. The search was incomplete, so nothing was decided.`);
     const recent = await this.traces('{ }', { limit: 3 });
     const lines = [`${traceql}: ${answer.message}.`];
     if (answer.candidates.length > 0) {

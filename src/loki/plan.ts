@@ -2,7 +2,8 @@
  * @module loki/plan
  * What of a LogQL log query the store can decide (pushdown): the stream selector as the
  * set of matching resources, `|=` / `!=` line filters before any line_format (SQL's
- * instr() over the stored body, which is the line), and label filters on the record's own
+ * instr() over the stored body, which is the line; whole words inside a `|=` text also
+ * through the word index), and label filters on the record's own
  * fields — trace_id, span_id, severity_number, severity_text, detected_level — when they
  * are required (top-level `and`) and come before any
  * stage that could change labels (a parser, line_format, drop, keep). The pipeline still
@@ -29,6 +30,33 @@ export interface StorePlan {
   /** Line filters `|=` / `!=` before any line_format: the line is the stored body there. */
   readonly bodyContains: readonly string[];
   readonly bodyExcludes: readonly string[];
+  /** Words every matching body has (from bodyContains), for the store's word index. */
+  readonly words: readonly string[];
+}
+
+const isAsciiAlnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/**
+ * The words a body containing `text` must have as whole words of the store's index (FTS5's
+ * unicode61 tokenizer: runs of letters and digits, case folded): the runs of ASCII letters
+ * and digits inside `text` with an ASCII separator on both sides. A run at either end of
+ * `text` may continue in the body (`declined` is inside `undeclined`), so it is not one.
+ */
+export function wholeWords(text: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (!isAsciiAlnum(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < text.length && isAsciiAlnum(text.charCodeAt(i))) i++;
+    const before = start > 0 ? text.charCodeAt(start - 1) : -1;
+    const after = i < text.length ? text.charCodeAt(i) : -1;
+    if (before >= 0 && before < 0x80 && after >= 0 && after < 0x80) out.push(text.slice(start, i).toLowerCase());
+  }
+  return out;
 }
 
 function conjuncts(p: LabelPredicate, out: LabelPredicate[]): void {
@@ -109,6 +137,7 @@ export function planLog(expr: LogExpr): StorePlan {
     ...(level === undefined || level === 'unknown' ? {} : { level: levelFilter(level) }),
     bodyContains,
     bodyExcludes,
+    words: [...new Set(bodyContains.flatMap(wholeWords))],
   };
 }
 
@@ -197,5 +226,6 @@ export function storeFilter(data: LokiData, expr: LogExpr, window: Window): LogF
     ...(plan.level === undefined ? {} : { level: plan.level }),
     bodyContains: plan.bodyContains,
     bodyExcludes: plan.bodyExcludes,
+    ...(plan.words.length === 0 ? {} : { terms: plan.words }),
   };
 }

@@ -110,6 +110,10 @@ test('line filters select exactly', async () => {
   assert.deepEqual(lines(await queryRange(`${sel} |~ "order [0-9]+-[0-9]+: retry"`)), ['order 12-34: retrying']);
   assert.deepEqual(lines(await queryRange(`${sel} |= "order" != "9"`)), ['order 12-34: retrying']);
   assert.deepEqual(lines(await queryRange(`${sel} |= "Declined"`)), [], 'line filters are case-sensitive');
+  // Whole words inside the text go through the word index too; the answer is the same.
+  assert.deepEqual(lines(await queryRange(`${sel} |= "payment declined for"`)), ['payment declined for order 9: insufficient funds']);
+  assert.deepEqual(lines(await queryRange(`${sel} |= "ing card for ord"`)), ['charging card for order 9']);
+  assert.deepEqual(lines(await queryRange(`${sel} |= "PAYMENT declined for"`)), []);
 });
 
 test('structured metadata filters: trace_id, span_id, severity_text, a record attribute', async () => {

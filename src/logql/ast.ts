@@ -31,6 +31,17 @@ export interface ParserStage {
   readonly parser: 'json' | 'logfmt';
 }
 
+/** `| pattern "<ip> - <_> \"<method> <path>\""`: literals and captures (`_`: matched, not kept). */
+export interface PatternStage {
+  readonly kind: 'pattern';
+  readonly parts: readonly ({ readonly literal: string } | { readonly capture: string })[];
+}
+
+/** `| decolorize`: ANSI colour sequences taken out of the line. */
+export interface DecolorizeStage {
+  readonly kind: 'decolorize';
+}
+
 export type NumberOp = '==' | '!=' | '>' | '>=' | '<' | '<=';
 
 /** What a numeric label filter's literal was written as: the label's text is read the same way. */
@@ -58,7 +69,7 @@ export interface DropKeepStage {
   readonly labels: readonly { readonly name: string; readonly matcher?: LabelMatcher }[];
 }
 
-export type Stage = LineFilterStage | ParserStage | LabelFilterStage | LineFormatStage | DropKeepStage;
+export type Stage = LineFilterStage | ParserStage | PatternStage | DecolorizeStage | LabelFilterStage | LineFormatStage | DropKeepStage;
 
 export interface LogExpr {
   readonly kind: 'log';

@@ -27,7 +27,7 @@ export class LogQLSyntaxError extends Error {
 
 /** What LogQL tracebox answers, named in every refusal so the user knows what to write instead. */
 export const SUPPORTED_SUBSET =
-  'stream selectors (= != =~ !~); line filters (|= != |~ !~, with or); | json and | logfmt without arguments; ' +
+  'stream selectors (= != =~ !~); line filters (|= != |~ !~, with or); | json and | logfmt without arguments; | pattern; | decolorize; ' +
   'label filters (= != =~ !~ on text; == != > >= < <= on numbers, durations and bytes; and, or, parentheses); ' +
   '| line_format with {{.label}}; | drop and | keep; count_over_time, rate, bytes_over_time, bytes_rate; ' +
   'sum, count, avg, min, max, topk, bottomk with by/without; vector(); + - * / % ^';

@@ -21,7 +21,7 @@
 import { compileRegex, regexError, type Matcher as RegexMatcher } from '../traceql/index.ts';
 import type {
   AggregateOp, BinaryOp, DropKeepStage, Grouping, LabelMatcher, LabelPredicate, LineFilterOp, LineFormatStage, LogExpr,
-  MatchOp, MetricExpr, NumberOp, NumberUnit, Query, RangeFn, Stage,
+  MatchOp, MetricExpr, NumberOp, NumberUnit, PatternStage, Query, RangeFn, Stage,
 } from './ast.ts';
 import { LogQLSyntaxError, LogQLUnsupportedError } from './errors.ts';
 import { Lexer, type Token } from './lexer.ts';
@@ -37,7 +37,7 @@ const OTHER_RANGE_FNS: ReadonlySet<string> = new Set([
 const AGGREGATORS: ReadonlySet<string> = new Set<AggregateOp>(['sum', 'count', 'avg', 'min', 'max', 'topk', 'bottomk']);
 const OTHER_AGGREGATORS: ReadonlySet<string> = new Set(['stddev', 'stdvar', 'sort', 'sort_desc', 'approx_topk']);
 const OTHER_FUNCTIONS: ReadonlySet<string> = new Set(['label_replace', 'absent']);
-const OTHER_STAGES: ReadonlySet<string> = new Set(['regexp', 'pattern', 'unpack', 'unwrap', 'label_format', 'decolorize', 'distinct']);
+const OTHER_STAGES: ReadonlySet<string> = new Set(['regexp', 'unpack', 'unwrap', 'label_format', 'distinct']);
 const MATCH_OPS: ReadonlySet<string> = new Set<MatchOp>(['=', '!=', '=~', '!~']);
 const NUMBER_OPS: ReadonlySet<string> = new Set(['=', '==', '!=', '>', '>=', '<', '<=']);
 const LINE_OPS: ReadonlySet<string> = new Set<LineFilterOp>(['|=', '!=', '|~', '!~']);
@@ -238,6 +238,14 @@ class Parser {
         throw new LogQLUnsupportedError(word === 'json' ? '| json with expressions' : '| logfmt with flags or expressions');
       }
       return { kind: 'parser', parser: word };
+    }
+    if (word === 'pattern') {
+      this.advance();
+      return parsePattern(this.expectType('string', 'STRING'), this.src);
+    }
+    if (word === 'decolorize') {
+      this.advance();
+      return { kind: 'decolorize' };
     }
     if (word === 'line_format') {
       this.advance();
@@ -479,4 +487,32 @@ function parseLineFormat(tok: Token): LineFormatStage {
     i = close + 2;
   }
   return { kind: 'lineFormat', parts };
+}
+
+/**
+ * `| pattern "…"`: `<name>` captures and the literal text between them, as Loki reads a
+ * pattern: at least one named capture, never two captures side by side.
+ */
+function parsePattern(tok: Token, src: string): PatternStage {
+  const parts: ({ literal: string } | { capture: string })[] = [];
+  const text = tok.text;
+  let literal = '';
+  let i = 0;
+  while (i < text.length) {
+    const m = text[i] === '<' ? /^<([A-Za-z_][A-Za-z0-9_]*)>/.exec(text.slice(i, i + 256)) : null;
+    if (m === null) {
+      literal += text[i++];
+      continue;
+    }
+    if (literal !== '') parts.push({ literal });
+    else if (parts.length > 0) throw LogQLSyntaxError.at(src, tok.pos, `invalid pattern ${JSON.stringify(text)}: consecutive captures are not allowed`);
+    literal = '';
+    parts.push({ capture: m[1] });
+    i += m[0].length;
+  }
+  if (literal !== '') parts.push({ literal });
+  if (!parts.some((p) => 'capture' in p && p.capture !== '_')) {
+    throw LogQLSyntaxError.at(src, tok.pos, `invalid pattern ${JSON.stringify(text)}: at least one named capture is required`);
+  }
+  return { kind: 'pattern', parts };
 }

@@ -1,6 +1,6 @@
 /**
  * @module logql/parsers
- * `| json` and `| logfmt` as Loki reads a line: json flattens nested objects into
+ * `| json`, `| logfmt` and `| pattern` as Loki reads a line: json flattens nested objects into
  * `outer_inner` names and leaves arrays out; logfmt takes `key=value`, quoted values and
  * bare keys. Names are made valid label names (other characters become `_`, a leading
  * digit gets a `_` before it). Each calls `emit` per label and answers null, or the reason
@@ -84,4 +84,33 @@ export function parseLogfmtLabels(line: string, emit: Emit): string | null {
     emit(sanitizeLabelName(key), value);
   }
   return null;
+}
+
+/**
+ * A pattern against a line: anchored at the start, each capture running to the first
+ * occurrence of the literal after it (the last one to the end of the line). A line that
+ * does not match gets no labels (and is kept).
+ */
+export function matchPattern(parts: readonly ({ readonly literal: string } | { readonly capture: string })[], line: string, emit: Emit): void {
+  const found: [string, string][] = [];
+  let pos = 0;
+  let open: string | undefined; // a capture waiting for the literal that ends it
+  for (const p of parts) {
+    if ('capture' in p) {
+      open = p.capture;
+      continue;
+    }
+    if (open === undefined) {
+      if (!line.startsWith(p.literal, pos)) return;
+      pos += p.literal.length;
+      continue;
+    }
+    const at = line.indexOf(p.literal, pos);
+    if (at < 0) return;
+    found.push([open, line.slice(pos, at)]);
+    pos = at + p.literal.length;
+    open = undefined;
+  }
+  if (open !== undefined) found.push([open, line.slice(pos)]);
+  for (const [name, value] of found) if (name !== '_') emit(sanitizeLabelName(name), value);
 }

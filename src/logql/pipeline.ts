@@ -13,7 +13,7 @@ import type { DropKeepStage, LabelMatcher, LabelPredicate, LineFilterStage, LogE
 import { parseDuration } from '../traceql/index.ts';
 import { parseBytes } from './lexer.ts';
 import { copyLabels, newLabels, type Labels, type MutableLabels } from './labels.ts';
-import { parseJsonLabels, parseLogfmtLabels } from './parsers.ts';
+import { matchPattern, parseJsonLabels, parseLogfmtLabels } from './parsers.ts';
 
 export const ERROR_LABEL = '__error__';
 export const ERROR_DETAILS_LABEL = '__error_details__';
@@ -219,6 +219,19 @@ function compileStage(stage: Stage): Step {
         return true;
       };
     }
+    case 'pattern': {
+      const { parts } = stage;
+      return (e) => {
+        matchPattern(parts, e.line, (name, value) => e.setParsed(name in e.metadata || name in e.stream ? `${name}_extracted` : name, value));
+        return true;
+      };
+    }
+    case 'decolorize':
+      return (e) => {
+        // ESC [ parameters final-byte: the CSI sequences terminals colour text with.
+        e.line = e.line.replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, '');
+        return true;
+      };
     case 'labelFilter':
       return predicate(stage.predicate);
     case 'lineFormat': {

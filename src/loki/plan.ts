@@ -87,14 +87,14 @@ export function planLog(expr: LogExpr): StorePlan {
   const bodyExcludes: string[] = [];
   let labelsIntact = true;
   for (const stage of expr.stages) {
-    if (stage.kind === 'lineFormat') break;
+    if (stage.kind === 'lineFormat' || stage.kind === 'decolorize') break; // the line is no longer the stored body
     if (stage.kind === 'line') {
       if (stage.op === '|=' && stage.values.length === 1 && stage.values[0] !== '') bodyContains.push(stage.values[0]);
       else if (stage.op === '!=') bodyExcludes.push(...stage.values.filter((v) => v !== ''));
       if (stage.op === '!=' && stage.values.includes('')) empty = true; // every line contains ""
       continue;
     }
-    if (stage.kind === 'parser' || stage.kind === 'drop' || stage.kind === 'keep') labelsIntact = false;
+    if (stage.kind === 'parser' || stage.kind === 'pattern' || stage.kind === 'drop' || stage.kind === 'keep') labelsIntact = false;
     if (stage.kind !== 'labelFilter' || !labelsIntact) continue;
     const parts: LabelPredicate[] = [];
     conjuncts(stage.predicate, parts);
@@ -168,7 +168,7 @@ export function predicateNames(p: LabelPredicate, out: Set<string>): void {
 /** Whether every label the log pipeline reads is cheap; a parser reads them all (a parsed name is renamed when taken). */
 function pipelineIsCheap(log: LogExpr, names: Set<string>): boolean {
   for (const s of log.stages) {
-    if (s.kind === 'parser') return false;
+    if (s.kind === 'parser' || s.kind === 'pattern') return false;
     if (s.kind === 'labelFilter') predicateNames(s.predicate, names);
     if (s.kind === 'lineFormat') for (const p of s.parts) if ('label' in p) names.add(p.label);
   }

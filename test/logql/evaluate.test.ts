@@ -54,6 +54,14 @@ test('structured metadata filters and parsers', () => {
   const bad = run('{service_name="db"} | logfmt | status > 500');
   assert.deepEqual(bad.map((e) => e.parsed.__error__), [undefined, 'LabelFilterErr']);
   assert.deepEqual(lines('{service_name="db"} | logfmt | line_format "{{.level}}: {{.msg}}"'), ['warn: slow query', ': ']);
+  const pattern = run('{service_name="db"} | pattern "level=<level> msg=\\"<msg>\\" <_>"');
+  assert.deepEqual(pattern.map((e) => ({ ...e.parsed })), [{ level: 'warn', msg: 'slow query' }, {}], 'a line that does not match keeps no labels');
+  const anchored = run('{service_name="db"} | pattern "msg=<msg> "');
+  assert.deepEqual(anchored.map((e) => ({ ...e.parsed })), [{}, {}], 'a pattern starting with a literal is anchored at the start');
+  const unanchored = run('{service_name="db"} | pattern "<_>msg=<msg> duration"');
+  assert.deepEqual(unanchored.map((e) => ({ ...e.parsed })), [{ msg: '"slow query"' }, {}]);
+  const colours = compilePipeline(parseLogQL('{a="b"} | decolorize') as LogExpr);
+  assert.equal(colours('\x1b[31mred\x1b[0m and \x1b[1;32mgreen\x1b[m', labels({ a: 'b' }), labels({}))?.line, 'red and green');
   const dropped = run('{service_name="shop"} | json | drop __error__, __error_details__, severity_text="INFO" | keep service_name, event, trace_id');
   assert.deepEqual(dropped.map((e) => [{ ...e.stream }, { ...e.metadata }, { ...e.parsed }]), [
     [{ service_name: 'shop' }, { trace_id: 'aa' }, {}],

@@ -54,6 +54,17 @@ test('parsers, label filters, line_format, drop and keep', () => {
   assert.deepEqual(eq[1].kind === 'labelFilter' && eq[1].predicate.kind === 'string' && eq[1].predicate.matcher, { name: 'trace_id', op: '=', value: 'abc' });
 });
 
+test('pattern and decolorize', () => {
+  const q = log('{a="b"} | pattern `<ip> - <_> "<method> <path> <_>" <status>` | decolorize');
+  assert.deepEqual(q.stages[0], {
+    kind: 'pattern',
+    parts: [{ capture: 'ip' }, { literal: ' - ' }, { capture: '_' }, { literal: ' "' }, { capture: 'method' }, { literal: ' ' }, { capture: 'path' }, { literal: ' ' }, { capture: '_' }, { literal: '" ' }, { capture: 'status' }],
+  });
+  assert.equal(q.stages[1].kind, 'decolorize');
+  syntaxError('{a="b"} | pattern "<a><b>"', 'parse error at line 1, col 19: invalid pattern "<a><b>": consecutive captures are not allowed');
+  syntaxError('{a="b"} | pattern "<_> x"', 'parse error at line 1, col 19: invalid pattern "<_> x": at least one named capture is required');
+});
+
 test('metric queries Grafana sends', () => {
   const volume = parseLogQL('sum by (level, detected_level) (count_over_time({service_name="shop"} | drop __error__[1m]))') as MetricExpr;
   assert.equal(volume.kind, 'aggregate');
@@ -93,7 +104,6 @@ test('syntax errors in Loki wording, with line and column', () => {
 
 test('valid LogQL outside the subset is refused by name', () => {
   unsupported('{a="b"} | regexp "(?P<x>.*)"', '| regexp');
-  unsupported('{a="b"} | pattern "<_> <x>"', '| pattern');
   unsupported('{a="b"} | unwrap latency', '| unwrap');
   unsupported('{a="b"} | label_format a=b', '| label_format');
   unsupported('{a="b"} | json a="b.c"', '| json with expressions');

@@ -7,7 +7,7 @@
 export type * from './ast.ts';
 export { isLogQuery } from './ast.ts';
 export { LogQLSyntaxError, LogQLUnsupportedError, SUPPORTED_SUBSET } from './errors.ts';
-export { parseLogQL, parseSelector, MAX_QUERY_LENGTH } from './parser.ts';
+export { parseLogQL, parseSelector, MAX_QUERY_LENGTH, MAX_NESTING } from './parser.ts';
 export { parseBytes } from './lexer.ts';
 export { newLabels, copyLabels, labelsKey, isEmpty, type Labels, type MutableLabels } from './labels.ts';
 export { compilePipeline, selects, matches, ERROR_LABEL, ERROR_DETAILS_LABEL, type Pipeline, type PipelineEntry } from './pipeline.ts';

@@ -28,6 +28,8 @@ import { Lexer, type Token } from './lexer.ts';
 
 /** Longest query text accepted. */
 export const MAX_QUERY_LENGTH = 64 * 1024;
+/** Deepest nesting of parentheses and aggregations accepted (the parser recurses). */
+export const MAX_NESTING = 200;
 
 const RANGE_FNS: ReadonlySet<string> = new Set<RangeFn>(['count_over_time', 'rate', 'bytes_over_time', 'bytes_rate']);
 const OTHER_RANGE_FNS: ReadonlySet<string> = new Set([
@@ -61,6 +63,7 @@ function unanchored(pattern: string): RegexMatcher | null {
 class Parser {
   private tok: Token;
   private readonly lexer: Lexer;
+  private depth = 0;
 
   constructor(private readonly src: string) {
     this.lexer = new Lexer(src);
@@ -122,6 +125,16 @@ class Parser {
   private expectType(type: Token['type'], name: string): Token {
     if (this.tok.type !== type) this.unexpected(name);
     return this.advance();
+  }
+
+  /** Runs a nested rule, refusing nesting deeper than MAX_NESTING. */
+  private nested<T>(rule: () => T): T {
+    if (++this.depth > MAX_NESTING) this.fail(this.tok.pos, `syntax error: expressions nested deeper than ${MAX_NESTING} levels`);
+    try {
+      return rule();
+    } finally {
+      this.depth--;
+    }
   }
 
   private expectEnd(): void {
@@ -291,7 +304,7 @@ class Parser {
   private filterAtom(): LabelPredicate {
     if (this.isPunct('(')) {
       this.advance();
-      const inner = this.filterOr();
+      const inner = this.nested(() => this.filterOr());
       this.expectPunct(')');
       return inner;
     }
@@ -348,13 +361,13 @@ class Parser {
     const base = this.unary();
     if (!this.isPunct('^')) return base;
     this.advance();
-    return { kind: 'binary', op: '^', left: base, right: this.power() };
+    return { kind: 'binary', op: '^', left: base, right: this.nested(() => this.power()) };
   }
 
   private unary(): MetricExpr {
     if (this.isPunct('-')) {
       this.advance();
-      const inner = this.unary();
+      const inner = this.nested(() => this.unary());
       return inner.kind === 'number' ? { kind: 'number', value: -inner.value } : { kind: 'binary', op: '*', left: { kind: 'number', value: -1 }, right: inner };
     }
     return this.primary();
@@ -368,7 +381,7 @@ class Parser {
     }
     if (this.isPunct('(')) {
       this.advance();
-      const inner = this.metric();
+      const inner = this.nested(() => this.metric());
       this.expectPunct(')');
       return inner;
     }
@@ -434,7 +447,7 @@ class Parser {
       param = n.value;
       this.expectPunct(',');
     }
-    const inner = this.metric();
+    const inner = this.nested(() => this.metric());
     this.expectPunct(')');
     const after = this.grouping();
     if (after !== undefined) {

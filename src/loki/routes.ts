@@ -12,7 +12,7 @@ import { BadRequestError } from '../shared/errors.ts';
 import type { StoreReader } from '../store/index.ts';
 import { formatFloat } from '../promql/index.ts';
 import {
-  isLogQuery, labelsKey, LogQLEvaluationError, LogQLSyntaxError, LogQLUnsupportedError, newLabels, parseLogQL, parseSelector,
+  isLogQuery, labelsKey, LogQLEvaluationError, MAX_POINTS, stepCount, LogQLSyntaxError, LogQLUnsupportedError, newLabels, parseLogQL, parseSelector,
   type LabelMatcher, type Labels, type MetricResult, type Query,
 } from '../logql/index.ts';
 import { LokiData } from './data.ts';
@@ -238,7 +238,11 @@ export function createLokiRoutes(store: StoreReader): Hono {
     if (selector === undefined) throw new BadRequestError('the query parameter is required: a stream selector');
     const window = parseWindow(q.start, q.end);
     const targets = (q.targetLabels ?? '').split(',').filter((s) => s !== '');
-    return c.json(success(volumeRange(data, selector, window, parseStep(q.step, window), targets, parseCount('limit', q.limit, 100))));
+    const stepNs = parseStep(q.step, window);
+    if (stepCount({ ...window, stepNs }) > MAX_POINTS) {
+      throw new BadRequestError(`exceeded maximum resolution of ${MAX_POINTS} points per timeseries. Try decreasing the query resolution (?step=XX)`);
+    }
+    return c.json(success(volumeRange(data, selector, window, stepNs, targets, parseCount('limit', q.limit, 100))));
   });
 
   app.get('/loki/api/v1/detected_labels', (c) => {

@@ -99,6 +99,8 @@ test('syntax errors in Loki wording, with line and column', () => {
     '{a=~".*"}',
     'parse error : queries require at least one regexp or equality matcher that does not have an empty-compatible value. For instance, app=~".*" does not meet this requirement, but app=~".+" will',
   );
+  syntaxError(`${'('.repeat(300)}vector(1)${')'.repeat(300)}`, 'parse error at line 1, col 202: syntax error: expressions nested deeper than 200 levels');
+  syntaxError(`{a="b"} | ${'('.repeat(300)}x="1"${')'.repeat(300)}`, 'parse error at line 1, col 212: syntax error: expressions nested deeper than 200 levels');
   syntaxError('{a=""}', 'parse error : queries require at least one regexp or equality matcher that does not have an empty-compatible value. For instance, app=~".*" does not meet this requirement, but app=~".+" will');
 });
 

@@ -327,8 +327,10 @@ export function createLogReader(db: Db, options: LogReaderOptions = {}): LogRead
       });
       return merged.slice(0, q.limit);
     }
+    // Ids first, from the index alone (it holds every filtered column), then the rows.
     const where = whereOf(q);
-    return rows(`SELECT ${COLUMNS} FROM logs WHERE ${where.sql} ORDER BY time_ns ${order}, id ${order} LIMIT ?`, [...where.params, q.limit]);
+    const found = prepared(`SELECT id FROM logs WHERE ${where.sql} ORDER BY time_ns ${order}, id ${order} LIMIT ?`, 'pluck').all(...where.params, q.limit) as bigint[];
+    return found.map((id) => byId(id)!);
   }
 
   return {

@@ -148,7 +148,9 @@ export function countsQuery(data: LokiData, expr: MetricExpr, steps: Steps): Met
   const perSecond = inner.fn === 'rate' || inner.fn === 'bytes_rate' ? inner.rangeNs / 1e9 : 1;
   const pipeline = compilePipeline({ kind: 'log', selector: [], stages: residual });
   const series = new Map<string, { metric: Labels; counts: Float64Array }>();
-  for (const r of data.store.logs.volume(filter as LogFilter & { startNs: bigint }, width, bytes)) {
+  // The severity text matters to a query that reads it; detected_level needs it only without a severity number.
+  const texts = read.has('severity_text') || by.includes('severity_text') ? 'all' : 'unnumbered';
+  for (const r of data.store.logs.volume(filter as LogFilter & { startNs: bigint }, width, { withBytes: bytes, texts })) {
     if (r.bucket < 0 || r.bucket >= buckets) continue;
     const out = pipeline('', data.resource(r.resourceId).stream, rowMetadata(r));
     if (out === null) continue;

@@ -101,9 +101,11 @@ export interface LogReader {
   counts(filter: LogFilter & { readonly startNs: bigint }, stepNs: bigint): LogCount[];
   /**
    * Counts (and, with `withBytes`, body bytes; else 0) of matching records per bucket of `stepNs`
-   * from `startNs` (which the filter must give), resource, severity and severity text.
+   * from `startNs` (which the filter must give), resource, severity and severity text. With
+   * `texts: 'unnumbered'`, the text is kept only for records whose severity number is outside
+   * 1–24 ('' for the others), so that records are counted from the index alone where it can.
    */
-  volume(filter: LogFilter & { readonly startNs: bigint }, stepNs: bigint, withBytes?: boolean): LogVolume[];
+  volume(filter: LogFilter & { readonly startNs: bigint }, stepNs: bigint, options?: { readonly withBytes?: boolean; readonly texts?: 'all' | 'unnumbered' }): LogVolume[];
   /** How many records match (terms are confirmed by the FTS index only). */
   count(filter: LogFilter): number;
   /** Resource rowids holding records in [startNs, endNs) (each probed through the resource index). */
@@ -350,15 +352,18 @@ export function createLogReader(db: Db, options: LogReaderOptions = {}): LogRead
       return got.map(([bucket, severity, count]) => ({ bucketNs: filter.startNs + bucket * stepNs, severity: Number(severity), count: Number(count) }));
     },
 
-    volume(filter, stepNs, withBytes = true) {
+    volume(filter, stepNs, options = {}) {
+      const withBytes = options.withBytes ?? true;
+      // SQLite defers the table read a CASE branch would need until a row takes it.
+      const text = options.texts === 'unnumbered' ? "CASE WHEN severity BETWEEN 1 AND 24 THEN '' ELSE severity_text END" : 'severity_text';
       if (stepNs <= 0n) throw new RangeError('stepNs must be positive');
       const where = whereOf(filter);
       const terms = idTerms(filter);
       const fts = terms.length === 0 ? '' : ' AND id IN (SELECT rowid FROM log_terms WHERE log_terms MATCH ?)';
       const params = terms.length === 0 ? where.params : [...where.params, ftsQuery(terms)];
       const got = prepared(
-        `SELECT (time_ns - ?) / ? AS bucket, resource_id, severity, severity_text, count(*), ${withBytes ? 'sum(length(CAST(body AS BLOB)))' : '0'}
-         FROM logs WHERE ${where.sql}${fts} GROUP BY bucket, resource_id, severity, severity_text`,
+        `SELECT (time_ns - ?) / ? AS bucket, resource_id, severity, ${text} AS text, count(*), ${withBytes ? 'sum(length(CAST(body AS BLOB)))' : '0'}
+         FROM logs WHERE ${where.sql}${fts} GROUP BY bucket, resource_id, severity, text`,
         'raw',
       ).all(filter.startNs, stepNs, ...params) as Array<[bigint, bigint, bigint, string, bigint, bigint | null]>;
       return got.map(([bucket, resourceId, severity, severityText, entries, bytes]) => ({

@@ -42,28 +42,20 @@ export interface LogResult {
 }
 
 /**
- * Rows of `filter` in `direction` order, a page at a time: each next page narrows the window
- * to the last time seen (kept inclusive, rows already given at that time skipped), and a page
- * that brought nothing new doubles in size.
+ * Rows of `filter` in `direction` order, a page at a time, each page after the last row of
+ * the one before (by time, then id); pages grow while they bring fewer rows than asked.
  */
 function* pages(data: LokiData, filter: LogFilter, direction: Direction): Generator<LogRow[]> {
-  let { startNs, endNs } = filter;
   let size = FIRST_PAGE;
-  let edgeTs: bigint | undefined;
-  let edgeIds = new Set<number>();
+  let cursor: { timeNs: bigint; id: number } | undefined;
   for (;;) {
-    const rows = data.store.logs.query({ ...filter, startNs, endNs, direction, limit: size });
-    const fresh = edgeTs === undefined ? rows : rows.filter((r) => r.timeNs !== edgeTs || !edgeIds.has(r.id));
-    if (fresh.length > 0) yield fresh;
+    const past = cursor === undefined ? {} : direction === 'backward' ? { before: cursor } : { after: cursor };
+    const rows = data.store.logs.query({ ...filter, ...past, direction, limit: size });
+    if (rows.length > 0) yield rows;
     if (rows.length < size) return;
-    const lastTs = rows[rows.length - 1].timeNs;
-    if (lastTs !== edgeTs) edgeIds = new Set();
-    for (const r of rows) if (r.timeNs === lastTs) edgeIds.add(r.id);
-    if (fresh.length === 0 || lastTs === edgeTs) size = Math.min(size * 2, MAX_PAGE * 64);
-    else size = Math.min(size * 2, MAX_PAGE);
-    edgeTs = lastTs;
-    if (direction === 'backward') endNs = lastTs + 1n;
-    else startNs = lastTs;
+    const last = rows[rows.length - 1];
+    cursor = { timeNs: last.timeNs, id: last.id };
+    size = Math.min(size * 2, MAX_PAGE);
   }
 }
 

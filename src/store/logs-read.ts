@@ -43,6 +43,9 @@ export interface LogFilter {
    * number is outside 1–24, a severity text that is one of `texts` once trimmed and lower-cased.
    */
   readonly level?: { readonly minSeverity: number; readonly maxSeverity: number; readonly texts: readonly string[] };
+  /** Only records ordered before (after) this one by (time, id): a cursor for reading in pages. */
+  readonly before?: { readonly timeNs: bigint; readonly id: number };
+  readonly after?: { readonly timeNs: bigint; readonly id: number };
   /** Texts the body must contain, exactly (case-sensitive, anywhere: LogQL's `|=`). */
   readonly bodyContains?: readonly string[];
   /** Texts the body must not contain (LogQL's `!=`). */
@@ -189,6 +192,15 @@ function whereOf(f: LogFilter, timeOrder = false): Where {
     const texts = f.level.texts.length === 0 ? '0' : `lower(trim(severity_text)) IN (${f.level.texts.map(() => '?').join(',')})`;
     parts.push(`(severity BETWEEN ? AND ? OR ((severity < 1 OR severity > 24) AND ${texts}))`);
     params.push(f.level.minSeverity, f.level.maxSeverity, ...f.level.texts);
+  }
+  // A plain bound on time_ns keeps the time index usable; the NOT excludes the rows at that time already read.
+  if (f.before !== undefined) {
+    parts.push('time_ns <= ? AND NOT (time_ns = ? AND id >= ?)');
+    params.push(f.before.timeNs, f.before.timeNs, f.before.id);
+  }
+  if (f.after !== undefined) {
+    parts.push('time_ns >= ? AND NOT (time_ns = ? AND id <= ?)');
+    params.push(f.after.timeNs, f.after.timeNs, f.after.id);
   }
   for (const text of f.bodyContains ?? []) {
     parts.push('instr(body, ?) > 0');

@@ -8,7 +8,7 @@ import { context, trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BatchLogRecordProcessor, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { startTestTracebox, type TestTracebox } from '../helpers/tracebox.ts';
 import { createLoggerProvider } from '../helpers/logs-sdk.ts';
@@ -268,5 +268,25 @@ test('records sent over each OTLP protocol read back the same', async () => {
     assert.deepEqual(lines(await queryRange(sel)), ['inside the span', '{"n":1.5,"outside":true}'], protocol);
     assert.deepEqual(lines(await queryRange(`${sel} | trace_id="${span.spanContext().traceId}" | span_id="${span.spanContext().spanId}"`)), ['inside the span'], protocol);
     assert.deepEqual(lines(await queryRange(`${sel} | order_id="o-1" | detected_level="debug"`)), ['{"n":1.5,"outside":true}'], protocol);
+  }
+});
+
+test('records sharing one timestamp are read across pages once each', async () => {
+  const service = `same-time-${run}`;
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': service }),
+    processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${tb.otlpHttpUrl}/v1/logs` }), maxExportBatchSize: 512 })],
+  });
+  const logger = provider.getLogger('burst');
+  const at = Date.now();
+  for (let i = 0; i < 700; i++) logger.emit({ body: `burst ${i}`, timestamp: at, severityNumber: SeverityNumber.INFO });
+  await provider.shutdown();
+  const sel = `{service_name="${service}"}`;
+  for (const direction of ['backward', 'forward']) {
+    const all = lines(await queryRange(`${sel} != "burst 7"`, { direction, limit: '5000' }));
+    const expected = Array.from({ length: 700 }, (_, i) => `burst ${i}`).filter((l) => !l.includes('burst 7')).sort();
+    assert.deepEqual(all, expected, direction);
+    const some = lines(await queryRange(`${sel} | severity_text=""`, { direction, limit: '300' }));
+    assert.equal(new Set(some).size, 300, direction);
   }
 });

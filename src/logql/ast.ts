@@ -63,13 +63,19 @@ export interface LineFormatStage {
   readonly parts: readonly ({ readonly text: string } | { readonly label: string })[];
 }
 
+/** `| label_format dst=src, dst2="{{.a}}-{{.b}}"`: a rename (src's value moved to dst) or a template. */
+export interface LabelFormatStage {
+  readonly kind: 'labelFormat';
+  readonly items: readonly ({ readonly dst: string; readonly src: string } | { readonly dst: string; readonly template: LineFormatStage['parts'] })[];
+}
+
 /** `| drop a, b="v"` / `| keep a, b`: a bare name, or a name with a matcher on its value. */
 export interface DropKeepStage {
   readonly kind: 'drop' | 'keep';
   readonly labels: readonly { readonly name: string; readonly matcher?: LabelMatcher }[];
 }
 
-export type Stage = LineFilterStage | ParserStage | PatternStage | DecolorizeStage | LabelFilterStage | LineFormatStage | DropKeepStage;
+export type Stage = LineFilterStage | ParserStage | PatternStage | DecolorizeStage | LabelFilterStage | LineFormatStage | LabelFormatStage | DropKeepStage;
 
 export interface LogExpr {
   readonly kind: 'log';

@@ -29,7 +29,7 @@ export class LogQLSyntaxError extends Error {
 export const SUPPORTED_SUBSET =
   'stream selectors (= != =~ !~); line filters (|= != |~ !~, with or); | json and | logfmt without arguments; | pattern; | decolorize; ' +
   'label filters (= != =~ !~ on text; == != > >= < <= on numbers, durations and bytes; and, or, parentheses); ' +
-  '| line_format with {{.label}}; | drop and | keep; count_over_time, rate, bytes_over_time, bytes_rate; ' +
+  '| line_format and | label_format with {{.label}}; | drop and | keep; count_over_time, rate, bytes_over_time, bytes_rate; ' +
   'sum, count, avg, min, max, topk, bottomk with by/without; vector(); + - * / % ^';
 
 /** Valid LogQL that tracebox does not evaluate: refused rather than answered approximately. */

@@ -7,7 +7,8 @@
  *   log        := selector stage*
  *   selector   := "{" matcher ("," matcher)* [","] "}"          matcher := name (= != =~ !~) string
  *   stage      := ("|=" | "!=" | "|~" | "!~") string ("or" string)*
- *               | "|" ( json | logfmt | line_format string | (drop | keep) item ("," item)* | filter )
+ *               | "|" ( json | logfmt | pattern string | decolorize | line_format string
+ *                     | label_format name "=" (name | string) ("," …)* | (drop | keep) item ("," item)* | filter )
  *   filter     := and ("or" and)*          and := atom (["and" | ","] atom)*
  *   atom       := "(" filter ")" | name (= != =~ !~) string | name (= == != > >= < <=) ["-"] (number | duration | bytes)
  *   metric     := term (("+" | "-") term)*   term := power (("*" | "/" | "%") power)*   power := unary ["^" power]
@@ -20,7 +21,7 @@
  */
 import { compileRegex, regexError, type Matcher as RegexMatcher } from '../traceql/index.ts';
 import type {
-  AggregateOp, BinaryOp, DropKeepStage, Grouping, LabelMatcher, LabelPredicate, LineFilterOp, LineFormatStage, LogExpr,
+  AggregateOp, BinaryOp, DropKeepStage, Grouping, LabelFormatStage, LabelMatcher, LabelPredicate, LineFilterOp, LineFormatStage, LogExpr,
   MatchOp, MetricExpr, NumberOp, NumberUnit, PatternStage, Query, RangeFn, Stage,
 } from './ast.ts';
 import { LogQLSyntaxError, LogQLUnsupportedError } from './errors.ts';
@@ -39,7 +40,7 @@ const OTHER_RANGE_FNS: ReadonlySet<string> = new Set([
 const AGGREGATORS: ReadonlySet<string> = new Set<AggregateOp>(['sum', 'count', 'avg', 'min', 'max', 'topk', 'bottomk']);
 const OTHER_AGGREGATORS: ReadonlySet<string> = new Set(['stddev', 'stdvar', 'sort', 'sort_desc', 'approx_topk']);
 const OTHER_FUNCTIONS: ReadonlySet<string> = new Set(['label_replace', 'absent']);
-const OTHER_STAGES: ReadonlySet<string> = new Set(['regexp', 'unpack', 'unwrap', 'label_format', 'distinct']);
+const OTHER_STAGES: ReadonlySet<string> = new Set(['regexp', 'unpack', 'unwrap', 'distinct']);
 const MATCH_OPS: ReadonlySet<string> = new Set<MatchOp>(['=', '!=', '=~', '!~']);
 const NUMBER_OPS: ReadonlySet<string> = new Set(['=', '==', '!=', '>', '>=', '<', '<=']);
 const LINE_OPS: ReadonlySet<string> = new Set<LineFilterOp>(['|=', '!=', '|~', '!~']);
@@ -264,6 +265,10 @@ class Parser {
       this.advance();
       return parseLineFormat(this.expectType('string', 'STRING'));
     }
+    if (word === 'label_format') {
+      this.advance();
+      return this.labelFormat();
+    }
     if (word === 'drop' || word === 'keep') {
       this.advance();
       return this.dropKeep(word);
@@ -279,6 +284,20 @@ class Parser {
       if (this.tok.type === 'punct' && MATCH_OPS.has(this.tok.text)) labels.push({ name: name.text, matcher: this.stringMatcher(name) });
       else labels.push({ name: name.text });
       if (!this.isPunct(',')) return { kind, labels };
+      this.advance();
+    }
+  }
+
+  private labelFormat(): LabelFormatStage {
+    const items: LabelFormatStage['items'][number][] = [];
+    for (;;) {
+      const dst = this.expectType('ident', 'IDENTIFIER').text;
+      this.expectPunct('=');
+      const value = this.peek();
+      if (value.type === 'ident') items.push({ dst, src: this.advance().text });
+      else if (value.type === 'string') items.push({ dst, template: parseLineFormat(this.advance(), 'label_format').parts });
+      else this.unexpected('IDENTIFIER or STRING');
+      if (!this.isPunct(',')) return { kind: 'labelFormat', items };
       this.advance();
     }
   }
@@ -480,7 +499,7 @@ function nonEmptyMatcher(m: LabelMatcher): boolean {
 }
 
 /** `| line_format "…"`: literal text and `{{.name}}` / `{{ .name }}`; other template actions are refused. */
-function parseLineFormat(tok: Token): LineFormatStage {
+function parseLineFormat(tok: Token, stage = 'line_format'): LineFormatStage {
   const parts: ({ text: string } | { label: string })[] = [];
   const s = tok.text;
   let i = 0;
@@ -495,7 +514,7 @@ function parseLineFormat(tok: Token): LineFormatStage {
     if (close < 0) throw new LogQLSyntaxError(`parse error : template: line:1: unclosed action`);
     const action = s.slice(open + 2, close).trim();
     const m = /^\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(action);
-    if (m === null) throw new LogQLUnsupportedError(`the line_format template action {{${s.slice(open + 2, close)}}} (only {{.label}} is)`);
+    if (m === null) throw new LogQLUnsupportedError(`the ${stage} template action {{${s.slice(open + 2, close)}}} (only {{.label}} is)`);
     parts.push({ label: m[1] });
     i = close + 2;
   }

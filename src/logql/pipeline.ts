@@ -9,7 +9,7 @@
  * `__error__="LabelFilterErr"`; a parser that cannot read the line marks it
  * `JSONParserErr` / `LogfmtParserErr`.
  */
-import type { DropKeepStage, LabelMatcher, LabelPredicate, LineFilterStage, LogExpr, NumberUnit, Stage } from './ast.ts';
+import type { DropKeepStage, LabelMatcher, LabelPredicate, LineFilterStage, LineFormatStage, LogExpr, NumberUnit, Stage } from './ast.ts';
 import { parseDuration } from '../traceql/index.ts';
 import { parseBytes } from './lexer.ts';
 import { copyLabels, newLabels, type Labels, type MutableLabels } from './labels.ts';
@@ -143,6 +143,13 @@ class Entry {
 
 type Step = (e: Entry) => boolean;
 
+/** A `{{.label}}` template against an entry's labels (a missing label is ""). */
+function render(parts: LineFormatStage['parts'], e: Entry): string {
+  let out = '';
+  for (const p of parts) out += 'text' in p ? p.text : (e.get(p.label) ?? '');
+  return out;
+}
+
 function predicate(p: LabelPredicate): Step {
   switch (p.kind) {
     case 'and': {
@@ -237,9 +244,21 @@ function compileStage(stage: Stage): Step {
     case 'lineFormat': {
       const { parts } = stage;
       return (e) => {
-        let line = '';
-        for (const p of parts) line += 'text' in p ? p.text : (e.get(p.label) ?? '');
-        e.line = line;
+        e.line = render(parts, e);
+        return true;
+      };
+    }
+    case 'labelFormat': {
+      const { items } = stage;
+      return (e) => {
+        // Every value is read before any is set, as Loki renders them against the labels as they were.
+        const values = items.map((item) => ('src' in item ? e.get(item.src) : render(item.template, e)));
+        items.forEach((item, i) => {
+          const v = values[i];
+          if (v === undefined) return;
+          if ('src' in item && item.src !== item.dst) e.filter((name) => name !== item.src);
+          e.setParsed(item.dst, v);
+        });
         return true;
       };
     }

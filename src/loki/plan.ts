@@ -94,7 +94,7 @@ export function planLog(expr: LogExpr): StorePlan {
       if (stage.op === '!=' && stage.values.includes('')) empty = true; // every line contains ""
       continue;
     }
-    if (stage.kind === 'parser' || stage.kind === 'pattern' || stage.kind === 'drop' || stage.kind === 'keep') labelsIntact = false;
+    if (stage.kind === 'parser' || stage.kind === 'pattern' || stage.kind === 'labelFormat' || stage.kind === 'drop' || stage.kind === 'keep') labelsIntact = false;
     if (stage.kind !== 'labelFilter' || !labelsIntact) continue;
     const parts: LabelPredicate[] = [];
     conjuncts(stage.predicate, parts);
@@ -168,7 +168,7 @@ export function predicateNames(p: LabelPredicate, out: Set<string>): void {
 /** Whether every label the log pipeline reads is cheap; a parser reads them all (a parsed name is renamed when taken). */
 function pipelineIsCheap(log: LogExpr, names: Set<string>): boolean {
   for (const s of log.stages) {
-    if (s.kind === 'parser' || s.kind === 'pattern') return false;
+    if (s.kind === 'parser' || s.kind === 'pattern' || s.kind === 'labelFormat') return false;
     if (s.kind === 'labelFilter') predicateNames(s.predicate, names);
     if (s.kind === 'lineFormat') for (const p of s.parts) if ('label' in p) names.add(p.label);
   }

@@ -62,6 +62,8 @@ test('structured metadata filters and parsers', () => {
   assert.deepEqual(unanchored.map((e) => ({ ...e.parsed })), [{ msg: '"slow query"' }, {}]);
   const colours = compilePipeline(parseLogQL('{a="b"} | decolorize') as LogExpr);
   assert.equal(colours('\x1b[31mred\x1b[0m and \x1b[1;32mgreen\x1b[m', labels({ a: 'b' }), labels({}))?.line, 'red and green');
+  const formatted = run('{service_name="db"} | logfmt | label_format lvl=level, what="{{.level}}:{{.service_name}}" | lvl="warn"');
+  assert.deepEqual(formatted.map((e) => [e.parsed.lvl, e.parsed.level, e.parsed.what]), [['warn', undefined, 'warn:db']], 'a rename moves the value');
   const dropped = run('{service_name="shop"} | json | drop __error__, __error_details__, severity_text="INFO" | keep service_name, event, trace_id');
   assert.deepEqual(dropped.map((e) => [{ ...e.stream }, { ...e.metadata }, { ...e.parsed }]), [
     [{ service_name: 'shop' }, { trace_id: 'aa' }, {}],

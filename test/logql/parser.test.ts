@@ -61,6 +61,8 @@ test('pattern and decolorize', () => {
     parts: [{ capture: 'ip' }, { literal: ' - ' }, { capture: '_' }, { literal: ' "' }, { capture: 'method' }, { literal: ' ' }, { capture: 'path' }, { literal: ' ' }, { capture: '_' }, { literal: '" ' }, { capture: 'status' }],
   });
   assert.equal(q.stages[1].kind, 'decolorize');
+  const lf = log('{a="b"} | label_format svc=service_name, both="{{.a}}/{{.b}}"').stages[0];
+  assert.deepEqual(lf, { kind: 'labelFormat', items: [{ dst: 'svc', src: 'service_name' }, { dst: 'both', template: [{ label: 'a' }, { text: '/' }, { label: 'b' }] }] });
   syntaxError('{a="b"} | pattern "<a><b>"', 'parse error at line 1, col 19: invalid pattern "<a><b>": consecutive captures are not allowed');
   syntaxError('{a="b"} | pattern "<_> x"', 'parse error at line 1, col 19: invalid pattern "<_> x": at least one named capture is required');
 });
@@ -107,7 +109,7 @@ test('syntax errors in Loki wording, with line and column', () => {
 test('valid LogQL outside the subset is refused by name', () => {
   unsupported('{a="b"} | regexp "(?P<x>.*)"', '| regexp');
   unsupported('{a="b"} | unwrap latency', '| unwrap');
-  unsupported('{a="b"} | label_format a=b', '| label_format');
+  unsupported('{a="b"} | label_format a="{{ .b | lower }}"', 'the label_format template action {{ .b | lower }} (only {{.label}} is)');
   unsupported('{a="b"} | json a="b.c"', '| json with expressions');
   unsupported('{a="b"} | logfmt --strict', '| logfmt with flags or expressions');
   unsupported('{a="b"} |> "<_> x"', 'the pattern line filter |>');

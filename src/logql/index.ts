@@ -9,7 +9,7 @@ export { isLogQuery } from './ast.ts';
 export { LogQLSyntaxError, LogQLUnsupportedError, SUPPORTED_SUBSET } from './errors.ts';
 export { parseLogQL, parseSelector, MAX_QUERY_LENGTH, MAX_NESTING } from './parser.ts';
 export { parseBytes } from './lexer.ts';
-export { newLabels, copyLabels, labelsKey, isEmpty, type Labels, type MutableLabels } from './labels.ts';
+export { newLabels, copyLabels, labelsKey, type Labels, type MutableLabels } from './labels.ts';
 export { compilePipeline, selects, matches, ERROR_LABEL, ERROR_DETAILS_LABEL, type Pipeline, type PipelineEntry } from './pipeline.ts';
 export { sanitizeLabelName, parseJsonLabels, parseLogfmtLabels } from './parsers.ts';
 export {

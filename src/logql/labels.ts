@@ -17,11 +17,6 @@ export function copyLabels(from: Labels): MutableLabels {
   return out;
 }
 
-export function isEmpty(labels: Labels): boolean {
-  for (const _ in labels) return false;
-  return true;
-}
-
 /** `{a="1", b="2"}` with names sorted: a series' identity and Loki's printed form. */
 export function labelsKey(labels: Labels): string {
   const names = Object.keys(labels).sort();

@@ -5,4 +5,3 @@
  * count-based answers (volume.ts), Drilldown's detected fields (detected.ts) and the routes.
  */
 export { createLokiRoutes, LOKI_COMPAT_VERSION } from './routes.ts';
-export { INDEX_LABEL_ATTRIBUTES, normalizeLabelName, detectedLevel, resourceModel, scopeMetadata, recordMetadata } from './model.ts';

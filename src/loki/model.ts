@@ -30,8 +30,8 @@ export const INDEX_LABEL_ATTRIBUTES: readonly string[] = [
 ];
 const INDEX_SET: ReadonlySet<string> = new Set(INDEX_LABEL_ATTRIBUTES);
 
-export const SERVICE_LABEL = 'service_name';
-export const UNKNOWN_SERVICE = 'unknown_service';
+const SERVICE_LABEL = 'service_name';
+const UNKNOWN_SERVICE = 'unknown_service';
 export const DETECTED_LEVEL = 'detected_level';
 
 /** The structured-metadata names every record may carry from its own fields, not its attributes. */

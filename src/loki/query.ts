@@ -17,7 +17,7 @@ import { countsQuery } from './volume.ts';
 import type { Direction, Window } from './params.ts';
 
 /** How long a query may read before it stops (log queries) or is refused (metric queries). */
-export const QUERY_BUDGET_MS = 10_000;
+const QUERY_BUDGET_MS = 10_000;
 const FIRST_PAGE = 256;
 const MAX_PAGE = 8192;
 

@@ -51,9 +51,10 @@ function selectorOf(text: string | undefined): readonly LabelMatcher[] | undefin
   return q.selector;
 }
 
-function wantsCategories(c: Context): boolean {
+/** The encoding flags asked for: a comma-separated list, read and echoed back as given, as Loki does. */
+function encodingFlags(c: Context): string[] {
   const header = c.req.header('X-Loki-Response-Encoding-Flags') ?? '';
-  return header.split(',').includes(CATEGORIZE);
+  return header === '' ? [] : header.split(',');
 }
 
 function summary(execMs: number, lines: number, bytes: number, returned: number): Record<string, unknown> {
@@ -155,12 +156,13 @@ export function createLokiRoutes(store: StoreReader): Hono {
     if (isLogQuery(query)) {
       const limit = parseLimit(q.limit);
       const r = await runLogQuery(data, query, window, parseDirection(q.direction), limit, c.req.raw.signal);
-      const categorize = wantsCategories(c);
+      const flags = encodingFlags(c);
+      const categorize = flags.includes(CATEGORIZE);
       return c.json(success({
         resultType: 'streams',
         result: streams(r.entries, categorize),
         stats: summary(Date.now() - started, r.linesScanned, r.bytesScanned, r.entries.length),
-        ...(categorize ? { encodingFlags: [CATEGORIZE] } : {}),
+        ...(flags.length > 0 ? { encodingFlags: flags } : {}),
       }, r.warning === undefined ? undefined : [r.warning]));
     }
     const stepNs = parseStep(q.step ?? q.interval, window);
@@ -176,12 +178,13 @@ export function createLokiRoutes(store: StoreReader): Hono {
     const timeNs = parseTime('time', q.time, nowNs());
     if (isLogQuery(query)) {
       const r = await runLogQuery(data, query, { startNs: timeNs - DEFAULT_SINCE_NS, endNs: timeNs + 1n }, parseDirection(q.direction), parseLimit(q.limit), c.req.raw.signal);
-      const categorize = wantsCategories(c);
+      const flags = encodingFlags(c);
+      const categorize = flags.includes(CATEGORIZE);
       return c.json(success({
         resultType: 'streams',
         result: streams(r.entries, categorize),
         stats: summary(Date.now() - started, r.linesScanned, r.bytesScanned, r.entries.length),
-        ...(categorize ? { encodingFlags: [CATEGORIZE] } : {}),
+        ...(flags.length > 0 ? { encodingFlags: flags } : {}),
       }, r.warning === undefined ? undefined : [r.warning]));
     }
     const result = refusals(() => runMetricQuery(data, query, { startNs: timeNs, endNs: timeNs, stepNs: 1n }));

@@ -148,6 +148,11 @@ test('categorize-labels: index labels as the stream, structured metadata and par
   assert.equal(md.scope_version, '0.1.0');
   assert.match(md.observed_timestamp ?? '', /^\d{19}$/);
   assert.equal(extra?.parsed, undefined);
+  // Flags are echoed as given, an unknown one included; without categorize-labels, values stay pairs.
+  const res = await get('/loki/api/v1/query_range', { query: `{service_name="shop-a-${run}"} |= "declined"`, start: String(startNs), end: String(endNs) }, { 'X-Loki-Response-Encoding-Flags': 'other-flag' });
+  const other = (await res.json()) as { data: StreamsData };
+  assert.deepEqual(other.data.encodingFlags, ['other-flag']);
+  assert.equal(other.data.result[0].values[0].length, 2);
 });
 
 test('a map body is a JSON line, and | json reads it', async () => {

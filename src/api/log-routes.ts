@@ -12,13 +12,14 @@
  *   limit             1–5000 (default 100); direction backward (newest first, default) | forward
  *   after             only records stored after this log id (a live tail's cursor)
  *
- * `more` says whether more records matched than were returned.
+ * `more` says whether more records matched than were returned. GET /api/logs/volume counts
+ * the same records per time bucket and severity level.
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { bytesToHex } from '../shared/ids.ts';
 import { BadRequestError } from '../shared/errors.ts';
-import { valueTerm, type LogQuery, type LogRow, type StoreReader } from '../store/index.ts';
+import { valueTerm, type LogFilter, type LogQuery, type LogRow, type StoreReader } from '../store/index.ts';
 import { decodeLogRecord, keyValuesOf, type AnyValueType, type LogAttribute } from '../otlp/log-model.ts';
 import { SEVERITY } from '../otlp/schema/logs.ts';
 import { stringAttribute } from '../otlp/decode-protobuf.ts';
@@ -75,6 +76,12 @@ export function parseSeverity(name: string, text: string): number {
   throw new BadRequestError(`invalid ${name}: ${JSON.stringify(text)}; use 1–24 or one of ${Object.keys(LEVELS).join(', ')}`);
 }
 
+/** The level a SeverityNumber falls in: 1–4 trace, 5–8 debug, 9–12 info, 13–16 warn, 17–20 error, 21–24 fatal, 0 unspecified. */
+export function severityLevel(n: number): string {
+  if (n <= 0 || n > SEVERITY.MAX) return 'unspecified';
+  return ['trace', 'debug', 'info', 'warn', 'error', 'fatal'][Math.floor((n - 1) / 4)];
+}
+
 /** The words FTS5's unicode61 tokenizer makes of a text (letters and digits), for `terms`. */
 export function bodyWords(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
@@ -103,7 +110,8 @@ export function createLogRoutes(store: StoreReader): Hono {
     return a.filter((id) => keep.has(id));
   }
 
-  app.get('/api/logs', (c: Context) => {
+  /** The filter a request's parameters describe (shared by the listing and the volume), and the attributes to confirm. */
+  function filterOf(c: Context): { filter: LogFilter; attrs: Array<[string, string]> } {
     const q = (name: string): string | undefined => {
       const v = c.req.query(name);
       return v === undefined || v === '' ? undefined : v;
@@ -126,21 +134,13 @@ export function createLogRoutes(store: StoreReader): Hono {
     const traceId = q('traceId');
     const spanId = q('spanId');
     if (spanId !== undefined && !/^[0-9a-fA-F]{16}$/.test(spanId)) throw new BadRequestError('invalid spanId: 16 hex characters expected');
-    const limitText = q('limit');
-    const limit = limitText === undefined ? DEFAULT_LOG_LIMIT : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LOG_LIMIT) throw new BadRequestError(`invalid limit: a whole number from 1 to ${MAX_LOG_LIMIT}`);
-    const direction = q('direction') ?? 'backward';
-    if (direction !== 'backward' && direction !== 'forward') throw new BadRequestError('invalid direction: backward or forward');
     const after = q('after');
     if (after !== undefined && !/^\d+$/.test(after)) throw new BadRequestError('invalid after: a log id');
     const start = q('start');
     const end = q('end');
     const min = q('minSeverity');
     const max = q('maxSeverity');
-    const query: LogQuery = {
-      direction,
-      // One more tells whether there were more.
-      limit: limit + 1,
+    const filter: LogFilter = {
       ...(start === undefined ? {} : { startNs: parseLogTime('start', start) }),
       ...(end === undefined ? {} : { endNs: parseLogTime('end', end) }),
       ...(resourceIds === undefined ? {} : { resourceIds }),
@@ -151,6 +151,54 @@ export function createLogRoutes(store: StoreReader): Hono {
       ...(terms.length === 0 ? {} : { terms }),
       ...(after === undefined ? {} : { afterId: Number(after) }),
     };
+    return { filter, attrs };
+  }
+
+  /**
+   * GET /api/logs/volume: how many records match, per time bucket and severity level, for
+   * a histogram. The same parameters as /api/logs (start and end required) and `buckets`
+   * (1–500, default 60). Attribute filters are counted by the term index alone (hashes):
+   * `exact` says whether the counts may include a record whose attribute only shares a hash.
+   */
+  app.get('/api/logs/volume', (c: Context) => {
+    const { filter, attrs } = filterOf(c);
+    if (filter.startNs === undefined || filter.endNs === undefined) throw new BadRequestError('start and end are required');
+    if (filter.endNs <= filter.startNs) throw new BadRequestError('end must be after start');
+    const bucketsText = c.req.query('buckets');
+    const buckets = bucketsText === undefined || bucketsText === '' ? 60 : Number(bucketsText);
+    if (!Number.isInteger(buckets) || buckets < 1 || buckets > 500) throw new BadRequestError('invalid buckets: a whole number from 1 to 500');
+    const span = filter.endNs - filter.startNs;
+    const stepNs = (span + BigInt(buckets) - 1n) / BigInt(buckets);
+    const byLevel = new Map<string, number[]>();
+    for (const { bucketNs, severity, count } of store.logs.counts({ ...filter, startNs: filter.startNs }, stepNs)) {
+      const level = severityLevel(severity);
+      let counts = byLevel.get(level);
+      if (counts === undefined) byLevel.set(level, (counts = new Array<number>(buckets).fill(0)));
+      const i = Number((bucketNs - filter.startNs) / stepNs);
+      if (i >= 0 && i < buckets) counts[i] += count;
+    }
+    return c.json({
+      startUnixNano: filter.startNs.toString(),
+      stepNanos: stepNs.toString(),
+      buckets,
+      levels: Object.fromEntries(byLevel),
+      exact: attrs.length === 0,
+    });
+  });
+
+  app.get('/api/logs', (c: Context) => {
+    const q = (name: string): string | undefined => {
+      const v = c.req.query(name);
+      return v === undefined || v === '' ? undefined : v;
+    };
+    const { filter, attrs } = filterOf(c);
+    const limitText = q('limit');
+    const limit = limitText === undefined ? DEFAULT_LOG_LIMIT : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LOG_LIMIT) throw new BadRequestError(`invalid limit: a whole number from 1 to ${MAX_LOG_LIMIT}`);
+    const direction = q('direction') ?? 'backward';
+    if (direction !== 'backward' && direction !== 'forward') throw new BadRequestError('invalid direction: backward or forward');
+    // One more tells whether there were more.
+    const query: LogQuery = { ...filter, direction, limit: limit + 1 };
     let rows = store.logs.query(query);
     const more = rows.length > limit;
     if (more) rows = rows.slice(0, limit);

@@ -22,6 +22,7 @@ import { BadRequestError } from '../shared/errors.ts';
 import { valueTerm, type LogFilter, type LogQuery, type LogRow, type StoreReader } from '../store/index.ts';
 import { decodeLogRecord, keyValuesOf, type AnyValueType, type LogAttribute } from '../otlp/log-model.ts';
 import { SEVERITY } from '../otlp/schema/logs.ts';
+import { severityLevel } from '../analysis/index.ts';
 import { stringAttribute } from '../otlp/decode-protobuf.ts';
 import { decodeScope } from '../otlp/span-model.ts';
 import { SESSION_ATTRIBUTE } from '../otlp/session.ts';
@@ -74,12 +75,6 @@ export function parseSeverity(name: string, text: string): number {
   if (level !== undefined) return level;
   if (/^\d+$/.test(text) && Number(text) <= SEVERITY.MAX) return Number(text);
   throw new BadRequestError(`invalid ${name}: ${JSON.stringify(text)}; use 1–24 or one of ${Object.keys(LEVELS).join(', ')}`);
-}
-
-/** The level a SeverityNumber falls in: 1–4 trace, 5–8 debug, 9–12 info, 13–16 warn, 17–20 error, 21–24 fatal, 0 unspecified. */
-export function severityLevel(n: number): string {
-  if (n <= 0 || n > SEVERITY.MAX) return 'unspecified';
-  return ['trace', 'debug', 'info', 'warn', 'error', 'fatal'][Math.floor((n - 1) / 4)];
 }
 
 /** The words FTS5's unicode61 tokenizer makes of a text (letters and digits), for `terms`. */

@@ -30,6 +30,7 @@ import { createTraceQLMetricsRoutes } from './traceql-metrics-routes.ts';
 
 export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
 export type { ApiBindings, ApiEnv } from './env.ts';
+export type { LogJson } from './log-routes.ts';
 
 /** Paths answered from the derived metrics, which one query thread owns. */
 export const DERIVED_METRICS_PATHS = /^\/(metrics$|api\/v1\/|api\/service-graph$)/;

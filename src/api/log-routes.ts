@@ -20,7 +20,7 @@ import type { Context } from 'hono';
 import { bytesToHex } from '../shared/ids.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import { valueTerm, type LogFilter, type LogQuery, type LogRow, type StoreReader } from '../store/index.ts';
-import { decodeLogRecord, keyValuesOf, type AnyValueType, type LogAttribute } from '../otlp/log-model.ts';
+import { decodeLogRecord, keyValuesOf, type AnyValueType, type LogAttribute, type LogRecordView } from '../otlp/log-model.ts';
 import { SEVERITY } from '../otlp/schema/logs.ts';
 import { severityLevel } from '../analysis/index.ts';
 import { stringAttribute } from '../otlp/decode-protobuf.ts';
@@ -88,22 +88,63 @@ function textRecord(attrs: readonly LogAttribute[]): Record<string, string> {
   return out;
 }
 
+/** Resource rowids of these services (any, when none given) and this test session; undefined when neither is asked. */
+export function resourcesOf(store: StoreReader, services: readonly string[], session: string | undefined): number[] | undefined {
+  if (services.length === 0 && session === undefined) return undefined;
+  return store.search
+    .resources()
+    .filter((r) => (services.length === 0 || services.includes(r.service)) && (session === undefined || stringAttribute(r.raw, SESSION_KEY) === session))
+    .map((r) => r.id);
+}
+
+/** A converter of stored rows to LogJson, keeping what it learned of resources, scopes and traces. */
+export function logJsonOf(store: StoreReader): (row: LogRow, rec?: LogRecordView) => LogJson {
+  const resources = new Map<number, { service: string; attrs: Record<string, string> }>();
+  const scopes = new Map<number, { name: string; version: string }>();
+  const traces = new Map<string, boolean>();
+  return (row, rec = decodeLogRecord(row.raw)) => {
+    let resource = resources.get(row.resourceId);
+    if (resource === undefined) {
+      const r = store.search.resource(row.resourceId);
+      resource = { service: r.service, attrs: textRecord(keyValuesOf(r.raw, 1)) };
+      resources.set(row.resourceId, resource);
+    }
+    let scope = scopes.get(row.scopeId);
+    if (scope === undefined) {
+      const s = decodeScope(store.search.scope(row.scopeId).raw);
+      scope = { name: s.name, version: s.version };
+      scopes.set(row.scopeId, scope);
+    }
+    const trace = row.traceId === null ? '' : bytesToHex(row.traceId);
+    let stored = traces.get(trace);
+    if (stored === undefined) {
+      stored = row.traceId !== null && store.search.rowidOf(row.traceId) !== undefined;
+      traces.set(trace, stored);
+    }
+    return {
+      id: row.id,
+      timeUnixNano: row.timeNs.toString(),
+      observedTimeUnixNano: rec.observedNs.toString(),
+      severityNumber: rec.severityNumber,
+      severityText: rec.severityText,
+      body: row.body,
+      bodyType: rec.body?.type ?? 'none',
+      attributes: textRecord(rec.attributes),
+      droppedAttributesCount: rec.droppedAttributesCount,
+      flags: rec.flags,
+      traceId: trace,
+      spanId: row.spanId === null ? '' : bytesToHex(row.spanId),
+      eventName: rec.eventName,
+      service: resource.service,
+      resource: resource.attrs,
+      scope,
+      traceStored: stored,
+    };
+  };
+}
+
 export function createLogRoutes(store: StoreReader): Hono {
   const app = new Hono();
-
-  /** Resource rowids whose attribute passes `keep`; undefined when not asked. */
-  function resourcesWhere(keep: (raw: Uint8Array, service: string) => boolean): number[] {
-    return store.search
-      .resources()
-      .filter((r) => keep(r.raw, r.service))
-      .map((r) => r.id);
-  }
-
-  function intersect(a: number[] | undefined, b: number[]): number[] {
-    if (a === undefined) return b;
-    const keep = new Set(b);
-    return a.filter((id) => keep.has(id));
-  }
 
   /** The filter a request's parameters describe (shared by the listing and the volume), and the attributes to confirm. */
   function filterOf(c: Context): { filter: LogFilter; attrs: Array<[string, string]> } {
@@ -112,11 +153,7 @@ export function createLogRoutes(store: StoreReader): Hono {
       return v === undefined || v === '' ? undefined : v;
     };
     const terms: string[] = [];
-    let resourceIds: number[] | undefined;
-    const services = c.req.queries('service')?.filter((s) => s !== '') ?? [];
-    if (services.length > 0) resourceIds = resourcesWhere((_raw, service) => services.includes(service));
-    const session = q('session');
-    if (session !== undefined) resourceIds = intersect(resourceIds, resourcesWhere((raw) => stringAttribute(raw, SESSION_KEY) === session));
+    const resourceIds = resourcesOf(store, c.req.queries('service')?.filter((s) => s !== '') ?? [], q('session'));
     const attrs: Array<[string, string]> = [];
     for (const a of c.req.queries('attr') ?? []) {
       const eq = a.indexOf('=');
@@ -198,9 +235,7 @@ export function createLogRoutes(store: StoreReader): Hono {
     const more = rows.length > limit;
     if (more) rows = rows.slice(0, limit);
     const logs: LogJson[] = [];
-    const resources = new Map<number, { service: string; attrs: Record<string, string> }>();
-    const scopes = new Map<number, { name: string; version: string }>();
-    const traces = new Map<string, boolean>();
+    const toJson = logJsonOf(store);
     for (const row of rows) {
       const rec = decodeLogRecord(row.raw);
       // Attribute terms are hashes: confirm them against the record.
@@ -208,46 +243,6 @@ export function createLogRoutes(store: StoreReader): Hono {
       logs.push(toJson(row, rec));
     }
     return c.json({ logs, more, ...(logs.length === 0 ? {} : { lastId: Math.max(...logs.map((l) => l.id)) }) });
-
-    function toJson(row: LogRow, rec: ReturnType<typeof decodeLogRecord>): LogJson {
-      let resource = resources.get(row.resourceId);
-      if (resource === undefined) {
-        const r = store.search.resource(row.resourceId);
-        resource = { service: r.service, attrs: textRecord(keyValuesOf(r.raw, 1)) };
-        resources.set(row.resourceId, resource);
-      }
-      let scope = scopes.get(row.scopeId);
-      if (scope === undefined) {
-        const s = decodeScope(store.search.scope(row.scopeId).raw);
-        scope = { name: s.name, version: s.version };
-        scopes.set(row.scopeId, scope);
-      }
-      const trace = row.traceId === null ? '' : bytesToHex(row.traceId);
-      let stored = traces.get(trace);
-      if (stored === undefined) {
-        stored = row.traceId !== null && store.search.rowidOf(row.traceId) !== undefined;
-        traces.set(trace, stored);
-      }
-      return {
-        id: row.id,
-        timeUnixNano: row.timeNs.toString(),
-        observedTimeUnixNano: rec.observedNs.toString(),
-        severityNumber: rec.severityNumber,
-        severityText: rec.severityText,
-        body: row.body,
-        bodyType: rec.body?.type ?? 'none',
-        attributes: textRecord(rec.attributes),
-        droppedAttributesCount: rec.droppedAttributesCount,
-        flags: rec.flags,
-        traceId: trace,
-        spanId: row.spanId === null ? '' : bytesToHex(row.spanId),
-        eventName: rec.eventName,
-        service: resource.service,
-        resource: resource.attrs,
-        scope,
-        traceStored: stored,
-      };
-    }
   });
 
   return app;

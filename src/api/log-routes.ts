@@ -20,12 +20,8 @@ import type { Context } from 'hono';
 import { bytesToHex } from '../shared/ids.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import { valueTerm, type LogFilter, type LogQuery, type LogRow, type StoreReader } from '../store/index.ts';
-import { decodeLogRecord, keyValuesOf, type AnyValueType, type LogAttribute, type LogRecordView } from '../otlp/log-model.ts';
-import { SEVERITY } from '../otlp/schema/logs.ts';
+import { decodeLogRecord, decodeScope, keyValuesOf, SESSION_ATTRIBUTE, SEVERITY, stringAttribute, type AnyValueType, type LogAttribute, type LogRecordView } from '../otlp/index.ts';
 import { severityLevel } from '../analysis/index.ts';
-import { stringAttribute } from '../otlp/decode-protobuf.ts';
-import { decodeScope } from '../otlp/span-model.ts';
-import { SESSION_ATTRIBUTE } from '../otlp/session.ts';
 import { encodeUtf8 } from '../shared/protowire.ts';
 import { parseFractionalSeconds, parseRfc3339, parseTraceId } from './params.ts';
 

@@ -11,6 +11,10 @@ import type { StoreReader, StoreWrites } from '../store/index.ts';
 import { logJsonOf, parseSeverity, resourcesOf } from './log-routes.ts';
 import { parseTraceId } from './params.ts';
 import { parseQuery } from './search-params.ts';
+import { SESSION_ATTRIBUTE, stringAttribute } from '../otlp/index.ts';
+import { encodeUtf8 } from '../shared/protowire.ts';
+
+const SESSION_KEY = encodeUtf8(SESSION_ATTRIBUTE);
 
 export interface TestRoutesOptions {
   /** Whether DELETE /api/traces may empty the store. */
@@ -158,7 +162,10 @@ export function createTestRoutes(store: StoreReader, writes: StoreWrites, search
     const root = scopeToSession(parseQuery('{ }', ''), session);
     const hits = search({ root, limit: Number.MAX_SAFE_INTEGER, window: {} }).hits;
     const spans = await writes.deleteTraces(hits.map((h) => h.row.rowid));
-    return c.json({ deletedTraces: hits.length, deletedSpans: spans });
+    // The session's log records: those of the resources tagged with it.
+    const resources = store.search.resources().filter((r) => stringAttribute(r.raw, SESSION_KEY) === session);
+    const logs = resources.length === 0 ? 0 : await writes.deleteLogsOf(resources.map((r) => r.id));
+    return c.json({ deletedTraces: hits.length, deletedSpans: spans, deletedLogs: logs });
   });
 
   return app;

@@ -32,6 +32,7 @@ const EXPORT_PATHS: Record<Signal, string> = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
   logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
 };
+const METRICS_EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 const identity = (b: Buffer): Buffer => b;
 
 function exportService(signal: Signal): grpc.ServiceDefinition {
@@ -80,6 +81,17 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
     'grpc.max_connection_idle_ms': CONNECTION_TIMEOUTS.idleMs,
   });
   for (const signal of ['traces', 'logs'] as const) server.addService(exportService(signal), { Export: exporter(signal) });
+  // Metrics are not stored: the exporter hears what to set instead of a bare UNIMPLEMENTED.
+  server.addService(
+    { Export: { ...exportService('traces').Export, path: METRICS_EXPORT_PATH } },
+    {
+      Export(_call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) {
+        const [code, message] = HTTP_MISTAKES.metrics('MetricsService/Export');
+        doctor.notice(code, message);
+        callback({ code: grpc.status.UNIMPLEMENTED, details: message });
+      },
+    },
+  );
 
   function exporter(signal: Signal) {
     const what = signal === 'logs' ? 'log records' : 'spans';

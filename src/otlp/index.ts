@@ -21,7 +21,7 @@ export {
   type PreparedRequest,
 } from './ingest.ts';
 export { applyAttributeLimits, type AttributeLimits } from './limits.ts';
-export { decodeExportRequest, DecodeError } from './decode-protobuf.ts';
+export { decodeExportRequest, DecodeError, stringAttribute } from './decode-protobuf.ts';
 export { encodeTracesData } from './encode.ts';
 export { canonicalResourceSpans } from './canonical.ts';
 export { splitJoinedRawSpans } from './joined-spans.ts';
@@ -31,6 +31,7 @@ export type { DecodedBatch, DecodedLogBatch, DecodedLogRecord, DecodedResource, 
 export type { Signal, WireFormat } from './responses.ts';
 export { otlpLogsJsonToProtobuf } from './json-to-protobuf.ts';
 export { decodeExportLogsSlices, LOG_RECORD, LOG_TAGS, SEVERITY } from './schema/logs.ts';
+export { decodeScope } from './span-model.ts';
 export { anyValue, anyValueText, decodeLogRecord, keyValuesOf, type AnyValueType, type LogAttribute, type LogRecordView, type TextValue } from './log-model.ts';
 export { SESSION_ATTRIBUTE, SESSION_HEADER } from './session.ts';
 export { IngestDoctor, HTTP_MISTAKES, type DoctorReport, type Finding, type IngestRecord } from './doctor.ts';

@@ -10,7 +10,7 @@
  * MAX_CANDIDATES candidates the expectation fails and says so. With a finite `max`, the
  * count must also have held still for `settleMs` after the last matching record arrived.
  */
-import { decodeLogRecord } from '../otlp/log-model.ts';
+import { decodeLogRecord } from '../otlp/index.ts';
 import { valueTerm, type LogFilter, type LogRow, type StoreReader } from '../store/index.ts';
 
 export interface LogCondition {

@@ -32,6 +32,8 @@ export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions
 export interface StoreWrites {
   /** Deletes whole traces by rowid; resolves to the number of spans deleted. */
   deleteTraces(rowids: readonly number[]): Promise<number>;
+  /** Deletes the log records of these resources (a test session's); resolves to how many. */
+  deleteLogsOf(resourceIds: readonly number[]): Promise<number>;
   /** Deletes everything. */
   clear(): Promise<void>;
 }
@@ -203,6 +205,16 @@ export class Store extends StoreReader {
     this.writer.forget();
     if (range !== undefined) this.deleted(range);
     return n;
+  }
+
+  /** Deletes the log records with rowids in [first, last] (retention: oldest first); returns how many. */
+  deleteLogRange(first: number, last: number): number {
+    return this.deleter.logRange(first, last);
+  }
+
+  /** Deletes the log records of these resources; returns how many. */
+  deleteLogsOf(resourceIds: readonly number[]): number {
+    return this.deleter.logsOf(resourceIds);
   }
 
   /** Deletes everything. */

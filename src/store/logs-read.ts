@@ -5,12 +5,12 @@
  * scope 's', body words); it answers whole rows, newest or oldest first, exactly
  * (ordered by the record's time, then arrival).
  *
- * How a query with terms runs: the terms' matches are read from the FTS index, newest
- * arrival first, up to FTS_FIRST_CAP rowids; when that is all of them (a trace id, a rare
- * word), those rows are read and sorted. When there are more (a common word), the rows of
- * the window are walked in time order a chunk at a time instead, each chunk checked
- * against the index over its rowid range, so a common word stops at the first `limit`
- * hits and a rare one never sorts the window.
+ * How a query with terms runs: the terms' matches are counted in the FTS index up to
+ * FTS_FIRST_CAP; when there are no more (a trace id, a rare word), those rows are read
+ * through the index and the first `limit` kept in order. When there are more (a common
+ * word), the rows of the window are walked in time order a chunk at a time instead, each
+ * chunk checked against the index over its rowid range, so a common word stops at the
+ * first `limit` hits and a rare one never walks the window.
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.ts';
@@ -87,7 +87,7 @@ export interface LogReader {
 }
 
 /** Term matches read before a query switches to walking the window in time order. */
-export const FTS_FIRST_CAP = 20_000;
+export const FTS_FIRST_CAP = 5000;
 /** Rows per chunk of such a walk. */
 const WALK_CHUNK = 2048;
 const INT64_MAX = (1n << 63n) - 1n;
@@ -156,13 +156,6 @@ function idTerms(f: LogFilter): string[] {
   return out;
 }
 
-function compareRows(backward: boolean): (a: LogRow, b: LogRow) => number {
-  return (a, b) => {
-    const d = a.timeNs === b.timeNs ? a.id - b.id : a.timeNs < b.timeNs ? -1 : 1;
-    return backward ? -d : d;
-  };
-}
-
 export function createLogReader(db: Db): LogReader {
   // Statements are cached by their text: a query's shape (which filters it has) repeats.
   const cache = new Map<string, Statement<unknown[]>>();
@@ -211,16 +204,14 @@ export function createLogReader(db: Db): LogReader {
     const match = ftsQuery(terms);
     const backward = q.direction === 'backward';
     const where = whereOf(q);
-    const ids = termIds(match, FTS_FIRST_CAP);
-    if (ids.length <= FTS_FIRST_CAP) {
-      // Every match is known: read them (a page of ids at a time), filter, sort.
-      const out: LogRow[] = [];
-      for (let i = 0; i < ids.length; i += 500) {
-        const page = ids.slice(i, i + 500);
-        out.push(...rows(`SELECT ${COLUMNS} FROM logs WHERE id IN (${page.join(',')}) AND ${where.sql}`, where.params));
-      }
-      out.sort(compareRows(backward));
-      return out.slice(0, q.limit);
+    if (termIds(match, FTS_FIRST_CAP).length <= FTS_FIRST_CAP) {
+      // Every match is known to be few: read them through the index (CROSS JOIN keeps it the
+      // outer loop), filter, and keep the first `limit` in order.
+      const order = backward ? 'DESC' : 'ASC';
+      return rows(
+        `SELECT ${COLUMNS} FROM log_terms CROSS JOIN logs ON logs.id = log_terms.rowid WHERE log_terms MATCH ? AND ${where.sql} ORDER BY time_ns ${order}, id ${order} LIMIT ?`,
+        [match, ...where.params, q.limit],
+      );
     }
     // A common term: walk the window in time order, checking each chunk against the index.
     const order = backward ? 'DESC' : 'ASC';
@@ -245,11 +236,8 @@ export function createLogReader(db: Db): LogReader {
       const hits = new Set((check.all(match, lo, hi) as bigint[]).map(Number));
       const picked: number[] = [];
       for (const [id] of chunk) if (hits.has(Number(id)) && picked.length + out.length < q.limit) picked.push(Number(id));
-      if (picked.length > 0) {
-        const got = rows(`SELECT ${COLUMNS} FROM logs WHERE id IN (${picked.join(',')})`, []);
-        got.sort(compareRows(backward));
-        out.push(...got);
-      }
+      // In the chunk's order, which is the query's.
+      for (const id of picked) out.push(rows(`SELECT ${COLUMNS} FROM logs WHERE id = ?`, [id])[0]);
       const last = chunk[chunk.length - 1];
       cursor = [last[1], Number(last[0])];
       if (chunk.length < WALK_CHUNK) break;

@@ -138,7 +138,7 @@ export class TraceboxClient {
       // Log records come here too, as soon as they are emitted in a test.
       OTEL_LOGS_EXPORTER: 'otlp',
       OTEL_BLRP_SCHEDULE_DELAY: '100',
-      // Metrics are not stored: without this the SDK exports them to the same endpoint
+      // Metrics are not received: without this the SDK exports them to the same endpoint
       // every few seconds and logs each refusal.
       OTEL_METRICS_EXPORTER: 'none',
     };

@@ -47,6 +47,7 @@ export function runQuery(data: QueryData, parent: MessagePort, log: (line: strin
   });
   const writes: StoreWrites = {
     deleteTraces: (rowids) => writer.call<number>('deleteTraces', rowids),
+    deleteLogsOf: (resourceIds) => writer.call<number>('deleteLogsOf', resourceIds),
     clear: () => writer.call<void>('clear'),
   };
   const owner = data.owner;

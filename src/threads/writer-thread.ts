@@ -88,6 +88,7 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
         schedule();
       }),
     deleteTraces: (rowids: number[]) => ({ value: store.deleteTraces(rowids) }),
+    deleteLogsOf: (resourceIds: number[]) => ({ value: store.deleteLogsOf(resourceIds) }),
     clear: () => {
       store.clear();
       return { value: null };

@@ -26,6 +26,7 @@ function serviceClient(path: string, name: string) {
 const CLIENTS = {
   traces: serviceClient('/opentelemetry.proto.collector.trace.v1.TraceService/Export', 'TraceService'),
   logs: serviceClient('/opentelemetry.proto.collector.logs.v1.LogsService/Export', 'LogsService'),
+  metrics: serviceClient('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', 'MetricsService'),
 };
 
 export interface GrpcAnswer {
@@ -37,8 +38,8 @@ export interface GrpcExportOptions {
   readonly gzip?: boolean;
   /** Call metadata, e.g. { authorization: 'Bearer …' }. */
   readonly metadata?: Record<string, string>;
-  /** The service called: TraceService (default) or LogsService. */
-  readonly signal?: 'traces' | 'logs';
+  /** The service called: TraceService (default), LogsService or MetricsService. */
+  readonly signal?: keyof typeof CLIENTS;
 }
 
 function metadataOf(entries: Record<string, string> = {}): grpc.Metadata {

@@ -35,6 +35,7 @@ import { decodeExportRequestSlices } from '../src/otlp/decode-protobuf.ts';
 import { DB_FILE, Store } from '../src/store/index.ts';
 import { startChildServer } from './lib/child-server.ts';
 import { generateCorpus, type GeneratedRequest } from './lib/span-generator.ts';
+import { runMain } from './lib/run-main.ts';
 
 // ---------------------------------------------------------------- shared helpers
 
@@ -378,12 +379,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

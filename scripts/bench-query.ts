@@ -7,7 +7,10 @@
  * p50/p99, results, the cost reported in the response metrics, and the EXPLAIN QUERY
  * PLAN of the SQL that drives it. Results are checked against the stored data.
  *
- *   npm run bench:query -- [--spans 1000000] [--runs 100] [--fresh] [--profile DIR] [--only NAME]
+ * Then the tag dictionary alone with one key of `--dictionary` values (scripts/lib/dictionary-bench.ts);
+ * `--only dictionary` runs just that.
+ *
+ *   npm run bench:query -- [--spans 1000000] [--runs 100] [--fresh] [--profile DIR] [--only NAME] [--dictionary 2000000]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -24,7 +27,9 @@ import { Store } from '../src/store/index.ts';
 import { TAG_REFRESH_NS } from '../src/store/tags.ts';
 import * as storeSearch from '../src/store/search.ts';
 import { parse } from '../src/traceql/index.ts';
+import { benchDictionary } from './lib/dictionary-bench.ts';
 import { loadQueryCorpus } from './lib/query-corpus.ts';
+import { runMain } from './lib/run-main.ts';
 
 // ---------------------------------------------------------------- child mode: the server alone
 
@@ -401,6 +406,10 @@ async function check(
     `SELECT count(*) FROM tag_values v JOIN tag_keys k ON k.id = v.key_id
      WHERE k.scope = ? AND k.key = ? AND v.last_ns >= ? AND v.first_ns <= ?`,
   ).pluck();
+  const surelyInside = db.prepare(
+    `SELECT count(*) FROM tag_values v JOIN tag_keys k ON k.id = v.key_id
+     WHERE k.scope = ? AND k.key = ? AND (v.last_ns BETWEEN ? AND ? OR v.first_ns BETWEEN ? AND ?)`,
+  ).pluck();
   const toFetch = new Map<string, string | undefined>();
   for (const s of samples) {
     if (s.status !== 200) {
@@ -441,10 +450,12 @@ async function check(
       const body = s.body as { tagValues: Array<{ type: string; value: string }> };
       if (def.name === 'tag values (dictionary)') {
         const [scope, ...rest] = s.inst.arg!.split('.');
-        // The server widens a window by TAG_REFRESH_NS (first/last seen are refreshed that coarsely).
+        // Exact windows: at least the values last or first seen inside, at most those the
+        // widened window holds (first/last seen are refreshed every TAG_REFRESH_NS).
         const pad = BigInt(TAG_REFRESH_NS);
-        const n = dictionary.get(scope, rest.join('.'), ns(w!.start) - pad, ns(w!.end) + pad) as number;
-        if (body.tagValues.length !== n) fail(`${s.inst.arg}: ${body.tagValues.length} values, dictionary holds ${n}`);
+        const most = dictionary.get(scope, rest.join('.'), ns(w!.start) - pad, ns(w!.end) + pad) as number;
+        const least = surelyInside.get(scope, rest.join('.'), ns(w!.start), ns(w!.end), ns(w!.start), ns(w!.end)) as number;
+        if (body.tagValues.length > most || body.tagValues.length < least) fail(`${s.inst.arg}: ${body.tagValues.length} values, expected ${least} to ${most}`);
       } else if (body.tagValues.length === 0) fail(`${s.inst.arg}: no values`);
     }
   }
@@ -558,6 +569,7 @@ async function main(): Promise<number> {
       'no-check': { type: 'boolean', default: false },
       child: { type: 'boolean', default: false },
       data: { type: 'string' },
+      dictionary: { type: 'string', default: '2000000' },
     },
     strict: true,
   });
@@ -582,6 +594,13 @@ async function main(): Promise<number> {
     `tracebox query benchmark: Node ${process.version}, ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), ${os.platform()}/${os.arch()}, ` +
       `load average ${os.loadavg().map((l) => fix(l, 1)).join(' ')}`,
   );
+
+  const dictionaryValues = Number(values.dictionary);
+  if (!Number.isInteger(dictionaryValues) || dictionaryValues <= 0) throw new Error(`--dictionary must be a positive integer, got ${values.dictionary}`);
+  if (values.only?.toLowerCase() === 'dictionary') {
+    for (const line of benchDictionary(dictionaryValues)) console.log(line);
+    return 0;
+  }
 
   process.stdout.write('corpus: ');
   const corpus = loadQueryCorpus({
@@ -711,17 +730,11 @@ async function main(): Promise<number> {
   store.close();
   if (profileDir !== undefined) console.log(`\nserver CPU profile written to ${profileDir}`);
   console.log('');
+  for (const line of benchDictionary(dictionaryValues)) console.log(line);
+  console.log('');
   for (const p of problems) console.error(`FAIL: ${p}`);
   if (problems.length === 0) console.log('all checks passed, every query within its target');
   return problems.length === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ProtoWriter, WIRE_I64, WIRE_VARINT } from '../src/shared/protowire.ts';
 import { startChildServer, type ChildServer } from './lib/child-server.ts';
+import { runMain } from './lib/run-main.ts';
 
 let seq = 0x1000_0000;
 /** A fresh, never-zero id of `n` bytes. */
@@ -212,12 +213,4 @@ async function main(): Promise<number> {
   return problems.length === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { runCli } from './commands/index.ts';
 import { ConfigError } from './config.ts';
 import { PortInUseError } from './server.ts';
-import { TraceboxApiError } from './testing/client.ts';
+import { TraceboxApiError } from './testing/index.ts';
 
 // grpc-js logs its own multi-line errors (e.g. for a taken port); tracebox reports them itself.
 grpc.setLogVerbosity(grpc.logVerbosity.NONE);

@@ -4,11 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from './defaults.ts';
-import { parseDuration } from './traceql/duration.ts';
+import { parseDuration } from './traceql/index.ts';
 import type { TraceboxOptions } from './server.ts';
-import { forwardUrl } from './forward/index.ts';
-import { exporterSettings, mergeHeaders, parseHeaderFlag } from './forward/exporter-env.ts';
-import { normalizeAllowedHost } from './api/request-guard.ts';
+import { forwardUrl, exporterSettings, mergeHeaders, parseHeaderFlag } from './forward/index.ts';
+import { normalizeAllowedHost } from './api/index.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -40,6 +39,8 @@ Options (each also read from TRACEBOX_<NAME>, e.g. TRACEBOX_PORT=3300):
                           (default 500ms; 0: never)
   --retention DURATION    delete traces that arrived longer ago, e.g. 72h, 30m (default 72h; 0 keeps all)
   --max-size SIZE         keep the database under this size, oldest traces go first (default 1GiB; 0: no limit)
+  --search-timeout DURATION  how long a search works before it answers with what it found,
+                          marked incomplete (default 10s)
   --allow-reset           let DELETE /api/traces delete stored traces
   --allowed-hosts LIST    further names the query port answers to (its Host header), comma-
                           separated; .example.com takes subdomains too, * any name (containers
@@ -88,6 +89,7 @@ const FLAGS = {
   'max-pending': { type: 'string' },
   'max-lag': { type: 'string' },
   'allow-reset': { type: 'boolean' },
+  'search-timeout': { type: 'string' },
   'allowed-hosts': { type: 'string' },
   'auth-token': { type: 'string' },
   'max-attr-length': { type: 'string' },
@@ -263,6 +265,12 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     const ns = maxLag === '0' ? 0 : parseDuration(maxLag);
     if (ns === null || ns < 0) throw new ConfigError(`--max-lag: expected a duration such as 500ms, or 0, got "${maxLag}"`);
     options.maxLagMs = Math.round(ns / 1e6);
+  }
+  const searchTimeout = str('search-timeout');
+  if (searchTimeout !== undefined) {
+    const ns = parseDuration(searchTimeout);
+    if (ns === null || ns < 0) throw new ConfigError(`--search-timeout: expected a duration such as 10s or 500ms, got "${searchTimeout}"`);
+    options.searchTimeoutMs = Math.round(ns / 1e6);
   }
   const maxPending = str('max-pending');
   if (maxPending !== undefined) options.maxPending = parseSize('max-pending', maxPending);

@@ -24,4 +24,6 @@ export const DEFAULTS = {
   maxAttrLength: 0,
   /** Most attributes per span, event and link: the OTel SDK's AttributeCountLimit default. */
   maxAttrsPerSpan: 128,
+  /** How long a search works before it answers with what it found, marked incomplete (Tempo's query_timeout is 30s). */
+  searchTimeoutMs: 10_000,
 } as const;

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { createFrontApp } from './api/index.ts';
+import { createFrontApp, serveQueryGrpc } from './api/index.ts';
 import { createOtlpHttpApp, createZipkinApp, CONNECTION_TIMEOUTS, HTTP_MISTAKES, IngestDoctor, IngestGate, startOtlpGrpc, type GrpcHandle } from './otlp/index.ts';
 import { forwardUrl, type ForwardOptions, type ForwardStats } from './forward/index.ts';
 import { databaseLocation } from './store/index.ts';
@@ -41,6 +41,8 @@ export interface TraceboxOptions {
   retentionMs?: number;
   /** Keep the database under this many bytes by deleting the oldest traces (default 1 GiB; 0: no limit). */
   maxSize?: number;
+  /** How long (ms) a search works before it answers with what it found, marked incomplete (default 10 s). */
+  searchTimeoutMs?: number;
   /** Allow DELETE /api/traces to delete stored traces (off by default; the test API turns it on). */
   allowReset?: boolean;
   /** Push the derived metrics (service graph, span metrics) to this Prometheus remote-write URL (every 15 s unless given). */
@@ -147,6 +149,7 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
     },
     maxBody,
     allowReset: options.allowReset ?? false,
+    searchTimeoutMs: options.searchTimeoutMs ?? DEFAULTS.searchTimeoutMs,
     dimensions: options.metricsDimensions,
     remoteWrite,
     forward: options.forward,
@@ -171,6 +174,9 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
       '--port',
     );
     started.push(() => closeServer(api));
+    // Tempo's streaming gRPC API on the same port; closed first, since the port's server waits for its connections.
+    const queryGrpc = serveQueryGrpc(api, { authToken, handOver: threads.handOver });
+    started.push(() => queryGrpc.close());
     const otlpHttp = await listen(createOtlpHttpApp(ingest, { maxBody, log, doctor, gate, authToken }), host, options.otlpHttpPort ?? DEFAULTS.otlpHttpPort, '--otlp-http-port');
     started.push(() => closeServer(otlpHttp));
     // An HTTP/2 preface here is a gRPC exporter pointed at the HTTP port. Having a handler

@@ -7,8 +7,8 @@
  * command line all have. Spans whose parent is missing become roots and are marked `orphan`.
  */
 
-export type { FlatValue, SpanJson, TraceJson } from '../query/span-json.ts';
-import type { FlatValue, SpanJson, TraceJson } from '../query/span-json.ts';
+export type { FlatValue, SpanJson, TraceJson } from '../shared/span-json.ts';
+import type { FlatValue, SpanJson, TraceJson } from '../shared/span-json.ts';
 export type Kind = SpanJson['kind'];
 export type Status = SpanJson['status'];
 

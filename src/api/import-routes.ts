@@ -5,8 +5,7 @@
  * `{"traces":n,"spans":n,"rejected":n,"format":"…"}` (`message` too when spans were rejected).
  */
 import { Hono } from 'hono';
-import { PayloadTooLargeError, SESSION_HEADER, decodeExportRequest, decompress, readBody, type Ingest } from '../otlp/index.ts';
-import { ImportTooLargeError, importToProtobuf } from '../otlp/import/index.ts';
+import { PayloadTooLargeError, SESSION_HEADER, decodeExportRequest, decompress, readBody, ImportTooLargeError, importToProtobuf, type Ingest } from '../otlp/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 
 export interface ImportRoutesOptions {

@@ -19,6 +19,7 @@ import { createSearch } from '../query/index.ts';
 import { createViewerRoutes } from '../viewer/index.ts';
 import { requireToken } from './auth.ts';
 import { createDoctorRoutes } from './doctor-routes.ts';
+import { createGrpcRoutes } from './grpc-routes.ts';
 import { createImportRoutes } from './import-routes.ts';
 import { createLogRoutes } from './log-routes.ts';
 import { createPromRoutes } from './prom-routes.ts';
@@ -29,8 +30,10 @@ import { createTestRoutes } from './test-routes.ts';
 import { createTraceQLMetricsRoutes } from './traceql-metrics-routes.ts';
 
 export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
+export { serveQueryGrpc, type QueryGrpc } from './grpc-front.ts';
 export type { ApiBindings, ApiEnv } from './env.ts';
 export type { LogJson } from './log-routes.ts';
+export { normalizeAllowedHost } from './request-guard.ts';
 
 /** Paths answered from the derived metrics, which one query thread owns. */
 export const DERIVED_METRICS_PATHS = /^\/(metrics$|api\/v1\/|api\/service-graph$)/;
@@ -45,6 +48,8 @@ export interface ApiOptions {
   readonly log: (line: string) => void;
   /** Whether DELETE /api/traces may delete stored traces. */
   readonly allowReset: boolean;
+  /** How long a search works before it answers with what it found, marked incomplete (default 10 s). */
+  readonly searchTimeoutMs?: number;
   /** Largest POST /api/import body, before and after decompression (default 16 MiB, as OTLP's --max-body). */
   readonly maxBody?: number;
 }
@@ -53,8 +58,8 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.use('/api/*', compress());
   app.route('/', createTempoRoutes(options.store));
-  const search = createSearch(options.store);
-  app.route('/', createSearchRoutes(options.store, search));
+  const search = createSearch(options.store, { budgetMs: options.searchTimeoutMs ?? DEFAULTS.searchTimeoutMs });
+  app.route('/', createSearchRoutes(options.store, search, options.log));
   app.route('/', createTraceQLMetricsRoutes(options.store));
   const { metrics } = options;
   if (metrics !== undefined) {
@@ -71,6 +76,8 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
     return (await mcp).fetch(c.req.raw);
   });
   app.route('/', createImportRoutes(options.ingest, { maxBody: options.maxBody ?? DEFAULTS.maxBody }));
+  // Tempo's streaming gRPC calls, answered by this app's own HTTP routes.
+  app.route('/', createGrpcRoutes({ fetch: (request, env) => app.fetch(request, env) }));
   app.notFound((c) => c.text('404 page not found\n', 404));
   app.onError((err, c) => {
     if (err instanceof BadRequestError) return c.text(err.message, 400);

@@ -20,10 +20,11 @@ import type { Context } from 'hono';
 import { bytesToHex } from '../shared/ids.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import { valueTerm, type LogFilter, type LogQuery, type LogRow, type StoreReader } from '../store/index.ts';
-import { decodeLogRecord, decodeScope, keyValuesOf, SESSION_ATTRIBUTE, SEVERITY, stringAttribute, type AnyValueType, type LogAttribute, type LogRecordView } from '../otlp/index.ts';
+import { decodeLogRecord, decodeScope, keyValuesOf, RESOURCE, SESSION_ATTRIBUTE, SEVERITY, stringAttribute, type AnyValueType, type LogAttribute, type LogRecordView } from '../otlp/index.ts';
 import { severityLevel } from '../analysis/index.ts';
 import { encodeUtf8 } from '../shared/protowire.ts';
-import { parseFractionalSeconds, parseRfc3339, parseTraceId } from './params.ts';
+import { parseFractionalSeconds, parseRfc3339 } from './params.ts';
+import { parseTraceId } from '../shared/ids.ts';
 
 export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LOG_LIMIT = 5000;
@@ -102,7 +103,7 @@ export function logJsonOf(store: StoreReader): (row: LogRow, rec?: LogRecordView
     let resource = resources.get(row.resourceId);
     if (resource === undefined) {
       const r = store.search.resource(row.resourceId);
-      resource = { service: r.service, attrs: textRecord(keyValuesOf(r.raw, 1)) };
+      resource = { service: r.service, attrs: textRecord(keyValuesOf(r.raw, RESOURCE.attributes)) };
       resources.set(row.resourceId, resource);
     }
     let scope = scopes.get(row.scopeId);

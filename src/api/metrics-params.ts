@@ -5,12 +5,10 @@
  * end = now and start = end − `since` (1h).
  */
 import { BadRequestError } from '../shared/errors.ts';
-import { alignRange, defaultStep, type MetricsRequest } from '../query/metrics/index.ts';
-import { goDuration } from '../query/search-response.ts';
+import { alignRange, defaultStep, goDuration, parseQuery, type MetricsRequest } from '../query/index.ts';
 import { parsePromDurationMs } from '../promql/index.ts';
 import type { Root } from '../traceql/index.ts';
 import { goParseInt64, parseFractionalSeconds, parseRfc3339 } from './params.ts';
-import { parseQuery } from './search-params.ts';
 
 type Query = (name: string) => string | undefined;
 

@@ -4,28 +4,6 @@
  */
 import { BadRequestError } from '../shared/errors.ts';
 
-/**
- * A trace id from a URL: hex in any case, odd lengths and short ids left-padded with
- * zeros, at most 128 bits.
- */
-export function parseTraceId(text: string): Uint8Array {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const hex = (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-    if (!hex) {
-      throw new BadRequestError(
-        `trace IDs can only contain hex characters: invalid character '${text[i]}' at position ${i + 1}`,
-      );
-    }
-  }
-  const even = text.length % 2 === 1 ? '0' + text : text;
-  if (even.length > 32) throw new BadRequestError("trace IDs can't be larger than 128 bits");
-  if (even.length === 0) throw new BadRequestError('trace ID is empty');
-  const id = new Uint8Array(16);
-  id.set(Buffer.from(even, 'hex'), 16 - even.length / 2);
-  return id;
-}
-
 const SECOND = 1_000_000_000n;
 export const INT64_MIN = -(1n << 63n);
 export const INT64_MAX = (1n << 63n) - 1n;

@@ -3,8 +3,8 @@
  * texts (as in Tempo 2.7).
  */
 import { BadRequestError } from '../shared/errors.ts';
-import { parse, TraceQLSyntaxError, TraceQLValidationError, type Root } from '../traceql/index.ts';
-import { parseDuration } from '../traceql/duration.ts';
+import { parseQuery } from '../query/index.ts';
+import { parseDuration, type Root } from '../traceql/index.ts';
 import { parseUnixSeconds, type UnixTime } from './params.ts';
 
 export const DEFAULT_LIMIT = 20;
@@ -55,18 +55,6 @@ export function parseWindow(q: Query, maxRangeS = MAX_RANGE_S): Window {
     throw new BadRequestError(`range specified by start and end exceeds ${maxRangeS / 3600}h0m0s. ${received}`);
   }
   return { startNs: start.ns, endNs: end.ns };
-}
-
-/** Parses TraceQL for an endpoint, prefixing errors as that endpoint does. */
-export function parseQuery(text: string, prefix: string): Root {
-  try {
-    return parse(text);
-  } catch (err) {
-    if (err instanceof TraceQLSyntaxError || err instanceof TraceQLValidationError) {
-      throw new BadRequestError(`${prefix}${err.message}`);
-    }
-    throw err;
-  }
 }
 
 export interface SearchParams {

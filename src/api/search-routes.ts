@@ -4,11 +4,23 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { ATTRIBUTE_SCOPES, INTRINSIC_TAGS, searchResponse, tagNames, tagValues, type Search } from '../query/index.ts';
+import {
+  ATTRIBUTE_SCOPES,
+  INCOMPLETE_HEADER,
+  INTRINSIC_TAGS,
+  MAX_TAG_VALUES_BYTES,
+  searchResponse,
+  tagNames,
+  tagValues,
+  type Search,
+  type SearchProgress,
+  type SearchResponse,
+  type TypedTagValue,
+} from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { StoreReader, TagScope } from '../store/index.ts';
-import { parse, parseUnvalidated, type AttributeRef, type Root } from '../traceql/index.ts';
-import { EvaluationError } from '../traceql/evaluate.ts';
+import { parse, parseUnvalidated, EvaluationError, type AttributeRef, type Root } from '../traceql/index.ts';
+import type { ApiEnv } from './env.ts';
 import { parseSearchParams, parseWindow } from './search-params.ts';
 
 const SCOPES = new Set(['', 'none', 'span', 'resource', 'event', 'link', 'instrumentation', 'intrinsic']);
@@ -104,31 +116,53 @@ function tagFilter(q: string | undefined, tag: string): Root | null | undefined 
   }
 }
 
-export function createSearchRoutes(store: StoreReader, search: Search): Hono {
-  const app = new Hono();
+export function createSearchRoutes(store: StoreReader, search: Search, log: (line: string) => void = () => {}): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
   const query = (c: Context) => (name: string) => c.req.query(name);
 
   app.get('/api/search', async (c) => {
     const params = parseSearchParams(query(c));
+    const shape = (result: SearchProgress): SearchResponse => {
+      const body = searchResponse(result, params.root, params.spss);
+      // Tempo's tag searches carry trace metadata only.
+      if (params.legacy) {
+        for (const t of body.traces) {
+          delete t.spanSet;
+          delete t.spanSets;
+          delete t.serviceStats;
+        }
+      }
+      return body;
+    };
+    const partial = c.env?.searchProgress;
+    let reported = 0;
     let result: ReturnType<Search>;
     try {
       // The request's signal fires when the client goes away: a long search then stops.
-      result = await search.run({ root: params.root, limit: params.limit, window: params.window, signal: c.req.raw.signal });
+      result = await search.run({
+        root: params.root,
+        limit: params.limit,
+        window: params.window,
+        signal: c.req.raw.signal,
+        ...(partial === undefined
+          ? {}
+          : {
+              progress: (found: SearchProgress) => {
+                // The traces found since the last report; the search is not complete yet.
+                const body = shape({ ...found, hits: found.hits.slice(reported) });
+                reported = found.hits.length;
+                partial({ ...body, metrics: { ...body.metrics, completedJobs: 0 } });
+              },
+            }),
+      });
     } catch (err) {
       // A valid query that cannot run on the data (e.g. a spanset operator after by()) is the client's error.
       if (err instanceof EvaluationError) throw new BadRequestError(`invalid TraceQL query: ${err.message}`);
       throw err;
     }
-    const body = searchResponse(result, params.root, params.spss);
-    if (params.legacy) {
-      // Tempo's tag searches carry trace metadata only.
-      for (const t of body.traces) {
-        delete t.spanSet;
-        delete t.spanSets;
-        delete t.serviceStats;
-      }
-    }
-    return c.json(body);
+    // Why the answer is partial, for clients that read more than Tempo's job counts.
+    if (result.stopped !== undefined) c.header(INCOMPLETE_HEADER, result.stopped);
+    return c.json(shape(result));
   });
 
   app.get('/api/search/tags', (c) => {
@@ -160,12 +194,20 @@ export function createSearchRoutes(store: StoreReader, search: Search): Hono {
     return c.json({ scopes, metrics: {} });
   });
 
+  /** A listing, with what Tempo does when one is cut at its byte limit: a warning in the log (and a header here). */
+  function listValues(c: Context, tag: string, ref: AttributeRef, filter: Root | undefined): TypedTagValue[] {
+    const result = tagValues(store, search, { ref, window: parseWindow(query(c)), limit: tagLimit(c), filter });
+    if (result.incomplete !== undefined) c.header(INCOMPLETE_HEADER, result.incomplete);
+    if (result.incomplete === 'max-bytes') {
+      log(`search of tag values exceeded limit, reduce cardinality or size of tags: tag ${tag}, limit ${MAX_TAG_VALUES_BYTES} bytes`);
+    }
+    return result.values;
+  }
+
   app.get('/api/search/tag/:tag/values', (c) => {
     const tag = tagSegment(c);
     const filter = tagFilter(c.req.query('q'), tag);
-    const window = parseWindow(query(c));
-    const values =
-      filter === null ? [] : tagValues(store, search, { ref: unscopedTag(tag), window, limit: tagLimit(c), filter });
+    const values = filter === null ? [] : listValues(c, tag, unscopedTag(tag), filter);
     return c.json({ tagValues: [...new Set(values.map((v) => v.value))], metrics: {} });
   });
 
@@ -173,8 +215,7 @@ export function createSearchRoutes(store: StoreReader, search: Search): Hono {
     const tag = tagSegment(c);
     const ref = scopedTag(tag);
     const filter = tagFilter(c.req.query('q'), tag);
-    const window = parseWindow(query(c));
-    const values = filter === null ? [] : tagValues(store, search, { ref, window, limit: tagLimit(c), filter });
+    const values = filter === null ? [] : listValues(c, tag, ref, filter);
     return c.json({ tagValues: values, metrics: {} });
   });
 

@@ -7,7 +7,8 @@ import { Hono } from 'hono';
 import { ProtoWriter } from '../shared/protowire.ts';
 import { canonicalResourceSpans, encodeTracesData, splitJoinedRawSpans, tracesDataToJson } from '../otlp/index.ts';
 import type { StoreReader, TraceByIdWindow } from '../store/index.ts';
-import { parseTraceId, parseTraceRange } from './params.ts';
+import { parseTraceRange } from './params.ts';
+import { parseTraceId } from '../shared/ids.ts';
 
 /** The Tempo release whose API this one follows; Grafana gates features on it. */
 export const TEMPO_COMPAT_VERSION = '2.7.2';

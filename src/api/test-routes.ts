@@ -5,12 +5,11 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { createExpect, createLogExpect, createTraceLoader, DEFAULT_SETTLE_MS, scopeToSession, traceJson, type LogCondition, type Search } from '../query/index.ts';
+import { createExpect, createLogExpect, createTraceLoader, DEFAULT_SETTLE_MS, INCOMPLETE_HEADER, incompleteReason, parseQuery, scopeToSession, traceJson, type LogCondition, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { StoreReader, StoreWrites } from '../store/index.ts';
+import { parseTraceId } from '../shared/ids.ts';
 import { logJsonOf, parseSeverity, resourcesOf } from './log-routes.ts';
-import { parseTraceId } from './params.ts';
-import { parseQuery } from './search-params.ts';
 import { SESSION_ATTRIBUTE, stringAttribute } from '../otlp/index.ts';
 import { encodeUtf8 } from '../shared/protowire.ts';
 
@@ -135,6 +134,7 @@ export function createTestRoutes(store: StoreReader, writes: StoreWrites, search
     const session = sessionOf(c.req.query('session'));
     if (session !== undefined) root = scopeToSession(root, session);
     const result = search({ root, limit, window: {} });
+    if (result.stopped !== undefined) c.header(INCOMPLETE_HEADER, result.stopped);
     const traces = result.hits.map((hit) => {
       const matched = new Set<string>();
       for (const set of hit.spansets) for (const s of set.spans) matched.add(s.spanId);
@@ -160,12 +160,28 @@ export function createTestRoutes(store: StoreReader, writes: StoreWrites, search
       return c.json({ deleted: 'all' });
     }
     const root = scopeToSession(parseQuery('{ }', ''), session);
-    const hits = search({ root, limit: Number.MAX_SAFE_INTEGER, window: {} }).hits;
-    const spans = await writes.deleteTraces(hits.map((h) => h.row.rowid));
+    // A search cut short by its budget found part of the session: delete that, then look
+    // again, until a search sees the whole store. One that finds nothing to delete and
+    // still cannot finish answers 503 rather than claim the session is gone.
+    let deletedTraces = 0;
+    let deletedSpans = 0;
+    for (;;) {
+      const result = await search.run({ root, limit: Number.MAX_SAFE_INTEGER, window: {}, signal: c.req.raw.signal });
+      if (result.hits.length > 0) {
+        deletedSpans += await writes.deleteTraces(result.hits.map((h) => h.row.rowid));
+        deletedTraces += result.hits.length;
+      }
+      if (result.stopped === undefined) break;
+      if (result.hits.length === 0 || result.stopped === 'aborted') {
+        c.header(INCOMPLETE_HEADER, result.stopped);
+        c.header('Retry-After', '1');
+        return c.text(`deleted ${deletedTraces} trace(s) of session ${session}, but could not finish: ${incompleteReason(result)}; try again\n`, 503);
+      }
+    }
     // The session's log records: those of the resources tagged with it.
     const resources = store.search.resources().filter((r) => stringAttribute(r.raw, SESSION_KEY) === session);
-    const logs = resources.length === 0 ? 0 : await writes.deleteLogsOf(resources.map((r) => r.id));
-    return c.json({ deletedTraces: hits.length, deletedSpans: spans, deletedLogs: logs });
+    const deletedLogs = resources.length === 0 ? 0 : await writes.deleteLogsOf(resources.map((r) => r.id));
+    return c.json({ deletedTraces, deletedSpans, deletedLogs });
   });
 
   return app;

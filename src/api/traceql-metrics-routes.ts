@@ -4,10 +4,10 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { createMetricsQuery, queryInstantResponse, queryRangeResponse, type MetricsRequest, type MetricsResult } from '../query/metrics/index.ts';
+import { createMetricsQuery, queryInstantResponse, queryRangeResponse, type MetricsRequest, type MetricsResult } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { StoreReader } from '../store/index.ts';
-import { EvaluationError } from '../traceql/evaluate.ts';
+import { EvaluationError } from '../traceql/index.ts';
 import { parseQueryInstantParams, parseQueryRangeParams } from './metrics-params.ts';
 
 export function createTraceQLMetricsRoutes(store: StoreReader): Hono {

@@ -9,8 +9,8 @@
  * lost on the way, and the TracesData messages are concatenated (one message on the wire).
  */
 import { ConfigError } from '../config.ts';
-import { tracesDataToJson } from '../otlp/protobuf-to-json.ts';
-import { checkQuery, type TraceboxClient } from '../testing/client.ts';
+import { tracesDataToJson } from '../otlp/index.ts';
+import { checkQuery, type TraceboxClient } from '../testing/index.ts';
 import { CONNECTION_FLAGS, CONNECTION_HELP, clientFor, parse } from './options.ts';
 
 const DEFAULT_LIMIT = 1000;

@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../config.ts';
-import { SESSION_HEADER } from '../otlp/session.ts';
-import type { TraceboxClient } from '../testing/client.ts';
+import { SESSION_HEADER } from '../otlp/index.ts';
+import type { TraceboxClient } from '../testing/index.ts';
 import { CLIENT_FLAGS, CONNECTION_HELP, clientFor, parse } from './options.ts';
 
 const USAGE = `Usage: tracebox import <file…> [--url URL] [--session ID]

@@ -2,7 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../config.ts';
 import { DEFAULTS } from '../defaults.ts';
-import { TraceboxClient } from '../testing/client.ts';
+import { TraceboxClient } from '../testing/index.ts';
 
 /** How to reach a running tracebox: every client command takes these. */
 export const CONNECTION_FLAGS = {

@@ -1,7 +1,7 @@
 /** `tracebox query '<TraceQL>'`: the matching spans of a running tracebox, as a table or JSON. */
 import { humanDuration } from '../analysis/index.ts';
 import { ConfigError } from '../config.ts';
-import type { Span } from '../testing/client.ts';
+import type { Span } from '../testing/index.ts';
 import { CLIENT_FLAGS, CLIENT_HELP, clientFor, parse } from './options.ts';
 
 const USAGE = `Usage: tracebox query '<TraceQL>' [--json] [--limit N]

@@ -8,8 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildTrace, humanDuration, operationStats } from '../analysis/index.ts';
 import { ConfigError, parsePort } from '../config.ts';
-import { startTracebox } from '../testing/index.ts';
-import { toTraceJson, type Trace } from '../testing/trace.ts';
+import { startTracebox, toTraceJson, type Trace } from '../testing/index.ts';
 import { parse } from './options.ts';
 
 const USAGE = `Usage: tracebox run [flags] [--] <command> [args…]

@@ -12,13 +12,14 @@
  * decision cache does; those of a trace not selected stay local. Local storage keeps
  * everything either way.
  */
-import { encodeTracesData } from '../otlp/encode.ts';
+import { encodeTracesData } from '../otlp/index.ts';
 import type { CommitSummary, RawResourceSpans, StoreReader } from '../store/index.ts';
 import { decide, resolvePolicy, traceFacts, type Policy, type PolicyOptions } from './policy.ts';
 import { Sender, emptyStats, type ForwardStats } from './sender.ts';
 
 export type { ForwardStats } from './sender.ts';
 export { traceHash } from './policy.ts';
+export { exporterSettings, mergeHeaders, parseHeaderFlag } from './exporter-env.ts';
 
 export interface ForwardOptions extends PolicyOptions {
   /** OTLP/HTTP endpoint: a base URL (`/v1/traces` is appended) or the full URL ending in `/v1/traces`. */

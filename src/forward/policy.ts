@@ -5,7 +5,7 @@
  * combined with OR. With no policy at all every trace is forwarded.
  */
 import { ProtoReader } from '../shared/protowire.ts';
-import type { RawResourceSpans } from '../otlp/types.ts';
+import type { RawResourceSpans } from '../otlp/index.ts';
 
 export interface PolicyOptions {
   /** Forward every trace with a span whose status is ERROR. */

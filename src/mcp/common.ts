@@ -5,11 +5,11 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { buildTrace, type TraceTree } from '../analysis/index.ts';
-import { parseTraceId } from '../api/params.ts';
 import { createTraceLoader, traceJson } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
+import { parseTraceId } from '../shared/ids.ts';
 import type { StoreReader } from '../store/index.ts';
-import { parseDuration } from '../traceql/duration.ts';
+import { parseDuration } from '../traceql/index.ts';
 
 /**
  * Most characters of a tool's text. An agent pays for every token of an answer, and a

@@ -5,10 +5,9 @@
  */
 import * as z from 'zod';
 import { humanDuration, serviceRed, type RedSpan } from '../analysis/index.ts';
-import type { Search } from '../query/index.ts';
+import { incompleteReason, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
-import { formatDuration } from '../traceql/duration.ts';
-import { parse } from '../traceql/index.ts';
+import { formatDuration, parse } from '../traceql/index.ts';
 import { BoundedText, isoTime, ms, nowNs, parseTime, TEXT_BUDGET, type Answer } from './common.ts';
 import { timeArg } from './search-traces.ts';
 
@@ -36,7 +35,7 @@ export const listServicesOutput = {
   start: z.string(),
   end: z.string(),
   traces: z.number(),
-  truncated: z.boolean().describe(`True when the window held more than ${MAX_TRACES} traces and only the newest were read.`),
+  truncated: z.boolean().describe(`True when not every trace of the window was read: it held more than ${MAX_TRACES}, or the search ran out of time; the figures are then partial.`),
   services: z.array(
     z.object({
       service: z.string(),
@@ -73,7 +72,8 @@ export function listServices(search: Search, args: ListServicesArgs): Answer<Lis
 
   const result = search({ root: parse('{ }'), limit: MAX_TRACES + 1, window: { startNs, endNs } });
   const hits = result.hits.slice(0, MAX_TRACES);
-  const truncated = result.hits.length > MAX_TRACES;
+  const incomplete = incompleteReason(result);
+  const truncated = result.hits.length > MAX_TRACES || incomplete !== undefined;
   const spans: RedSpan[] = [];
   for (const hit of hits) {
     for (const s of hit.trace.spans) {
@@ -85,7 +85,8 @@ export function listServices(search: Search, args: ListServicesArgs): Answer<Lis
 
   const head =
     `Services from ${isoTime(startNs)} to ${isoTime(endNs)} (${formatDuration(Number(endNs - startNs))}), ${hits.length} trace(s)` +
-    `${truncated ? ` (only the newest ${MAX_TRACES}; narrow the window for exact figures)` : ''}; requests are server and consumer spans that started in the window.`;
+    `${result.hits.length > MAX_TRACES ? ` (only the newest ${MAX_TRACES}; narrow the window for exact figures)` : ''}` +
+    `${incomplete !== undefined ? ` (partial: ${incomplete}; narrow the window for exact figures)` : ''}; requests are server and consumer spans that started in the window.`;
   const out = new BoundedText();
   out.add(head);
   if (services.length === 0) out.add('No spans in this window. Try a wider window with start (e.g. "24h").');

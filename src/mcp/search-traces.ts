@@ -1,7 +1,6 @@
 /** search_traces: TraceQL over the stored traces → one compact block per trace, newest first. */
 import * as z from 'zod';
-import { parseQuery } from '../api/search-params.ts';
-import { type Search } from '../query/index.ts';
+import { incompleteReason, parseQuery, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { QuerySpan } from '../shared/span.ts';
 import type { TraceWindow } from '../store/index.ts';
@@ -78,6 +77,7 @@ export const searchTracesOutput = {
   limit: z.number(),
   limitReached: z.boolean().describe('As many traces as `limit` matched: there may be more.'),
   found: z.number().describe('Traces found (at most `limit`).'),
+  complete: z.boolean().describe('False when the search stopped before it had looked at every stored trace (its time budget): there may be more matches, also newer ones.'),
   shown: z.number().describe('Traces described here; fewer than `found` when the answer reached its size bound.'),
   traces: z.array(
     z.object({
@@ -109,6 +109,7 @@ export function searchTraces(search: Search, args: SearchTracesArgs): Answer<Sea
   const limit = args.limit ?? 20;
   const result = search({ root, limit, window });
   const limitReached = result.hits.length >= limit;
+  const incomplete = incompleteReason(result);
 
   const out = new BoundedText();
   out.add(
@@ -154,9 +155,10 @@ export function searchTraces(search: Search, args: SearchTracesArgs): Answer<Sea
         'Narrow the query or the time range, or lower `limit`.',
     );
   }
+  if (incomplete !== undefined) out.force(`The answer is partial: ${incomplete}. There may be more matching traces; narrow the query or the time range.`);
   if (traces.length > 0) out.force('Use get_trace or explain_slow_path with a trace id for details.');
   return {
     text: out.toString(),
-    structured: { query: args.query, limit, limitReached, found: result.hits.length, shown: traces.length, traces },
+    structured: { query: args.query, limit, limitReached, found: result.hits.length, complete: incomplete === undefined, shown: traces.length, traces },
   };
 }

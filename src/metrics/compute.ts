@@ -16,8 +16,7 @@
  * attributes the rules need are read: raw span bytes only for CLIENT/PRODUCER spans (or
  * for every span when dimensions are configured), searched for a handful of keys.
  */
-import type { Statement } from 'better-sqlite3';
-import type { Db } from '../store/db.ts';
+import type { GraphSpanRow, MetricsReads } from '../store/index.ts';
 import type { Labels } from './types.ts';
 import { AttributeLookup, RESOURCE_ATTRIBUTES, SPAN_ATTRIBUTES, sanitizeLabelName } from './attributes.ts';
 import { type Agg, type Cell, Family, cellFor, observeEdge, observeSpan } from './aggregate.ts';
@@ -93,18 +92,7 @@ interface OpenEdge {
 }
 
 /** A CLIENT/SERVER/PRODUCER/CONSUMER span as the graph query returns it. */
-type Half = [
-  traceRowid: number,
-  id: number,
-  spanId: string,
-  parentId: string,
-  kind: number,
-  status: number,
-  rel: number,
-  duration: number,
-  resourceId: number,
-  raw: Uint8Array | null,
-];
+type Half = GraphSpanRow;
 const H_ID = 1;
 const H_SPAN_ID = 2;
 const H_PARENT_ID = 3;
@@ -116,16 +104,8 @@ const H_RESOURCE = 8;
 const H_RAW = 9;
 
 export class Computer {
-  private readonly spanStmt: Statement<unknown[]>;
-  private readonly graphStmt: Statement<unknown[]>;
-  private readonly traceMaxId: Statement<unknown[]>;
-  private readonly newSpansStmt: Statement<unknown[]>;
-  private readonly traceExtentStmt: Statement<unknown[]>;
-  private readonly olderInSlotStmt: Statement<unknown[]>;
   /** Span row shape → series key and labels (bounded). */
   private readonly shapes = new Map<string | number, { key: string; labels: Labels }>();
-  private readonly resourceStmt: Statement<unknown[]>;
-  private readonly nameStmt: Statement<unknown[]>;
   private readonly resources = new Map<number, ResourceInfo>();
   private readonly names = new Map<number, string>();
   private readonly labelMemo = new Map<string, Labels>();
@@ -136,39 +116,10 @@ export class Computer {
   private readonly dims: readonly string[];
 
   constructor(
-    db: Db,
+    private readonly reads: MetricsReads,
     private readonly options: ComputeOptions,
   ) {
     this.dims = options.dimensions;
-    const withDims = this.dims.length > 0;
-    this.spanStmt = db
-      .prepare(
-        `SELECT start_ns - ?, duration_ns, resource_id, name_id, kind, status, ${withDims ? 'raw' : 'length(raw)'}
-         FROM spans WHERE start_ns >= ? AND start_ns < ?`,
-      )
-      .raw(true);
-    this.graphStmt = db
-      .prepare(
-        `SELECT s.trace_rowid, s.id, hex(s.span_id), hex(s.parent_id), s.kind, s.status, s.start_ns - ?, s.duration_ns, s.resource_id,
-                ${withDims ? 's.raw' : 'CASE WHEN s.kind IN (3, 4) THEN s.raw END'}
-         FROM spans s
-         WHERE s.trace_rowid IN (SELECT trace_rowid FROM spans WHERE start_ns >= ? AND start_ns < ? AND kind >= 2)
-           AND s.kind >= 2
-         ORDER BY s.trace_rowid`,
-      )
-      .raw(true);
-    this.newSpansStmt = db
-      .prepare(
-        `SELECT trace_rowid, start_ns / ${SLOT_NS}, duration_ns, resource_id, name_id, kind, status, ${withDims ? 'raw' : 'length(raw)'}
-         FROM spans WHERE id > ? AND id <= ?`,
-      )
-      .raw(true);
-    // spans_start holds the rowid: answered from the index alone.
-    this.olderInSlotStmt = db.prepare('SELECT 1 FROM spans WHERE start_ns >= ? AND start_ns < ? AND id <= ? LIMIT 1').pluck();
-    this.traceExtentStmt = db.prepare(`SELECT start_ns / ${SLOT_NS}, end_ns / ${SLOT_NS} FROM traces WHERE id = ?`).raw(true);
-    this.traceMaxId = db.prepare('SELECT max(id) FROM spans WHERE trace_rowid = ?').pluck();
-    this.resourceStmt = db.prepare('SELECT raw, service FROM resources WHERE id = ?').raw(true);
-    this.nameStmt = db.prepare('SELECT name FROM span_names WHERE id = ?').pluck();
     this.graphLookup = new AttributeLookup([...GRAPH_KEYS, ...this.dims]);
     this.dimLookup = new AttributeLookup(this.dims);
     this.spanDimLabels = this.dims.map((d) => {
@@ -183,7 +134,7 @@ export class Computer {
 
   /** The max span id of a trace (all kinds), for the idle test. */
   maxSpanId(traceRowid: number): number {
-    return (this.traceMaxId.get(traceRowid) as number | null) ?? 0;
+    return this.reads.traceMaxSpanId(traceRowid);
   }
 
   /** Forgets cached resource rows (after the store was cleared). */
@@ -196,8 +147,8 @@ export class Computer {
   private resource(id: number): ResourceInfo {
     let r = this.resources.get(id);
     if (r === undefined) {
-      const row = this.resourceStmt.get(id) as [Uint8Array | null, string] | undefined;
-      r = { raw: row?.[0] ?? null, service: row?.[1] ?? '' };
+      const row = this.reads.resource(id);
+      r = { raw: row?.raw ?? null, service: row?.service ?? '' };
       if (this.resources.size > 100_000) this.resources.clear();
       this.resources.set(id, r);
     }
@@ -207,7 +158,7 @@ export class Computer {
   private spanName(id: number): string {
     let n = this.names.get(id);
     if (n === undefined) {
-      n = (this.nameStmt.get(id) as string | undefined) ?? '';
+      n = this.reads.spanName(id);
       if (this.names.size > 100_000) this.names.clear();
       this.names.set(id, n);
     }
@@ -264,7 +215,7 @@ export class Computer {
   }
 
   private spanMetrics(base: bigint, startNs: bigint, endNs: bigint, slotAt: (rel: number) => SlotResult): void {
-    for (const row of this.spanStmt.iterate(base, startNs, endNs) as Iterable<[number, number, number, number, number, number, number | Uint8Array]>) {
+    for (const row of this.reads.spansStarting(base, startNs, endNs)) {
       this.observeRow(slotAt(row[0]).agg, row[1], row[2], row[3], row[4], row[5], row[6]);
     }
   }
@@ -278,7 +229,7 @@ export class Computer {
     const touched = new Map<number, [number, number]>();
     let lastSlot = NaN;
     let lastAgg: Agg | undefined;
-    for (const row of this.newSpansStmt.iterate(afterId, uptoId) as Iterable<[number, number, number, number, number, number, number, number | Uint8Array]>) {
+    for (const row of this.reads.spansAdded(afterId, uptoId)) {
       const [trace, slot] = row;
       const t = touched.get(trace);
       if (t === undefined) touched.set(trace, [slot, slot]);
@@ -297,12 +248,12 @@ export class Computer {
   hasSpansUpTo(slot: number, id: number): boolean {
     const start = BigInt(slot) * SLOT_NS;
     // The last slot of the int64 range (a clamped far-future time) would overflow its end.
-    return this.olderInSlotStmt.get(clampInt64(start), clampInt64(start + SLOT_NS), id) !== undefined;
+    return this.reads.hasSpanUpTo(clampInt64(start), clampInt64(start + SLOT_NS), id);
   }
 
   /** The slots a trace's spans start in: [first, last] (by its stored extent). */
   traceSlots(traceRowid: number): [number, number] | undefined {
-    return this.traceExtentStmt.get(traceRowid) as [number, number] | undefined;
+    return this.reads.traceSlots(traceRowid);
   }
 
   private observeRow(agg: Agg, duration: number, resourceId: number, nameId: number, kind: number, status: number, sizeOrRaw: number | Uint8Array): void {
@@ -370,7 +321,7 @@ export class Computer {
       }
       halves = [];
     };
-    for (const row of this.graphStmt.iterate(base, startNs, endNs) as Iterable<Half>) {
+    for (const row of this.reads.graphSpans(base, startNs, endNs)) {
       if (row[0] !== trace) {
         flush();
         trace = row[0];

@@ -15,8 +15,7 @@
  *   so no series ever goes down while the process runs.
  */
 import { performance } from 'node:perf_hooks';
-import type { Statement } from 'better-sqlite3';
-import type { CommitSummary, StoreReader, TimeRangeNs } from '../store/index.ts';
+import type { CommitSummary, MetricsReads, StoreReader, TimeRangeNs } from '../store/index.ts';
 import type { DerivedMetrics, MetricsIncrease } from './types.ts';
 import { type Agg, EMPTY_AGG, mergeAll, mergeInto, retireDecreases, toIncrease } from './aggregate.ts';
 import { Computer, type IdleOracle, SLOT_NS, type SlotResult } from './compute.ts';
@@ -107,25 +106,15 @@ export class DerivedMetricsEngine implements DerivedMetrics {
   private computeMs = 0;
   private computations = 0;
   private readonly unsubscribe: Array<() => void> = [];
-  private readonly stmt: {
-    maxId: Statement<unknown[]>;
-    minStart: Statement<unknown[]>;
-    maxStart: Statement<unknown[]>;
-    nextStart: Statement<unknown[]>;
-  };
+  private readonly reads: MetricsReads;
 
   constructor(store: StoreReader, options: DerivedMetricsOptions = {}) {
-    const db = store.db;
-    this.computer = new Computer(db, { dimensions: options.dimensions ?? [], clientServerPrefix: options.clientServerPrefix ?? false });
+    const dimensions = options.dimensions ?? [];
+    this.reads = store.metricsReads({ slotNs: SLOT_NS, everySpanRaw: dimensions.length > 0 });
+    this.computer = new Computer(this.reads, { dimensions, clientServerPrefix: options.clientServerPrefix ?? false });
     this.now = options.now ?? Date.now;
     this.waitMs = options.waitMs ?? 10_000;
     this.maxCells = options.maxCachedCells ?? 300_000;
-    this.stmt = {
-      maxId: db.prepare('SELECT max(id) FROM spans').pluck(),
-      minStart: db.prepare('SELECT min(start_ns) FROM spans').pluck().safeIntegers(true),
-      maxStart: db.prepare('SELECT max(start_ns) FROM spans').pluck().safeIntegers(true),
-      nextStart: db.prepare('SELECT min(start_ns) FROM spans WHERE start_ns >= ?').pluck().safeIntegers(true),
-    };
     this.lastSeenId = this.maxSpanId();
     this.idleMark = this.lastSeenId;
     this.unsubscribe.push(store.onInsert((result) => this.inserted(result)));
@@ -142,7 +131,7 @@ export class DerivedMetricsEngine implements DerivedMetrics {
   }
 
   private maxSpanId(): number {
-    return (this.stmt.maxId.get() as number | null) ?? 0;
+    return this.reads.maxSpanId();
   }
 
   // ------------------------------------------------------------------ store events
@@ -415,15 +404,15 @@ export class DerivedMetricsEngine implements DerivedMetrics {
   }
 
   private nextStart(fromNs: bigint): bigint | undefined {
-    return (this.stmt.nextStart.get(fromNs) as bigint | null) ?? undefined;
+    return this.reads.nextStart(fromNs);
   }
 
   /** The merged aggregate (with the viewer's fine histograms) of spans starting in [startNs, endNs). */
   window(startNs: bigint, endNs: bigint): Agg {
     this.refresh();
-    const first = this.stmt.minStart.get() as bigint | null;
-    const last = this.stmt.maxStart.get() as bigint | null;
-    if (first === null || last === null) return new Map();
+    const first = this.reads.firstStart();
+    const last = this.reads.lastStart();
+    if (first === undefined || last === undefined) return new Map();
     // Clamped to the slots holding spans, on slot boundaries so that they stay whole slots.
     const lo = floorDiv(first, SLOT_NS) * SLOT_NS;
     const hi = (floorDiv(last, SLOT_NS) + 1n) * SLOT_NS;
@@ -481,8 +470,8 @@ export class DerivedMetricsEngine implements DerivedMetrics {
     const parts: Agg[] = [];
     const seen = new Set<number>();
     let validUntil = Infinity;
-    let from = this.stmt.minStart.get() as bigint | null;
-    while (from !== null) {
+    let from = this.reads.firstStart();
+    while (from !== undefined) {
       const block = floorDiv(from, BLOCK_NS);
       const k = Number(block);
       const e = this.blockAgg(k);
@@ -491,7 +480,7 @@ export class DerivedMetricsEngine implements DerivedMetrics {
       seen.add(k);
       const nextBlockStart = (block + 1n) * BLOCK_NS;
       if (nextBlockStart > INT64_MAX) break;
-      from = this.nextStart(nextBlockStart) ?? null;
+      from = this.nextStart(nextBlockStart);
     }
     // Blocks whose spans are all gone: what they counted stays counted.
     for (const [k, e] of [...this.blocks]) {
@@ -503,4 +492,9 @@ export class DerivedMetricsEngine implements DerivedMetrics {
     this.totalsCache = { version: this.version, validUntil, value };
     return value;
   }
+}
+
+/** A new engine over `store` (it watches the store until dispose()); the server builds one and hands it to whoever reads derived metrics. */
+export function createDerivedMetrics(store: StoreReader, options: DerivedMetricsOptions = {}): DerivedMetricsEngine {
+  return new DerivedMetricsEngine(store, options);
 }

@@ -5,7 +5,7 @@
  * from GET /api/service-graph.
  */
 export type { DerivedMetrics, MetricsIncrease, CounterSeries, HistogramSeries, Labels } from './types.ts';
-export { DerivedMetricsEngine, type DerivedMetricsOptions, type IngestStats, type DeriveStats } from './derived.ts';
+export { DerivedMetricsEngine, createDerivedMetrics, type DerivedMetricsOptions, type IngestStats, type DeriveStats } from './derived.ts';
 export { startRemoteWrite, encodeWriteRequest, type RemoteWriteOptions, type RemoteWriter } from './remote-write.ts';
 export { buildServiceGraph, type ServiceGraph, type GraphNode, type GraphEdge } from './service-graph.ts';
 export { GRAPH_BOUNDS, SPAN_BOUNDS, METRIC } from './aggregate.ts';
@@ -13,4 +13,3 @@ export { snappyCompress } from './snappy.ts';
 export { derivedFamilies } from './exposition.ts';
 export { createMetricsRoutes } from './routes.ts';
 
-export { createDerivedMetrics } from './shared.ts';

@@ -2,7 +2,6 @@
  * tracebox's own metrics for /metrics: the Node process, ingest counts, the store's
  * size, and what deriving metrics costs.
  */
-import type { Statement } from 'better-sqlite3';
 import type { StoreReader } from '../store/index.ts';
 import { VERSION } from '../version.ts';
 import type { DerivedMetricsEngine } from './derived.ts';
@@ -14,19 +13,13 @@ const COUNT_TTL_MS = 15_000;
 
 export function createSelfMetrics(store: StoreReader, engine: DerivedMetricsEngine): () => Family[] {
   let counts: { at: number; spans: number; traces: number } | undefined;
-  let spanCount: Statement<unknown[]> | undefined;
-  let traceCount: Statement<unknown[]> | undefined;
   return () => {
     const now = Date.now();
     if (counts === undefined || now - counts.at > COUNT_TTL_MS) {
-      spanCount ??= store.db.prepare('SELECT count(*) FROM spans').pluck();
-      traceCount ??= store.db.prepare('SELECT count(*) FROM traces').pluck();
-      counts = { at: now, spans: spanCount.get() as number, traces: traceCount.get() as number };
+      counts = { at: now, ...store.rowCounts() };
     }
     const cpu = process.cpuUsage();
     const mem = process.memoryUsage();
-    const pageSize = store.db.pragma('page_size', { simple: true }) as number;
-    const pages = store.db.pragma('page_count', { simple: true }) as number;
     const one = (value: number): { labels: Record<string, string>; value: number }[] => [{ labels: {}, value }];
     const stats = engine.stats;
     return [
@@ -43,7 +36,7 @@ export function createSelfMetrics(store: StoreReader, engine: DerivedMetricsEngi
       { name: 'tracebox_ingest_commits_total', type: 'counter', help: 'Store transactions that stored spans (each holds one or more export requests).', values: one(engine.ingest.commits) },
       { name: 'tracebox_store_spans', type: 'gauge', help: 'Spans in the store (refreshed every 15 s).', values: one(counts.spans) },
       { name: 'tracebox_store_traces', type: 'gauge', help: 'Traces in the store (refreshed every 15 s).', values: one(counts.traces) },
-      { name: 'tracebox_store_size_bytes', type: 'gauge', help: 'Database pages in bytes (free pages included).', values: one(pageSize * pages) },
+      { name: 'tracebox_store_size_bytes', type: 'gauge', help: 'Database pages in bytes (free pages included).', values: one(store.pageBytes()) },
       { name: 'tracebox_metrics_compute_seconds_total', type: 'counter', help: 'Time spent deriving metrics from stored spans.', values: one(stats.computeSeconds) },
       { name: 'tracebox_metrics_cached_slots', type: 'gauge', help: '5-second slots of derived metrics held in memory.', values: one(stats.cachedSlots) },
     ];

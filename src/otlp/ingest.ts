@@ -37,7 +37,8 @@ import type { ExportOutcome, Signal, WireFormat } from './responses.ts';
 import { applyAttributeLimits, applyLogLimits, type AttributeLimits } from './limits.ts';
 import { decodeResource, decodeScope, type Attributes } from './span-model.ts';
 import type { DecodedBatch, DecodedLogBatch } from './types.ts';
-import { LOG_RECORD, decodeExportLogsSlices } from './schema/logs.ts';
+import { LogRecord } from './schema/index.ts';
+import { decodeExportLogsSlices } from './decode-logs.ts';
 import { anyValueText } from './log-model.ts';
 import { bytesToHex } from '../shared/ids.ts';
 
@@ -211,7 +212,7 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
       let text: string;
       terms.length = 0;
       try {
-        attributeListTerms(record.raw, LOG_RECORD.ATTRIBUTES, terms);
+        attributeListTerms(record.raw, LogRecord.field.attributes, terms);
         text = anyValueText(record.body);
       } catch (err) {
         if (!(err instanceof ProtoError)) throw err;
@@ -383,9 +384,6 @@ export function finish<T>(steps: Generator<void, T, void>): T {
  */
 export function createIngest(store: Store, options: DecoderOptions = {}): (request: IngestRequest) => IngestAnswer {
   const decoder = createDecoder(options);
-  store.onInsert((summary) => {
-    for (const key of summary.fullKeys) decoder.tags.keyFull(key);
-  });
   return (request) => {
     let prepared: PreparedRequest;
     try {

@@ -12,7 +12,7 @@
 
 import { base64ToBytes, hexToBytes } from '../shared/ids.ts';
 import { MAX_ANY_VALUE_DEPTH, ProtoWriter, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
-import { LOG_RECORD } from './schema/logs.ts';
+import { LogRecord, SEVERITY_NUMBER_NAMES } from './schema/index.ts';
 
 /** AnyValue nesting limit (kvlists and arrays), so hostile input cannot exhaust the stack. */
 
@@ -130,15 +130,7 @@ const STATUS_CODES: ReadonlyMap<string, number> = new Map([
   ['STATUS_CODE_ERROR', 2],
 ]);
 
-const SEVERITY_NUMBERS: ReadonlyMap<string, number> = new Map([
-  ['SEVERITY_NUMBER_UNSPECIFIED', 0],
-  ...['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((level, i): Array<[string, number]> => [
-    [`SEVERITY_NUMBER_${level}`, i * 4 + 1],
-    [`SEVERITY_NUMBER_${level}2`, i * 4 + 2],
-    [`SEVERITY_NUMBER_${level}3`, i * 4 + 3],
-    [`SEVERITY_NUMBER_${level}4`, i * 4 + 4],
-  ]),
-]);
+const SEVERITY_NUMBERS: ReadonlyMap<string, number> = new Map(SEVERITY_NUMBER_NAMES.map((name, i) => [name, i]));
 
 /**
  * One request's walk. Keys are read by name at each call site (`o.traceId ??
@@ -189,18 +181,18 @@ class Encoder {
 
   /** In field-number order. */
   private logRecord(l: Obj): void {
-    const F = LOG_RECORD;
-    this.fixed64(F.TIME_UNIX_NANO, l.timeUnixNano ?? l.time_unix_nano, 'timeUnixNano');
-    this.enumValue(F.SEVERITY_NUMBER, l.severityNumber ?? l.severity_number, 'severityNumber', SEVERITY_NUMBERS);
-    this.string(F.SEVERITY_TEXT, l.severityText ?? l.severity_text, 'severityText');
-    this.message(F.BODY, l.body, 'body', this.anyValue);
-    this.repeated(F.ATTRIBUTES, l.attributes, 'attributes', this.keyValue);
-    this.uint32(F.DROPPED_ATTRIBUTES_COUNT, l.droppedAttributesCount ?? l.dropped_attributes_count, 'droppedAttributesCount');
-    this.fixed32(F.FLAGS, l.flags, 'flags');
-    this.id(F.TRACE_ID, l.traceId ?? l.trace_id, 'traceId');
-    this.id(F.SPAN_ID, l.spanId ?? l.span_id, 'spanId');
-    this.fixed64(F.OBSERVED_TIME_UNIX_NANO, l.observedTimeUnixNano ?? l.observed_time_unix_nano, 'observedTimeUnixNano');
-    this.string(F.EVENT_NAME, l.eventName ?? l.event_name, 'eventName');
+    const F = LogRecord.field;
+    this.fixed64(F.timeUnixNano, l.timeUnixNano ?? l.time_unix_nano, 'timeUnixNano');
+    this.enumValue(F.severityNumber, l.severityNumber ?? l.severity_number, 'severityNumber', SEVERITY_NUMBERS);
+    this.string(F.severityText, l.severityText ?? l.severity_text, 'severityText');
+    this.message(F.body, l.body, 'body', this.anyValue);
+    this.repeated(F.attributes, l.attributes, 'attributes', this.keyValue);
+    this.uint32(F.droppedAttributesCount, l.droppedAttributesCount ?? l.dropped_attributes_count, 'droppedAttributesCount');
+    this.fixed32(F.flags, l.flags, 'flags');
+    this.id(F.traceId, l.traceId ?? l.trace_id, 'traceId');
+    this.id(F.spanId, l.spanId ?? l.span_id, 'spanId');
+    this.fixed64(F.observedTimeUnixNano, l.observedTimeUnixNano ?? l.observed_time_unix_nano, 'observedTimeUnixNano');
+    this.string(F.eventName, l.eventName ?? l.event_name, 'eventName');
   }
 
   private resource(r: Obj): void {

@@ -20,7 +20,7 @@ import { bytesToHex } from '../shared/ids.ts';
 import { MAX_ANY_VALUE_DEPTH } from '../shared/protowire.ts';
 import { stringAttribute } from './decode-protobuf.ts';
 import type { DecodedBatch, DecodedLogBatch, DecodedResource, DecodedScope } from './types.ts';
-import { LOG_RECORD } from './schema/logs.ts';
+import { LogRecord } from './schema/index.ts';
 
 export interface AttributeLimits {
   /** Longest attribute key or string value in characters (bytes values: bytes); 0 for no limit. */
@@ -52,10 +52,10 @@ const LINK: Shape = { attrs: 4, dropped: 5, counted: true, strings: [LEN(3)] };
 const RESOURCE: Shape = { attrs: 1, dropped: 2, counted: false, strings: [] };
 const SCOPE: Shape = { attrs: 3, dropped: 4, counted: false, strings: [LEN(1), LEN(2)] };
 const LOG_RECORD_SHAPE: Shape = {
-  attrs: LOG_RECORD.ATTRIBUTES,
-  dropped: LOG_RECORD.DROPPED_ATTRIBUTES_COUNT,
+  attrs: LogRecord.field.attributes,
+  dropped: LogRecord.field.droppedAttributesCount,
   counted: true,
-  strings: [LEN(LOG_RECORD.SEVERITY_TEXT), LEN(LOG_RECORD.EVENT_NAME)],
+  strings: [LogRecord.tag.severityText, LogRecord.tag.eventName],
 };
 /** Span.status: Status { message = 2 }. */
 const STATUS: Shape = { attrs: 0, dropped: 0, counted: false, strings: [LEN(2)] };

@@ -7,8 +7,8 @@
  * sorted (as Go's encoding/json writes a map); an empty value ''.
  */
 import { bytesToBase64, bytesToHex } from '../shared/ids.ts';
-import { MAX_ANY_VALUE_DEPTH, ProtoError, ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
-import { LOG_TAGS } from './schema/logs.ts';
+import { MAX_ANY_VALUE_DEPTH, ProtoError, ProtoReader } from '../shared/protowire.ts';
+import { ANY_VALUE, KEY_VALUE, LIST, LOG_RECORD } from './schema/index.ts';
 
 export type AnyValueType = 'string' | 'int' | 'double' | 'bool' | 'bytes' | 'array' | 'kvlist' | 'empty';
 
@@ -17,19 +17,6 @@ export interface TextValue {
   readonly type: AnyValueType;
   readonly text: string;
 }
-
-/** AnyValue fields (common.proto): string 1, bool 2, int 3, double 4, array 5, kvlist 6, bytes 7. */
-const V_STRING = (1 << 3) | WIRE_LEN;
-const V_BOOL = (2 << 3) | WIRE_VARINT;
-const V_INT = (3 << 3) | WIRE_VARINT;
-const V_DOUBLE = (4 << 3) | WIRE_I64;
-const V_ARRAY = (5 << 3) | WIRE_LEN;
-const V_KVLIST = (6 << 3) | WIRE_LEN;
-const V_BYTES = (7 << 3) | WIRE_LEN;
-/** ArrayValue.values = 1, KeyValueList.values = 1, KeyValue { key = 1, value = 2 }. */
-const LIST_ITEM = (1 << 3) | WIRE_LEN;
-const KV_KEY = (1 << 3) | WIRE_LEN;
-const KV_VALUE = (2 << 3) | WIRE_LEN;
 
 
 function doubleJson(d: number): string {
@@ -45,39 +32,39 @@ function readValue(r: ProtoReader, end: number, depth: number): { type: AnyValue
   while (r.more()) {
     const t = r.uint32();
     switch (t) {
-      case V_STRING: {
+      case ANY_VALUE.stringValue: {
         const s = r.string();
         out = { type: 'string', text: s, json: '' };
         break;
       }
-      case V_BOOL: {
+      case ANY_VALUE.boolValue: {
         const b = r.uint32() !== 0 ? 'true' : 'false';
         out = { type: 'bool', text: b, json: b };
         break;
       }
-      case V_INT: {
+      case ANY_VALUE.intValue: {
         const i = r.int64().toString();
         out = { type: 'int', text: i, json: i };
         break;
       }
-      case V_DOUBLE: {
+      case ANY_VALUE.doubleValue: {
         const d = r.double();
         out = { type: 'double', text: String(d), json: doubleJson(d) };
         break;
       }
-      case V_BYTES: {
+      case ANY_VALUE.bytesValue: {
         const b = bytesToBase64(r.bytes());
         out = { type: 'bytes', text: b, json: '' };
         break;
       }
-      case V_ARRAY: {
+      case ANY_VALUE.arrayValue: {
         const e = r.lenEnd();
         const items: string[] = [];
         const listEnd = r.end;
         r.end = e;
         while (r.more()) {
           const it = r.uint32();
-          if (it !== LIST_ITEM) {
+          if (it !== LIST.values) {
             r.skip(it & 7);
             continue;
           }
@@ -90,7 +77,7 @@ function readValue(r: ProtoReader, end: number, depth: number): { type: AnyValue
         out = { type: 'array', text: json, json };
         break;
       }
-      case V_KVLIST: {
+      case ANY_VALUE.kvlistValue: {
         const e = r.lenEnd();
         const json = kvlistJson(r, e, depth + 1);
         out = { type: 'kvlist', text: json, json };
@@ -116,7 +103,7 @@ function kvlistJson(r: ProtoReader, end: number, depth: number): string {
   r.end = end;
   while (r.more()) {
     const t = r.uint32();
-    if (t !== LIST_ITEM) {
+    if (t !== LIST.values) {
       r.skip(t & 7);
       continue;
     }
@@ -138,8 +125,8 @@ function readKeyValue(r: ProtoReader, end: number, depth: number): [string, { ty
   let value: { type: AnyValueType; text: string; json: string } | undefined;
   while (r.more()) {
     const t = r.uint32();
-    if (t === KV_KEY) key = r.string();
-    else if (t === KV_VALUE) {
+    if (t === KEY_VALUE.key) key = r.string();
+    else if (t === KEY_VALUE.value) {
       const ve = r.lenEnd();
       value = readValue(r, ve, depth);
       r.pos = ve;
@@ -170,13 +157,12 @@ export interface LogAttribute extends TextValue {
 }
 
 /**
- * The KeyValue fields numbered `field` of any message (a Resource's attributes are 1, an
- * InstrumentationScope's 3) as text values. Throws ProtoError for malformed bytes.
+ * The KeyValue fields of any message, by their tag (RESOURCE.attributes,
+ * SCOPE.attributes), as text values. Throws ProtoError for malformed bytes.
  */
-export function keyValuesOf(raw: Uint8Array, field: number): LogAttribute[] {
+export function keyValuesOf(raw: Uint8Array, want: number): LogAttribute[] {
   const out: LogAttribute[] = [];
   const r = new ProtoReader(raw);
-  const want = (field << 3) | WIRE_LEN;
   while (r.more()) {
     const t = r.uint32();
     if (t !== want) {
@@ -226,19 +212,19 @@ export function decodeLogRecord(raw: Uint8Array): LogRecordView {
   while (r.more()) {
     const t = r.uint32();
     switch (t) {
-      case LOG_TAGS.TIME_UNIX_NANO:
+      case LOG_RECORD.timeUnixNano:
         timeNs = r.fixed64();
         break;
-      case LOG_TAGS.OBSERVED_TIME_UNIX_NANO:
+      case LOG_RECORD.observedTimeUnixNano:
         observedNs = r.fixed64();
         break;
-      case LOG_TAGS.SEVERITY_NUMBER:
+      case LOG_RECORD.severityNumber:
         severityNumber = r.int32();
         break;
-      case LOG_TAGS.SEVERITY_TEXT:
+      case LOG_RECORD.severityText:
         severityText = r.string();
         break;
-      case LOG_TAGS.BODY: {
+      case LOG_RECORD.body: {
         const e = r.lenEnd();
         const v = readValue(r, e, 0);
         body = { type: v.type, text: v.text };
@@ -246,7 +232,7 @@ export function decodeLogRecord(raw: Uint8Array): LogRecordView {
         r.end = raw.length;
         break;
       }
-      case LOG_TAGS.ATTRIBUTES: {
+      case LOG_RECORD.attributes: {
         const e = r.lenEnd();
         const [key, value] = readKeyValue(r, e, 0);
         attributes.push({ key, type: value?.type ?? 'empty', text: value?.text ?? '' });
@@ -254,19 +240,19 @@ export function decodeLogRecord(raw: Uint8Array): LogRecordView {
         r.end = raw.length;
         break;
       }
-      case LOG_TAGS.DROPPED_ATTRIBUTES_COUNT:
+      case LOG_RECORD.droppedAttributesCount:
         dropped = r.uint32();
         break;
-      case LOG_TAGS.FLAGS:
+      case LOG_RECORD.flags:
         flags = r.fixed32();
         break;
-      case LOG_TAGS.TRACE_ID:
+      case LOG_RECORD.traceId:
         traceId = bytesToHex(r.bytes());
         break;
-      case LOG_TAGS.SPAN_ID:
+      case LOG_RECORD.spanId:
         spanId = bytesToHex(r.bytes());
         break;
-      case LOG_TAGS.EVENT_NAME:
+      case LOG_RECORD.eventName:
         eventName = r.string();
         break;
       default:

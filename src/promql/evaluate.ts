@@ -14,7 +14,7 @@
  * - Histograms appear as Prometheus classic histograms: `<name>_bucket{le=…}` (cumulative,
  *   with le="+Inf"), `<name>_sum`, `<name>_count`.
  */
-import type { DerivedMetrics, MetricsIncrease } from '../metrics/types.ts';
+import type { DerivedMetrics, MetricsIncrease } from '../metrics/index.ts';
 import type { Aggregate, Binary, Call, Expr, VectorMatching, VectorSelector } from './ast.ts';
 import { matchValue } from './parser.ts';
 

@@ -11,12 +11,10 @@
  */
 import type { QuerySpan } from '../shared/span.ts';
 import type { StoreReader } from '../store/index.ts';
-import { evaluate, readForDisplay } from '../traceql/evaluate.ts';
-import { print, type AttributeRef, type FieldExpression, type Root } from '../traceql/index.ts';
-import { RegexDeadlineError, withRegexDeadline } from '../traceql/regex.ts';
+import { evaluate, readForDisplay, print, RegexDeadlineError, withRegexDeadline, type AttributeRef, type FieldExpression, type Root } from '../traceql/index.ts';
 import { createTraceLoader } from './loader.ts';
 import { jsonValue } from './search-response.ts';
-import type { Search, TraceHit } from './search.ts';
+import { incompleteReason, type Search, type TraceHit } from './search.ts';
 import { scopeToSession } from './session-scope.ts';
 import { spanJson, type SpanJson } from './span-json.ts';
 
@@ -52,8 +50,6 @@ export interface ExpectResult {
 /** The default quiet period before a `max` is judged. */
 export const DEFAULT_SETTLE_MS = 200;
 const MAX_RETURNED = 200;
-/** What the first, whole-store evaluation may take at least. */
-const SEARCH_BUDGET_MS = 10_000;
 /** Re-evaluations after commits are at least this far apart. */
 const RECHECK_MS = 50;
 
@@ -207,10 +203,10 @@ export function createExpect(store: StoreReader, search: Search): (request: Expe
         touched.clear();
         matched.clear();
         count = 0;
-        // A check, even a single one (timeout 0), gets the time a whole search needs.
-        const budgetMs = Math.max(SEARCH_BUDGET_MS, deadline - Date.now());
+        // A check, even a single one (timeout 0), gets at least a search's usual budget.
+        const budgetMs = Math.max(search.budgetMs, deadline - Date.now());
         const result = await search.run({ root: scoped, limit: Number.MAX_SAFE_INTEGER, window: {}, budgetMs, signal: request.signal });
-        incomplete = result.stopped === undefined ? undefined : result.stopped === 'budget' ? `the search ran out of time after ${result.inspectedTraces} trace(s)` : 'the search was stopped';
+        incomplete = incompleteReason(result);
         for (const hit of result.hits) set(hit.row.rowid, hit);
       }
 

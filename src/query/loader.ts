@@ -2,9 +2,9 @@
  * Loads a stored trace as the TraceQL engine's QueryTrace, decoding each resource and
  * scope once per loader rather than once per span.
  */
-import { decodeResource, decodeScope, decodeSpan, type SpanContext } from '../otlp/span-model.ts';
+import { decodeResource, decodeScope, decodeSpan } from '../otlp/index.ts';
 import { bytesToHex } from '../shared/ids.ts';
-import type { QuerySpan, QueryTrace, Scope } from '../shared/span.ts';
+import type { QuerySpan, QueryTrace, Scope, SpanContext } from '../shared/span.ts';
 import type { SearchReader, TraceRow } from '../store/index.ts';
 import { splitJoinedSpans } from './joined-spans.ts';
 

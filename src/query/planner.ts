@@ -4,12 +4,10 @@
  * sufficient one, because the evaluator re-checks every candidate trace. When nothing
  * useful can be pushed down the plan scans traces newest first.
  */
-import { decodeResource } from '../otlp/span-model.ts';
+import { decodeResource } from '../otlp/index.ts';
 import type { Attributes } from '../shared/span.ts';
-import type { RelatedCondition, SearchReader, SpanCondition, TagReader, TagScope, TagValue } from '../store/index.ts';
-import { keyTerm, nameTerm, eventNameTerm, valueTerm, type TermScope } from '../store/terms.ts';
-import type { FieldExpression, Pipeline, Root, SpansetOperand, Static } from '../traceql/index.ts';
-import { compare, isNumeric, type CompareOp, type Value } from '../traceql/values.ts';
+import { keyTerm, nameTerm, eventNameTerm, valueTerm, type RelatedCondition, type SearchReader, type SpanCondition, type TagReader, type TagScope, type TagValue, type TermScope } from '../store/index.ts';
+import { compare, isNumeric, type FieldExpression, type Pipeline, type Root, type SpansetOperand, type Static, type CompareOp, type Value } from '../traceql/index.ts';
 
 export type Plan =
   /** The query can match nothing (e.g. a value the dictionary has never seen). */
@@ -124,7 +122,7 @@ function score(c: Cond): number {
  * affinity stores a numeric-looking string ("007", "1.50") as a number, and an int past
  * 2^53 reads back rounded.
  */
-function dictionaryEntry(scope: TermScope, key: string, v: TagValue): { value: Value; term: string } | undefined {
+export function dictionaryEntry(scope: TermScope, key: string, v: TagValue): { value: Value; term: string } | undefined {
   switch (v.type) {
     case 'string':
       return typeof v.value === 'string' ? { value: { type: 'string', value: v.value }, term: valueTerm(scope, key, v.value) } : undefined;
@@ -160,7 +158,6 @@ function exactTerm(value: Value): value is Extract<Value, { type: 'string' | 'in
 
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
-const ALL_TIME = { startNs: INT64_MIN, endNs: INT64_MAX };
 
 function clampInt64(v: bigint): bigint {
   return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
@@ -177,6 +174,12 @@ function durationBound(ns: number, side: 'min' | 'max'): bigint {
   const slack = Math.abs(ns) >= 2 ** 53 ? BigInt(Math.ceil(Math.abs(ns) / 2 ** 50)) : 0n;
   return clampInt64(side === 'min' ? BigInt(ns) - slack : BigInt(ns) + slack);
 }
+
+/**
+ * Most dictionary values a range or regex is tested against; a key with more (ids, say)
+ * is pushed down as "has the key" instead, so a query never turns into a million terms.
+ */
+const PUSHDOWN_VALUES = 1000;
 
 export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
   // Resources are few and immutable; re-read only when rows were added or deleted.
@@ -206,7 +209,7 @@ export function createPlanner(deps: PlannerDeps): (root: Root) => Plan {
     // A NaN double is never in the dictionary (SQLite stores NaN as NULL), and `!=` holds for it.
     const nanMatches = op === '!=' && isNumeric(value);
     if (tagScope !== undefined && !nanMatches) {
-      const { complete, values } = deps.tags.values(tagScope, key, ALL_TIME);
+      const { complete, values } = deps.tags.values(tagScope, key, PUSHDOWN_VALUES);
       const terms: string[] = [];
       let exact = complete;
       for (const v of values) {

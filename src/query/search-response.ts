@@ -4,11 +4,8 @@
  * query read (shown-attributes.ts), serviceStats over the whole trace.
  */
 import type { AttrValue, QuerySpan } from '../shared/span.ts';
-import { assertNever } from '../traceql/ast.ts';
-import type { Spanset } from '../traceql/evaluate.ts';
-import type { Root } from '../traceql/index.ts';
-import type { Value } from '../traceql/values.ts';
-import type { SearchResult, TraceHit } from './search.ts';
+import { assertNever, type Spanset, type Root, type Value } from '../traceql/index.ts';
+import type { SearchProgress, SearchResult, TraceHit } from './search.ts';
 import { shownAttributes, shownValue, type ShownAttribute } from './shown-attributes.ts';
 
 export const ROOT_NOT_RECEIVED = '<root span not yet received>';
@@ -169,7 +166,7 @@ function serviceStats(hit: TraceHit): Record<string, { spanCount: number; errorC
   return stats;
 }
 
-export function searchResponse(result: SearchResult, root: Root, spss: number): SearchResponse {
+export function searchResponse(result: SearchProgress, root: Root, spss: number): SearchResponse {
   const shown = shownAttributes(root);
   const traces = result.hits.map((hit) => {
     const meta = traceMetadata(hit);
@@ -182,8 +179,12 @@ export function searchResponse(result: SearchResult, root: Root, spss: number): 
   return { traces, metrics: searchMetrics(result) };
 }
 
-export function searchMetrics(result: Pick<SearchResult, 'inspectedTraces' | 'inspectedSpans' | 'inspectedBytes'>): Record<string, number | string> {
-  const m: Record<string, number | string> = { completedJobs: 1, totalJobs: 1 };
+/**
+ * Tempo's search metrics. The search is one job: a search cut short (its time budget, the
+ * client gone) did not complete it, which Tempo reports as completedJobs < totalJobs.
+ */
+export function searchMetrics(result: Pick<SearchResult, 'inspectedTraces' | 'inspectedSpans' | 'inspectedBytes' | 'stopped'>): Record<string, number | string> {
+  const m: Record<string, number | string> = { completedJobs: result.stopped === undefined ? 1 : 0, totalJobs: 1 };
   if (result.inspectedTraces > 0) m.inspectedTraces = result.inspectedTraces;
   if (result.inspectedBytes > 0) m.inspectedBytes = String(result.inspectedBytes);
   if (result.inspectedSpans > 0) m.inspectedSpans = String(result.inspectedSpans);

@@ -3,13 +3,12 @@
  * keep the first `limit` hits. The evaluator has the last word on every trace, so the
  * plan only decides how much has to be looked at.
  */
+import { DEFAULTS } from '../defaults.ts';
 import type { QueryTrace } from '../shared/span.ts';
 import type { StoreReader, TraceRow, TraceWindow } from '../store/index.ts';
-import { evaluate, type Spanset } from '../traceql/evaluate.ts';
-import type { Root } from '../traceql/index.ts';
+import { evaluate, RegexDeadlineError, withRegexDeadline, type Spanset, type Root } from '../traceql/index.ts';
 import { createTraceLoader } from './loader.ts';
 import { createPlanner, type Plan } from './planner.ts';
-import { RegexDeadlineError, withRegexDeadline } from '../traceql/regex.ts';
 
 export interface SearchRequest {
   readonly root: Root;
@@ -19,7 +18,15 @@ export interface SearchRequest {
   readonly budgetMs?: number;
   /** Stops a search started with `search.run()` at its next slice, e.g. when the HTTP client went away. */
   readonly signal?: AbortSignal;
+  /**
+   * `search.run()` reports what it has found so far after its first slice and then at
+   * most every PROGRESS_MS, while it goes on (for answers streamed as they grow).
+   */
+  readonly progress?: (found: SearchProgress) => void;
 }
+
+/** A running search's hits so far, in the order found (a view that keeps growing). */
+export type SearchProgress = Pick<SearchResult, 'hits' | 'inspectedTraces' | 'inspectedSpans' | 'inspectedBytes'>;
 
 export interface TraceHit {
   readonly row: TraceRow;
@@ -38,13 +45,21 @@ export interface SearchResult {
   readonly stopped?: 'budget' | 'aborted';
 }
 
-const DEFAULT_BUDGET_MS = 10_000;
 /** How long search.run() works before it gives the event loop a turn. */
 const SLICE_MS = 25;
+/** How often a running search reports progress past its first slice (Tempo streams its partial answers as often). */
+const PROGRESS_MS = 500;
+
+export interface SearchOptions {
+  /** The budget of a request that names none (`--search-timeout`). */
+  readonly budgetMs?: number;
+}
 
 export interface Search {
   /** Runs the search to the end (or its budget) without giving way. */
   (request: SearchRequest): SearchResult;
+  /** The budget of a request that names none. */
+  readonly budgetMs: number;
   /**
    * The same search, but one that outlasts a slice of SLICE_MS gives the event loop a
    * turn between slices, so other requests are served and `request.signal` can stop it.
@@ -67,11 +82,22 @@ interface Running {
 
 const NOTHING: Iterator<number> = [][Symbol.iterator]();
 
-export function createSearch(store: StoreReader): Search {
+/** Why a search did not look at every candidate, as a sentence; undefined when it did. */
+export function incompleteReason(result: Pick<SearchResult, 'stopped' | 'inspectedTraces'>): string | undefined {
+  if (result.stopped === 'budget') return `the search ran out of time after ${result.inspectedTraces} trace(s) (--search-timeout)`;
+  if (result.stopped === 'aborted') return 'the search was stopped';
+  return undefined;
+}
+
+/** The response header that says why an answer is partial (`budget`, `aborted`, `max-bytes`). */
+export const INCOMPLETE_HEADER = 'X-Tracebox-Incomplete';
+
+export function createSearch(store: StoreReader, options: SearchOptions = {}): Search {
+  const defaultBudgetMs = options.budgetMs ?? DEFAULTS.searchTimeoutMs;
   const planner = createPlanner({ search: store.search, tags: store.tags, generation: () => store.generation });
 
   function begin(request: SearchRequest): Running {
-    const deadline = Date.now() + (request.budgetMs ?? DEFAULT_BUDGET_MS);
+    const deadline = Date.now() + (request.budgetMs ?? defaultBudgetMs);
     let plan: Plan;
     try {
       // The planner runs regexes over the tag dictionary: bounded by the deadline too.
@@ -92,6 +118,12 @@ export function createSearch(store: StoreReader): Search {
     if (s.stopped !== undefined) return true;
     return withRegexDeadline(s.deadline, () => {
       for (let rowid = next(); rowid !== undefined; rowid = next()) {
+        // Checked once a candidate is known to remain (so a search that saw everything is
+        // never called cut short) and after the first (so every search makes progress).
+        if (s.inspectedTraces > 0 && Date.now() >= s.deadline) {
+          s.stopped = 'budget';
+          return true;
+        }
         const loaded = s.load(rowid);
         if (loaded === undefined) continue;
         s.inspectedTraces++;
@@ -108,10 +140,6 @@ export function createSearch(store: StoreReader): Search {
         if (spansets.length > 0) {
           s.hits.push({ row: loaded.row, trace: loaded.trace, spansets });
           if (s.hits.length >= s.request.limit) return true;
-        }
-        if (Date.now() > s.deadline) {
-          s.stopped = 'budget';
-          return true;
         }
         if (pause()) return false;
       }
@@ -149,8 +177,13 @@ export function createSearch(store: StoreReader): Search {
     const next = fromIterator(s.rowids);
     try {
       if (request.signal?.aborted) s.stopped = 'aborted';
+      let reported = 0;
       for (let slice = 0; ; slice++) {
         if (slice > 0) {
+          if (request.progress !== undefined && (slice === 1 || Date.now() - reported >= PROGRESS_MS)) {
+            reported = Date.now();
+            request.progress(s);
+          }
           await new Promise<void>((resolve) => setImmediate(resolve));
           if (request.signal?.aborted) {
             s.stopped = 'aborted';
@@ -166,5 +199,6 @@ export function createSearch(store: StoreReader): Search {
     return finish(s);
   };
 
+  Object.defineProperty(search, 'budgetMs', { value: defaultBudgetMs });
   return search;
 }

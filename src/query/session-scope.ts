@@ -2,7 +2,7 @@
  * Limits a query to one test session: every span filter also requires the span's
  * resource to carry `tracebox.session = <id>`, so the same span satisfies both.
  */
-import { SESSION_ATTRIBUTE } from '../otlp/session.ts';
+import { SESSION_ATTRIBUTE } from '../otlp/index.ts';
 import { assertNever, type FieldExpression, type Pipeline, type PipelineStage, type Root, type SpansetOperand } from '../traceql/index.ts';
 
 const AT = { from: 0, to: 0 };

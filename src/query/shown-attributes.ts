@@ -18,10 +18,7 @@
  *   listed.
  */
 import type { QuerySpan, QueryTrace } from '../shared/span.ts';
-import { assertNever } from '../traceql/ast.ts';
-import { readEachForDisplay } from '../traceql/evaluate.ts';
-import type { AttributeRef, FieldExpression, Pipeline, PipelineStage, Root, ScalarExpression, SpansetOperand, Static } from '../traceql/index.ts';
-import { compare, NIL, type CompareOp, type Value } from '../traceql/values.ts';
+import { assertNever, readEachForDisplay, compare, NIL, type AttributeRef, type FieldExpression, type Pipeline, type PipelineStage, type Root, type ScalarExpression, type SpansetOperand, type Static, type CompareOp, type Value } from '../traceql/index.ts';
 
 /** A comparison with a literal, as the storage layer applies it to a value. */
 interface Condition {

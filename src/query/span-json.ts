@@ -4,37 +4,9 @@
  * attributes as flat records.
  */
 import type { AttrValue, Attributes, QuerySpan, QueryTrace } from '../shared/span.ts';
+import type { FlatValue, SpanJson, TraceJson } from '../shared/span-json.ts';
 
-export type FlatValue = string | number | boolean | null | FlatValue[];
-
-export interface SpanJson {
-  traceId: string;
-  spanId: string;
-  /** '' for a root span. */
-  parentSpanId: string;
-  name: string;
-  service: string;
-  kind: 'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
-  status: 'unset' | 'ok' | 'error';
-  statusMessage: string;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  durationNanos: string;
-  attributes: Record<string, FlatValue>;
-  resource: Record<string, FlatValue>;
-  scope: { name: string; version: string };
-  events: Array<{ name: string; timeUnixNano: string; attributes: Record<string, FlatValue> }>;
-  links: Array<{ traceId: string; spanId: string; attributes: Record<string, FlatValue> }>;
-}
-
-export interface TraceJson {
-  traceId: string;
-  rootServiceName: string | null;
-  rootName: string | null;
-  startTimeUnixNano: string;
-  durationNanos: string;
-  spans: SpanJson[];
-}
+export type { FlatValue, SpanJson, TraceJson };
 
 const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
 const STATUSES = ['unset', 'ok', 'error'] as const;

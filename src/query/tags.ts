@@ -2,12 +2,18 @@
  * Tag names and values for Tempo's tag endpoints (as in Tempo 2.7): from the
  * tag dictionary when unfiltered, from the spans of matching traces when a TraceQL
  * filter narrows them.
+ *
+ * A dictionary listing holds every value, up to Tempo's max_bytes_per_tag_values_query
+ * (5 MB). With a time window it is exact: a value is listed when a span that started in
+ * the window has it. The dictionary's first/last times decide most values (each is a
+ * real sighting, and every sighting lies within TAG_REFRESH_NS of them); the rest are
+ * looked up among the window's spans.
  */
-import type { AttrValue } from '../shared/span.ts';
-import type { StoreReader, TagScope, TraceWindow } from '../store/index.ts';
-import { readEachForDisplay } from '../traceql/evaluate.ts';
-import { parse, type AttributeRef, type Root } from '../traceql/index.ts';
-import type { Value } from '../traceql/values.ts';
+import { decodeResource, decodeScope } from '../otlp/index.ts';
+import type { AttrValue, Attributes } from '../shared/span.ts';
+import { TAG_REFRESH_NS, type SeenTagValue, type StoreReader, type TagScope, type TagValue, type TermScope, type TimeWindowNs, type TraceWindow } from '../store/index.ts';
+import { readEachForDisplay, parse, type AttributeRef, type Root, type Value } from '../traceql/index.ts';
+import { dictionaryEntry } from './planner.ts';
 import type { Search } from './search.ts';
 
 export const ATTRIBUTE_SCOPES: readonly TagScope[] = ['resource', 'span', 'event', 'link', 'instrumentation'];
@@ -32,6 +38,19 @@ export type TagType = 'string' | 'int' | 'float' | 'bool' | 'duration' | 'keywor
 export interface TypedTagValue {
   readonly type: TagType;
   readonly value: string;
+}
+
+/** Tempo's max_bytes_per_tag_values_query default: a listing stops past this many bytes of values. */
+export const MAX_TAG_VALUES_BYTES = 5_000_000;
+
+export interface TagValuesResult {
+  readonly values: TypedTagValue[];
+  /**
+   * Why the listing may lack values: `max-bytes` (cut at MAX_TAG_VALUES_BYTES, as Tempo
+   * cuts), `budget` (the search or the window's lookups ran out of time), `traces` (a
+   * filtered listing read only the newest FILTERED_TRACE_LIMIT matching traces).
+   */
+  readonly incomplete?: 'max-bytes' | 'budget' | 'traces';
 }
 
 const ALL_TIME = { startNs: -(1n << 63n), endNs: (1n << 63n) - 1n };
@@ -100,24 +119,29 @@ export interface TagValuesRequest {
   readonly filter?: Root;
 }
 
-export function tagValues(store: StoreReader, search: Search, request: TagValuesRequest): TypedTagValue[] {
+export function tagValues(store: StoreReader, search: Search, request: TagValuesRequest): TagValuesResult {
   const { ref, window, limit } = request;
   if (ref.kind === 'Intrinsic' && (ref.name === 'status' || ref.name === 'kind')) {
-    return KEYWORD_VALUES[ref.name].map((value) => ({ type: 'keyword', value }));
+    return { values: KEYWORD_VALUES[ref.name].map((value) => ({ type: 'keyword', value })) };
   }
-  if (ref.kind === 'Intrinsic' && (ref.name === 'duration' || ref.name === 'traceDuration')) return [];
+  if (ref.kind === 'Intrinsic' && (ref.name === 'duration' || ref.name === 'traceDuration')) return { values: [] };
   const out: TypedTagValue[] = [];
   if (request.filter === undefined && ref.kind === 'Intrinsic' && ref.name === 'name') {
     // What the search below would read, straight from the span_names column: the same
     // traces in the same order, without loading and decoding ~15k spans.
     let traces = 0;
+    let incomplete: TagValuesResult['incomplete'];
     for (const rowid of store.search.newestTraces(window)) {
       const names = store.search.spanNames(rowid);
       if (names.length === 0) continue; // not a hit for `{ }`
       for (const name of names) out.push({ type: 'string', value: name });
-      if (++traces >= FILTERED_TRACE_LIMIT || (limit > 0 && out.length > limit * 4)) break;
+      if (limit > 0 && out.length > limit * 4) break;
+      if (++traces >= FILTERED_TRACE_LIMIT) {
+        incomplete = 'traces';
+        break;
+      }
     }
-    return sortUnique(out, limit);
+    return withReason(sortUnique(out, limit), incomplete);
   }
   if (request.filter !== undefined || ref.kind === 'Intrinsic') {
     // Values are read from the spans of matching traces (intrinsics have no dictionary).
@@ -128,17 +152,89 @@ export function tagValues(store: StoreReader, search: Search, request: TagValues
       }
       if (limit > 0 && out.length > limit * 4) break;
     }
-    return sortUnique(out, limit);
+    const incomplete = result.stopped !== undefined ? 'budget' : result.hits.length >= FILTERED_TRACE_LIMIT ? 'traces' : undefined;
+    return withReason(sortUnique(out, limit), incomplete);
   }
   const scopes: readonly TagScope[] = ref.scope === 'none' ? ['span', 'resource'] : [ref.scope];
-  for (const scope of scopes) {
-    for (const v of store.tags.values(scope, ref.name, fullWindow(window)).values) {
-      if (v.type === 'bool') out.push({ type: 'bool', value: v.value === 1 ? 'true' : 'false' });
-      else if (v.type === 'float') out.push({ type: 'float', value: formatFloat(Number(v.value)) });
-      else out.push({ type: v.type, value: String(v.value) });
+  const windowed = window.startNs !== undefined || window.endNs !== undefined;
+  const inWindow = windowed ? windowCheck(store, fullWindow(window), Date.now() + search.budgetMs) : undefined;
+  let bytes = 0;
+  let incomplete: TagValuesResult['incomplete'];
+  listing: for (const scope of scopes) {
+    for (const v of store.tags.seen(scope, ref.name, windowed ? fullWindow(window) : undefined)) {
+      const shown = display(v);
+      if (inWindow !== undefined) {
+        const verdict = inWindow(scope, ref.name, v, shown);
+        if (verdict === 'timeout') {
+          incomplete = 'budget';
+          break listing;
+        }
+        if (!verdict) continue;
+      }
+      // Tempo's collector counts each value's type and text against its byte limit.
+      bytes += Buffer.byteLength(shown.value) + shown.type.length;
+      if (bytes > MAX_TAG_VALUES_BYTES) {
+        incomplete = 'max-bytes';
+        break listing;
+      }
+      out.push(shown);
     }
   }
-  return sortUnique(out, limit);
+  return withReason(sortUnique(out, limit), incomplete);
+}
+
+function withReason(values: TypedTagValue[], incomplete: TagValuesResult['incomplete']): TagValuesResult {
+  return incomplete === undefined ? { values } : { values, incomplete };
+}
+
+function display(v: TagValue): TypedTagValue {
+  if (v.type === 'bool') return { type: 'bool', value: v.value === 1 ? 'true' : 'false' };
+  if (v.type === 'float') return { type: 'float', value: formatFloat(Number(v.value)) };
+  return { type: v.type, value: String(v.value) };
+}
+
+const TERM_SCOPE: Partial<Record<TagScope, TermScope>> = { span: 's', event: 'e', link: 'l' };
+
+/** Whether an attribute value holds the dictionary value (shown as the listing shows it). */
+function holds(attrs: Attributes, key: string, shown: TypedTagValue): boolean {
+  const v = attrs.get(key);
+  if (v === undefined) return false;
+  const all: TypedTagValue[] = [];
+  typed(v, all);
+  return all.some((a) => a.type === shown.type && a.value === shown.value);
+}
+
+/**
+ * Decides whether a dictionary value was seen in `window`: from its recorded times when
+ * they tell, otherwise by looking among the spans that started in the window. Returns
+ * 'timeout' past `deadline`.
+ */
+function windowCheck(store: StoreReader, window: TimeWindowNs, deadline: number) {
+  const pad = BigInt(TAG_REFRESH_NS);
+  // A sighting older than every stored span was of deleted spans: it proves nothing.
+  const oldest = store.tags.oldestSpanNs();
+  let resources: Array<{ id: number; attrs: Attributes }> | undefined;
+  let scopes: Array<{ id: number; attrs: Attributes }> | undefined;
+  const within = (ns: bigint): boolean => ns >= window.startNs && ns <= window.endNs && oldest !== undefined && ns >= oldest;
+  return (scope: TagScope, key: string, v: SeenTagValue, shown: TypedTagValue): boolean | 'timeout' => {
+    if (within(v.firstNs) || within(v.lastNs)) return true;
+    if (oldest === undefined || v.lastNs + pad < oldest) return false;
+    if (Date.now() > deadline) return 'timeout';
+    const termScope = TERM_SCOPE[scope];
+    if (termScope !== undefined) {
+      const entry = dictionaryEntry(termScope, key, v);
+      // An entry the column no longer holds exactly cannot be looked up: listed rather than missed.
+      return entry === undefined || store.tags.termInWindow(entry.term, window);
+    }
+    if (scope === 'resource') {
+      resources ??= store.search.resources().map((r) => ({ id: r.id, attrs: r.raw === null ? new Map() : decodeResource(r.raw) }));
+      const ids = resources.filter((r) => holds(r.attrs, key, shown)).map((r) => r.id);
+      return store.tags.refInWindow('resource_id', ids, window);
+    }
+    scopes ??= store.tags.scopes().map((r) => ({ id: r.id, attrs: r.raw === null ? new Map() : decodeScope(r.raw).attributes }));
+    const ids = scopes.filter((r) => holds(r.attrs, key, shown)).map((r) => r.id);
+    return store.tags.refInWindow('scope_id', ids, window);
+  };
 }
 
 /** `{ }`: every span of every trace. */

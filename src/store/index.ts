@@ -15,10 +15,11 @@ import { createLogReader, type LogReader } from './logs-read.ts';
 import { createDeleter, type Deleter } from './delete.ts';
 import { createSearchReader, type SearchReader } from './search.ts';
 import { createTagReader, type TagReader } from './tags.ts';
+import { createMetricsReads, type MetricsReadOptions, type MetricsReads } from './metrics-reads.ts';
 
 export { StoreOpenError, DB_FILE, useNativeBinding, nativeBindingPath, databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
-export type { TagReader, TagScope, TagValue, TagMemo } from './tags.ts';
-export { MAX_VALUES_PER_KEY, TAG_REFRESH_NS, createTagMemo } from './tags.ts';
+export type { TagReader, TagScope, TagValue, TagMemo, SeenTagValue, TimeWindowNs } from './tags.ts';
+export { TAG_REFRESH_NS, createTagMemo } from './tags.ts';
 export type { SearchReader, SpanCondition, RelatedCondition, TraceWindow, TraceRow, SpanRow, ResourceRow, ScopeRow } from './search.ts';
 export type { WriteResult, WriteRows, CommitSummary, TimeRangeNs, TraceByIdWindow, RawResourceSpans };
 export type { RawScopeSpans } from './read.ts';
@@ -26,6 +27,7 @@ export { SpanRowsBuilder, transferables, type SpanRows, type SpanInput, type Tag
 export { LogRowsBuilder, isLogRows, type LogRows, type LogInput } from './log-rows.ts';
 export { FTS_FIRST_CAP, ftsQuery, type LogReader, type LogFilter, type LogQuery, type LogRow, type LogCount } from './logs-read.ts';
 export { attributeListTerms, spanTerms, keyTerm, valueTerm, nameTerm, eventNameTerm, type TermScope, type TermValue, type TagSink } from './terms.ts';
+export type { MetricsReads, MetricsReadOptions, SpanMetricRow, AddedSpanRow, GraphSpanRow } from './metrics-reads.ts';
 export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions, type RetentionPass } from './retention.ts';
 
 /** The write operations the query side may ask of the writer (on its own thread). */
@@ -69,6 +71,7 @@ export class StoreReader {
   private readonly deleteListeners = new Set<(range: TimeRangeNs | undefined) => void>();
   private reader: TraceReader;
   private readerGeneration: number;
+  private countStmts: { spans: Statement<unknown[]>; traces: Statement<unknown[]> } | undefined;
 
   constructor(db: Db, location: DatabaseLocation, generation: Generation) {
     this.db = db;
@@ -131,6 +134,25 @@ export class StoreReader {
   /** A trace's spans stored after span rowid `after` (0: all), with how many and the last rowid. */
   spansAfter(traceRowid: number, after: number): { spans: RawResourceSpans[]; count: number; lastSpan: number } {
     return this.traceReader().spansAfter(traceRowid, after);
+  }
+
+  /** The reads that derive metrics from stored spans (statements prepared once per call). */
+  metricsReads(options: MetricsReadOptions): MetricsReads {
+    return createMetricsReads(this.db, options);
+  }
+
+  /** How many spans and traces are stored (a scan of an index each: callers space these out). */
+  rowCounts(): { spans: number; traces: number } {
+    this.countStmts ??= {
+      spans: this.db.prepare('SELECT count(*) FROM spans').pluck(),
+      traces: this.db.prepare('SELECT count(*) FROM traces').pluck(),
+    };
+    return { spans: this.countStmts.spans.get() as number, traces: this.countStmts.traces.get() as number };
+  }
+
+  /** The database's pages in bytes, free pages included. */
+  pageBytes(): number {
+    return (this.db.pragma('page_size', { simple: true }) as number) * (this.db.pragma('page_count', { simple: true }) as number);
   }
 
   private traceReader(): TraceReader {

@@ -8,7 +8,9 @@
  * referenced Resource, InstrumentationScope and Span message and the span ids, copied
  * out of the request; `cols` and `times` describe each span by offsets into `buf`.
  */
-import type { TagScope, TagType } from './tags.ts';
+import type { TagObservation } from './tags.ts';
+
+export type { TagObservation };
 
 /** Int32 columns per span in SpanRows.cols. */
 export const COL_RAW_START = 0;
@@ -47,13 +49,6 @@ export interface ResourceRef extends MessageRef {
   /** service.name, '' when absent. */
   readonly service: string;
 }
-
-/**
- * An attribute value the dictionary behind tag listings may not know yet, seen on a span
- * starting at `atNs` (a number: minute precision is plenty there). `keyTerm` and
- * `valueTerm` identify the key and the value without comparing strings.
- */
-export type TagObservation = readonly [scope: TagScope, key: string, type: TagType, value: string | number | boolean, atNs: number, keyTerm: string, valueTerm: string];
 
 export interface SpanRows {
   readonly buf: Uint8Array;

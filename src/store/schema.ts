@@ -74,7 +74,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE VIRTUAL TABLE span_terms USING fts5(t, content='', contentless_delete=1, detail=none);
   -- The tag-value dictionary behind Tempo's tag endpoints: each distinct attribute value
   -- once, with the span start times it was first and last seen at (last_ns refreshed at
-  -- most every few minutes). Capped per key by tag_keys.value_count.
+  -- most every few minutes). Every value is kept (tag_keys.value_count is no longer kept up to date).
   CREATE TABLE tag_keys(
     id INTEGER PRIMARY KEY,
     scope TEXT NOT NULL,                    -- span | resource | event | link | instrumentation
@@ -90,6 +90,11 @@ export const MIGRATIONS: readonly string[] = [
     last_ns INTEGER NOT NULL,
     PRIMARY KEY(key_id, type, value)
   ) WITHOUT ROWID;
+  `,
+  `
+  -- Tag-value listings with a time window, and retention's pruning of the dictionary, read
+  -- one key's values by the time they were last seen.
+  CREATE INDEX tag_values_last ON tag_values(key_id, last_ns);
   `,
   // Logs: OTLP log records beside the spans, resources and scopes shared with them.
   // Found by time, by resource (service) and time, and through `log_terms` (attribute
@@ -111,7 +116,7 @@ export const MIGRATIONS: readonly string[] = [
     body TEXT NOT NULL,                     -- the body as text (otlp/log-model.ts); '' without one
     raw BLOB NOT NULL,                      -- the OTLP LogRecord message: every field round-trips
     seen_s INTEGER NOT NULL                 -- unix seconds it arrived: retention goes by arrival, as for traces;
-                                            -- never decreasing with id, so found by a binary search on id
+                                            -- it follows id, so the oldest are the first rowids
   );
   CREATE INDEX logs_time ON logs(time_ns);
   CREATE INDEX logs_resource ON logs(resource_id, time_ns);

@@ -5,16 +5,20 @@
  * those observations (createTagWriter).
  */
 import type { Db } from './db.ts';
-import type { TagObservation } from './rows.ts';
 import type { TagSink, TagType, TermScope } from './terms.ts';
 
 export type TagScope = 'span' | 'resource' | 'event' | 'link' | 'instrumentation';
 export type { TagType };
 
-/** Distinct values kept per key; beyond this a key's listing is partial (Tempo caps by bytes). */
-export const MAX_VALUES_PER_KEY = 1000;
-/** How far span time must move before a known value's last_ns is written again. */
-export const TAG_REFRESH_NS = 5 * 60 * 1e9;
+/**
+ * An attribute value the dictionary behind tag listings may not know yet, seen on a span
+ * starting at `atNs` (a number: minute precision is plenty there). `keyTerm` and
+ * `valueTerm` identify the key and the value without comparing strings.
+ */
+export type TagObservation = readonly [scope: TagScope, key: string, type: TagType, value: string | number | boolean, atNs: number, keyTerm: string, valueTerm: string];
+
+/** How far span time must move before a known value's first/last times are written again. */
+export const TAG_REFRESH_NS = 60 * 1e9;
 const MEMO_LIMIT = 200_000;
 
 const TERM_SCOPES: Record<TermScope, TagScope> = { s: 'span', e: 'event', l: 'link' };
@@ -22,6 +26,8 @@ const TERM_SCOPES: Record<TermScope, TagScope> = { s: 'span', e: 'event', l: 'li
 /**
  * The decoding stage's memory of what it already handed to the dictionary, so that a
  * value is observed once per TAG_REFRESH_NS of span time rather than once per span.
+ * Every observation it skips lies within TAG_REFRESH_NS of one it handed over: the
+ * dictionary's first/last times, widened by that much, bound every time a value was seen.
  */
 export interface TagMemo extends TagSink {
   /** Span start (unix ns, as a number) of the span being indexed. */
@@ -30,113 +36,73 @@ export interface TagMemo extends TagSink {
   out: TagObservation[];
   /** Observes one attribute seen outside spans (resource and scope attributes). */
   observe(scope: TagScope, key: string, type: TagType, value: string | number | boolean): void;
-  /** The dictionary holds MAX_VALUES_PER_KEY values of this key: observe no new ones. */
-  keyFull(keyTerm: string): void;
 }
 
 export function createTagMemo(): TagMemo {
   // value term → span time it was last observed at.
   let seen = new Map<string, number>();
-  const full = new Set<string>();
-  // Distinct values observed per key, up to the cap: having handed the writer that many,
-  // the dictionary holds at least that many, so the key is full there too.
-  let distinct = new Map<string, Set<string>>();
-  function remember(term: string, keyTerm: string, at: number): void {
+  function remember(term: string, at: number): void {
     if (seen.size >= MEMO_LIMIT) seen = new Map();
     seen.set(term, at);
-    if (full.has(keyTerm)) return;
-    let values = distinct.get(keyTerm);
-    if (values === undefined) {
-      if (distinct.size >= MEMO_LIMIT / 100) distinct = new Map();
-      distinct.set(keyTerm, (values = new Set()));
-    }
-    values.add(term);
-    if (values.size >= MAX_VALUES_PER_KEY) {
-      memo.keyFull(keyTerm);
-      distinct.delete(keyTerm);
-    }
   }
   const memo: TagMemo = {
     at: 0,
     out: [],
-    known(term, keyTerm) {
-      // A full key lists no new values: its values are not observed at all (first, because
-      // high-cardinality keys are the ones that would miss the large map below every time).
-      if (full.has(keyTerm)) return true;
+    known(term) {
       const last = seen.get(term);
       return last !== undefined && Math.abs(memo.at - last) < TAG_REFRESH_NS;
     },
     add(term, keyTerm, scope, key, type, value) {
-      remember(term, keyTerm, memo.at);
+      remember(term, memo.at);
       memo.out.push([TERM_SCOPES[scope], key, type, value, memo.at, keyTerm, term]);
     },
     observe(scope, key, type, value) {
       const keyTerm = `${scope}\0${key}`;
       const term = `${keyTerm}\0${type}\0${String(value)}`;
       if (memo.known(term, keyTerm)) return;
-      remember(term, keyTerm, memo.at);
+      remember(term, memo.at);
       memo.out.push([scope, key, type, value, memo.at, keyTerm, term]);
-    },
-    keyFull(keyTerm) {
-      if (full.size < MEMO_LIMIT) full.add(keyTerm);
     },
   };
   return memo;
 }
 
 export interface TagWriter {
-  /** Records one observation; returns true when its key is full (no new values are kept). */
-  record(observation: TagObservation): boolean;
-  /** Forgets in-memory state after a rolled-back transaction. */
+  /** Records one observation. */
+  record(observation: TagObservation): void;
+  /** Forgets in-memory state after a rolled-back transaction or a delete. */
   reset(): void;
-}
-
-interface KeyState {
-  readonly id: number;
-  count: number;
 }
 
 export function createTagWriter(db: Db): TagWriter {
   const stmt = {
-    key: db.prepare('SELECT id, value_count FROM tag_keys WHERE scope = ? AND key = ?'),
+    key: db.prepare('SELECT id FROM tag_keys WHERE scope = ? AND key = ?').pluck(),
     insertKey: db.prepare('INSERT INTO tag_keys(scope, key) VALUES (?, ?)'),
     insertValue: db.prepare('INSERT OR IGNORE INTO tag_values(key_id, type, value, first_ns, last_ns) VALUES (?, ?, ?, ?, ?)'),
     refreshValue: db.prepare(
       `UPDATE tag_values SET first_ns = min(first_ns, ?), last_ns = max(last_ns, ?)
        WHERE key_id = ? AND type = ? AND value = ?`,
     ),
-    countUp: db.prepare('UPDATE tag_keys SET value_count = value_count + 1 WHERE id = ?'),
   };
-  let keys = new Map<string, KeyState>();
+  let keys = new Map<string, number>();
 
-  function keyState(keyTerm: string, scope: TagScope, key: string): KeyState {
-    let state = keys.get(keyTerm);
-    if (state === undefined) {
-      const row = stmt.key.get(scope, key) as { id: number; value_count: number } | undefined;
-      state = row
-        ? { id: row.id, count: row.value_count }
-        : { id: Number(stmt.insertKey.run(scope, key).lastInsertRowid), count: 0 };
+  function keyId(keyTerm: string, scope: TagScope, key: string): number {
+    let id = keys.get(keyTerm);
+    if (id === undefined) {
+      id = (stmt.key.get(scope, key) as number | undefined) ?? Number(stmt.insertKey.run(scope, key).lastInsertRowid);
       if (keys.size >= MEMO_LIMIT) keys = new Map();
-      keys.set(keyTerm, state);
+      keys.set(keyTerm, id);
     }
-    return state;
+    return id;
   }
 
   return {
     record([scope, key, type, value, at, keyTerm]) {
-      const state = keyState(keyTerm, scope, key);
+      const id = keyId(keyTerm, scope, key);
       const v = type === 'bool' ? (value ? 1 : 0) : value;
       // Span times are fixed64 on the wire; beyond int64 they cannot be stored, and minutes matter here, not ns.
       const ns = BigInt(Math.trunc(Math.min(Math.max(at, -9e18), 9e18)));
-      // A full key only refreshes the values it already lists.
-      const inserted = state.count < MAX_VALUES_PER_KEY && stmt.insertValue.run(state.id, type, v, ns, ns).changes > 0;
-      if (inserted) {
-        state.count++;
-        stmt.countUp.run(state.id);
-      } else {
-        stmt.refreshValue.run(ns, ns, state.id, type, v);
-      }
-      return state.count >= MAX_VALUES_PER_KEY;
+      if (stmt.insertValue.run(id, type, v, ns, ns).changes === 0) stmt.refreshValue.run(ns, ns, id, type, v);
     },
     reset() {
       keys = new Map();
@@ -150,19 +116,42 @@ export interface TagValue {
   readonly value: string | number;
 }
 
+/** A dictionary value with the span times it was first and last recorded at (each a real observation). */
+export interface SeenTagValue extends TagValue {
+  readonly firstNs: bigint;
+  readonly lastNs: bigint;
+}
+
+export interface TimeWindowNs {
+  readonly startNs: bigint;
+  readonly endNs: bigint;
+}
+
 export interface TagReader {
-  /** Keys with a value seen in the window, per scope, sorted. */
-  keys(scopes: readonly TagScope[], window: { startNs: bigint; endNs: bigint }): Array<{ scope: TagScope; key: string }>;
-  /** Values of one key seen in the window, sorted; `complete` is false when the key hit its cap. */
-  values(scope: TagScope, key: string, window: { startNs: bigint; endNs: bigint }): { complete: boolean; values: TagValue[] };
+  /** Keys with a value seen in the window (widened by TAG_REFRESH_NS), per scope, sorted. */
+  keys(scopes: readonly TagScope[], window: TimeWindowNs): Array<{ scope: TagScope; key: string }>;
+  /** Values of one key, by type then value; at most `limit`, `complete` false when there were more. */
+  values(scope: TagScope, key: string, limit?: number): { complete: boolean; values: TagValue[] };
+  /**
+   * Values of one key with their recorded first and last times, one at a time, the most
+   * recently seen first; given a window, those seen in it widened by TAG_REFRESH_NS.
+   */
+  seen(scope: TagScope, key: string, window?: TimeWindowNs): IterableIterator<SeenTagValue>;
+  /** Whether a span starting in the window holds a term (FTS5 query text, see search.ts's ftsQuery). */
+  termInWindow(match: string, window: TimeWindowNs): boolean;
+  /** Whether a span starting in the window has one of these resources (`column` resource_id) or scopes (scope_id). */
+  refInWindow(column: 'resource_id' | 'scope_id', ids: readonly number[], window: TimeWindowNs): boolean;
+  /** Every scope's id and raw InstrumentationScope message. */
+  scopes(): Array<{ id: number; raw: Uint8Array | null }>;
+  /** The earliest span start stored; undefined when there are no spans. */
+  oldestSpanNs(): bigint | undefined;
 }
 
 /**
  * A value's recorded first/last times are refreshed at most every TAG_REFRESH_NS of
- * span time, so a window is widened by that much: a listing may show a value seen
- * shortly outside the window, never miss one seen inside it.
+ * span time (TagMemo), so every time it was seen lies within that much of them.
  */
-function widen(window: { startNs: bigint; endNs: bigint }): [bigint, bigint] {
+function widen(window: TimeWindowNs): [bigint, bigint] {
   const pad = BigInt(TAG_REFRESH_NS);
   const min = -(1n << 63n);
   const max = (1n << 63n) - 1n;
@@ -175,8 +164,26 @@ export function createTagReader(db: Db): TagReader {
      WHERE k.scope = ? AND EXISTS (SELECT 1 FROM tag_values v WHERE v.key_id = k.id AND v.last_ns >= ? AND v.first_ns <= ?)
      ORDER BY k.key`,
   );
-  const key = db.prepare('SELECT id, value_count FROM tag_keys WHERE scope = ? AND key = ?');
-  const values = db.prepare('SELECT type, value FROM tag_values WHERE key_id = ? AND last_ns >= ? AND first_ns <= ? ORDER BY type, value');
+  const key = db.prepare('SELECT id FROM tag_keys WHERE scope = ? AND key = ?').pluck();
+  const values = db.prepare('SELECT type, value FROM tag_values WHERE key_id = ? ORDER BY type, value LIMIT ?');
+  // Times as bigints (ns beyond 2^53); int values stay decimal text, floats and bools numbers.
+  // Both read tag_values_last backwards: a listing cut at its byte limit keeps the newest.
+  const seenAll = db.prepare(
+    'SELECT type, value, first_ns AS firstNs, last_ns AS lastNs FROM tag_values WHERE key_id = ? ORDER BY last_ns DESC',
+  ).safeIntegers(true);
+  const seenIn = db.prepare(
+    `SELECT type, value, first_ns AS firstNs, last_ns AS lastNs FROM tag_values
+     WHERE key_id = ? AND last_ns >= ? AND first_ns <= ? ORDER BY last_ns DESC`,
+  ).safeIntegers(true);
+  const termInWindow = db.prepare(
+    'SELECT 1 FROM span_terms f JOIN spans s ON s.id = f.rowid WHERE f.span_terms MATCH ? AND s.start_ns BETWEEN ? AND ? LIMIT 1',
+  ).pluck();
+  const byRef = {
+    resource_id: db.prepare('SELECT 1 FROM spans WHERE resource_id = ? AND start_ns BETWEEN ? AND ? LIMIT 1').pluck(),
+    scope_id: db.prepare('SELECT 1 FROM spans WHERE scope_id = ? AND start_ns BETWEEN ? AND ? LIMIT 1').pluck(),
+  };
+  const scopes = db.prepare('SELECT id, raw FROM scopes');
+  const oldest = db.prepare('SELECT min(start_ns) FROM spans').pluck().safeIntegers(true);
   return {
     keys(scopes, window) {
       const out: Array<{ scope: TagScope; key: string }> = [];
@@ -184,13 +191,32 @@ export function createTagReader(db: Db): TagReader {
       for (const scope of scopes) out.push(...(keys.all(scope, from, to) as Array<{ scope: TagScope; key: string }>));
       return out;
     },
-    values(scope, name, window) {
-      const k = key.get(scope, name) as { id: number; value_count: number } | undefined;
-      if (k === undefined) return { complete: true, values: [] };
-      return {
-        complete: k.value_count < MAX_VALUES_PER_KEY,
-        values: values.all(k.id, ...widen(window)) as TagValue[],
-      };
+    values(scope, name, limit = Number.MAX_SAFE_INTEGER) {
+      const id = key.get(scope, name) as number | undefined;
+      if (id === undefined) return { complete: true, values: [] };
+      const rows = values.all(id, Math.min(limit, Number.MAX_SAFE_INTEGER - 1) + 1) as TagValue[];
+      return rows.length > limit ? { complete: false, values: rows.slice(0, limit) } : { complete: true, values: rows };
+    },
+    *seen(scope, name, window) {
+      const id = key.get(scope, name) as number | undefined;
+      if (id === undefined) return;
+      const rows = window === undefined ? seenAll.iterate(id) : seenIn.iterate(id, ...widen(window));
+      for (const row of rows as Iterable<{ type: TagType; value: string | number | bigint; firstNs: bigint; lastNs: bigint }>) {
+        const value = typeof row.value === 'bigint' ? (row.type === 'int' ? String(row.value) : Number(row.value)) : row.value;
+        yield { type: row.type, value, firstNs: row.firstNs, lastNs: row.lastNs };
+      }
+    },
+    termInWindow(match, window) {
+      return termInWindow.get(match, window.startNs, window.endNs) !== undefined;
+    },
+    refInWindow(column, ids, window) {
+      return ids.some((id) => byRef[column].get(id, window.startNs, window.endNs) !== undefined);
+    },
+    scopes() {
+      return scopes.all() as Array<{ id: number; raw: Uint8Array | null }>;
+    },
+    oldestSpanNs() {
+      return (oldest.get() as bigint | null) ?? undefined;
     },
   };
 }

@@ -25,10 +25,12 @@ export interface SpanFilter {
 export type SpanQuery = string | SpanFilter;
 
 export interface WaitOptions {
-  /** Spans needed (default 1). */
+  /** Spans needed (default 1, or 0 when `max` is 0). */
   count?: number;
   /** Most spans allowed (default unlimited). */
   max?: number;
+  /** With a `max`: how long no new matching span must arrive before the count is final (default 200 ms). */
+  settleMs?: number;
   /** How long to wait (default 3000 ms, below the usual 5 s test timeout so this message is what you see). */
   timeoutMs?: number;
 }
@@ -79,6 +81,8 @@ export interface LogFilter {
 
 interface ExpectAnswer {
   ok: boolean;
+  /** False when the store could not be searched completely (then `ok` is false and `message` says why). */
+  complete: boolean;
   count: number;
   matches: SpanJson[];
   candidates: Array<{ span: SpanJson; failed: Array<{ condition: string; actual: string }> }>;
@@ -194,12 +198,15 @@ export class TraceboxClient {
     checkQuery(traceql);
     const answer = await this.request<ExpectAnswer>('POST', '/api/expect', `waiting for ${traceql}`, {
       query: traceql,
-      min: options.count ?? 1,
+      min: options.count,
       max: options.max,
+      settleMs: options.settleMs,
       timeoutMs: options.timeoutMs ?? 3000,
       session: this.sessionId,
     });
     if (answer.ok) return answer.matches.map(toSpan);
+    // The store could not be searched whole: the count proves nothing either way.
+    if (!answer.complete) throw new Error(`${traceql}: ${answer.message}. The search was incomplete, so nothing was decided.`);
     const recent = await this.traces('{ }', { limit: 3 });
     const lines = [`${traceql}: ${answer.message}.`];
     if (answer.candidates.length > 0) {

@@ -12,8 +12,9 @@
 import { startTracebox as startServer, type Tracebox, type TraceboxOptions } from '../server.ts';
 import { TraceboxClient } from './client.ts';
 
-export { TraceboxClient, toTraceQL, type Span, type SpanNode, type Trace, type SpanFilter, type SpanQuery, type WaitOptions, type LogFilter, type LogRecord, type Severity } from './client.ts';
+export { TraceboxClient, TraceboxApiError, checkQuery, toTraceQL, type Span, type SpanNode, type Trace, type SpanFilter, type SpanQuery, type WaitOptions, type LogFilter, type LogRecord, type Severity } from './client.ts';
 export { formatTree } from './tree.ts';
+export { toTraceJson } from './trace.ts';
 export { assertTraceSnapshot, checkTraceSnapshot, traceMatchers, traceSnapshot, type SnapshotOptions, type SnapshotResult } from './snapshot.ts';
 
 export interface TestTracebox extends Tracebox, Omit<TraceboxClient, 'apiUrl' | 'otlpHttpUrl'> {}

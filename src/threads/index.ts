@@ -35,6 +35,8 @@ export interface ThreadsOptions {
   /** Zipkin: type tag values that look like numbers or booleans. */
   readonly parseStringTags?: boolean;
   readonly allowReset: boolean;
+  /** How long a search works before it answers, marked incomplete. */
+  readonly searchTimeoutMs: number;
   readonly dimensions?: readonly string[];
   readonly remoteWrite?: RemoteWriteOptions;
   readonly forward?: ForwardOptions;
@@ -138,6 +140,7 @@ export async function startThreads(options: ThreadsOptions): Promise<Threads> {
         role: 'query',
         ...common,
         allowReset: options.allowReset,
+        searchTimeoutMs: options.searchTimeoutMs,
         maxBody: options.maxBody,
         limits: options.limits,
         ...(owner ? { owner: { dimensions: options.dimensions, remoteWrite: options.remoteWrite, forward: options.forward } } : {}),

@@ -23,6 +23,7 @@ export interface QueryData {
   readonly generation: Generation;
   readonly writer: MessagePort;
   readonly allowReset: boolean;
+  readonly searchTimeoutMs: number;
   readonly maxBody: number;
   readonly limits: AttributeLimits;
   /** Only for the thread that owns them. */
@@ -42,9 +43,7 @@ export function runQuery(data: QueryData, parent: MessagePort, log: (line: strin
   const store = StoreReader.openReader(data.location, data.generation);
   const writer = new Client(data.writer);
   const decoder = createDecoder({ limits: data.limits, maxBody: data.maxBody });
-  const unfollow = followStore(data.instance, store, (event) => {
-    if (event.type === 'commit') for (const key of event.summary.fullKeys) decoder.tags.keyFull(key);
-  });
+  const unfollow = followStore(data.instance, store);
   const writes: StoreWrites = {
     deleteTraces: (rowids) => writer.call<number>('deleteTraces', rowids),
     deleteLogsOf: (resourceIds) => writer.call<number>('deleteLogsOf', resourceIds),
@@ -55,7 +54,7 @@ export function runQuery(data: QueryData, parent: MessagePort, log: (line: strin
   const remoteWrite = metrics === undefined || owner?.remoteWrite === undefined ? undefined : startRemoteWrite(metrics, owner.remoteWrite, log);
   const forwarder = owner?.forward === undefined ? undefined : startForwarding(store, owner.forward, log);
   if (forwarder !== undefined) serve(parent, { forwardStats: () => ({ value: forwarder.stats() }) }, log);
-  const app = createApiApp({ store, writes, ingest: threadIngest(decoder, writer), metrics, log, allowReset: data.allowReset, maxBody: data.maxBody });
+  const app = createApiApp({ store, writes, ingest: threadIngest(decoder, writer), metrics, log, allowReset: data.allowReset, searchTimeoutMs: data.searchTimeoutMs, maxBody: data.maxBody });
   serveHttp(parent, app, log);
   return async () => {
     // Forwarding flushes what it holds; it reads the store, so it stops before the store closes.

@@ -19,7 +19,12 @@ export { explainQueryError, queryHint } from './explain.ts';
 export type { PrintOptions } from './print.ts';
 export { validate, fieldType, referencesSpan } from './validate.ts';
 export { MAX_NESTING } from './parser.ts';
-export { compileRegex } from './regex.ts';
+export { compileRegex, compileLinear, regexError, withRegexDeadline, RegexDeadlineError, type Matcher } from './regex.ts';
+export { evaluate, readForDisplay, readEachForDisplay, EvaluationError, type Spanset, type SpansetAttribute } from './evaluate.ts';
+export { compare, isNumeric, NIL, type Value, type CompareOp } from './values.ts';
+export { parseDuration, formatDuration } from './duration.ts';
+export { Lexer } from './lexer.ts';
+export type { Token } from './tokens.ts';
 
 /** Tempo's default query_frontend.max_query_expression_size_bytes (128 KiB). */
 export const MAX_QUERY_BYTES = 128 * 1024;

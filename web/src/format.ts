@@ -4,7 +4,7 @@
  * unit that fits, times in the browser's zone.
  */
 
-import { humanDuration } from '../../src/analysis/format.ts';
+import { humanDuration } from '../../src/analysis/index.ts';
 
 /** ns → "4.20 s", "12.3 ms", "850 µs", "120 ns": the one duration format (src/analysis). */
 export const fmtDur = humanDuration;

@@ -1,195 +1,52 @@
 /**
- * The OTLP logs schema as this code reads it: every field number and wire type of
- * ExportLogsServiceRequest, ResourceLogs, ScopeLogs and LogRecord lives here (the
- * definitions are in proto/opentelemetry/proto/logs/v1/logs.proto), with a streaming
- * reader that walks a request's bytes once and keeps each Resource, InstrumentationScope
- * and LogRecord as a zero-copy view. Attributes and the body are not decoded here.
+ * @module otlp/schema/logs
+ * The logs signal's messages (opentelemetry/proto/logs/v1/logs.proto and the
+ * collector's ExportLogsServiceRequest), described as common.ts describes the shared ones.
  */
-import { ProtoError, ProtoReader, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../../shared/protowire.ts';
-import { DecodeError, readEnvelope, stringAttribute } from '../decode-protobuf.ts';
-import type { DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedScope } from '../types.ts';
+import { defineMessage, InstrumentationScope, KeyValue, AnyValue, Resource, type MessageSpec } from './common.ts';
 
-const tag = (field: number, wire: number): number => (field << 3) | wire;
+/** LogsData; ExportLogsServiceRequest is the same on the wire (`repeated ResourceLogs = 1`). */
+export const LogsData = defineMessage('LogsData', {
+  resourceLogs: { number: 1, type: 'message', repeated: true, message: (): MessageSpec => ResourceLogs },
+});
 
-/** ExportLogsServiceRequest and LogsData: `repeated ResourceLogs resource_logs = 1`. */
-export const REQUEST_RESOURCE_LOGS = tag(1, WIRE_LEN);
+export const ResourceLogs = defineMessage('ResourceLogs', {
+  resource: { number: 1, type: 'message', message: (): MessageSpec => Resource },
+  scopeLogs: { number: 2, type: 'message', repeated: true, message: (): MessageSpec => ScopeLogs },
+  schemaUrl: { number: 3, type: 'string' },
+});
 
-/** ResourceLogs { resource = 1, scope_logs = 2, schema_url = 3 }; ScopeLogs { scope = 1, log_records = 2, schema_url = 3 }. */
-export const ENVELOPE_NAMES = {
-  resourceLogs: ['resource', 'scope_logs'],
-  scopeLogs: ['scope', 'log_records'],
-} as const;
+export const ScopeLogs = defineMessage('ScopeLogs', {
+  scope: { number: 1, type: 'message', message: (): MessageSpec => InstrumentationScope },
+  logRecords: { number: 2, type: 'message', repeated: true, message: (): MessageSpec => LogRecord },
+  schemaUrl: { number: 3, type: 'string' },
+});
 
-/** LogRecord fields (number) and their tags (number and wire type). */
-export const LOG_RECORD = {
-  TIME_UNIX_NANO: 1,
-  SEVERITY_NUMBER: 2,
-  SEVERITY_TEXT: 3,
-  BODY: 5,
-  ATTRIBUTES: 6,
-  DROPPED_ATTRIBUTES_COUNT: 7,
-  FLAGS: 8,
-  TRACE_ID: 9,
-  SPAN_ID: 10,
-  OBSERVED_TIME_UNIX_NANO: 11,
-  EVENT_NAME: 12,
-} as const;
+export const LogRecord = defineMessage('LogRecord', {
+  timeUnixNano: { number: 1, type: 'fixed64' },
+  severityNumber: { number: 2, type: 'enum' },
+  severityText: { number: 3, type: 'string' },
+  body: { number: 5, type: 'message', message: (): MessageSpec => AnyValue },
+  attributes: { number: 6, type: 'message', repeated: true, message: (): MessageSpec => KeyValue },
+  droppedAttributesCount: { number: 7, type: 'uint32' },
+  flags: { number: 8, type: 'fixed32' },
+  traceId: { number: 9, type: 'bytes' },
+  spanId: { number: 10, type: 'bytes' },
+  observedTimeUnixNano: { number: 11, type: 'fixed64' },
+  eventName: { number: 12, type: 'string' },
+});
 
-export const LOG_TAGS = {
-  TIME_UNIX_NANO: tag(LOG_RECORD.TIME_UNIX_NANO, WIRE_I64),
-  SEVERITY_NUMBER: tag(LOG_RECORD.SEVERITY_NUMBER, WIRE_VARINT),
-  SEVERITY_TEXT: tag(LOG_RECORD.SEVERITY_TEXT, WIRE_LEN),
-  BODY: tag(LOG_RECORD.BODY, WIRE_LEN),
-  ATTRIBUTES: tag(LOG_RECORD.ATTRIBUTES, WIRE_LEN),
-  DROPPED_ATTRIBUTES_COUNT: tag(LOG_RECORD.DROPPED_ATTRIBUTES_COUNT, WIRE_VARINT),
-  FLAGS: tag(LOG_RECORD.FLAGS, WIRE_I32),
-  TRACE_ID: tag(LOG_RECORD.TRACE_ID, WIRE_LEN),
-  SPAN_ID: tag(LOG_RECORD.SPAN_ID, WIRE_LEN),
-  OBSERVED_TIME_UNIX_NANO: tag(LOG_RECORD.OBSERVED_TIME_UNIX_NANO, WIRE_I64),
-  EVENT_NAME: tag(LOG_RECORD.EVENT_NAME, WIRE_LEN),
-} as const;
-
-/** SeverityNumber ranges: 1–4 TRACE, 5–8 DEBUG, 9–12 INFO, 13–16 WARN, 17–20 ERROR, 21–24 FATAL. */
+/** SeverityNumber: four numbers per level, 1–4 TRACE … 21–24 FATAL; the first of each level here. */
 export const SEVERITY = { TRACE: 1, DEBUG: 5, INFO: 9, WARN: 13, ERROR: 17, FATAL: 21, MAX: 24 } as const;
 
-/** How many rejection reasons are kept for partial_success.error_message. */
-const MAX_REASONS = 5;
-const EMPTY = new Uint8Array(0);
-const SERVICE_NAME = new TextEncoder().encode('service.name');
+/** SeverityNumber names by number (SEVERITY_NUMBER_UNSPECIFIED, SEVERITY_NUMBER_TRACE, …_TRACE2 … _FATAL4). */
+export const SEVERITY_NUMBER_NAMES: readonly string[] = [
+  'SEVERITY_NUMBER_UNSPECIFIED',
+  ...['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((level) => ['', '2', '3', '4'].map((n) => `SEVERITY_NUMBER_${level}${n}`)),
+];
 
-function emptyBatch(): DecodedLogBatch {
-  return { resources: [], scopes: [], records: [], rejected: 0, rejections: [] };
-}
-
-/**
- * The request in slices of at most `maxRecords` log records (valid and invalid counted),
- * each with the resources and scopes its records refer to. Throws DecodeError (from
- * next()) when the bytes are not a well-formed ExportLogsServiceRequest.
- */
-export function* decodeExportLogsSlices(bytes: Uint8Array, maxRecords: number): Generator<DecodedLogBatch, void, void> {
-  const r = new ProtoReader(bytes);
-  let batch = emptyBatch();
-  let size = 0;
-  const seen = { records: 0, reasons: 0 };
-  try {
-    while (r.more()) {
-      const t = r.uint32();
-      if (t >>> 3 !== 1) {
-        r.skip(t & 7);
-        continue;
-      }
-      r.expect(t, WIRE_LEN, 'resource_logs');
-      const rlEnd = r.lenEnd();
-      const rl = readEnvelope(r, rlEnd, ENVELOPE_NAMES.resourceLogs);
-      const head = rl.head ?? EMPTY;
-      const resource: DecodedResource = { raw: head, present: rl.head !== undefined, schemaUrl: rl.schemaUrl, serviceName: stringAttribute(head, SERVICE_NAME) ?? '' };
-      let resourceIndex = -1;
-      for (const [slStart, slEnd] of rl.children) {
-        r.reset(slStart, slEnd);
-        const sl = readEnvelope(r, slEnd, ENVELOPE_NAMES.scopeLogs);
-        if (sl.children.length === 0) continue;
-        const scope: DecodedScope = { raw: sl.head ?? EMPTY, present: sl.head !== undefined, schemaUrl: sl.schemaUrl };
-        let scopeIndex = -1;
-        for (const [s, e] of sl.children) {
-          if (size >= maxRecords) {
-            seen.records += size;
-            seen.reasons += batch.rejections.length;
-            yield batch;
-            batch = emptyBatch();
-            size = 0;
-            resourceIndex = -1;
-            scopeIndex = -1;
-          }
-          if (resourceIndex < 0) resourceIndex = batch.resources.push(resource) - 1;
-          if (scopeIndex < 0) scopeIndex = batch.scopes.push(scope) - 1;
-          r.reset(s, e);
-          const record = readLogRecord(r, s, e, resourceIndex, scopeIndex);
-          if (typeof record === 'string') {
-            batch.rejected++;
-            if (seen.reasons + batch.rejections.length < MAX_REASONS) batch.rejections.push(`log record ${seen.records + size}: ${record}`);
-          } else batch.records.push(record);
-          size++;
-        }
-      }
-      r.reset(rlEnd, bytes.length);
-    }
-  } catch (err) {
-    if (err instanceof ProtoError) throw new DecodeError(`invalid ExportLogsServiceRequest at byte ${r.pos}: ${err.message}`);
-    throw err;
-  }
-  if (size > 0 || batch.rejected > 0) yield batch;
-}
-
-function isZero(b: Uint8Array): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
-}
-
-/**
- * Reads the LogRecord in [start, end) (the reader is there): the indexed fields, and the
- * whole record as a view. A record with ids of the wrong length is invalid (the reason is
- * returned); all-zero ids mean "no trace context", as the data model says.
- */
-export function readLogRecord(r: ProtoReader, start: number, end: number, resource: number, scope: number): DecodedLogRecord | string {
-  let timeNs = 0n;
-  let observedNs = 0n;
-  let severityNumber = 0;
-  let severityText = '';
-  let body: Uint8Array | undefined;
-  let flags = 0;
-  let traceId: Uint8Array = EMPTY;
-  let spanId: Uint8Array = EMPTY;
-  let eventName = '';
-  r.end = end;
-  while (r.more()) {
-    const t = r.uint32();
-    switch (t) {
-      case LOG_TAGS.TIME_UNIX_NANO:
-        timeNs = r.fixed64();
-        break;
-      case LOG_TAGS.OBSERVED_TIME_UNIX_NANO:
-        observedNs = r.fixed64();
-        break;
-      case LOG_TAGS.SEVERITY_NUMBER:
-        severityNumber = r.int32();
-        break;
-      case LOG_TAGS.SEVERITY_TEXT:
-        severityText = r.string();
-        break;
-      case LOG_TAGS.BODY:
-        body = r.bytes();
-        break;
-      case LOG_TAGS.FLAGS:
-        flags = r.fixed32();
-        break;
-      case LOG_TAGS.TRACE_ID:
-        traceId = r.bytes();
-        break;
-      case LOG_TAGS.SPAN_ID:
-        spanId = r.bytes();
-        break;
-      case LOG_TAGS.EVENT_NAME:
-        eventName = r.string();
-        break;
-      default:
-        if (t >>> 3 === 0) throw new ProtoError('field number 0');
-        r.skip(t & 7);
-    }
-  }
-  if (traceId.length !== 0 && traceId.length !== 16) return `trace id must be empty or 16 bytes, got ${traceId.length}`;
-  if (spanId.length !== 0 && spanId.length !== 8) return `span id must be empty or 8 bytes, got ${spanId.length}`;
-  return {
-    raw: r.buf.subarray(start, end),
-    timeNs,
-    observedNs,
-    severityNumber: severityNumber >= 0 && severityNumber <= SEVERITY.MAX ? severityNumber : 0,
-    severityText,
-    body,
-    flags,
-    traceId: isZero(traceId) ? EMPTY : traceId,
-    spanId: isZero(spanId) ? EMPTY : spanId,
-    eventName,
-    resource,
-    scope,
-  };
-}
+/** Tags of the logs messages, for switches. */
+export const LOGS_DATA = LogsData.tag;
+export const RESOURCE_LOGS = ResourceLogs.tag;
+export const SCOPE_LOGS = ScopeLogs.tag;
+export const LOG_RECORD = LogRecord.tag;

@@ -6,18 +6,7 @@
  */
 import type { QuerySpan, QueryTrace } from '../../shared/span.ts';
 import type { StoreReader } from '../../store/index.ts';
-import { evaluate, readForDisplay } from '../../traceql/evaluate.ts';
-import {
-  print,
-  type Attribute,
-  type AttributeRef,
-  type MetricsAggregate,
-  type MetricsCompare,
-  type MetricsFunction,
-  type Root,
-  type TopK,
-} from '../../traceql/index.ts';
-import { NIL, type Value } from '../../traceql/values.ts';
+import { evaluate, readForDisplay, print, NIL, type Attribute, type AttributeRef, type MetricsAggregate, type MetricsCompare, type MetricsFunction, type Root, type TopK, type Value } from '../../traceql/index.ts';
 import { createTraceLoader } from '../loader.ts';
 import { createPlanner } from '../planner.ts';
 import { log2Bucketize, log2Quantile, type HistogramBucket } from './log2.ts';

@@ -4,7 +4,7 @@
  * decoder, so only the proto's fields are emitted: series labels, samples, exemplars and
  * the classic search metrics; never promLabels, status or message.
  */
-import type { Value } from '../../traceql/values.ts';
+import type { Value } from '../../traceql/index.ts';
 import { jsonValue, type JsonAnyValue, type JsonKeyValue } from '../search-response.ts';
 import { compareSeries, type MetricsResult, type SeriesLabel } from './engine.ts';
 

@@ -10,9 +10,7 @@ import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { linter, type Diagnostic } from '@codemirror/lint';
 import { EditorState, RangeSetBuilder } from '@codemirror/state';
 import { Decoration, EditorView, keymap, placeholder, ViewPlugin, type DecorationSet, type ViewUpdate } from '@codemirror/view';
-import { Lexer } from '../../../src/traceql/lexer.ts';
-import { parse, TraceQLSyntaxError, TraceQLValidationError } from '../../../src/traceql/index.ts';
-import type { Token } from '../../../src/traceql/tokens.ts';
+import { Lexer, parse, TraceQLSyntaxError, TraceQLValidationError, type Token } from '../../../src/traceql/index.ts';
 import { tagScopes, tagValues, type TagScope } from '../api.ts';
 import { AFTER_SPANSET, apiTagName, completionContext, INTRINSIC_VALUES, INTRINSICS, SCOPES, valueLiteral } from './complete.ts';
 

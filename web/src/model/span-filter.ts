@@ -12,7 +12,7 @@
  *  - `>` `>=` `<` `<=` compare numbers; `duration` takes "5ms", "1.5s", "250us".
  * `!=` and `!~` hold only for spans that have the key, as in TraceQL.
  */
-import { compileLinear, regexError } from '../../../src/traceql/regex.ts';
+import { compileLinear, regexError } from '../../../src/traceql/index.ts';
 import { ATTR_OPS, parseDuration, type AttrFilter } from './query-builder.ts';
 import type { FlatValue, VSpan, VTrace } from './trace.ts';
 

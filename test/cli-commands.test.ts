@@ -10,6 +10,7 @@ import { startTracebox, type TestTracebox } from '../src/testing/index.ts';
 import { REPO, runCli } from './helpers/cli.ts';
 
 const SERVICE = fileURLToPath(new URL('./fixtures/service.mjs', import.meta.url));
+const LOG_SERVICE = fileURLToPath(new URL('./fixtures/log-service.mjs', import.meta.url));
 
 /**
  * Each argument list run through the command line's dispatcher in one child process
@@ -123,6 +124,13 @@ describe('tracebox run', () => {
   test('the summary lists the error messages of failed spans', async () => {
     const out = await runCli(['run', '--', process.execPath, SERVICE, '--fail'], { OTEL_SERVICE_NAME: 'cart' });
     assert.match(out.stderr, /^errors:\n {2}cart: POST \/cart: cart service unavailable {2}\(trace [0-9a-f]{32}\)$/m);
+  });
+
+  test('the summary lists the log records of severity ERROR or above, with their trace and span', async () => {
+    const out = await runCli(['run', '--', process.execPath, LOG_SERVICE], { OTEL_SERVICE_NAME: 'pay' });
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stderr, /^error logs \(1\):\n {2}ERROR pay: payment declined for order 42 {2}\(trace [0-9a-f]{32}, span [0-9a-f]{16}\)$/m);
+    assert.doesNotMatch(out.stderr, /slow start|cart loaded/);
   });
 
   test('flags before the command need no "--", and the receivers\' ports can be set', async () => {

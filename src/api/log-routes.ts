@@ -17,43 +17,18 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { bytesToHex } from '../shared/ids.ts';
 import { BadRequestError } from '../shared/errors.ts';
-import { valueTerm, type LogFilter, type LogQuery, type LogRow, type StoreReader } from '../store/index.ts';
-import { decodeLogRecord, decodeScope, keyValuesOf, RESOURCE, SESSION_ATTRIBUTE, SEVERITY, stringAttribute, type AnyValueType, type LogAttribute, type LogRecordView } from '../otlp/index.ts';
+import { bodyWords, valueTerm, type LogFilter, type LogQuery, type StoreReader } from '../store/index.ts';
+import { logJsonOf, parseSeverity, resourcesOf, type LogJson } from '../query/index.ts';
+import { decodeLogRecord } from '../otlp/index.ts';
 import { severityLevel } from '../analysis/index.ts';
-import { encodeUtf8 } from '../shared/protowire.ts';
 import { parseFractionalSeconds, parseRfc3339 } from './params.ts';
 import { parseTraceId } from '../shared/ids.ts';
 
+export type { LogJson };
+
 export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LOG_LIMIT = 5000;
-const SESSION_KEY = encodeUtf8(SESSION_ATTRIBUTE);
-
-export interface LogJson {
-  /** Arrival order: the cursor for `after`. */
-  id: number;
-  /** The record's time; its observed time when that was 0 (the arrival time when both were). */
-  timeUnixNano: string;
-  observedTimeUnixNano: string;
-  severityNumber: number;
-  severityText: string;
-  /** The body as text (a map or array as compact JSON); '' without one. */
-  body: string;
-  bodyType: AnyValueType | 'none';
-  attributes: Record<string, string>;
-  droppedAttributesCount: number;
-  flags: number;
-  /** Hex; '' outside a trace. */
-  traceId: string;
-  spanId: string;
-  eventName: string;
-  service: string;
-  resource: Record<string, string>;
-  scope: { name: string; version: string };
-  /** Whether spans of the record's trace are stored (the trace can be opened). */
-  traceStored: boolean;
-}
 
 /** A time parameter: unix seconds (up to 10 digits), unix ns (more digits), fractional seconds or RFC 3339. */
 export function parseLogTime(name: string, text: string): bigint {
@@ -64,81 +39,6 @@ export function parseLogTime(name: string, text: string): bigint {
   return ns;
 }
 
-const LEVELS: Record<string, number> = { TRACE: SEVERITY.TRACE, DEBUG: SEVERITY.DEBUG, INFO: SEVERITY.INFO, WARN: SEVERITY.WARN, ERROR: SEVERITY.ERROR, FATAL: SEVERITY.FATAL };
-
-/** A SeverityNumber (1–24) or a level name (its lowest number). */
-export function parseSeverity(name: string, text: string): number {
-  const level = LEVELS[text.toUpperCase()];
-  if (level !== undefined) return level;
-  if (/^\d+$/.test(text) && Number(text) <= SEVERITY.MAX) return Number(text);
-  throw new BadRequestError(`invalid ${name}: ${JSON.stringify(text)}; use 1–24 or one of ${Object.keys(LEVELS).join(', ')}`);
-}
-
-/** The words FTS5's unicode61 tokenizer makes of a text (letters and digits), for `terms`. */
-export function bodyWords(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-}
-
-function textRecord(attrs: readonly LogAttribute[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const a of attrs) out[a.key] = a.text;
-  return out;
-}
-
-/** Resource rowids of these services (any, when none given) and this test session; undefined when neither is asked. */
-export function resourcesOf(store: StoreReader, services: readonly string[], session: string | undefined): number[] | undefined {
-  if (services.length === 0 && session === undefined) return undefined;
-  return store.search
-    .resources()
-    .filter((r) => (services.length === 0 || services.includes(r.service)) && (session === undefined || stringAttribute(r.raw, SESSION_KEY) === session))
-    .map((r) => r.id);
-}
-
-/** A converter of stored rows to LogJson, keeping what it learned of resources, scopes and traces. */
-export function logJsonOf(store: StoreReader): (row: LogRow, rec?: LogRecordView) => LogJson {
-  const resources = new Map<number, { service: string; attrs: Record<string, string> }>();
-  const scopes = new Map<number, { name: string; version: string }>();
-  const traces = new Map<string, boolean>();
-  return (row, rec = decodeLogRecord(row.raw)) => {
-    let resource = resources.get(row.resourceId);
-    if (resource === undefined) {
-      const r = store.search.resource(row.resourceId);
-      resource = { service: r.service, attrs: textRecord(keyValuesOf(r.raw, RESOURCE.attributes)) };
-      resources.set(row.resourceId, resource);
-    }
-    let scope = scopes.get(row.scopeId);
-    if (scope === undefined) {
-      const s = decodeScope(store.search.scope(row.scopeId).raw);
-      scope = { name: s.name, version: s.version };
-      scopes.set(row.scopeId, scope);
-    }
-    const trace = row.traceId === null ? '' : bytesToHex(row.traceId);
-    let stored = traces.get(trace);
-    if (stored === undefined) {
-      stored = row.traceId !== null && store.search.rowidOf(row.traceId) !== undefined;
-      traces.set(trace, stored);
-    }
-    return {
-      id: row.id,
-      timeUnixNano: row.timeNs.toString(),
-      observedTimeUnixNano: rec.observedNs.toString(),
-      severityNumber: rec.severityNumber,
-      severityText: rec.severityText,
-      body: row.body,
-      bodyType: rec.body?.type ?? 'none',
-      attributes: textRecord(rec.attributes),
-      droppedAttributesCount: rec.droppedAttributesCount,
-      flags: rec.flags,
-      traceId: trace,
-      spanId: row.spanId === null ? '' : bytesToHex(row.spanId),
-      eventName: rec.eventName,
-      service: resource.service,
-      resource: resource.attrs,
-      scope,
-      traceStored: stored,
-    };
-  };
-}
 
 export function createLogRoutes(store: StoreReader): Hono {
   const app = new Hono();

@@ -5,11 +5,10 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { createExpect, createLogExpect, createTraceLoader, DEFAULT_SETTLE_MS, INCOMPLETE_HEADER, incompleteReason, parseQuery, scopeToSession, traceJson, type LogCondition, type Search } from '../query/index.ts';
+import { createExpect, createLogExpect, createTraceLoader, DEFAULT_SETTLE_MS, INCOMPLETE_HEADER, incompleteReason, logJsonOf, parseQuery, parseSeverity, resourcesOf, scopeToSession, traceJson, type LogCondition, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { StoreReader, StoreWrites } from '../store/index.ts';
 import { parseTraceId } from '../shared/ids.ts';
-import { logJsonOf, parseSeverity, resourcesOf } from './log-routes.ts';
 import { SESSION_ATTRIBUTE, stringAttribute } from '../otlp/index.ts';
 import { encodeUtf8 } from '../shared/protowire.ts';
 

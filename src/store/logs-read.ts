@@ -86,6 +86,11 @@ export interface LogReader {
   byId(id: number): LogRow | undefined;
 }
 
+/** The words FTS5's unicode61 tokenizer makes of a text (letters and digits), for `terms`. */
+export function bodyWords(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
 /** Term matches read before a query switches to walking the window in time order. */
 export const FTS_FIRST_CAP = 5000;
 /** Rows per chunk of such a walk. */

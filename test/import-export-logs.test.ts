@@ -1,11 +1,16 @@
 /**
  * OTLP/JSON log files through `POST /api/import` (what `tracebox import` sends): a logs
  * request alone, and JSON lines holding a trace request and a logs request; every field
- * read back through /api/logs.
+ * read back through /api/logs. `tracebox export --logs` writes a trace's records beside
+ * it, and the file imports back into another tracebox unchanged.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTracebox, type TestTracebox } from '../src/testing/index.ts';
+import { runCli } from './helpers/cli.ts';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const SPAN = 'eee19b7ec3c1b174';
@@ -84,5 +89,46 @@ describe('importing OTLP/JSON log files', () => {
     const { status, answer } = await importBody(JSON.stringify(bad));
     assert.equal(status, 400, JSON.stringify(answer));
     assert.match(String(answer), /resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[0\]\.attributes/);
+  });
+});
+
+describe('tracebox export --logs', () => {
+  test("writes the traces' log records as a second line, which imports back unchanged", async () => {
+    const a = await startTracebox();
+    const b = await startTracebox();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracebox-export-logs-'));
+    try {
+      const withMap = logsFile('ignored');
+      const record = withMap.resourceLogs[0].scopeLogs[0].logRecords[0] as Record<string, unknown>;
+      record.body = { kvlistValue: { values: [{ key: 'order', value: { intValue: '42' } }, { key: 'ok', value: { boolValue: false } }] } };
+      record.droppedAttributesCount = 2;
+      const res = await fetch(`${a.apiUrl}/api/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `${JSON.stringify(traceFile)}\n${JSON.stringify(withMap)}\n` });
+      assert.equal(res.status, 200, await res.text());
+      const out = await runCli(['export', TRACE, '--logs', '--url', a.apiUrl]);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stderr, /exported 1 trace\(s\), 1 span\(s\), 1 log record\(s\)/);
+      const lines = out.stdout.trim().split('\n');
+      assert.equal(lines.length, 2);
+      const logs = JSON.parse(lines[1]) as typeof withMap;
+      // Every field as sent: the OTLP/JSON printing omits nothing but defaults.
+      assert.deepEqual(logs.resourceLogs[0].scopeLogs[0].logRecords[0], record);
+      assert.deepEqual(logs.resourceLogs[0].scopeLogs[0].scope, withMap.resourceLogs[0].scopeLogs[0].scope);
+      const file = path.join(dir, 'export.jsonl');
+      fs.writeFileSync(file, out.stdout);
+      const back = await runCli(['import', file, '--url', b.apiUrl]);
+      assert.equal(back.code, 0, back.stderr);
+      assert.match(back.stdout, /1 trace\(s\), 1 span\(s\), 1 log record\(s\) \[OTLP\/JSON lines, OTLP\/JSON logs\]/);
+      const [again] = await b.logs({ traceId: TRACE });
+      assert.equal(again.body, '{"ok":false,"order":42}');
+      assert.equal(again.droppedAttributesCount, 2);
+      assert.equal(again.traceStored, true);
+      // Without --logs the file stays one request.
+      const plain = await runCli(['export', TRACE, '--url', a.apiUrl]);
+      assert.equal(plain.stdout.trim().split('\n').length, 1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await a.close();
+      await b.close();
+    }
   });
 });

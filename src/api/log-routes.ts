@@ -13,14 +13,16 @@
  *   after             only records stored after this log id (a live tail's cursor)
  *
  * `more` says whether more records matched than were returned. GET /api/logs/volume counts
- * the same records per time bucket and severity level.
+ * the same records per time bucket and severity level. GET /api/logs/export?traceId= writes a
+ * trace's records as one OTLP/JSON logs request (hex ids, numeric enums), every field as
+ * received, for `tracebox export --logs`.
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { BadRequestError } from '../shared/errors.ts';
 import { bodyWords, valueTerm, type LogFilter, type LogQuery, type StoreReader } from '../store/index.ts';
 import { logJsonOf, parseSeverity, resourcesOf, type LogJson } from '../query/index.ts';
-import { decodeLogRecord } from '../otlp/index.ts';
+import { decodeLogRecord, encodeLogsData, logsDataToJson, type RawLogGroup } from '../otlp/index.ts';
 import { severityLevel } from '../analysis/index.ts';
 import { parseFractionalSeconds, parseRfc3339 } from './params.ts';
 import { parseTraceId } from '../shared/ids.ts';
@@ -29,6 +31,8 @@ export type { LogJson };
 
 export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LOG_LIMIT = 5000;
+/** Records of one trace `/api/logs/export` writes at most; past this it refuses rather than cut the trace's records short. */
+export const MAX_EXPORT_RECORDS = 100_000;
 
 /** A time parameter: unix seconds (up to 10 digits), unix ns (more digits), fractional seconds or RFC 3339. */
 export function parseLogTime(name: string, text: string): bigint {
@@ -113,6 +117,22 @@ export function createLogRoutes(store: StoreReader): Hono {
       levels: Object.fromEntries(byLevel),
       exact: attrs.length === 0,
     });
+  });
+
+  app.get('/api/logs/export', (c: Context) => {
+    const id = c.req.query('traceId');
+    if (id === undefined || id === '') throw new BadRequestError('traceId is required');
+    const rows = store.logs.query({ traceId: parseTraceId(id), direction: 'forward', limit: MAX_EXPORT_RECORDS + 1 });
+    if (rows.length > MAX_EXPORT_RECORDS) throw new BadRequestError(`trace ${id} has more than ${MAX_EXPORT_RECORDS} log records; read them with /api/logs`);
+    // The records of one resource and scope share a group, in time order, as an SDK batches them.
+    const groups = new Map<string, RawLogGroup & { records: Uint8Array[] }>();
+    for (const row of rows) {
+      const key = `${row.resourceId}/${row.scopeId}`;
+      let g = groups.get(key);
+      if (g === undefined) groups.set(key, (g = { resource: store.search.resource(row.resourceId).raw, scope: store.search.scope(row.scopeId).raw, records: [] }));
+      g.records.push(row.raw);
+    }
+    return c.json(logsDataToJson(encodeLogsData([...groups.values()]), { ids: 'hex', enums: 'numbers' }));
   });
 
   app.get('/api/logs', (c: Context) => {

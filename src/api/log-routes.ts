@@ -28,6 +28,8 @@ import { parseFractionalSeconds, parseRfc3339 } from './params.ts';
 import { parseTraceId } from '../shared/ids.ts';
 
 export type { LogJson };
+/** Body words as the term index holds them (the store's tokenizer). */
+export { bodyWords };
 
 export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LOG_LIMIT = 5000;

@@ -16,6 +16,7 @@ export interface IngestRecord {
   readonly contentEncoding: string;
   readonly session: string;
   readonly bytes: number;
+  /** Spans stored, or log records for a logs request (the path tells). */
   readonly spans: number;
   readonly rejected: number;
   /** HTTP status, or the gRPC status name. */

@@ -42,6 +42,8 @@ interface Shape {
   readonly counted: boolean;
   /** Tags of its own string fields, kept valid UTF-8. */
   readonly strings: readonly number[];
+  /** The tag of an AnyValue field (a log record's body): kept valid UTF-8 and within the nesting limit, never cut. */
+  readonly body?: number;
 }
 
 const LEN = (field: number): number => (field << 3) | WIRE_LEN;
@@ -56,6 +58,7 @@ const LOG_RECORD_SHAPE: Shape = {
   dropped: LogRecord.field.droppedAttributesCount,
   counted: true,
   strings: [LogRecord.tag.severityText, LogRecord.tag.eventName],
+  body: LogRecord.tag.body,
 };
 /** Span.status: Status { message = 2 }. */
 const STATUS: Shape = { attrs: 0, dropped: 0, counted: false, strings: [LEN(2)] };
@@ -102,6 +105,12 @@ function cutAfter(buf: Uint8Array, start: number, end: number, max: number): num
 class Limiter {
   constructor(private readonly limits: AttributeLimits) {}
 
+  /** Bodies are checked and made valid UTF-8 as attribute values are, but no length limit cuts them. */
+  private bodies: Limiter | undefined;
+  private get body(): Limiter {
+    return (this.bodies ??= new Limiter({ maxAttrLength: 0, maxAttrsPerSpan: 0 }));
+  }
+
   private tooLong(buf: Uint8Array, start: number, end: number): boolean {
     const max = this.limits.maxAttrLength;
     return max > 0 && end - start > max && codePoints(buf, start, end) > max;
@@ -139,6 +148,10 @@ class Limiter {
       } else if (shape.strings.includes(tag)) {
         const e = r.lenEnd();
         if (!validUtf8(buf, r.pos, e)) over = true;
+        r.pos = e;
+      } else if (tag === shape.body) {
+        const e = r.lenEnd();
+        if (this.body.anyValueNeeds(r, e, 0)) over = true;
         r.pos = e;
       } else r.skip(tag & 7);
     }
@@ -241,6 +254,16 @@ class Limiter {
         const e = r.lenEnd();
         if (validUtf8(buf, r.pos, e)) w.raw(buf.subarray(fieldStart, e));
         else w.stringField(tag >>> 3, decodeUtf8(buf.subarray(r.pos, e)));
+        r.pos = e;
+      } else if (tag === shape.body) {
+        const e = r.lenEnd();
+        const payload = r.pos;
+        if (this.body.anyValueNeeds(r, e, 0)) {
+          r.pos = payload;
+          w.fork(tag >>> 3);
+          this.body.anyValue(r, e, w);
+          w.join();
+        } else w.raw(buf.subarray(fieldStart, e));
         r.pos = e;
       } else {
         r.skip(tag & 7);

@@ -25,7 +25,7 @@ export type { WriteResult, WriteRows, CommitSummary, TimeRangeNs, TraceByIdWindo
 export type { RawScopeSpans } from './read.ts';
 export { SpanRowsBuilder, transferables, type SpanRows, type SpanInput, type TagObservation } from './rows.ts';
 export { LogRowsBuilder, isLogRows, type LogRows, type LogInput } from './log-rows.ts';
-export { bodyWords, FTS_FIRST_CAP, ftsQuery, type LogReader, type LogFilter, type LogQuery, type LogRow, type LogCount } from './logs-read.ts';
+export { bodyWords, FTS_FIRST_CAP, createLogReader, ftsQuery, type LogReaderOptions, type LogReader, type LogFilter, type LogQuery, type LogRow, type LogCount } from './logs-read.ts';
 export { attributeListTerms, spanTerms, keyTerm, valueTerm, nameTerm, eventNameTerm, type TermScope, type TermValue, type TagSink } from './terms.ts';
 export type { MetricsReads, MetricsReadOptions, SpanMetricRow, AddedSpanRow, GraphSpanRow } from './metrics-reads.ts';
 export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions, type RetentionPass } from './retention.ts';

@@ -92,9 +92,12 @@ export function bodyWords(text: string): string[] {
 }
 
 /** Term matches read before a query switches to walking the window in time order. */
-export const FTS_FIRST_CAP = 5000;
-/** Rows per chunk of such a walk. */
-const WALK_CHUNK = 2048;
+export const FTS_FIRST_CAP = 2000;
+/** Rows in the first chunk of such a walk; each chunk that finds too little doubles it, up to WALK_CHUNK_MAX. */
+const WALK_CHUNK = 1024;
+const WALK_CHUNK_MAX = 32_768;
+/** Resources a query reads one by one (each newest first through its index) and merges; more are read together. */
+const MERGE_RESOURCES = 64;
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 
@@ -111,8 +114,12 @@ interface Where {
   readonly params: unknown[];
 }
 
-/** The filter's conditions on `logs` columns (terms excluded). */
-function whereOf(f: LogFilter): Where {
+/**
+ * The filter's conditions on `logs` columns (terms excluded). `timeOrder`: several
+ * resources are tested row by row (`+resource_id`), so that the walk reads the time
+ * index in order rather than sorting each resource's rows.
+ */
+function whereOf(f: LogFilter, timeOrder = false): Where {
   const parts: string[] = [];
   const params: unknown[] = [];
   if (f.startNs !== undefined && f.startNs > INT64_MIN) {
@@ -128,7 +135,7 @@ function whereOf(f: LogFilter): Where {
     else if (f.resourceIds.length === 1) {
       parts.push('resource_id = ?');
       params.push(f.resourceIds[0]);
-    } else parts.push(`resource_id IN (${f.resourceIds.map((id) => Number(id) | 0).join(',')})`);
+    } else parts.push(`${timeOrder ? '+' : ''}resource_id IN (${f.resourceIds.map((id) => Number(id) | 0).join(',')})`);
   }
   if (f.minSeverity !== undefined && f.minSeverity > 0) {
     parts.push('severity >= ?');
@@ -161,7 +168,13 @@ function idTerms(f: LogFilter): string[] {
   return out;
 }
 
-export function createLogReader(db: Db): LogReader {
+export interface LogReaderOptions {
+  /** Term matches read before a query walks the window instead (default FTS_FIRST_CAP; tests set it low). */
+  readonly ftsFirstCap?: number;
+}
+
+export function createLogReader(db: Db, options: LogReaderOptions = {}): LogReader {
+  const ftsFirstCap = options.ftsFirstCap ?? FTS_FIRST_CAP;
   // Statements are cached by their text: a query's shape (which filters it has) repeats.
   const cache = new Map<string, Statement<unknown[]>>();
   /** Rows as objects, as arrays (raw) or first columns (pluck); integers as bigints. */
@@ -209,27 +222,31 @@ export function createLogReader(db: Db): LogReader {
     const match = ftsQuery(terms);
     const backward = q.direction === 'backward';
     const where = whereOf(q);
-    if (termIds(match, FTS_FIRST_CAP).length <= FTS_FIRST_CAP) {
-      // Every match is known to be few: read them through the index (CROSS JOIN keeps it the
-      // outer loop), filter, and keep the first `limit` in order.
+    if (termIds(match, ftsFirstCap).length <= ftsFirstCap) {
+      // Every match is known to be few: order them through the index (CROSS JOIN keeps it
+      // the outer loop) by their time alone, then read the first `limit` whole.
       const order = backward ? 'DESC' : 'ASC';
-      return rows(
-        `SELECT ${COLUMNS} FROM log_terms CROSS JOIN logs ON logs.id = log_terms.rowid WHERE log_terms MATCH ? AND ${where.sql} ORDER BY time_ns ${order}, id ${order} LIMIT ?`,
-        [match, ...where.params, q.limit],
-      );
+      const ids = prepared(
+        `SELECT logs.id FROM log_terms CROSS JOIN logs ON logs.id = log_terms.rowid WHERE log_terms MATCH ? AND ${where.sql} ORDER BY time_ns ${order}, logs.id ${order} LIMIT ?`,
+        'pluck',
+      ).all(match, ...where.params, q.limit) as bigint[];
+      return ids.map((id) => byId(id)!);
     }
     // A common term: walk the window in time order, checking each chunk against the index.
+    const walkWhere = whereOf(q, true);
     const order = backward ? 'DESC' : 'ASC';
     const [edge, past] = backward ? ['<=', '>='] : ['>=', '<='];
     const out: LogRow[] = [];
     let cursor: [bigint, number] | undefined;
+    let chunkRows = WALK_CHUNK;
     const check = prepared('SELECT rowid FROM log_terms WHERE log_terms MATCH ? AND rowid >= ? AND rowid <= ?', 'pluck');
     while (out.length < q.limit) {
       // Past the last row seen: a plain range on time_ns keeps the index usable.
       const after = cursor === undefined ? '' : ` AND time_ns ${edge} ? AND NOT (time_ns = ? AND id ${past} ?)`;
-      const params = cursor === undefined ? where.params : [...where.params, cursor[0], cursor[0], cursor[1]];
-      const chunk = prepared(`SELECT id, time_ns FROM logs WHERE ${where.sql}${after} ORDER BY time_ns ${order}, id ${order} LIMIT ${WALK_CHUNK}`, 'raw').all(
+      const params = cursor === undefined ? walkWhere.params : [...walkWhere.params, cursor[0], cursor[0], cursor[1]];
+      const chunk = prepared(`SELECT id, time_ns FROM logs WHERE ${walkWhere.sql}${after} ORDER BY time_ns ${order}, id ${order} LIMIT ?`, 'raw').all(
         ...params,
+        chunkRows,
       ) as Array<[bigint, bigint]>;
       if (chunk.length === 0) break;
       let lo = chunk[0][0];
@@ -242,23 +259,44 @@ export function createLogReader(db: Db): LogReader {
       const picked: number[] = [];
       for (const [id] of chunk) if (hits.has(Number(id)) && picked.length + out.length < q.limit) picked.push(Number(id));
       // In the chunk's order, which is the query's.
-      for (const id of picked) out.push(rows(`SELECT ${COLUMNS} FROM logs WHERE id = ?`, [id])[0]);
+      for (const id of picked) out.push(byId(id)!);
       const last = chunk[chunk.length - 1];
       cursor = [last[1], Number(last[0])];
-      if (chunk.length < WALK_CHUNK) break;
+      if (chunk.length < chunkRows) break;
+      if (picked.length < (q.limit - out.length) / 2) chunkRows = Math.min(chunkRows * 2, WALK_CHUNK_MAX);
     }
     return out;
   }
 
+  function byId(id: number | bigint): LogRow | undefined {
+    const row = prepared(`SELECT ${COLUMNS} FROM logs WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
+    return row === undefined ? undefined : toRow(row);
+  }
+
+  function query(q: LogQuery): LogRow[] {
+    if (q.limit <= 0) return [];
+    const terms = idTerms(q);
+    if (terms.length > 0) return queryWithTerms(q, terms);
+    const order = q.direction === 'backward' ? 'DESC' : 'ASC';
+    const ids = q.resourceIds === undefined ? undefined : [...new Set(q.resourceIds)];
+    if (ids !== undefined && ids.length > 1 && ids.length <= MERGE_RESOURCES) {
+      // Each resource's first `limit` through its index, merged: never a sort of all their rows.
+      const merged = ids.flatMap((id) => query({ ...q, resourceIds: [id] }));
+      merged.sort((a, b) => {
+        const d = a.timeNs === b.timeNs ? a.id - b.id : a.timeNs < b.timeNs ? -1 : 1;
+        return order === 'DESC' ? -d : d;
+      });
+      return merged.slice(0, q.limit);
+    }
+    // Ids first, from the index alone (it holds every filtered column), then the rows.
+    const where = whereOf(q);
+    const found = prepared(`SELECT id FROM logs WHERE ${where.sql} ORDER BY time_ns ${order}, id ${order} LIMIT ?`, 'pluck').all(...where.params, q.limit) as bigint[];
+    return found.map((id) => byId(id)!);
+  }
+
   return {
-    query(q) {
-      if (q.limit <= 0) return [];
-      const terms = idTerms(q);
-      if (terms.length > 0) return queryWithTerms(q, terms);
-      const where = whereOf(q);
-      const order = q.direction === 'backward' ? 'DESC' : 'ASC';
-      return rows(`SELECT ${COLUMNS} FROM logs WHERE ${where.sql} ORDER BY time_ns ${order}, id ${order} LIMIT ?`, [...where.params, q.limit]);
-    },
+    byId,
+    query,
 
     counts(filter, stepNs) {
       if (stepNs <= 0n) throw new RangeError('stepNs must be positive');
@@ -291,11 +329,6 @@ export function createLogReader(db: Db): LogReader {
 
     maxId() {
       return Number((prepared('SELECT max(id) FROM logs', 'pluck').get() as bigint | null) ?? 0n);
-    },
-
-    byId(id) {
-      const got = rows(`SELECT ${COLUMNS} FROM logs WHERE id = ?`, [id]);
-      return got[0];
     },
   };
 }

@@ -118,8 +118,10 @@ export const MIGRATIONS: readonly string[] = [
     seen_s INTEGER NOT NULL                 -- unix seconds it arrived: retention goes by arrival, as for traces;
                                             -- it follows id, so the oldest are the first rowids
   );
-  CREATE INDEX logs_time ON logs(time_ns);
-  CREATE INDEX logs_resource ON logs(resource_id, time_ns);
+  -- Severity and resource ride along, so that a query's filters are read from the index
+  -- it walks in time order and only the records it returns are read from the table.
+  CREATE INDEX logs_time ON logs(time_ns, severity, resource_id);
+  CREATE INDEX logs_resource ON logs(resource_id, time_ns, severity);
   CREATE VIRTUAL TABLE log_terms USING fts5(t, content='', contentless_delete=1, detail=none);
   `,
 ];

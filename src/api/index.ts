@@ -27,6 +27,7 @@ import { guardRequests } from './request-guard.ts';
 import { createSearchRoutes } from './search-routes.ts';
 import { createTempoRoutes } from './tempo-routes.ts';
 import { createTestRoutes } from './test-routes.ts';
+import { createRunRoutes } from './run-routes.ts';
 import { createTraceQLMetricsRoutes } from './traceql-metrics-routes.ts';
 
 export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
@@ -69,6 +70,7 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   app.route('/', createTestRoutes(options.store, options.writes, search, { allowReset: options.allowReset }));
   app.route('/', createDoctorRoutes(options.store));
   app.route('/', createLogRoutes(options.store));
+  app.route('/', createRunRoutes(options.store, options.writes, search));
   // The MCP SDK and its schema libraries are most of a query thread's code: loaded on the first call.
   let mcp: Promise<Hono> | undefined;
   app.all('/mcp', async (c) => {

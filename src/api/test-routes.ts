@@ -75,7 +75,7 @@ function logCondition(store: StoreReader, body: Record<string, unknown>): LogCon
   };
 }
 
-async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   let body: unknown;
   try {
     body = await c.req.json();

@@ -3,19 +3,29 @@
  * ones), runs the command with the OpenTelemetry environment pointing at it, prints what
  * the command emitted, and exits with the command's own exit code.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { buildTrace, humanDuration, operationStats } from '../analysis/index.ts';
 import { ConfigError, parsePort } from '../config.ts';
-import { startTracebox, toTraceJson, type LogRecord, type Trace } from '../testing/index.ts';
-import { parse } from './options.ts';
+import { startTracebox, toTraceJson, TraceboxClient, type LogRecord, type RunRecord, type Trace } from '../testing/index.ts';
+import { RUN_ATTRIBUTE } from '../otlp/index.ts';
+import { runName } from '../analysis/index.ts';
+import { CONNECTION_FLAGS, clientFor, parse } from './options.ts';
 
 const USAGE = `Usage: tracebox run [flags] [--] <command> [args…]
 Runs the command with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a fresh in-memory
 tracebox, then prints a summary of the traces it sent: the slowest, where each spent
 its time (self time: a span's duration minus its children's), the errors, and the log
 records of severity ERROR or above with their trace.
+Each run is recorded (id, label, git commit and branch, command, start, end, exit
+code) and its spans carry the resource attribute tracebox.run = <id> (set through
+OTEL_RESOURCE_ATTRIBUTES); with --data the runs stay for tracebox runs and tracebox diff.
+  --data DIR              keep the run and its spans in DIR beside earlier runs
+                          (default: in memory, gone when the command ends)
+  --label TEXT            a name for the run, e.g. main or my-branch (tracebox diff takes it)
+  --url URL               record the run in a running tracebox instead (its spans go to
+                          that tracebox's OTLP/HTTP receiver); with --auth-token TOKEN
   --keep                  keep tracebox running after the command ends (Ctrl-C stops it)
   --port PORT             query API and viewer port (default: a free port)
   --otlp-http-port PORT   OTLP/HTTP receiver port (default: a free port)
@@ -25,6 +35,9 @@ records of severity ERROR or above with their trace.
 Flags go before the command; "--" ends them (needed when the command's first word starts with "-").`;
 
 const FLAGS = {
+  ...CONNECTION_FLAGS,
+  data: { type: 'string' },
+  label: { type: 'string' },
   keep: { type: 'boolean' },
   port: { type: 'string' },
   'otlp-http-port': { type: 'string' },
@@ -129,6 +142,25 @@ export function summary({ traces, errorLogs }: RunRecords, viewerUrl: string): s
   return lines.join('\n') + '\n';
 }
 
+/** One line of `git` output in the working directory, or null outside a work tree (or without git). */
+function git(args: string[]): string | null {
+  const out = spawnSync('git', args, { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
+  const line = out.status === 0 ? out.stdout.trim() : '';
+  return line === '' ? null : line;
+}
+
+/** The command as a shell line, for the run's record. */
+function commandLine(command: readonly string[]): string {
+  return command.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** What was recorded, and how to compare it; `where` is the data directory or, `remote`, the running tracebox's URL. */
+function runLine(run: RunRecord, where: string | undefined, remote: boolean): string {
+  const flag = remote ? '--url' : '--data';
+  const at = where === undefined ? 'in memory (--data DIR keeps runs for tracebox diff)' : `in ${where}; compare with: tracebox diff ${flag} ${where}`;
+  return `tracebox: ${runName(run)}, ${run.spans ?? 0} span(s) tagged ${RUN_ATTRIBUTE}=${run.id}, recorded ${at}\n`;
+}
+
 function port(flag: string, text: string | undefined): number {
   return text === undefined ? 0 : parsePort(flag, text);
 }
@@ -141,14 +173,67 @@ export async function run(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (command.length === 0) throw new ConfigError(`no command to run\n${USAGE}`);
+  const data = values.data;
+  if (values.url !== undefined) {
+    const clash = (['data', 'keep', 'port', 'otlp-http-port', 'otlp-grpc-port', 'zipkin-port'] as const).find((f) => values[f] !== undefined);
+    if (clash !== undefined) throw new ConfigError(`--url records the run in a running tracebox: --${clash} does not apply`);
+    const client = await runningTracebox(values.url, values['auth-token']);
+    return runCommand(client, command, values.label, true);
+  }
   const tb = await startTracebox({
+    ...(data === undefined ? {} : { memory: false, data, allowReset: false }),
     port: port('port', values.port),
     otlpHttpPort: port('otlp-http-port', values['otlp-http-port']),
     otlpGrpcPort: port('otlp-grpc-port', values['otlp-grpc-port']),
     ...(values['zipkin-port'] === undefined ? {} : { zipkinPort: port('zipkin-port', values['zipkin-port']) }),
     log: () => {},
   });
-  const env: NodeJS.ProcessEnv = { ...process.env, ...tb.env() };
+  const client = new TraceboxClient(tb.apiUrl, tb.otlpHttpUrl);
+  try {
+    const code = await runCommand(client, command, values.label, data !== undefined, data);
+    if (values.keep) {
+      const zipkin = tb.zipkinUrl === undefined ? '' : `, Zipkin ${tb.zipkinUrl}/api/v2/spans`;
+      process.stderr.write(`tracebox: still running (--keep); OTLP/HTTP ${tb.otlpHttpUrl}, OTLP/gRPC ${tb.otlpGrpcUrl}${zipkin}, API ${tb.apiUrl}. Ctrl-C stops it.\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+    }
+    return code;
+  } finally {
+    await tb.close();
+  }
+}
+
+/** A client of the tracebox at `url`, with its OTLP/HTTP receiver (from its doctor report) for the command's exporters. */
+async function runningTracebox(url: string, token: string | undefined): Promise<TraceboxClient> {
+  const api = clientFor({ url, 'auth-token': token });
+  const { receivers } = await api.doctor();
+  if (receivers === undefined) throw new ConfigError(`the tracebox at ${api.apiUrl} does not say where its receivers listen; use a newer tracebox, or run without --url`);
+  const otlp = new URL(api.apiUrl);
+  otlp.port = String(receivers.otlpHttp);
+  return new TraceboxClient(api.apiUrl, otlp.origin, undefined, token ?? (process.env.TRACEBOX_AUTH_TOKEN || undefined));
+}
+
+/**
+ * Records a run, runs the command with the OpenTelemetry environment pointing at `client`'s
+ * tracebox and its spans tagged with the run, waits for the spans to settle, ends the run
+ * and prints the summary. `scoped`: the store holds other spans too (a data directory, a
+ * running tracebox), so the summary reads only the run's.
+ */
+async function runCommand(client: TraceboxClient, command: readonly string[], label: string | undefined, scoped: boolean, data?: string): Promise<number> {
+  const branch = git(['rev-parse', '--abbrev-ref', 'HEAD']);
+  const record = await client.startRun({
+    label: label ?? '',
+    command: commandLine(command),
+    gitCommit: git(['rev-parse', 'HEAD']),
+    // A detached HEAD (as CI checks out) has no branch; CI may name it.
+    gitBranch: branch === 'HEAD' ? process.env.GITHUB_HEAD_REF || process.env.GITHUB_REF_NAME || null : branch,
+  });
+  const tagged = client.env({ run: record.id });
+  const env: NodeJS.ProcessEnv = { ...process.env, ...tagged };
+  // Attributes the caller set stay; the run's come last.
+  env.OTEL_RESOURCE_ATTRIBUTES = [process.env.OTEL_RESOURCE_ATTRIBUTES, tagged.OTEL_RESOURCE_ATTRIBUTES].filter((a) => a !== undefined && a !== '').join(',');
   env.OTEL_SERVICE_NAME ??= path.basename(command[0]);
   const code = await new Promise<number>((resolve) => {
     const child = spawn(command[0], command.slice(1), { env, stdio: 'inherit' });
@@ -160,18 +245,12 @@ export async function run(args: readonly string[]): Promise<number> {
     child.on('exit', (c, signal) => resolve(c ?? 128 + (signal === null ? 0 : os.constants.signals[signal])));
   });
   const records = await settled(async () => ({
-    traces: await tb.traces('{ }', { limit: 10_000 }),
-    errorLogs: (await tb.logs({ severity: 'ERROR' }, { limit: ERROR_LOGS_READ })).reverse(),
+    traces: await client.traces(scoped ? `{ resource.${RUN_ATTRIBUTE} = ${JSON.stringify(record.id)} }` : '{ }', { limit: 10_000 }),
+    // In a shared store, the run's own: its resources carry the run's id.
+    errorLogs: (await client.logs({ severity: 'ERROR' }, { limit: ERROR_LOGS_READ })).filter((r) => !scoped || r.resource[RUN_ATTRIBUTE] === record.id).reverse(),
   }));
-  process.stderr.write(summary(records, `${tb.apiUrl}/`));
-  if (values.keep) {
-    const zipkin = tb.zipkinUrl === undefined ? '' : `, Zipkin ${tb.zipkinUrl}/api/v2/spans`;
-    process.stderr.write(`tracebox: still running (--keep); OTLP/HTTP ${tb.otlpHttpUrl}, OTLP/gRPC ${tb.otlpGrpcUrl}${zipkin}, API ${tb.apiUrl}. Ctrl-C stops it.\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
-  }
-  await tb.close();
+  const ended = await client.endRun(record.id, code);
+  process.stderr.write(summary(records, `${client.apiUrl}/`));
+  process.stderr.write(runLine(ended, scoped ? (data ?? client.apiUrl) : undefined, data === undefined && scoped));
   return code;
 }

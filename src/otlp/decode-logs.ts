@@ -6,7 +6,7 @@
  */
 import { ProtoError, ProtoReader, WIRE_LEN } from '../shared/protowire.ts';
 import { DecodeError, readEnvelope, stringAttribute } from './decode-protobuf.ts';
-import { LOG_RECORD, SEVERITY } from './schema/index.ts';
+import { LOG_RECORD, ResourceLogs, ScopeLogs, SEVERITY } from './schema/index.ts';
 import type { DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedScope } from './types.ts';
 
 /** How many rejection reasons are kept for partial_success.error_message. */
@@ -37,13 +37,13 @@ export function* decodeExportLogsSlices(bytes: Uint8Array, maxRecords: number): 
       }
       r.expect(t, WIRE_LEN, 'resource_logs');
       const rlEnd = r.lenEnd();
-      const rl = readEnvelope(r, rlEnd, ['resource', 'scope_logs']);
+      const rl = readEnvelope(r, rlEnd, ResourceLogs);
       const head = rl.head ?? EMPTY;
       const resource: DecodedResource = { raw: head, present: rl.head !== undefined, schemaUrl: rl.schemaUrl, serviceName: stringAttribute(head, SERVICE_NAME) ?? '' };
       let resourceIndex = -1;
       for (const [slStart, slEnd] of rl.children) {
         r.reset(slStart, slEnd);
-        const sl = readEnvelope(r, slEnd, ['scope', 'log_records']);
+        const sl = readEnvelope(r, slEnd, ScopeLogs);
         if (sl.children.length === 0) continue;
         const scope: DecodedScope = { raw: sl.head ?? EMPTY, present: sl.head !== undefined, schemaUrl: sl.schemaUrl };
         let scopeIndex = -1;

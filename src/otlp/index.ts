@@ -26,6 +26,7 @@ export { encodeLogsData, encodeTracesData, type RawLogGroup } from './encode.ts'
 export { canonicalResourceSpans } from './canonical.ts';
 export { splitJoinedRawSpans } from './joined-spans.ts';
 export { logsDataToJson, tracesDataToJson } from './protobuf-to-json.ts';
+export * from './schema/index.ts';
 export { decodeResource, decodeScope, decodeSpan } from './span-model.ts';
 export { importToProtobuf, ImportTooLargeError } from './import/index.ts';
 export { otlpJsonToProtobuf, OtlpJsonError } from './json-to-protobuf.ts';
@@ -36,6 +37,7 @@ export { decodeExportLogsSlices } from './decode-logs.ts';
 export { LOG_RECORD, LogRecord, SEVERITY, SEVERITY_NUMBER_NAMES, RESOURCE, SCOPE } from './schema/index.ts';
 export { anyValue, anyValueText, decodeLogRecord, keyValuesOf, type AnyValueType, type LogAttribute, type LogRecordView, type TextValue } from './log-model.ts';
 export { SESSION_ATTRIBUTE, SESSION_HEADER } from './session.ts';
+export { RUN_ATTRIBUTE, runOfResource } from './run.ts';
 export { IngestDoctor, HTTP_MISTAKES, type DoctorReport, type Finding, type IngestRecord } from './doctor.ts';
 export { IngestGate, RETRY_AFTER_S } from './gate.ts';
 export { CONNECTION_TIMEOUTS, PayloadTooLargeError, decompress, readBody } from './body.ts';

@@ -17,10 +17,8 @@ import { ZipkinJsonError, zipkinToOtlp } from './zipkin-to-otlp.ts';
 import { ProtoError } from '../shared/protowire.ts';
 import {
   TAG_REFRESH_NS,
-  attributeListTerms,
   createTagMemo,
   eventNameTerm,
-  spanTerms,
   LogRowsBuilder,
   SpanRowsBuilder,
   type LogRows,
@@ -32,12 +30,13 @@ import {
 } from '../store/index.ts';
 import { DecodeError, decodeExportRequestSlices } from './decode-protobuf.ts';
 import { withSession } from './session.ts';
+import { attributeListTerms, spanTerms } from './terms.ts';
 import { OtlpJsonError, otlpJsonToProtobufChunks, otlpLogsJsonToProtobuf } from './json-to-protobuf.ts';
 import type { ExportOutcome, Signal, WireFormat } from './responses.ts';
 import { applyAttributeLimits, applyLogLimits, type AttributeLimits } from './limits.ts';
 import { decodeResource, decodeScope, type Attributes } from './span-model.ts';
 import type { DecodedBatch, DecodedLogBatch } from './types.ts';
-import { LogRecord } from './schema/index.ts';
+import { LOG_RECORD } from './schema/index.ts';
 import { decodeExportLogsSlices } from './decode-logs.ts';
 import { anyValueText } from './log-model.ts';
 import { bytesToHex } from '../shared/ids.ts';
@@ -212,7 +211,7 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
       let text: string;
       terms.length = 0;
       try {
-        attributeListTerms(record.raw, LogRecord.field.attributes, terms);
+        attributeListTerms(record.raw, LOG_RECORD.attributes, terms);
         text = anyValueText(record.body);
       } catch (err) {
         if (!(err instanceof ProtoError)) throw err;

@@ -16,6 +16,9 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { ProtoError, ProtoReader, ProtoWriter, WIRE_LEN, WIRE_VARINT, decodeUtf8, encodeUtf8 } from '../shared/protowire.ts';
+import {
+  ANY_VALUE, AnyValue, ArrayValue, InstrumentationScope, KEY_VALUE, KeyValue, LIST, Resource, SPAN as SPAN_TAG, Span, SpanEvent, SpanLink, Status, type MessageSpec, type NamedField,
+} from './schema/index.ts';
 import { bytesToHex } from '../shared/ids.ts';
 import { MAX_ANY_VALUE_DEPTH } from '../shared/protowire.ts';
 import { stringAttribute } from './decode-protobuf.ts';
@@ -33,11 +36,10 @@ const SERVICE_NAME = new TextEncoder().encode('service.name');
 /** How many rejection reasons are kept, as decode-protobuf.ts keeps. */
 const MAX_REASONS = 5;
 
-/** Field numbers of a message that carries attributes. */
+/** A message that carries attributes (or strings), as the limits see it. */
 interface Shape {
-  readonly attrs: number;
-  /** dropped_attributes_count, 0 when the message has none worth updating. */
-  readonly dropped: number;
+  readonly attrs: NamedField | undefined;
+  readonly dropped: NamedField | undefined;
   /** Whether the count limit applies (spans, events, links: the SDK's limits). */
   readonly counted: boolean;
   /** Tags of its own string fields, kept valid UTF-8. */
@@ -46,22 +48,23 @@ interface Shape {
   readonly body?: number;
 }
 
-const LEN = (field: number): number => (field << 3) | WIRE_LEN;
+function shapeOf(spec: MessageSpec, counted: boolean): Shape {
+  const fields = spec.byNumber.filter((f) => f !== undefined);
+  return {
+    attrs: fields.find((f) => f.name === 'attributes'),
+    dropped: fields.find((f) => f.name === 'droppedAttributesCount'),
+    counted,
+    strings: fields.filter((f) => f.type === 'string').map((f) => f.tag),
+  };
+}
 
-const SPAN: Shape = { attrs: 9, dropped: 10, counted: true, strings: [LEN(3), LEN(5)] };
-const EVENT: Shape = { attrs: 3, dropped: 4, counted: true, strings: [LEN(2)] };
-const LINK: Shape = { attrs: 4, dropped: 5, counted: true, strings: [LEN(3)] };
-const RESOURCE: Shape = { attrs: 1, dropped: 2, counted: false, strings: [] };
-const SCOPE: Shape = { attrs: 3, dropped: 4, counted: false, strings: [LEN(1), LEN(2)] };
-const LOG_RECORD_SHAPE: Shape = {
-  attrs: LogRecord.field.attributes,
-  dropped: LogRecord.field.droppedAttributesCount,
-  counted: true,
-  strings: [LogRecord.tag.severityText, LogRecord.tag.eventName],
-  body: LogRecord.tag.body,
-};
-/** Span.status: Status { message = 2 }. */
-const STATUS: Shape = { attrs: 0, dropped: 0, counted: false, strings: [LEN(2)] };
+const SPAN: Shape = shapeOf(Span, true);
+const EVENT: Shape = shapeOf(SpanEvent, true);
+const LINK: Shape = shapeOf(SpanLink, true);
+const RESOURCE: Shape = shapeOf(Resource, false);
+const SCOPE: Shape = shapeOf(InstrumentationScope, false);
+const STATUS: Shape = shapeOf(Status, false);
+const LOG_RECORD_SHAPE: Shape = { ...shapeOf(LogRecord, true), body: LogRecord.tag.body };
 
 /**
  * Whether bytes [start, end) are valid UTF-8. Protobuf strings must be: strict decoders
@@ -126,7 +129,7 @@ class Limiter {
    */
   needs(buf: Uint8Array, start: number, end: number, shape: Shape): boolean {
     const r = new ProtoReader(buf, start, end);
-    const attrTag = shape.attrs === 0 ? -1 : LEN(shape.attrs);
+    const attrTag = shape.attrs?.tag ?? -1;
     const maxCount = shape.counted ? this.limits.maxAttrsPerSpan : 0;
     let count = 0;
     let over = false;
@@ -137,11 +140,11 @@ class Limiter {
         if (maxCount > 0 && ++count > maxCount) over = true;
         if (this.keyValueNeeds(r, e, 0)) over = true;
         r.pos = e;
-      } else if (shape === SPAN && (tag === LEN(11) || tag === LEN(13))) {
+      } else if (shape === SPAN && (tag === SPAN_TAG.events || tag === SPAN_TAG.links)) {
         const e = r.lenEnd();
-        if (this.needs(buf, r.pos, e, tag === LEN(11) ? EVENT : LINK)) over = true;
+        if (this.needs(buf, r.pos, e, tag === SPAN_TAG.events ? EVENT : LINK)) over = true;
         r.pos = e;
-      } else if (shape === SPAN && tag === LEN(15)) {
+      } else if (shape === SPAN && tag === SPAN_TAG.status) {
         const e = r.lenEnd();
         if (this.needs(buf, r.pos, e, STATUS)) over = true;
         r.pos = e;
@@ -168,8 +171,8 @@ class Limiter {
       const e = (tag & 7) === WIRE_LEN ? r.lenEnd() : -1;
       if (e < 0) r.skip(tag & 7);
       else {
-        if (tag === LEN(1) && (this.tooLong(r.buf, r.pos, e) || !validUtf8(r.buf, r.pos, e))) over = true;
-        else if (tag === LEN(2) && this.anyValueNeeds(r, e, depth)) over = true;
+        if (tag === KEY_VALUE.key && (this.tooLong(r.buf, r.pos, e) || !validUtf8(r.buf, r.pos, e))) over = true;
+        else if (tag === KEY_VALUE.value && this.anyValueNeeds(r, e, depth)) over = true;
         r.pos = e;
       }
     }
@@ -190,22 +193,22 @@ class Limiter {
         continue;
       }
       const e = r.lenEnd();
-      if (tag === LEN(1)) {
+      if (tag === ANY_VALUE.stringValue) {
         if (this.tooLong(r.buf, r.pos, e) || !validUtf8(r.buf, r.pos, e)) over = true;
-      } else if (tag === LEN(7)) {
+      } else if (tag === ANY_VALUE.bytesValue) {
         if (this.limits.maxAttrLength > 0 && e - r.pos > this.limits.maxAttrLength) over = true;
-      } else if (tag === LEN(5) || tag === LEN(6)) {
+      } else if (tag === ANY_VALUE.arrayValue || tag === ANY_VALUE.kvlistValue) {
         // ArrayValue { repeated AnyValue values = 1 }, KeyValueList { repeated KeyValue values = 1 }
         const list = r.end;
         r.end = e;
         while (r.more()) {
           const t = nextTag(r);
-          if (t !== LEN(1)) {
+          if (t !== LIST.values) {
             r.skip(t & 7);
             continue;
           }
           const ve = r.lenEnd();
-          if (tag === LEN(5) ? this.anyValueNeeds(r, ve, depth + 1) : this.keyValueNeeds(r, ve, depth + 1)) over = true;
+          if (tag === ANY_VALUE.arrayValue ? this.anyValueNeeds(r, ve, depth + 1) : this.keyValueNeeds(r, ve, depth + 1)) over = true;
           r.pos = ve;
         }
         r.end = list;
@@ -222,8 +225,8 @@ class Limiter {
   rewrite(buf: Uint8Array, start: number, end: number, shape: Shape): Uint8Array {
     const w = new ProtoWriter(end - start);
     const r = new ProtoReader(buf, start, end);
-    const attrTag = shape.attrs === 0 ? -1 : LEN(shape.attrs);
-    const droppedTag = shape.dropped === 0 ? -1 : (shape.dropped << 3) | WIRE_VARINT;
+    const attrTag = shape.attrs?.tag ?? -1;
+    const droppedTag = shape.dropped?.tag ?? -1;
     const maxCount = shape.counted ? this.limits.maxAttrsPerSpan : 0;
     let count = 0;
     let dropped = 0;
@@ -237,16 +240,16 @@ class Limiter {
         if (maxCount > 0 && ++count > maxCount) dropped++;
         else if (this.keyValueNeeds(r, e, 0)) {
           r.pos = payload;
-          w.fork(shape.attrs);
+          w.fork(shape.attrs!.number);
           this.keyValue(r, e, w);
           w.join();
         } else w.raw(buf.subarray(fieldStart, e));
         r.pos = e;
       } else if (tag === droppedTag) {
         droppedBefore = r.uint32();
-      } else if (shape === SPAN && (tag === LEN(11) || tag === LEN(13) || tag === LEN(15))) {
+      } else if (shape === SPAN && (tag === SPAN_TAG.events || tag === SPAN_TAG.links || tag === SPAN_TAG.status)) {
         const e = r.lenEnd();
-        const inner = tag === LEN(11) ? EVENT : tag === LEN(13) ? LINK : STATUS;
+        const inner = tag === SPAN_TAG.events ? EVENT : tag === SPAN_TAG.links ? LINK : STATUS;
         if (this.needs(buf, r.pos, e, inner)) w.bytesField(tag >>> 3, this.rewrite(buf, r.pos, e, inner));
         else w.raw(buf.subarray(fieldStart, e));
         r.pos = e;
@@ -271,7 +274,7 @@ class Limiter {
       }
     }
     const total = Math.min(droppedBefore + dropped, 0xffffffff);
-    if (total > 0) w.tag(shape.dropped, WIRE_VARINT).uint32(total);
+    if (total > 0) w.tag(shape.dropped!.number, WIRE_VARINT).uint32(total);
     return w.finish();
   }
 
@@ -288,9 +291,9 @@ class Limiter {
         continue;
       }
       const e = r.lenEnd();
-      if (tag === LEN(1)) this.string(1, r.buf, r.pos, e, w);
-      else if (tag === LEN(2)) {
-        w.fork(2);
+      if (tag === KEY_VALUE.key) this.string(KeyValue.field.key, r.buf, r.pos, e, w);
+      else if (tag === KEY_VALUE.value) {
+        w.fork(KeyValue.field.value);
         this.anyValue(r, e, w);
         w.join();
       } else w.raw(r.buf.subarray(fieldStart, e));
@@ -312,23 +315,23 @@ class Limiter {
         continue;
       }
       const e = r.lenEnd();
-      if (tag === LEN(1)) this.string(1, r.buf, r.pos, e, w);
-      else if (tag === LEN(7) && max > 0 && e - r.pos > max) w.bytesField(7, r.buf.subarray(r.pos, r.pos + max));
-      else if (tag === LEN(5) || tag === LEN(6)) {
+      if (tag === ANY_VALUE.stringValue) this.string(AnyValue.field.stringValue, r.buf, r.pos, e, w);
+      else if (tag === ANY_VALUE.bytesValue && max > 0 && e - r.pos > max) w.bytesField(AnyValue.field.bytesValue, r.buf.subarray(r.pos, r.pos + max));
+      else if (tag === ANY_VALUE.arrayValue || tag === ANY_VALUE.kvlistValue) {
         w.fork(tag >>> 3);
         const list = r.end;
         r.end = e;
         while (r.more()) {
           const itemStart = r.pos;
           const t = r.uint32();
-          if (t !== LEN(1)) {
+          if (t !== LIST.values) {
             r.skip(t & 7);
             w.raw(r.buf.subarray(itemStart, r.pos));
             continue;
           }
           const ve = r.lenEnd();
-          w.fork(1);
-          if (tag === LEN(5)) this.anyValue(r, ve, w);
+          w.fork(ArrayValue.field.values);
+          if (tag === ANY_VALUE.arrayValue) this.anyValue(r, ve, w);
           else this.keyValue(r, ve, w);
           w.join();
           r.pos = ve;

@@ -6,14 +6,15 @@
 import { ProtoWriter, encodeUtf8 } from '../shared/protowire.ts';
 import { stringAttribute } from './decode-protobuf.ts';
 import type { DecodedResource } from './types.ts';
+import { AnyValue, KeyValue, Resource } from './schema/index.ts';
 
 export const SESSION_ATTRIBUTE = 'tracebox.session';
 export const SESSION_HEADER = 'x-tracebox-session';
 const SESSION_KEY = encodeUtf8(SESSION_ATTRIBUTE);
 
-/** A KeyValue attribute entry (Resource field 1) with a string value. */
+/** A Resource attributes entry (a KeyValue) with a string value. */
 function attributeField(key: string, value: string): Uint8Array {
-  return new ProtoWriter(64).fork(1).stringField(1, key).fork(2).stringField(1, value).join().join().finish();
+  return new ProtoWriter(64).fork(Resource.field.attributes).stringField(KeyValue.field.key, key).fork(KeyValue.field.value).stringField(AnyValue.field.stringValue, value).join().join().finish();
 }
 
 /**

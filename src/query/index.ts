@@ -26,3 +26,4 @@ export {
   createMetricsQuery, queryRangeResponse, queryInstantResponse, alignRange, defaultStep, type MetricsRequest, type MetricsResult,
   type JsonMetrics, type QueryRangeResponse, type QueryInstantResponse,
 } from './metrics/index.ts';
+export { splitJoinedSpans } from './joined-spans.ts';

@@ -15,6 +15,7 @@ import { createLogReader, type LogReader } from './logs-read.ts';
 import { createDeleter, type Deleter } from './delete.ts';
 import { createSearchReader, type SearchReader } from './search.ts';
 import { createTagReader, type TagReader } from './tags.ts';
+import { createRunReader, type NewRun, type RunReader, type RunRecord } from './runs.ts';
 import { createMetricsReads, type MetricsReadOptions, type MetricsReads } from './metrics-reads.ts';
 
 export { StoreOpenError, DB_FILE, useNativeBinding, nativeBindingPath, databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
@@ -26,7 +27,11 @@ export type { RawScopeSpans } from './read.ts';
 export { SpanRowsBuilder, transferables, type SpanRows, type SpanInput, type TagObservation } from './rows.ts';
 export { LogRowsBuilder, isLogRows, type LogRows, type LogInput } from './log-rows.ts';
 export { bodyWords, FTS_FIRST_CAP, createLogReader, ftsQuery, type LogReaderOptions, type LogReader, type LogFilter, type LogQuery, type LogRow, type LogCount } from './logs-read.ts';
-export { attributeListTerms, spanTerms, keyTerm, valueTerm, nameTerm, eventNameTerm, type TermScope, type TermValue, type TagSink } from './terms.ts';
+export {
+  keyTerm, valueTerm, nameTerm, eventNameTerm, keyTermAt, nameTermAt, eventNameTermAt, valuePrefix, stringValueTerm, boolValueTerm, intValueTerm, doubleValueTerm,
+  type TermScope, type TermValue, type TagSink, type TagType,
+} from './terms.ts';
+export { createRunReader, createRunWriter, resourcesByRun, type NewRun, type RunReader, type RunRecord, type RunWriter, type RunOfResource } from './runs.ts';
 export type { MetricsReads, MetricsReadOptions, SpanMetricRow, AddedSpanRow, GraphSpanRow } from './metrics-reads.ts';
 export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions, type RetentionPass } from './retention.ts';
 
@@ -38,6 +43,10 @@ export interface StoreWrites {
   deleteLogsOf(resourceIds: readonly number[]): Promise<number>;
   /** Deletes everything. */
   clear(): Promise<void>;
+  /** Records the start of a run. */
+  startRun(run: NewRun): Promise<RunRecord>;
+  /** Records a run's end (and counts its spans); undefined for an unknown id. */
+  endRun(id: string, exitCode: number | null, endedMs: number): Promise<RunRecord | undefined>;
 }
 
 export interface StoreOptions {
@@ -65,6 +74,8 @@ export class StoreReader {
   readonly tags: TagReader;
   /** Log records. */
   readonly logs: LogReader;
+  /** Recorded runs. */
+  readonly runs: RunReader;
   protected readonly generationCell: Generation;
   private readonly commitListeners = new Set<(summary: CommitSummary) => void>();
   private readonly logListeners = new Set<(summary: CommitSummary) => void>();
@@ -80,6 +91,7 @@ export class StoreReader {
     this.search = createSearchReader(db, () => this.generation);
     this.tags = createTagReader(db);
     this.logs = createLogReader(db);
+    this.runs = createRunReader(db);
     this.reader = createTraceReader(db);
     this.readerGeneration = this.generation;
   }

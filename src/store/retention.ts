@@ -20,6 +20,7 @@ export interface RetentionPass {
   readonly deletedLogs: number;
   /** Bytes of pages in use afterwards. */
   readonly usedBytes: number;
+  readonly deletedRuns: number;
 }
 
 /** Traces per delete transaction: small enough that a batch takes milliseconds. */
@@ -34,6 +35,8 @@ export interface RetentionStore {
   deleteTraces(rowids: readonly number[]): number;
   /** Deletes the log records with rowids in [first, last]. */
   deleteLogRange(first: number, last: number): number;
+  /** Deletes the runs retention no longer keeps (see RunWriter.prune); returns how many. */
+  pruneRuns?(nowMs: number, maxAgeMs: number, tracesDeleted: boolean): number;
 }
 
 /**
@@ -125,7 +128,8 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
     if (deletedTraces > 0) db.prepare("INSERT INTO span_terms(span_terms, rank) VALUES ('merge', 200)").run();
     if (deletedLogs > 0) db.prepare("INSERT INTO log_terms(log_terms, rank) VALUES ('merge', 200)").run();
     if (deletedTraces + deletedLogs > 0) db.pragma('incremental_vacuum');
-    return { deletedTraces, deletedSpans, deletedLogs, usedBytes: usedBytes() };
+    const deletedRuns = store.pruneRuns?.(nowMs, options.maxAgeMs, deletedTraces > 0) ?? 0;
+    return { deletedTraces, deletedSpans, deletedLogs, usedBytes: usedBytes(), deletedRuns };
   }
 
   return { run, usedBytes, storeBytes };
@@ -155,8 +159,8 @@ export function startRetention(store: RetentionStore, options: RetentionOptions,
       .run()
       .then(
         (pass) => {
-          if (pass.deletedTraces + pass.deletedLogs > 0) {
-            log(`retention: deleted ${pass.deletedTraces} trace(s), ${pass.deletedSpans} span(s), ${pass.deletedLogs} log record(s); ${pass.usedBytes} bytes in use`);
+          if (pass.deletedTraces + pass.deletedLogs > 0 || pass.deletedRuns > 0) {
+            log(`retention: deleted ${pass.deletedTraces} trace(s), ${pass.deletedSpans} span(s), ${pass.deletedLogs} log record(s), ${pass.deletedRuns} run(s); ${pass.usedBytes} bytes in use`);
           }
         },
         (err: unknown) => log(`retention: ${(err as Error).message}`),

@@ -23,6 +23,7 @@ const TracePage = lazy(() => others().then((m) => m.TracePage), 'the trace page'
 const ServicesPage = lazy(() => others().then((m) => m.ServicesPage), 'the services page');
 const LogsPage = lazy(() => others().then((m) => m.LogsPage), 'the logs page');
 const ComparePage = lazy(() => others().then((m) => m.ComparePage), 'the compare page');
+const RunsPage = lazy(() => others().then((m) => m.RunsPage), 'the runs page');
 const UploadPage = lazy(() => others().then((m) => m.UploadPage), 'the file page');
 
 function SettingsDialog({ onClose }: { onClose: () => void }): JSX.Element {
@@ -151,7 +152,7 @@ function App(): JSX.Element {
     t: toggleTheme,
   });
   useEffect(() => {
-    const titles: Record<string, string> = { search: 'Search', trace: `Trace ${route.id.slice(0, 8)}`, services: 'Services', logs: 'Logs', compare: 'Compare', upload: 'Open a file', notfound: 'Not found' };
+    const titles: Record<string, string> = { search: 'Search', trace: `Trace ${route.id.slice(0, 8)}`, services: 'Services', logs: 'Logs', compare: 'Compare', runs: 'Runs', upload: 'Open a file', notfound: 'Not found' };
     document.title = `${titles[route.page]} · tracebox`;
   }, [route.page, route.id]);
   useEffect(() => {
@@ -173,6 +174,8 @@ function App(): JSX.Element {
       <LogsPage route={route} />
     ) : route.page === 'compare' ? (
       <ComparePage route={route} />
+    ) : route.page === 'runs' ? (
+      <RunsPage route={route} />
     ) : route.page === 'upload' ? (
       <UploadPage />
     ) : (
@@ -233,6 +236,7 @@ function App(): JSX.Element {
           {nav('/services', 'Services', 'map', route.page === 'services', 'm')}
           {nav('/logs', 'Logs', 'logs', route.page === 'logs', 'g')}
           {nav('/compare', 'Compare', 'compare', route.page === 'compare', '')}
+          {nav('/runs', 'Runs', 'timeline', route.page === 'runs', '')}
           {nav('/upload', 'Open file', 'upload', route.page === 'upload', 'u')}
         </nav>
         <span class="spacer" />

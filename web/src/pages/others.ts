@@ -5,6 +5,7 @@
  */
 export { ComparePage } from './ComparePage.tsx';
 export { LogsPage } from './LogsPage.tsx';
+export { RunsPage } from './RunsPage.tsx';
 export { ServicesPage } from './ServicesPage.tsx';
 export { TracePage } from './TracePage.tsx';
 export { openFiles, UploadPage } from './UploadPage.tsx';

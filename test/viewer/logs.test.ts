@@ -2,11 +2,14 @@
  * Logs in the viewer, in Debian's Chromium (test/viewer/harness.ts), from records the
  * OpenTelemetry JS logs SDK sent beside its spans: an error trace shows its records (the
  * trace's list, marks on the bars, the span's own), a record selects its span; the Logs
- * page finds a record by its words and links to its trace and span. Screenshots of both
+ * page finds a record by its words and links to its trace and span, and its live tail shows
+ * a record sent while it is open. Screenshots of both
  * in light and dark. Nothing here is timed.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { createLoggerProvider } from '../helpers/logs-sdk.ts';
 import { SKIP, startHarness, type Harness } from './harness.ts';
 import { sendLoggedErrorTrace, type LoggedTrace } from './seed-logs.ts';
 
@@ -75,9 +78,20 @@ describe('logs in the viewer', { skip: SKIP, timeout: 120_000 }, () => {
     }
   });
 
+  test('live tail: a record sent while the page is open appears on top', async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.tb.apiUrl}/logs?live=1&service=tail-svc`);
+    await page.waitForSelector('[data-testid="logs-empty"]');
+    const provider = createLoggerProvider('http/protobuf', h.tb, { 'service.name': 'tail-svc' });
+    provider.getLogger('tail').emit({ severityNumber: SeverityNumber.WARN, severityText: 'WARN', body: 'queue depth above 1000' });
+    await provider.shutdown();
+    await page.waitForFunction(() => document.querySelector('[data-testid="log-lines"] li')?.textContent?.includes('queue depth above 1000'));
+    await page.close();
+  });
+
   test('the level filter narrows the list; no page error on the way', async () => {
     const page = await h.newPage();
-    await page.goto(`${h.tb.apiUrl}/logs?level=warn`);
+    await page.goto(`${h.tb.apiUrl}/logs?level=warn&service=billing`);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="log-lines"] li').length === 2);
     const levels = await page.locator('[data-testid="log-lines"] .log-level').allTextContents();
     assert.deepEqual(levels, ['ERROR', 'WARN']);

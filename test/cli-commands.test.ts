@@ -133,6 +133,32 @@ describe('tracebox run', () => {
     assert.doesNotMatch(out.stderr, /slow start|cart loaded/);
   });
 
+  test('tracebox assert --logs counts log records by body, severity, service and attribute', async () => {
+    const tb = await startTracebox();
+    try {
+      const code = await new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, [LOG_SERVICE], { env: { ...process.env, ...tb.env(), OTEL_SERVICE_NAME: 'pay' }, stdio: 'inherit' });
+        child.on('error', reject);
+        child.on('exit', (c) => resolve(c ?? -1));
+      });
+      assert.equal(code, 0);
+      await tb.waitForLogs({ service: 'pay' }, { count: 3 });
+      const [ok, none, tooMany] = await dispatchAll([
+        ['assert', '--logs', '--body', 'payment declined', '--severity', 'error', '--service', 'pay', '--attr', 'order.id=42', '--url', tb.apiUrl],
+        ['assert', '--logs', '--severity', 'FATAL', '--max', '0', '--url', tb.apiUrl],
+        ['assert', '--logs', '--service', 'pay', '--max', '2', '--url', tb.apiUrl],
+      ]);
+      const bad = await runCli(['assert', '--logs', '{ }', '--url', tb.apiUrl]);
+      assert.deepEqual([ok.code, ok.stdout], [0, 'ok: 1 log record(s) match\n']);
+      assert.deepEqual([none.code, none.stdout], [0, 'ok: 0 log record(s) match\n']);
+      assert.equal(tooMany.code, 1);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /with --logs, no TraceQL query/);
+    } finally {
+      await tb.close();
+    }
+  });
+
   test('flags before the command need no "--", and the receivers\' ports can be set', async () => {
     const [http, grpc] = [await freePort(), await freePort()];
     const out = await runCli(['run', '--otlp-http-port', String(http), `--otlp-grpc-port=${grpc}`, process.execPath, SERVICE], { OTEL_SERVICE_NAME: 'cart' });

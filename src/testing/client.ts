@@ -287,6 +287,7 @@ export class TraceboxClient {
       min: options.count ?? 1,
       max: options.max,
       timeoutMs: options.timeoutMs ?? 3000,
+      settleMs: options.settleMs,
       session: this.sessionId,
     });
     if (answer.ok) return answer.matches;

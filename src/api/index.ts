@@ -34,6 +34,7 @@ import { createTraceQLMetricsRoutes } from './traceql-metrics-routes.ts';
 export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
 export { serveQueryGrpc, type QueryGrpc } from './grpc-front.ts';
 export type { ApiBindings, ApiEnv } from './env.ts';
+export type { LogJson } from './log-routes.ts';
 export { normalizeAllowedHost } from './request-guard.ts';
 
 /** Paths answered from the derived metrics, which one query thread owns. */

@@ -32,6 +32,7 @@ export {
   type TermScope, type TermValue, type TagSink, type TagType,
 } from './terms.ts';
 export { createRunReader, createRunWriter, resourcesByRun, type NewRun, type RunReader, type RunRecord, type RunWriter, type RunOfResource } from './runs.ts';
+export { bodyWords } from './logs-read.ts';
 export type { MetricsReads, MetricsReadOptions, SpanMetricRow, AddedSpanRow, GraphSpanRow } from './metrics-reads.ts';
 export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions, type RetentionPass } from './retention.ts';
 

@@ -118,6 +118,11 @@ export interface LogReader {
   byId(id: number): LogRow | undefined;
 }
 
+/** The words FTS5's unicode61 tokenizer makes of a text (letters and digits), for `terms`. */
+export function bodyWords(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
 /** Term matches read before a query switches to walking the window in time order. */
 export const FTS_FIRST_CAP = 2000;
 /** Rows in the first chunk of such a walk; each chunk that finds too little doubles it, up to WALK_CHUNK_MAX. */

@@ -383,6 +383,9 @@ export function finish<T>(steps: Generator<void, T, void>): T {
  */
 export function createIngest(store: Store, options: DecoderOptions = {}): (request: IngestRequest) => IngestAnswer {
   const decoder = createDecoder(options);
+  store.onInsert((summary) => {
+    for (const key of summary.fullKeys) decoder.tags.keyFull(key);
+  });
   return (request) => {
     let prepared: PreparedRequest;
     try {

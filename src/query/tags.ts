@@ -3,15 +3,18 @@
  * tag dictionary when unfiltered, from the spans of matching traces when a TraceQL
  * filter narrows them.
  *
- * A dictionary listing holds every value, up to Tempo's max_bytes_per_tag_values_query
- * (5 MB). With a time window it is exact: a value is listed when a span that started in
- * the window has it. The dictionary's first/last times decide most values (each is a
- * real sighting, and every sighting lies within TAG_REFRESH_NS of them); the rest are
- * looked up among the window's spans.
+ * An unfiltered listing holds every value, up to Tempo's max_bytes_per_tag_values_query
+ * (5 MB): the dictionary's values, and for a key the dictionary stopped recording
+ * (MAX_VALUES_PER_KEY) the rest read from the spans, resources or scopes that hold the
+ * key, within the search budget (a listing cut short says so). With a time window it is
+ * exact: a value is listed when a span that started in the window has it. The
+ * dictionary's first/last times decide most values (each is a real sighting, and every
+ * sighting lies within TAG_REFRESH_NS of them); the rest are looked up among the
+ * window's spans.
  */
-import { decodeResource, decodeScope } from '../otlp/index.ts';
-import type { AttrValue, Attributes } from '../shared/span.ts';
-import { TAG_REFRESH_NS, type SeenTagValue, type StoreReader, type TagScope, type TagValue, type TermScope, type TimeWindowNs, type TraceWindow } from '../store/index.ts';
+import { decodeResource, decodeScope, decodeSpan } from '../otlp/index.ts';
+import type { AttrValue, Attributes, SpanContext } from '../shared/span.ts';
+import { keyTerm, TAG_REFRESH_NS, type SeenTagValue, type StoreReader, type TagScope, type TagValue, type TermScope, type TimeWindowNs, type TraceWindow } from '../store/index.ts';
 import { readEachForDisplay, parse, type AttributeRef, type Root, type Value } from '../traceql/index.ts';
 import { dictionaryEntry } from './planner.ts';
 import type { Search } from './search.ts';
@@ -157,9 +160,25 @@ export function tagValues(store: StoreReader, search: Search, request: TagValues
   }
   const scopes: readonly TagScope[] = ref.scope === 'none' ? ['span', 'resource'] : [ref.scope];
   const windowed = window.startNs !== undefined || window.endNs !== undefined;
-  const inWindow = windowed ? windowCheck(store, fullWindow(window), Date.now() + search.budgetMs) : undefined;
+  const deadline = Date.now() + search.budgetMs;
+  const inWindow = windowed ? windowCheck(store, fullWindow(window), deadline) : undefined;
+  const listed = new Set<string>();
   let bytes = 0;
   let incomplete: TagValuesResult['incomplete'];
+  /** Adds a value once; false when the byte limit is reached. */
+  const list = (shown: TypedTagValue): boolean => {
+    const id = shown.type + '\0' + shown.value;
+    if (listed.has(id)) return true;
+    // Tempo's collector counts each value's type and text against its byte limit.
+    bytes += Buffer.byteLength(shown.value) + shown.type.length;
+    if (bytes > MAX_TAG_VALUES_BYTES) {
+      incomplete = 'max-bytes';
+      return false;
+    }
+    listed.add(id);
+    out.push(shown);
+    return true;
+  };
   listing: for (const scope of scopes) {
     for (const v of store.tags.seen(scope, ref.name, windowed ? fullWindow(window) : undefined)) {
       const shown = display(v);
@@ -171,16 +190,63 @@ export function tagValues(store: StoreReader, search: Search, request: TagValues
         }
         if (!verdict) continue;
       }
-      // Tempo's collector counts each value's type and text against its byte limit.
-      bytes += Buffer.byteLength(shown.value) + shown.type.length;
-      if (bytes > MAX_TAG_VALUES_BYTES) {
-        incomplete = 'max-bytes';
+      if (!list(shown)) break listing;
+    }
+    if (store.tags.full(scope, ref.name)) {
+      // The dictionary stopped recording this key's new values: the rest are read where they are.
+      const stop = beyondDictionary(store, scope, ref.name, windowed ? fullWindow(window) : undefined, deadline, list);
+      if (stop !== undefined) {
+        incomplete ??= stop;
         break listing;
       }
-      out.push(shown);
     }
   }
   return withReason(sortUnique(out, limit), incomplete);
+}
+
+const NO_CONTEXT: SpanContext = { resource: new Map(), service: '', scope: { name: '', version: '', attributes: new Map() } };
+
+/**
+ * Lists the values of a full key from the data itself: the spans holding the key (its
+ * term finds them, newest first), or the resources and scopes that have it. Returns why
+ * it stopped early, if it did.
+ */
+function beyondDictionary(
+  store: StoreReader,
+  scope: TagScope,
+  key: string,
+  window: TimeWindowNs | undefined,
+  deadline: number,
+  list: (shown: TypedTagValue) => boolean,
+): 'budget' | 'max-bytes' | undefined {
+  const each = (attrs: Attributes): boolean => {
+    const v = attrs.get(key);
+    if (v === undefined) return true;
+    const shown: TypedTagValue[] = [];
+    typed(v, shown);
+    return shown.every(list);
+  };
+  const termScope = TERM_SCOPE[scope];
+  if (termScope !== undefined) {
+    let n = 0;
+    for (const raw of store.tags.spansWithTerm(keyTerm(termScope, key), window)) {
+      if ((++n & 255) === 0 && Date.now() > deadline) return 'budget';
+      const span = decodeSpan(raw, NO_CONTEXT);
+      const holders = termScope === 's' ? [span.attributes] : termScope === 'e' ? span.events.map((e) => e.attributes) : span.links.map((l) => l.attributes);
+      if (!holders.every(each)) return 'max-bytes';
+    }
+    return undefined;
+  }
+  const rows = scope === 'resource'
+    ? store.search.resources().map((r) => ({ id: r.id, attrs: r.raw === null ? new Map() : decodeResource(r.raw) }))
+    : store.tags.scopes().map((r) => ({ id: r.id, attrs: r.raw === null ? new Map() : decodeScope(r.raw).attributes }));
+  for (const r of rows) {
+    if (Date.now() > deadline) return 'budget';
+    if (!r.attrs.has(key)) continue;
+    if (window !== undefined && !store.tags.refInWindow(scope === 'resource' ? 'resource_id' : 'scope_id', [r.id], window)) continue;
+    if (!each(r.attrs)) return 'max-bytes';
+  }
+  return undefined;
 }
 
 function withReason(values: TypedTagValue[], incomplete: TagValuesResult['incomplete']): TagValuesResult {

@@ -74,7 +74,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE VIRTUAL TABLE span_terms USING fts5(t, content='', contentless_delete=1, detail=none);
   -- The tag-value dictionary behind Tempo's tag endpoints: each distinct attribute value
   -- once, with the span start times it was first and last seen at (last_ns refreshed at
-  -- most every few minutes). Every value is kept (tag_keys.value_count is no longer kept up to date).
+  -- most every minute). A key records at most MAX_VALUES_PER_KEY values (value_count counts them).
   CREATE TABLE tag_keys(
     id INTEGER PRIMARY KEY,
     scope TEXT NOT NULL,                    -- span | resource | event | link | instrumentation

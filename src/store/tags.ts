@@ -19,6 +19,12 @@ export type TagObservation = readonly [scope: TagScope, key: string, type: TagTy
 
 /** How far span time must move before a known value's first/last times are written again. */
 export const TAG_REFRESH_NS = 60 * 1e9;
+/**
+ * Values a key's dictionary records. Past this the key is full: ingest stops observing it
+ * (an id or a URL would otherwise cost a random-key insert per span, measured at 2.3x the
+ * writer's CPU per span), and its listings read the rest from the spans that have the key.
+ */
+export const MAX_VALUES_PER_KEY = 1000;
 const MEMO_LIMIT = 200_000;
 
 const TERM_SCOPES: Record<TermScope, TagScope> = { s: 'span', e: 'event', l: 'link' };
@@ -36,11 +42,14 @@ export interface TagMemo extends TagSink {
   out: TagObservation[];
   /** Observes one attribute seen outside spans (resource and scope attributes). */
   observe(scope: TagScope, key: string, type: TagType, value: string | number | boolean): void;
+  /** The dictionary holds MAX_VALUES_PER_KEY values of this key: observe no new ones. */
+  keyFull(keyTerm: string): void;
 }
 
 export function createTagMemo(): TagMemo {
   // value term → span time it was last observed at.
   let seen = new Map<string, number>();
+  const full = new Set<string>();
   function remember(term: string, at: number): void {
     if (seen.size >= MEMO_LIMIT) seen = new Map();
     seen.set(term, at);
@@ -48,7 +57,9 @@ export function createTagMemo(): TagMemo {
   const memo: TagMemo = {
     at: 0,
     out: [],
-    known(term) {
+    known(term, keyTerm) {
+      // First: high-cardinality keys are the ones that would miss the large map every time.
+      if (full.has(keyTerm)) return true;
       const last = seen.get(term);
       return last !== undefined && Math.abs(memo.at - last) < TAG_REFRESH_NS;
     },
@@ -63,46 +74,63 @@ export function createTagMemo(): TagMemo {
       remember(term, memo.at);
       memo.out.push([scope, key, type, value, memo.at, keyTerm, term]);
     },
+    keyFull(keyTerm) {
+      if (full.size < MEMO_LIMIT) full.add(keyTerm);
+    },
   };
   return memo;
 }
 
 export interface TagWriter {
-  /** Records one observation. */
-  record(observation: TagObservation): void;
+  /** Records one observation; true when its key is full (no new values are recorded). */
+  record(observation: TagObservation): boolean;
   /** Forgets in-memory state after a rolled-back transaction or a delete. */
   reset(): void;
 }
 
+interface KeyState {
+  readonly id: number;
+  /** Values recorded (never lowered when retention prunes some: a full key stays full). */
+  count: number;
+}
+
 export function createTagWriter(db: Db): TagWriter {
   const stmt = {
-    key: db.prepare('SELECT id FROM tag_keys WHERE scope = ? AND key = ?').pluck(),
+    key: db.prepare('SELECT id, value_count FROM tag_keys WHERE scope = ? AND key = ?'),
     insertKey: db.prepare('INSERT INTO tag_keys(scope, key) VALUES (?, ?)'),
     insertValue: db.prepare('INSERT OR IGNORE INTO tag_values(key_id, type, value, first_ns, last_ns) VALUES (?, ?, ?, ?, ?)'),
     refreshValue: db.prepare(
       `UPDATE tag_values SET first_ns = min(first_ns, ?), last_ns = max(last_ns, ?)
        WHERE key_id = ? AND type = ? AND value = ?`,
     ),
+    countUp: db.prepare('UPDATE tag_keys SET value_count = value_count + 1 WHERE id = ?'),
   };
-  let keys = new Map<string, number>();
+  let keys = new Map<string, KeyState>();
 
-  function keyId(keyTerm: string, scope: TagScope, key: string): number {
-    let id = keys.get(keyTerm);
-    if (id === undefined) {
-      id = (stmt.key.get(scope, key) as number | undefined) ?? Number(stmt.insertKey.run(scope, key).lastInsertRowid);
+  function keyState(keyTerm: string, scope: TagScope, key: string): KeyState {
+    let state = keys.get(keyTerm);
+    if (state === undefined) {
+      const row = stmt.key.get(scope, key) as { id: number; value_count: number } | undefined;
+      state = row === undefined ? { id: Number(stmt.insertKey.run(scope, key).lastInsertRowid), count: 0 } : { id: row.id, count: row.value_count };
       if (keys.size >= MEMO_LIMIT) keys = new Map();
-      keys.set(keyTerm, id);
+      keys.set(keyTerm, state);
     }
-    return id;
+    return state;
   }
 
   return {
     record([scope, key, type, value, at, keyTerm]) {
-      const id = keyId(keyTerm, scope, key);
+      const state = keyState(keyTerm, scope, key);
       const v = type === 'bool' ? (value ? 1 : 0) : value;
       // Span times are fixed64 on the wire; beyond int64 they cannot be stored, and minutes matter here, not ns.
       const ns = BigInt(Math.trunc(Math.min(Math.max(at, -9e18), 9e18)));
-      if (stmt.insertValue.run(id, type, v, ns, ns).changes === 0) stmt.refreshValue.run(ns, ns, id, type, v);
+      if (state.count < MAX_VALUES_PER_KEY && stmt.insertValue.run(state.id, type, v, ns, ns).changes > 0) {
+        state.count++;
+        stmt.countUp.run(state.id);
+      } else {
+        stmt.refreshValue.run(ns, ns, state.id, type, v);
+      }
+      return state.count >= MAX_VALUES_PER_KEY;
     },
     reset() {
       keys = new Map();
@@ -137,6 +165,10 @@ export interface TagReader {
    * recently seen first; given a window, those seen in it widened by TAG_REFRESH_NS.
    */
   seen(scope: TagScope, key: string, window?: TimeWindowNs): IterableIterator<SeenTagValue>;
+  /** Whether the key holds MAX_VALUES_PER_KEY values: the dictionary lacks its later ones. */
+  full(scope: TagScope, key: string): boolean;
+  /** The raw Span messages holding a term (FTS5 query text), newest first, optionally only those starting in the window. */
+  spansWithTerm(match: string, window?: TimeWindowNs): IterableIterator<Uint8Array>;
   /** Whether a span starting in the window holds a term (FTS5 query text, see search.ts's ftsQuery). */
   termInWindow(match: string, window: TimeWindowNs): boolean;
   /** Whether a span starting in the window has one of these resources (`column` resource_id) or scopes (scope_id). */
@@ -164,7 +196,8 @@ export function createTagReader(db: Db): TagReader {
      WHERE k.scope = ? AND EXISTS (SELECT 1 FROM tag_values v WHERE v.key_id = k.id AND v.last_ns >= ? AND v.first_ns <= ?)
      ORDER BY k.key`,
   );
-  const key = db.prepare('SELECT id FROM tag_keys WHERE scope = ? AND key = ?').pluck();
+  const key = db.prepare('SELECT id, value_count FROM tag_keys WHERE scope = ? AND key = ?');
+  const keyRow = (scope: TagScope, name: string) => key.get(scope, name) as { id: number; value_count: number } | undefined;
   const values = db.prepare('SELECT type, value FROM tag_values WHERE key_id = ? ORDER BY type, value LIMIT ?');
   // Times as bigints (ns beyond 2^53); int values stay decimal text, floats and bools numbers.
   // Both read tag_values_last backwards: a listing cut at its byte limit keeps the newest.
@@ -183,6 +216,11 @@ export function createTagReader(db: Db): TagReader {
     scope_id: db.prepare('SELECT 1 FROM spans WHERE scope_id = ? AND start_ns BETWEEN ? AND ? LIMIT 1').pluck(),
   };
   const scopes = db.prepare('SELECT id, raw FROM scopes');
+  // Newest first: a listing cut short by its budget or byte limit keeps the recent values.
+  const spansWithTerm = db.prepare('SELECT s.raw FROM span_terms f JOIN spans s ON s.id = f.rowid WHERE f.span_terms MATCH ? ORDER BY f.rowid DESC').pluck();
+  const spansWithTermIn = db.prepare(
+    'SELECT s.raw FROM span_terms f JOIN spans s ON s.id = f.rowid WHERE f.span_terms MATCH ? AND s.start_ns BETWEEN ? AND ? ORDER BY f.rowid DESC',
+  ).pluck();
   const oldest = db.prepare('SELECT min(start_ns) FROM spans').pluck().safeIntegers(true);
   return {
     keys(scopes, window) {
@@ -192,13 +230,21 @@ export function createTagReader(db: Db): TagReader {
       return out;
     },
     values(scope, name, limit = Number.MAX_SAFE_INTEGER) {
-      const id = key.get(scope, name) as number | undefined;
-      if (id === undefined) return { complete: true, values: [] };
-      const rows = values.all(id, Math.min(limit, Number.MAX_SAFE_INTEGER - 1) + 1) as TagValue[];
-      return rows.length > limit ? { complete: false, values: rows.slice(0, limit) } : { complete: true, values: rows };
+      const k = keyRow(scope, name);
+      if (k === undefined) return { complete: true, values: [] };
+      const rows = values.all(k.id, Math.min(limit, Number.MAX_SAFE_INTEGER - 1) + 1) as TagValue[];
+      if (rows.length > limit) return { complete: false, values: rows.slice(0, limit) };
+      return { complete: k.value_count < MAX_VALUES_PER_KEY, values: rows };
+    },
+    full(scope, name) {
+      return (keyRow(scope, name)?.value_count ?? 0) >= MAX_VALUES_PER_KEY;
+    },
+    *spansWithTerm(match, window) {
+      const rows = window === undefined ? spansWithTerm.iterate(match) : spansWithTermIn.iterate(match, window.startNs, window.endNs);
+      for (const raw of rows as Iterable<Uint8Array>) yield raw;
     },
     *seen(scope, name, window) {
-      const id = key.get(scope, name) as number | undefined;
+      const id = keyRow(scope, name)?.id;
       if (id === undefined) return;
       const rows = window === undefined ? seenAll.iterate(id) : seenIn.iterate(id, ...widen(window));
       for (const row of rows as Iterable<{ type: TagType; value: string | number | bigint; firstNs: bigint; lastNs: bigint }>) {

@@ -75,6 +75,8 @@ export interface CommitSummary {
   readonly logs: number;
   /** Highest log rowid after the commit. */
   readonly maxLogId: number;
+  /** Keys whose tag-value dictionary became full in this transaction (their key terms). */
+  readonly fullKeys: string[];
 }
 
 /** Caches are dropped when they grow past this, so hostile input cannot grow memory without bound. */
@@ -213,6 +215,7 @@ export function createWriter(db: Db): Writer {
 
   function write(batches: readonly WriteRows[]): { results: WriteResult[]; summary: CommitSummary } {
     const nowS = Math.floor(Date.now() / 1000);
+    const fullKeys = new Set<string>();
     const deltas = new Map<number, TraceDelta>();
     const results: WriteResult[] = [];
     // Per batch: the trace rowid of each span, then the span rowid (0: a duplicate).
@@ -224,7 +227,7 @@ export function createWriter(db: Db): Writer {
     // 1. Everything with a statement journal: dictionaries, traces, tags.
     for (const rows of batches) {
       if (isLogRows(rows)) continue;
-      for (const obs of rows.tags) tags.record(obs);
+      for (const obs of rows.tags) if (tags.record(obs)) fullKeys.add(obs[5]);
       const traceOf = new Int32Array(rows.count);
       const { cols, times, buf } = rows;
       for (let i = 0; i < rows.count; i++) {
@@ -317,7 +320,7 @@ export function createWriter(db: Db): Writer {
 
     const maxSpanId = (stmt.maxSpanId.get() as number | null) ?? 0;
     const maxLogId = logs > 0 ? ((stmt.maxLogId.get() as number | null) ?? 0) : 0;
-    return { results, summary: { stored, duplicates, maxSpanId, traces: [...deltas.keys()], logs, maxLogId } };
+    return { results, summary: { stored, duplicates, maxSpanId, traces: [...deltas.keys()], logs, maxLogId, fullKeys: [...fullKeys] } };
   }
 
   function forget(): void {

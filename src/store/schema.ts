@@ -135,9 +135,10 @@ export const MIGRATIONS: readonly string[] = [
                                             -- it follows id, so the oldest are the first rowids
   );
   -- Severity and resource ride along, so that a query's filters are read from the index
-  -- it walks in time order and only the records it returns are read from the table.
-  CREATE INDEX logs_time ON logs(time_ns, severity, resource_id);
-  CREATE INDEX logs_resource ON logs(resource_id, time_ns, severity);
+  -- it walks in time order and only the records it returns are read from the table; id
+  -- comes right after the time, so ties are read in arrival order without a sort.
+  CREATE INDEX logs_time ON logs(time_ns, id, severity, resource_id);
+  CREATE INDEX logs_resource ON logs(resource_id, time_ns, id, severity);
   CREATE VIRTUAL TABLE log_terms USING fts5(t, content='', contentless_delete=1, detail=none);
   `,
 ];

@@ -9,7 +9,7 @@
  * real sighting, and every sighting lies within TAG_REFRESH_NS of them); the rest are
  * looked up among the window's spans.
  */
-import { decodeResource, decodeScope } from '../otlp/span-model.ts';
+import { decodeResource, decodeScope } from '../otlp/index.ts';
 import type { AttrValue, Attributes } from '../shared/span.ts';
 import { TAG_REFRESH_NS, type SeenTagValue, type StoreReader, type TagScope, type TagValue, type TermScope, type TimeWindowNs, type TraceWindow } from '../store/index.ts';
 import { readEachForDisplay, parse, type AttributeRef, type Root, type Value } from '../traceql/index.ts';

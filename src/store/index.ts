@@ -12,6 +12,7 @@ import { databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, 
 import { createTraceReader, type RawResourceSpans, type TimeRangeNs, type TraceByIdWindow, type TraceReader } from './read.ts';
 import { createWriter, type CommitSummary, type WriteResult, type Writer } from './write.ts';
 import { createDeleter, type Deleter } from './delete.ts';
+import { createPruner, type Pruner } from './prune.ts';
 import { createSearchReader, type SearchReader } from './search.ts';
 import { createTagReader, type TagReader } from './tags.ts';
 import type { SpanRows } from './rows.ts';
@@ -158,6 +159,8 @@ export class StoreReader {
 export class Store extends StoreReader {
   private readonly writer: Writer;
   private readonly deleter: Deleter;
+  private readonly pruner: Pruner;
+  private pruneStep: ((nowMs: number) => { deleted: number; done: boolean }) | undefined;
   private readonly location: DatabaseLocation;
   private traceExtent: Statement<unknown[]> | undefined;
   /** Called after a commit and after deletes (the writer's thread broadcasts through these). */
@@ -169,6 +172,7 @@ export class Store extends StoreReader {
     this.location = location;
     this.writer = createWriter(db);
     this.deleter = createDeleter(db);
+    this.pruner = createPruner(db);
   }
 
   static open(options: StoreOptions = {}, generation: Generation = newGeneration()): Store {
@@ -212,6 +216,23 @@ export class Store extends StoreReader {
     this.writer.forget();
     if (range !== undefined) this.deleted(range);
     return n;
+  }
+
+  /**
+   * One bounded step of pruning the dictionaries of rows no stored span can reference
+   * (prune.ts); `done` once nothing more is due.
+   */
+  pruneDictionaries(nowMs: number = Date.now()): { deleted: number; done: boolean } {
+    this.pruneStep ??= this.db.transaction((at: number) => {
+      const step = this.pruner.step(at);
+      // Before the commit, as for traces: readers drop caches that may name the rows.
+      if (step.deleted > 0) this.bumpGeneration();
+      return step;
+    });
+    const step = this.pruneStep(nowMs);
+    // The writer's caches of name, scope, resource and tag-key ids may name deleted rows.
+    if (step.deleted > 0) this.writer.forget();
+    return step;
   }
 
   /** Deletes everything. */

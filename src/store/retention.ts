@@ -16,6 +16,8 @@ export interface RetentionOptions {
 export interface RetentionPass {
   readonly deletedTraces: number;
   readonly deletedSpans: number;
+  /** Dictionary rows (names, scopes, resources, tag keys and values) pruned with them. */
+  readonly prunedRows: number;
   /** Bytes of pages in use afterwards. */
   readonly usedBytes: number;
 }
@@ -28,6 +30,8 @@ export interface RetentionStore {
   /** Where the database lives: its WAL and shared-memory files count toward the size limit. */
   readonly file: DatabaseLocation;
   deleteTraces(rowids: readonly number[]): number;
+  /** One bounded step of pruning the dictionaries (see prune.ts). */
+  pruneDictionaries(nowMs: number): { deleted: number; done: boolean };
 }
 
 /**
@@ -88,19 +92,30 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
   async function run(nowMs = Date.now()): Promise<RetentionPass> {
     let deletedTraces = 0;
     let deletedSpans = 0;
+    let prunedRows = 0;
+    const yieldTurn = (): Promise<unknown> => new Promise((resolve) => setImmediate(resolve));
     for (;;) {
       const r = step(nowMs, deletedTraces > 0);
       deletedTraces += r.traces;
       deletedSpans += r.spans;
+      // Dictionaries go with the data that referenced them, a step at a time, before the
+      // size is judged again (their rows count toward it). Also without new deletes: values
+      // recorded moments before everything was deleted go on a later pass.
+      for (;;) {
+        const p = store.pruneDictionaries(nowMs);
+        prunedRows += p.deleted;
+        if (p.done) break;
+        await yieldTurn();
+      }
       if (r.done) break;
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldTurn();
     }
-    if (deletedTraces > 0) {
+    if (deletedTraces > 0 || prunedRows > 0) {
       // Deleted FTS rows leave tombstones until segments merge; a bounded merge reclaims them.
       db.prepare("INSERT INTO span_terms(span_terms, rank) VALUES ('merge', 200)").run();
       db.pragma('incremental_vacuum');
     }
-    return { deletedTraces, deletedSpans, usedBytes: usedBytes() };
+    return { deletedTraces, deletedSpans, prunedRows, usedBytes: usedBytes() };
   }
 
   return { run, usedBytes, storeBytes };
@@ -130,7 +145,9 @@ export function startRetention(store: RetentionStore, options: RetentionOptions,
       .run()
       .then(
         (pass) => {
-          if (pass.deletedTraces > 0) log(`retention: deleted ${pass.deletedTraces} trace(s), ${pass.deletedSpans} span(s); ${pass.usedBytes} bytes in use`);
+          if (pass.deletedTraces > 0) {
+            log(`retention: deleted ${pass.deletedTraces} trace(s), ${pass.deletedSpans} span(s), ${pass.prunedRows} dictionary row(s); ${pass.usedBytes} bytes in use`);
+          }
         },
         (err: unknown) => log(`retention: ${(err as Error).message}`),
       )

@@ -96,6 +96,17 @@ export const MIGRATIONS: readonly string[] = [
   -- one key's values by the time they were last seen.
   CREATE INDEX tag_values_last ON tag_values(key_id, last_ns);
   `,
+  `
+  -- Retention prunes the dictionaries with the spans that referenced them (prune.ts).
+  -- last_span: the highest span rowid that may reference the row, kept by the writer.
+  ALTER TABLE span_names ADD COLUMN last_span INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE scopes ADD COLUMN last_span INTEGER NOT NULL DEFAULT 0;
+  UPDATE span_names SET last_span = coalesce((SELECT max(id) FROM spans), 0);
+  UPDATE scopes SET last_span = coalesce((SELECT max(id) FROM spans), 0);
+  -- seen_s: unix seconds the writer last recorded the value (a recently recorded value may
+  -- still be remembered by a decoder as known, so it is not pruned yet).
+  ALTER TABLE tag_values ADD COLUMN seen_s INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -20,6 +20,12 @@ export type TagObservation = readonly [scope: TagScope, key: string, type: TagTy
 /** How far span time must move before a known value's first/last times are written again. */
 export const TAG_REFRESH_NS = 60 * 1e9;
 const MEMO_LIMIT = 200_000;
+/**
+ * A decoder forgets what it handed over after this long (wall time): retention prunes only
+ * values not recorded for twice as long (prune.ts), so no value a decoder still takes for
+ * known can have been pruned.
+ */
+export const MEMO_WALL_MS = 60_000;
 
 const TERM_SCOPES: Record<TermScope, TagScope> = { s: 'span', e: 'event', l: 'link' };
 
@@ -36,11 +42,22 @@ export interface TagMemo extends TagSink {
   out: TagObservation[];
   /** Observes one attribute seen outside spans (resource and scope attributes). */
   observe(scope: TagScope, key: string, type: TagType, value: string | number | boolean): void;
+  /**
+   * Whether a whole message (a resource or scope, by its bytes) was observed within
+   * TAG_REFRESH_NS of span time `at`; remembers it at `at` when not.
+   */
+  messageKnown(key: string, at: number): boolean;
+  /** Starts a batch: a fresh `out`, and what was handed over too long ago forgotten. */
+  begin(): void;
+  /** Forgets everything (the dictionary lost rows: a delete). */
+  forget(): void;
 }
 
 export function createTagMemo(): TagMemo {
-  // value term → span time it was last observed at.
+  // value term → span time it was last observed at; the same for whole messages.
   let seen = new Map<string, number>();
+  let messages = new Map<string, number>();
+  let since = Date.now();
   function remember(term: string, at: number): void {
     if (seen.size >= MEMO_LIMIT) seen = new Map();
     seen.set(term, at);
@@ -48,6 +65,22 @@ export function createTagMemo(): TagMemo {
   const memo: TagMemo = {
     at: 0,
     out: [],
+    begin() {
+      memo.out = [];
+      if (Date.now() - since >= MEMO_WALL_MS) memo.forget();
+    },
+    forget() {
+      seen = new Map();
+      messages = new Map();
+      since = Date.now();
+    },
+    messageKnown(key, at) {
+      const last = messages.get(key);
+      if (last !== undefined && Math.abs(at - last) < TAG_REFRESH_NS) return true;
+      if (messages.size >= 10_000) messages = new Map();
+      messages.set(key, at);
+      return false;
+    },
     known(term) {
       const last = seen.get(term);
       return last !== undefined && Math.abs(memo.at - last) < TAG_REFRESH_NS;
@@ -68,8 +101,8 @@ export function createTagMemo(): TagMemo {
 }
 
 export interface TagWriter {
-  /** Records one observation. */
-  record(observation: TagObservation): void;
+  /** Records one observation, written at `nowS` (unix seconds). */
+  record(observation: TagObservation, nowS: number): void;
   /** Forgets in-memory state after a rolled-back transaction or a delete. */
   reset(): void;
 }
@@ -78,9 +111,9 @@ export function createTagWriter(db: Db): TagWriter {
   const stmt = {
     key: db.prepare('SELECT id FROM tag_keys WHERE scope = ? AND key = ?').pluck(),
     insertKey: db.prepare('INSERT INTO tag_keys(scope, key) VALUES (?, ?)'),
-    insertValue: db.prepare('INSERT OR IGNORE INTO tag_values(key_id, type, value, first_ns, last_ns) VALUES (?, ?, ?, ?, ?)'),
+    insertValue: db.prepare('INSERT OR IGNORE INTO tag_values(key_id, type, value, first_ns, last_ns, seen_s) VALUES (?, ?, ?, ?, ?, ?)'),
     refreshValue: db.prepare(
-      `UPDATE tag_values SET first_ns = min(first_ns, ?), last_ns = max(last_ns, ?)
+      `UPDATE tag_values SET first_ns = min(first_ns, ?), last_ns = max(last_ns, ?), seen_s = ?
        WHERE key_id = ? AND type = ? AND value = ?`,
     ),
   };
@@ -97,12 +130,12 @@ export function createTagWriter(db: Db): TagWriter {
   }
 
   return {
-    record([scope, key, type, value, at, keyTerm]) {
+    record([scope, key, type, value, at, keyTerm], nowS) {
       const id = keyId(keyTerm, scope, key);
       const v = type === 'bool' ? (value ? 1 : 0) : value;
       // Span times are fixed64 on the wire; beyond int64 they cannot be stored, and minutes matter here, not ns.
       const ns = BigInt(Math.trunc(Math.min(Math.max(at, -9e18), 9e18)));
-      if (stmt.insertValue.run(id, type, v, ns, ns).changes === 0) stmt.refreshValue.run(ns, ns, id, type, v);
+      if (stmt.insertValue.run(id, type, v, ns, ns, nowS).changes === 0) stmt.refreshValue.run(ns, ns, nowS, id, type, v);
     },
     reset() {
       keys = new Map();

@@ -104,6 +104,8 @@ export function createWriter(db: Db): Writer {
     ),
     insertTerms: db.prepare('INSERT INTO span_terms(rowid, t) VALUES (?, ?)'),
     maxSpanId: db.prepare('SELECT max(id) FROM spans').pluck(),
+    markName: db.prepare('UPDATE span_names SET last_span = max(last_span, ?) WHERE id = ?'),
+    markScope: db.prepare('UPDATE scopes SET last_span = max(last_span, ?) WHERE id = ?'),
   };
 
   const tags = createTagWriter(db);
@@ -147,7 +149,7 @@ export function createWriter(db: Db): Writer {
 
     // 1. Everything with a statement journal: dictionaries, traces, tags.
     for (const rows of batches) {
-      for (const obs of rows.tags) tags.record(obs);
+      for (const obs of rows.tags) tags.record(obs, nowS);
       const traceOf = new Int32Array(rows.count);
       const { cols, times, buf } = rows;
       for (let i = 0; i < rows.count; i++) {
@@ -164,6 +166,11 @@ export function createWriter(db: Db): Writer {
 
     // 2. Span rows.
     const termRows: Array<[number, SpanRows, number]> = [];
+    // Names and scopes the batches use, marked with the transaction's last span rowid so that
+    // retention knows when no span can reference them any more (prune.ts).
+    const usedNames = new Set<number>();
+    const usedScopes = new Set<number>();
+    let lastSpan = 0;
     batches.forEach((rows, b) => {
       const { cols, times, buf } = rows;
       const resIds = rows.resources.map((r) =>
@@ -175,6 +182,8 @@ export function createWriter(db: Db): Writer {
       const nameIdList = rows.names.map((name) =>
         cached(nameIds, name, () => (stmt.nameId.get(name) as number | undefined) ?? Number(stmt.insertName.run(name).lastInsertRowid)),
       );
+      for (const id of nameIdList) usedNames.add(id);
+      for (const id of scopeIdList) usedScopes.add(id);
       const traceOf = spanTraces[b];
       let batchStored = 0;
       for (let i = 0; i < rows.count; i++) {
@@ -198,7 +207,8 @@ export function createWriter(db: Db): Writer {
         );
         if (info.changes === 0) continue;
         batchStored++;
-        termRows.push([Number(info.lastInsertRowid), rows, i]);
+        lastSpan = Number(info.lastInsertRowid);
+        termRows.push([lastSpan, rows, i]);
         const end = times[t + TIME_END];
         let delta = deltas.get(traceOf[i]);
         if (delta === undefined) {
@@ -224,6 +234,11 @@ export function createWriter(db: Db): Writer {
     for (const d of deltas.values()) {
       stmt.updateTrace.run(d.start, d.end, d.count, d.errors, nowS, d.rowid);
       if (d.rootStart !== undefined) stmt.updateRoot.run(d.rootService, d.rootName, d.rootStart, d.rowid, d.rootStart);
+    }
+
+    if (lastSpan > 0) {
+      for (const id of usedNames) stmt.markName.run(lastSpan, id);
+      for (const id of usedScopes) stmt.markScope.run(lastSpan, id);
     }
 
     // 4. Search terms, last (see the module comment).

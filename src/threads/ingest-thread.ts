@@ -5,6 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { createDecoder, type DecoderOptions, type IngestRequest } from '../otlp/index.ts';
+import { followStore } from './events.ts';
 import { threadIngest } from './ingest-driver.ts';
 import { Client, serve } from './rpc.ts';
 
@@ -17,9 +18,14 @@ export interface IngestData {
 
 export function runIngest(data: IngestData, parent: MessagePort, log: (line: string) => void): () => void {
   const decoder = createDecoder(data.decoder);
+  // After a delete the dictionary may lack what the decoder took for known.
+  const unfollow = followStore(data.instance, undefined, (event) => {
+    if (event.type === 'delete') decoder.tags.forget();
+  });
   const ingest = threadIngest(decoder, new Client(data.writer));
   serve(parent, { ingest: async (request: IngestRequest) => ({ value: await ingest(request) }) }, log);
   return () => {
+    unfollow();
     data.writer.close();
   };
 }

@@ -1,0 +1,111 @@
+/**
+ * Pruning the dictionaries after traces are deleted: span names, scopes, resources, tag
+ * values and tag keys that no stored span can reference any more. It runs on the writer's
+ * connection in small steps (each a bounded statement), so ingest waits for one step at
+ * most.
+ *
+ * What "can reference" means, per table, without an index on the span rows:
+ * - span names and scopes: `last_span` (kept by the writer) is at least the rowid of every
+ *   span that used the row; below the lowest stored span rowid, none is left.
+ * - resources: spans_resource starts with resource_id, so a probe tells.
+ * - tag values: every sighting of a value lies within TAG_REFRESH_NS of its recorded
+ *   first/last times (TagMemo); a value last seen that long before the earliest stored
+ *   span start has no span left. A decoder skips a value only for spans within
+ *   TAG_REFRESH_NS of a sighting it handed over, so it would skip a pruned value only for
+ *   a span older than every stored one. With no spans stored at all every span is, so
+ *   then only values not recorded for 2 × MEMO_WALL_MS go (a decoder forgets by then).
+ * - tag keys: those left without values.
+ */
+import type { Db } from './db.ts';
+import { MEMO_WALL_MS, TAG_REFRESH_NS } from './tags.ts';
+
+/** Rows one statement deletes at most. */
+export const PRUNE_BATCH = 500;
+
+type Phase = 'names' | 'scopes' | 'resources' | 'values' | 'keys';
+const PHASES: readonly Phase[] = ['names', 'scopes', 'resources', 'values', 'keys'];
+
+export interface Pruner {
+  /**
+   * One bounded step; returns the rows it deleted, and `done` once every phase found
+   * nothing more to delete (the next call starts over).
+   */
+  step(nowMs: number): { deleted: number; done: boolean };
+}
+
+export function createPruner(db: Db): Pruner {
+  const lowestSpan = db.prepare('SELECT min(id) FROM spans').pluck();
+  const earliestStart = db.prepare('SELECT min(start_ns) FROM spans').pluck().safeIntegers(true);
+  const stmt = {
+    names: db.prepare('DELETE FROM span_names WHERE id IN (SELECT id FROM span_names WHERE last_span < ? LIMIT ?)'),
+    scopes: db.prepare('DELETE FROM scopes WHERE id IN (SELECT id FROM scopes WHERE last_span < ? LIMIT ?)'),
+    resources: db.prepare(
+      'DELETE FROM resources WHERE id IN (SELECT r.id FROM resources r WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.resource_id = r.id) LIMIT ?)',
+    ),
+    keysAfter: db.prepare('SELECT id FROM tag_keys WHERE id > ? ORDER BY id LIMIT 100').pluck(),
+    values: db.prepare(
+      `DELETE FROM tag_values WHERE (key_id, type, value) IN
+         (SELECT key_id, type, value FROM tag_values WHERE key_id = ? AND last_ns < ? LIMIT ?)`,
+    ),
+    valuesRecordedBefore: db.prepare(
+      `DELETE FROM tag_values WHERE (key_id, type, value) IN
+         (SELECT key_id, type, value FROM tag_values WHERE key_id = ? AND seen_s < ? LIMIT ?)`,
+    ),
+    keys: db.prepare('DELETE FROM tag_keys WHERE id IN (SELECT k.id FROM tag_keys k WHERE NOT EXISTS (SELECT 1 FROM tag_values v WHERE v.key_id = k.id) LIMIT ?)'),
+  };
+  let phase = 0;
+  /** The tag key the values phase goes on from. */
+  let keyCursor = 0;
+
+  function values(nowMs: number): number {
+    const earliest = earliestStart.get() as bigint | null;
+    const recordedBefore = Math.floor((nowMs - 2 * MEMO_WALL_MS) / 1000);
+    const prune = (key: number, limit: number): number =>
+      earliest === null
+        ? stmt.valuesRecordedBefore.run(key, recordedBefore, limit).changes
+        : stmt.values.run(key, earliest - BigInt(TAG_REFRESH_NS), limit).changes;
+    let deleted = 0;
+    while (deleted < PRUNE_BATCH) {
+      const keys = stmt.keysAfter.all(keyCursor) as number[];
+      if (keys.length === 0) {
+        keyCursor = 0;
+        break;
+      }
+      for (const key of keys) {
+        deleted += prune(key, PRUNE_BATCH - deleted);
+        if (deleted >= PRUNE_BATCH) return deleted; // this key again next step
+        keyCursor = key;
+      }
+    }
+    return deleted;
+  }
+
+  return {
+    step(nowMs) {
+      const lowest = (lowestSpan.get() as number | null) ?? Number.MAX_SAFE_INTEGER;
+      let deleted = 0;
+      switch (PHASES[phase]) {
+        case 'names':
+          deleted = stmt.names.run(lowest, PRUNE_BATCH).changes;
+          break;
+        case 'scopes':
+          deleted = stmt.scopes.run(lowest, PRUNE_BATCH).changes;
+          break;
+        case 'resources':
+          deleted = stmt.resources.run(PRUNE_BATCH).changes;
+          break;
+        case 'values':
+          deleted = values(nowMs);
+          break;
+        case 'keys':
+          deleted = stmt.keys.run(PRUNE_BATCH).changes;
+          break;
+      }
+      // A phase that deleted a full batch may have more; otherwise on to the next.
+      if (deleted < PRUNE_BATCH) phase++;
+      if (phase < PHASES.length) return { deleted, done: false };
+      phase = 0;
+      return { deleted, done: true };
+    },
+  };
+}

@@ -91,7 +91,8 @@ function errorLines(traces: Trace[]): string[] {
   return lines;
 }
 
-export function summary(traces: Trace[], viewerUrl: string): string {
+/** `viewerUrl`: the viewer of an instance still running; undefined once it is stopped. */
+export function summary(traces: Trace[], viewerUrl: string | undefined): string {
   const spans = traces.reduce((n, t) => n + t.spans.length, 0);
   const errors = traces.reduce((n, t) => n + t.spans.filter((s) => s.status === 'error').length, 0);
   const lines = [`tracebox: ${traces.length} trace(s), ${spans} span(s), ${errors} error(s)`];
@@ -102,7 +103,8 @@ export function summary(traces: Trace[], viewerUrl: string): string {
     lines.push(`  ${humanDuration(t.durationNs).padStart(10)}  ${t.rootServiceName ?? '?'}: ${t.rootName ?? '<no root>'}${err}  ${t.traceId}${mostTime(t)}`);
   }
   if (errors > 0) lines.push('errors:', ...errorLines(traces));
-  lines.push(`viewer: ${viewerUrl}`);
+  // A stopped instance's URL would lead nowhere: say how to keep one instead.
+  lines.push(viewerUrl === undefined ? 'viewer: tracebox stops with the command; run with --keep to browse these traces' : `viewer: ${viewerUrl}`);
   return lines.join('\n') + '\n';
 }
 
@@ -137,7 +139,7 @@ export async function run(args: readonly string[]): Promise<number> {
     child.on('exit', (c, signal) => resolve(c ?? 128 + (signal === null ? 0 : os.constants.signals[signal])));
   });
   const traces = await settled(() => tb.traces('{ }', { limit: 10_000 }));
-  process.stderr.write(summary(traces, `${tb.apiUrl}/`));
+  process.stderr.write(summary(traces, values.keep ? `${tb.apiUrl}/` : undefined));
   if (values.keep) {
     const zipkin = tb.zipkinUrl === undefined ? '' : `, Zipkin ${tb.zipkinUrl}/api/v2/spans`;
     process.stderr.write(`tracebox: still running (--keep); OTLP/HTTP ${tb.otlpHttpUrl}, OTLP/gRPC ${tb.otlpGrpcUrl}${zipkin}, API ${tb.apiUrl}. Ctrl-C stops it.\n`);

@@ -20,7 +20,7 @@ import { createMetricsReads, type MetricsReadOptions, type MetricsReads } from '
 
 export { StoreOpenError, DB_FILE, useNativeBinding, nativeBindingPath, databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
 export type { TagReader, TagScope, TagValue, TagMemo, SeenTagValue, TimeWindowNs } from './tags.ts';
-export { TAG_REFRESH_NS, createTagMemo } from './tags.ts';
+export { TAG_REFRESH_NS, createTagMemo, dictionaryTerm } from './tags.ts';
 export type { SearchReader, SpanCondition, RelatedCondition, TraceWindow, TraceRow, SpanRow, ResourceRow, ScopeRow } from './search.ts';
 export type { WriteResult, CommitSummary, TimeRangeNs, TraceByIdWindow, RawResourceSpans };
 export type { RawScopeSpans } from './read.ts';

@@ -5,7 +5,7 @@
  * those observations (createTagWriter).
  */
 import type { Db } from './db.ts';
-import type { TagSink, TagType, TermScope } from './terms.ts';
+import { valueTerm, type TagSink, type TagType, type TermScope } from './terms.ts';
 
 export type TagScope = 'span' | 'resource' | 'event' | 'link' | 'instrumentation';
 export type { TagType };
@@ -147,6 +147,25 @@ export interface TagValue {
   readonly type: TagType;
   /** Ints as decimal text; bools as 0/1. */
   readonly value: string | number;
+}
+
+/**
+ * The term the spans holding a dictionary value were indexed under, or undefined when the
+ * entry no longer says exactly which value it was: the column's numeric affinity stores a
+ * numeric-looking string ("007", "1.50") as a number, and an int past 2^53 reads back
+ * rounded.
+ */
+export function dictionaryTerm(scope: TermScope, key: string, v: TagValue): string | undefined {
+  switch (v.type) {
+    case 'string':
+      return typeof v.value === 'string' ? valueTerm(scope, key, v.value) : undefined;
+    case 'bool':
+      return valueTerm(scope, key, v.value === 1);
+    case 'int':
+      return typeof v.value === 'number' && !Number.isSafeInteger(v.value) ? undefined : valueTerm(scope, key, BigInt(v.value));
+    default:
+      return valueTerm(scope, key, Number(v.value));
+  }
 }
 
 /** A dictionary value with the span times it was first and last recorded at (each a real observation). */

@@ -50,7 +50,8 @@ for volume in services["grafana"]["volumes"]:
 assert datasources, "no datasource provisioning mounted into grafana"
 (tempo,) = [d for d in datasources if d["type"] == "tempo"]
 assert tempo["url"] == "http://tracebox:3200", tempo["url"]
-assert tempo["jsonData"]["streamingEnabled"] == {"search": False, "metrics": False}, "streaming must be off"
+# tracebox serves Tempo's streaming gRPC API on the query port: search and metrics stream.
+assert tempo["jsonData"]["streamingEnabled"] == {"search": True, "metrics": True}, "streaming should be on"
 # The service graph and node graph read tracebox's derived metrics through a Prometheus datasource.
 (prom,) = [d for d in datasources if d["type"] == "prometheus"]
 assert prom["url"] == "http://tracebox:3200", prom["url"]
@@ -70,7 +71,7 @@ for ref in re.findall(r"^FROM\s+(\S+)", dockerfile, re.M):
 for name, service in services.items():
     if "build" not in service:
         assert exact.match(service["image"]), f"{name}: image {service['image']} is not pinned to an exact release"
-print(f"check-docker: {path}: services {', '.join(services)}; Grafana's Tempo datasource {tempo['url']}, streaming off, "
+print(f"check-docker: {path}: services {', '.join(services)}; Grafana's Tempo datasource {tempo['url']}, streaming on, "
       f"service map through Prometheus datasource {prom['uid']!r}; images pinned")
 PY
 

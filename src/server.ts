@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { createFrontApp } from './api/index.ts';
+import { createFrontApp, serveQueryGrpc } from './api/index.ts';
 import { createOtlpHttpApp, createZipkinApp, CONNECTION_TIMEOUTS, HTTP_MISTAKES, IngestDoctor, IngestGate, startOtlpGrpc, type GrpcHandle } from './otlp/index.ts';
 import { forwardUrl, type ForwardOptions, type ForwardStats } from './forward/index.ts';
 import { databaseLocation } from './store/index.ts';
@@ -70,7 +70,7 @@ export interface Tracebox {
   readonly otlpHttpUrl: string;
   /** OTLP/gRPC endpoint, e.g. http://127.0.0.1:4317. */
   readonly otlpGrpcUrl: string;
-  /** Query API and viewer, e.g. http://127.0.0.1:3200. */
+  /** Query API (HTTP, and Tempo's streaming gRPC API on the same port) and viewer, e.g. http://127.0.0.1:3200. */
   readonly apiUrl: string;
   /** The database file, or undefined for an in-memory store. */
   readonly dbPath: string | undefined;
@@ -174,6 +174,9 @@ export async function startTracebox(options: TraceboxOptions = {}): Promise<Trac
       '--port',
     );
     started.push(() => closeServer(api));
+    // Tempo's streaming gRPC API on the same port; closed first, since the port's server waits for its connections.
+    const queryGrpc = serveQueryGrpc(api, { authToken, handOver: threads.handOver });
+    started.push(() => queryGrpc.close());
     const otlpHttp = await listen(createOtlpHttpApp(ingest, { maxBody, log, doctor, gate, authToken }), host, options.otlpHttpPort ?? DEFAULTS.otlpHttpPort, '--otlp-http-port');
     started.push(() => closeServer(otlpHttp));
     // An HTTP/2 preface here is a gRPC exporter pointed at the HTTP port. Having a handler

@@ -10,5 +10,5 @@ export { criticalPath, pathRoot, onPath, type CriticalPath } from './critical-pa
 export { findHints, hintsBySpan, type Hint, type HintKind } from './hints.ts';
 export { selfTimes, mostSelfTime, operationStats, groupSiblings, GROUP_AT, type OperationStats, type SiblingGroup, type ChildEntry } from './stats.ts';
 export { serviceRed, traceRed, percentile, type RedSpan, type ServiceRed } from './red.ts';
-export { humanDuration } from './format.ts';
+export { humanDuration, textTable } from './format.ts';
 export { textTree, spanLine, groupLine, type TextTreeOptions } from './text-tree.ts';

@@ -19,15 +19,18 @@ import { createSearch } from '../query/index.ts';
 import { createViewerRoutes } from '../viewer/index.ts';
 import { requireToken } from './auth.ts';
 import { createDoctorRoutes } from './doctor-routes.ts';
+import { createGrpcRoutes } from './grpc-routes.ts';
 import { createImportRoutes } from './import-routes.ts';
 import { createPromRoutes } from './prom-routes.ts';
 import { guardRequests } from './request-guard.ts';
 import { createSearchRoutes } from './search-routes.ts';
 import { createTempoRoutes } from './tempo-routes.ts';
 import { createTestRoutes } from './test-routes.ts';
+import { createRunRoutes } from './run-routes.ts';
 import { createTraceQLMetricsRoutes } from './traceql-metrics-routes.ts';
 
 export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
+export { serveQueryGrpc, type QueryGrpc } from './grpc-front.ts';
 export type { ApiBindings, ApiEnv } from './env.ts';
 export { normalizeAllowedHost } from './request-guard.ts';
 
@@ -64,6 +67,7 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   }
   app.route('/', createTestRoutes(options.store, options.writes, search, { allowReset: options.allowReset }));
   app.route('/', createDoctorRoutes(options.store));
+  app.route('/', createRunRoutes(options.store, options.writes, search));
   // The MCP SDK and its schema libraries are most of a query thread's code: loaded on the first call.
   let mcp: Promise<Hono> | undefined;
   app.all('/mcp', async (c) => {
@@ -71,6 +75,8 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
     return (await mcp).fetch(c.req.raw);
   });
   app.route('/', createImportRoutes(options.ingest, { maxBody: options.maxBody ?? DEFAULTS.maxBody }));
+  // Tempo's streaming gRPC calls, answered by this app's own HTTP routes.
+  app.route('/', createGrpcRoutes({ fetch: (request, env) => app.fetch(request, env) }));
   app.notFound((c) => c.text('404 page not found\n', 404));
   app.onError((err, c) => {
     if (err instanceof BadRequestError) return c.text(err.message, 400);

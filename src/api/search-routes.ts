@@ -4,10 +4,23 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { ATTRIBUTE_SCOPES, INCOMPLETE_HEADER, INTRINSIC_TAGS, MAX_TAG_VALUES_BYTES, searchResponse, tagNames, tagValues, type Search, type TypedTagValue } from '../query/index.ts';
+import {
+  ATTRIBUTE_SCOPES,
+  INCOMPLETE_HEADER,
+  INTRINSIC_TAGS,
+  MAX_TAG_VALUES_BYTES,
+  searchResponse,
+  tagNames,
+  tagValues,
+  type Search,
+  type SearchProgress,
+  type SearchResponse,
+  type TypedTagValue,
+} from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { StoreReader, TagScope } from '../store/index.ts';
 import { parse, parseUnvalidated, EvaluationError, type AttributeRef, type Root } from '../traceql/index.ts';
+import type { ApiEnv } from './env.ts';
 import { parseSearchParams, parseWindow } from './search-params.ts';
 
 const SCOPES = new Set(['', 'none', 'span', 'resource', 'event', 'link', 'instrumentation', 'intrinsic']);
@@ -103,33 +116,51 @@ function tagFilter(q: string | undefined, tag: string): Root | null | undefined 
   }
 }
 
-export function createSearchRoutes(store: StoreReader, search: Search, log: (line: string) => void = () => {}): Hono {
-  const app = new Hono();
+export function createSearchRoutes(store: StoreReader, search: Search, log: (line: string) => void = () => {}): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
   const query = (c: Context) => (name: string) => c.req.query(name);
 
   app.get('/api/search', async (c) => {
     const params = parseSearchParams(query(c));
+    const shape = (result: SearchProgress): SearchResponse => {
+      const body = searchResponse(result, params.root, params.spss);
+      if (params.legacy) {
+        // Tempo's tag searches carry trace metadata only.
+        for (const t of body.traces) {
+          delete t.spanSet;
+          delete t.spanSets;
+          delete t.serviceStats;
+        }
+      }
+      return body;
+    };
+    // Set only by the streaming gRPC API, which sends what is found while the search runs.
+    const partial = c.env?.searchProgress;
+    let reported = 0;
+    const progress = (found: SearchProgress): void => {
+      // The traces found since the last report; the search is not complete yet.
+      const body = shape({ ...found, hits: found.hits.slice(reported) });
+      reported = found.hits.length;
+      partial?.({ ...body, metrics: { ...body.metrics, completedJobs: 0 } });
+    };
     let result: ReturnType<Search>;
     try {
       // The request's signal fires when the client goes away: a long search then stops.
-      result = await search.run({ root: params.root, limit: params.limit, window: params.window, signal: c.req.raw.signal });
+      result = await search.run({
+        root: params.root,
+        limit: params.limit,
+        window: params.window,
+        signal: c.req.raw.signal,
+        ...(partial === undefined ? {} : { progress }),
+      });
     } catch (err) {
       // A valid query that cannot run on the data (e.g. a spanset operator after by()) is the client's error.
       if (err instanceof EvaluationError) throw new BadRequestError(`invalid TraceQL query: ${err.message}`);
       throw err;
     }
-    const body = searchResponse(result, params.root, params.spss);
-    if (params.legacy) {
-      // Tempo's tag searches carry trace metadata only.
-      for (const t of body.traces) {
-        delete t.spanSet;
-        delete t.spanSets;
-        delete t.serviceStats;
-      }
-    }
     // Why the answer is partial, for clients that read more than Tempo's job counts.
     if (result.stopped !== undefined) c.header(INCOMPLETE_HEADER, result.stopped);
-    return c.json(body);
+    return c.json(shape(result));
   });
 
   app.get('/api/search/tags', (c) => {

@@ -31,7 +31,7 @@ function sessionOf(value: unknown): string | undefined {
   return value;
 }
 
-async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   let body: unknown;
   try {
     body = await c.req.json();

@@ -1,5 +1,5 @@
 /** `tracebox query '<TraceQL>'`: the matching spans of a running tracebox, as a table or JSON. */
-import { humanDuration } from '../analysis/index.ts';
+import { humanDuration, textTable } from '../analysis/index.ts';
 import { ConfigError } from '../config.ts';
 import type { Span } from '../testing/index.ts';
 import { CLIENT_FLAGS, CLIENT_HELP, clientFor, parse } from './options.ts';
@@ -11,10 +11,7 @@ ${CLIENT_HELP}
   --limit N          at most N traces (default 20)`;
 
 /** Columns padded to their widest cell. */
-export function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
-}
+export const table = textTable;
 
 export async function query(args: readonly string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...CLIENT_FLAGS, json: { type: 'boolean' }, limit: { type: 'string' } }, USAGE);

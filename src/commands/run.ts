@@ -3,18 +3,26 @@
  * ones), runs the command with the OpenTelemetry environment pointing at it, prints what
  * the command emitted, and exits with the command's own exit code.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { buildTrace, humanDuration, operationStats } from '../analysis/index.ts';
 import { ConfigError, parsePort } from '../config.ts';
-import { startTracebox, toTraceJson, type Trace } from '../testing/index.ts';
+import { startTracebox, toTraceJson, type RunRecord, type Trace } from '../testing/index.ts';
+import { RUN_ATTRIBUTE } from '../otlp/index.ts';
+import { runName } from '../diff/index.ts';
 import { parse } from './options.ts';
 
 const USAGE = `Usage: tracebox run [flags] [--] <command> [args…]
 Runs the command with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a fresh in-memory
 tracebox, then prints a summary of the traces it sent: the slowest, where each spent
 its time (self time: a span's duration minus its children's), and the errors.
+Each run is recorded (id, label, git commit and branch, command, start, end, exit
+code) and its spans carry the resource attribute tracebox.run = <id> (set through
+OTEL_RESOURCE_ATTRIBUTES); with --data the runs stay for tracebox runs and tracebox diff.
+  --data DIR              keep the run and its spans in DIR beside earlier runs
+                          (default: in memory, gone when the command ends)
+  --label TEXT            a name for the run, e.g. main or my-branch (tracebox diff takes it)
   --keep                  keep tracebox running after the command ends (Ctrl-C stops it)
   --port PORT             query API and viewer port (default: a free port)
   --otlp-http-port PORT   OTLP/HTTP receiver port (default: a free port)
@@ -24,6 +32,8 @@ its time (self time: a span's duration minus its children's), and the errors.
 Flags go before the command; "--" ends them (needed when the command's first word starts with "-").`;
 
 const FLAGS = {
+  data: { type: 'string' },
+  label: { type: 'string' },
   keep: { type: 'boolean' },
   port: { type: 'string' },
   'otlp-http-port': { type: 'string' },
@@ -108,6 +118,24 @@ export function summary(traces: Trace[], viewerUrl: string | undefined): string 
   return lines.join('\n') + '\n';
 }
 
+/** One line of `git` output in the working directory, or null outside a work tree (or without git). */
+function git(args: string[]): string | null {
+  const out = spawnSync('git', args, { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
+  const line = out.status === 0 ? out.stdout.trim() : '';
+  return line === '' ? null : line;
+}
+
+/** The command as a shell line, for the run's record. */
+function commandLine(command: readonly string[]): string {
+  return command.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** What was recorded, and how to compare it. */
+function runLine(run: RunRecord, data: string | undefined): string {
+  const where = data === undefined ? 'in memory (--data DIR keeps runs for tracebox diff)' : `in ${data}; compare with: tracebox diff --data ${data}`;
+  return `tracebox: ${runName(run)}, ${run.spans ?? 0} span(s) tagged ${RUN_ATTRIBUTE}=${run.id}, recorded ${where}\n`;
+}
+
 function port(flag: string, text: string | undefined): number {
   return text === undefined ? 0 : parsePort(flag, text);
 }
@@ -120,14 +148,26 @@ export async function run(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (command.length === 0) throw new ConfigError(`no command to run\n${USAGE}`);
+  const data = values.data;
   const tb = await startTracebox({
+    ...(data === undefined ? {} : { memory: false, data, allowReset: false }),
     port: port('port', values.port),
     otlpHttpPort: port('otlp-http-port', values['otlp-http-port']),
     otlpGrpcPort: port('otlp-grpc-port', values['otlp-grpc-port']),
     ...(values['zipkin-port'] === undefined ? {} : { zipkinPort: port('zipkin-port', values['zipkin-port']) }),
     log: () => {},
   });
-  const env: NodeJS.ProcessEnv = { ...process.env, ...tb.env() };
+  const branch = git(['rev-parse', '--abbrev-ref', 'HEAD']);
+  const record = await tb.startRun({
+    label: values.label ?? '',
+    command: commandLine(command),
+    gitCommit: git(['rev-parse', 'HEAD']),
+    gitBranch: branch === 'HEAD' ? null : branch,
+  });
+  const tagged = tb.env({ run: record.id });
+  const env: NodeJS.ProcessEnv = { ...process.env, ...tagged };
+  // Attributes the caller set stay; the run's come last.
+  env.OTEL_RESOURCE_ATTRIBUTES = [process.env.OTEL_RESOURCE_ATTRIBUTES, tagged.OTEL_RESOURCE_ATTRIBUTES].filter((a) => a !== undefined && a !== '').join(',');
   env.OTEL_SERVICE_NAME ??= path.basename(command[0]);
   const code = await new Promise<number>((resolve) => {
     const child = spawn(command[0], command.slice(1), { env, stdio: 'inherit' });
@@ -138,8 +178,11 @@ export async function run(args: readonly string[]): Promise<number> {
     // Killed by a signal: report it as a shell does, 128 + its number.
     child.on('exit', (c, signal) => resolve(c ?? 128 + (signal === null ? 0 : os.constants.signals[signal])));
   });
-  const traces = await settled(() => tb.traces('{ }', { limit: 10_000 }));
+  // A data directory holds earlier runs too: the summary is this run's.
+  const traces = await settled(() => tb.traces(data === undefined ? '{ }' : `{ resource.${RUN_ATTRIBUTE} = ${JSON.stringify(record.id)} }`, { limit: 10_000 }));
+  const ended = await tb.endRun(record.id, code);
   process.stderr.write(summary(traces, values.keep ? `${tb.apiUrl}/` : undefined));
+  process.stderr.write(runLine(ended, data));
   if (values.keep) {
     const zipkin = tb.zipkinUrl === undefined ? '' : `, Zipkin ${tb.zipkinUrl}/api/v2/spans`;
     process.stderr.write(`tracebox: still running (--keep); OTLP/HTTP ${tb.otlpHttpUrl}, OTLP/gRPC ${tb.otlpGrpcUrl}${zipkin}, API ${tb.apiUrl}. Ctrl-C stops it.\n`);

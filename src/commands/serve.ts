@@ -21,7 +21,7 @@ export async function serve(args: readonly string[]): Promise<number> {
       `  OTLP/gRPC   ${tb.otlpGrpcUrl}`,
       `  OTLP/HTTP   ${tb.otlpHttpUrl}/v1/traces`,
       ...(tb.zipkinUrl === undefined ? [] : [`  Zipkin      ${tb.zipkinUrl}/api/v2/spans`]),
-      `  Tempo API   ${tb.apiUrl}  (viewer: ${tb.apiUrl}/)`,
+      `  Tempo API   ${tb.apiUrl}  (HTTP and streaming gRPC; viewer: ${tb.apiUrl}/)`,
       `  data        ${tb.dbPath ?? 'in memory'}`,
       '',
       'Point an OpenTelemetry SDK at it:',

@@ -10,6 +10,7 @@
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { UnavailableError } from '../shared/errors.ts';
+import { sniff } from '../shared/sniff.ts';
 import { UNAUTHORIZED_MESSAGE, authorizationToken, tokenMatches } from '../shared/auth.ts';
 import { CONNECTION_TIMEOUTS } from './body.ts';
 import { HTTP_MISTAKES, type IngestDoctor } from './doctor.ts';
@@ -45,19 +46,6 @@ const traceService: grpc.ServiceDefinition = {
 export interface GrpcHandle {
   readonly port: number;
   close(): Promise<void>;
-}
-
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
-const HTTP1_METHOD = /^(GET|POST|PUT|HEAD|OPTIONS|DELETE|PATCH) (\S+) HTTP\/1\.[01]/;
-
-type Kind = 'http2' | 'http1' | 'tls' | 'unknown';
-
-function classify(chunk: Buffer): Kind {
-  const n = Math.min(chunk.length, PREFACE.length);
-  if (n > 0 && chunk.subarray(0, n).equals(PREFACE.subarray(0, n))) return 'http2';
-  if (chunk[0] === 0x16 && chunk[1] === 0x03) return 'tls';
-  if (HTTP1_METHOD.test(chunk.subarray(0, 64).toString('latin1'))) return 'http1';
-  return 'unknown';
 }
 
 function http1Answer(message: string): string {
@@ -125,14 +113,9 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
   });
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const listener = net.createServer((socket) => {
-    // A connection that never says what it speaks is closed, so idle sockets cannot pile up.
-    socket.setTimeout(CONNECTION_TIMEOUTS.silentMs, () => socket.destroy());
-    socket.once('data', (chunk: Buffer) => {
-      socket.setTimeout(0);
-      socket.pause();
-      const kind = classify(chunk);
+    sniff(socket, CONNECTION_TIMEOUTS.silentMs, (kind, head) => {
       if (kind === 'http1') {
-        const line = chunk.subarray(0, 64).toString('latin1').split('\r\n')[0];
+        const line = head.subarray(0, 64).toString('latin1').split('\r\n')[0];
         const [code, message] = HTTP_MISTAKES.httpToGrpcPort(bound, line);
         doctor.notice(code, message);
         socket.end(http1Answer(message));
@@ -143,8 +126,6 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
         socket.destroy();
         return;
       }
-      // Node's HTTP/2 session takes over bytes already read from a paused socket.
-      socket.unshift(chunk);
       injector.injectConnection(socket);
     });
     socket.on('error', () => socket.destroy());

@@ -31,6 +31,7 @@ export { otlpJsonToProtobuf, OtlpJsonError } from './json-to-protobuf.ts';
 export type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan, RawResourceSpans, RawScopeSpans } from './types.ts';
 export type { WireFormat } from './responses.ts';
 export { SESSION_ATTRIBUTE, SESSION_HEADER } from './session.ts';
+export { RUN_ATTRIBUTE, runOfResource } from './run.ts';
 export { IngestDoctor, HTTP_MISTAKES, type DoctorReport, type Finding, type IngestRecord } from './doctor.ts';
 export { IngestGate, RETRY_AFTER_S } from './gate.ts';
 export { CONNECTION_TIMEOUTS, PayloadTooLargeError, decompress, readBody } from './body.ts';

@@ -1,7 +1,19 @@
 /** The query stage: TraceQL search over the store, Tempo's result shapes, tag listings. */
 export { parseQuery } from './parse-query.ts';
-export { createSearch, incompleteReason, INCOMPLETE_HEADER, type Search, type SearchOptions, type SearchRequest, type SearchResult, type TraceHit } from './search.ts';
-export { searchResponse, traceMetadata, searchTraceId, goDuration, ROOT_NOT_RECEIVED, type SearchResponse } from './search-response.ts';
+export { createSearch, incompleteReason, INCOMPLETE_HEADER, type Search, type SearchOptions, type SearchProgress, type SearchRequest, type SearchResult, type TraceHit } from './search.ts';
+export {
+  searchResponse,
+  traceMetadata,
+  searchTraceId,
+  goDuration,
+  ROOT_NOT_RECEIVED,
+  type JsonAnyValue,
+  type JsonKeyValue,
+  type SearchResponse,
+  type SearchSpan,
+  type SearchSpanset,
+  type TraceSearchMetadata,
+} from './search-response.ts';
 export { tagNames, tagValues, ATTRIBUTE_SCOPES, INTRINSIC_TAGS, MAX_TAG_VALUES_BYTES, type TypedTagValue, type TagValuesResult } from './tags.ts';
 export type { Plan } from './planner.ts';
 export { createExpect, DEFAULT_SETTLE_MS, type ExpectRequest, type ExpectResult, type Candidate } from './expect.ts';
@@ -10,4 +22,6 @@ export { spanJson, traceJson, type SpanJson, type TraceJson, type FlatValue } fr
 export { createTraceLoader } from './loader.ts';
 export {
   createMetricsQuery, queryRangeResponse, queryInstantResponse, alignRange, defaultStep, type MetricsRequest, type MetricsResult,
+  type JsonMetrics, type QueryRangeResponse, type QueryInstantResponse,
 } from './metrics/index.ts';
+export { splitJoinedSpans } from './joined-spans.ts';

@@ -5,7 +5,7 @@
  */
 import type { AttrValue, QuerySpan } from '../shared/span.ts';
 import { assertNever, type Spanset, type Root, type Value } from '../traceql/index.ts';
-import type { SearchResult, TraceHit } from './search.ts';
+import type { SearchProgress, SearchResult, TraceHit } from './search.ts';
 import { shownAttributes, shownValue, type ShownAttribute } from './shown-attributes.ts';
 
 export const ROOT_NOT_RECEIVED = '<root span not yet received>';
@@ -166,7 +166,7 @@ function serviceStats(hit: TraceHit): Record<string, { spanCount: number; errorC
   return stats;
 }
 
-export function searchResponse(result: SearchResult, root: Root, spss: number): SearchResponse {
+export function searchResponse(result: SearchProgress, root: Root, spss: number): SearchResponse {
   const shown = shownAttributes(root);
   const traces = result.hits.map((hit) => {
     const meta = traceMetadata(hit);

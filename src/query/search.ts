@@ -18,7 +18,15 @@ export interface SearchRequest {
   readonly budgetMs?: number;
   /** Stops a search started with `search.run()` at its next slice, e.g. when the HTTP client went away. */
   readonly signal?: AbortSignal;
+  /**
+   * `search.run()` reports what it has found so far after its first slice and then at
+   * most every PROGRESS_MS, while it goes on (for answers streamed as they grow).
+   */
+  readonly progress?: (found: SearchProgress) => void;
 }
+
+/** A running search's hits so far, in the order found (a view that keeps growing). */
+export type SearchProgress = Pick<SearchResult, 'hits' | 'inspectedTraces' | 'inspectedSpans' | 'inspectedBytes' | 'stopped'>;
 
 export interface TraceHit {
   readonly row: TraceRow;
@@ -39,6 +47,8 @@ export interface SearchResult {
 
 /** How long search.run() works before it gives the event loop a turn. */
 const SLICE_MS = 25;
+/** How often a running search reports progress past its first slice (Tempo streams its partial answers as often). */
+const PROGRESS_MS = 500;
 
 export interface SearchOptions {
   /** The budget of a request that names none (`--search-timeout`). */
@@ -167,8 +177,13 @@ export function createSearch(store: StoreReader, options: SearchOptions = {}): S
     const next = fromIterator(s.rowids);
     try {
       if (request.signal?.aborted) s.stopped = 'aborted';
+      let reported = 0;
       for (let slice = 0; ; slice++) {
         if (slice > 0) {
+          if (request.progress !== undefined && (slice === 1 || Date.now() - reported >= PROGRESS_MS)) {
+            reported = Date.now();
+            request.progress(s);
+          }
           await new Promise<void>((resolve) => setImmediate(resolve));
           if (request.signal?.aborted) {
             s.stopped = 'aborted';

@@ -27,7 +27,7 @@ export function createDeleter(db: Db): Deleter {
     return n;
   });
   const deleteAll = db.transaction((beforeCommit: () => void) => {
-    for (const table of ['span_terms', 'spans', 'traces', 'tag_values', 'tag_keys', 'span_names', 'scopes', 'resources']) {
+    for (const table of ['span_terms', 'spans', 'traces', 'tag_values', 'tag_keys', 'span_names', 'scopes', 'resources', 'runs']) {
       db.prepare(`DELETE FROM ${table}`).run();
     }
     beforeCommit();

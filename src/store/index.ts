@@ -15,6 +15,7 @@ import { createDeleter, type Deleter } from './delete.ts';
 import { createPruner, type Pruner } from './prune.ts';
 import { createSearchReader, type SearchReader } from './search.ts';
 import { createTagReader, type TagReader } from './tags.ts';
+import { createRunReader, type NewRun, type RunReader, type RunRecord } from './runs.ts';
 import type { SpanRows } from './rows.ts';
 import { createMetricsReads, type MetricsReadOptions, type MetricsReads } from './metrics-reads.ts';
 
@@ -27,6 +28,7 @@ export type { RawScopeSpans } from './read.ts';
 export { SpanRowsBuilder, transferables, type SpanRows, type SpanInput, type TagObservation } from './rows.ts';
 export { spanTerms, keyTerm, valueTerm, nameTerm, eventNameTerm, type TermScope, type TermValue, type TagSink } from './terms.ts';
 export type { MetricsReads, MetricsReadOptions, SpanMetricRow, AddedSpanRow, GraphSpanRow } from './metrics-reads.ts';
+export { createRunReader, createRunWriter, resourcesByRun, type NewRun, type RunReader, type RunRecord, type RunWriter, type RunOfResource } from './runs.ts';
 export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions, type RetentionPass } from './retention.ts';
 
 /** The write operations the query side may ask of the writer (on its own thread). */
@@ -35,6 +37,10 @@ export interface StoreWrites {
   deleteTraces(rowids: readonly number[]): Promise<number>;
   /** Deletes everything. */
   clear(): Promise<void>;
+  /** Records the start of a run. */
+  startRun(run: NewRun): Promise<RunRecord>;
+  /** Records a run's end (and counts its spans); undefined for an unknown id. */
+  endRun(id: string, exitCode: number | null, endedMs: number): Promise<RunRecord | undefined>;
 }
 
 export interface StoreOptions {
@@ -60,6 +66,8 @@ export class StoreReader {
   readonly search: SearchReader;
   /** The tag-value dictionary. */
   readonly tags: TagReader;
+  /** Recorded runs. */
+  readonly runs: RunReader;
   protected readonly generationCell: Generation;
   private readonly commitListeners = new Set<(summary: CommitSummary) => void>();
   private readonly deleteListeners = new Set<(range: TimeRangeNs | undefined) => void>();
@@ -73,6 +81,7 @@ export class StoreReader {
     this.generationCell = generation;
     this.search = createSearchReader(db, () => this.generation);
     this.tags = createTagReader(db);
+    this.runs = createRunReader(db);
     this.reader = createTraceReader(db);
     this.readerGeneration = this.generation;
   }

@@ -20,6 +20,7 @@ export interface RetentionPass {
   readonly prunedRows: number;
   /** Bytes of pages in use afterwards. */
   readonly usedBytes: number;
+  readonly deletedRuns: number;
 }
 
 /** Traces per delete transaction: small enough that a batch takes milliseconds. */
@@ -32,6 +33,8 @@ export interface RetentionStore {
   deleteTraces(rowids: readonly number[]): number;
   /** One bounded step of pruning the dictionaries (see prune.ts). */
   pruneDictionaries(nowMs: number): { deleted: number; done: boolean };
+  /** Deletes the runs retention no longer keeps (see RunWriter.prune); returns how many. */
+  pruneRuns?(nowMs: number, maxAgeMs: number, tracesDeleted: boolean): number;
 }
 
 /**
@@ -115,7 +118,8 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
       db.prepare("INSERT INTO span_terms(span_terms, rank) VALUES ('merge', 200)").run();
       db.pragma('incremental_vacuum');
     }
-    return { deletedTraces, deletedSpans, prunedRows, usedBytes: usedBytes() };
+    const deletedRuns = store.pruneRuns?.(nowMs, options.maxAgeMs, deletedTraces > 0) ?? 0;
+    return { deletedTraces, deletedSpans, prunedRows, usedBytes: usedBytes(), deletedRuns };
   }
 
   return { run, usedBytes, storeBytes };
@@ -145,8 +149,8 @@ export function startRetention(store: RetentionStore, options: RetentionOptions,
       .run()
       .then(
         (pass) => {
-          if (pass.deletedTraces > 0) {
-            log(`retention: deleted ${pass.deletedTraces} trace(s), ${pass.deletedSpans} span(s), ${pass.prunedRows} dictionary row(s); ${pass.usedBytes} bytes in use`);
+          if (pass.deletedTraces > 0 || pass.deletedRuns > 0) {
+            log(`retention: deleted ${pass.deletedTraces} trace(s), ${pass.deletedSpans} span(s), ${pass.deletedRuns} run(s), ${pass.prunedRows} dictionary row(s); ${pass.usedBytes} bytes in use`);
           }
         },
         (err: unknown) => log(`retention: ${(err as Error).message}`),

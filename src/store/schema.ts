@@ -96,6 +96,22 @@ export const MIGRATIONS: readonly string[] = [
   -- one key's values by the time they were last seen.
   CREATE INDEX tag_values_last ON tag_values(key_id, last_ns);
   `,
+  // Runs (`tracebox run`, the test API): one row per run; its spans carry the resource
+  // attribute tracebox.run = the id, so they are found by search, not by a join.
+  `
+  CREATE TABLE runs(
+    id INTEGER PRIMARY KEY AUTOINCREMENT,   -- never reused: an old run's spans never join a new run
+    label TEXT NOT NULL,
+    command TEXT NOT NULL,
+    git_commit TEXT,                        -- NULL outside a git work tree
+    git_branch TEXT,
+    started_ms INTEGER NOT NULL,
+    ended_ms INTEGER,                       -- NULL while it runs
+    exit_code INTEGER,
+    span_count INTEGER                      -- spans tagged with the run when it ended
+  );
+  CREATE INDEX runs_started ON runs(started_ms);
+  `,
   `
   -- Retention prunes the dictionaries with the spans that referenced them (prune.ts).
   -- last_span: the highest span rowid that may reference the row, kept by the writer.

@@ -4,12 +4,37 @@
  * language can do the same with one request.
  */
 import type { SpanJson, TraceJson } from '../query/index.ts';
-import { SESSION_ATTRIBUTE, SESSION_HEADER, type Finding, type IngestRecord } from '../otlp/index.ts';
+import { RUN_ATTRIBUTE, SESSION_ATTRIBUTE, SESSION_HEADER, type Finding, type IngestRecord } from '../otlp/index.ts';
 import { explainQueryError, parse, TraceQLSyntaxError, TraceQLValidationError } from '../traceql/index.ts';
 import { formatTree } from './tree.ts';
+import type { RunDiff } from '../diff/index.ts';
+import type { RunRecord } from '../store/index.ts';
 import { toSpan, toTrace, type Span, type Trace } from './trace.ts';
 
 export { toSpan, toTrace, type Span, type SpanNode, type Trace } from './trace.ts';
+export type { RunRecord };
+
+/** What a run is recorded with (see `TraceboxClient.startRun`). */
+export interface RunStart {
+  label?: string;
+  command?: string;
+  gitCommit?: string | null;
+  gitBranch?: string | null;
+}
+
+/** Which two sets of traces `TraceboxClient.diff` compares, and the noise bound. */
+export interface DiffRequest {
+  /** Run ids or labels; by default the newest run (b) and the one before it (a). */
+  a?: string;
+  b?: string;
+  /** Or two TraceQL selections. */
+  queryA?: string;
+  queryB?: string;
+  /** Noise bound (see src/diff/compare.ts): percent, a duration such as "1ms", samples. */
+  minChangePct?: number;
+  minDelta?: string;
+  minSamples?: number;
+}
 
 /** A simple filter, turned into TraceQL: every given field must match on the same span. */
 export interface SpanFilter {
@@ -107,8 +132,11 @@ export class TraceboxClient {
     return new TraceboxClient(this.apiUrl, this.otlpHttpUrl, id, this.authToken);
   }
 
-  /** OTEL_* variables that point a child process's OpenTelemetry SDK here (and at this session). */
-  env(): Record<string, string> {
+  /**
+   * OTEL_* variables that point a child process's OpenTelemetry SDK here (and at this
+   * session); with `run`, its spans are also tagged with that run (`tracebox.run`).
+   */
+  env(options: { run?: string } = {}): Record<string, string> {
     const env: Record<string, string> = {
       OTEL_EXPORTER_OTLP_ENDPOINT: this.otlpHttpUrl,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
@@ -122,10 +150,13 @@ export class TraceboxClient {
       OTEL_LOGS_EXPORTER: 'none',
     };
     const headers: string[] = [];
+    const resource: string[] = [];
     if (this.sessionId !== undefined) {
       headers.push(`${SESSION_HEADER}=${encodeURIComponent(this.sessionId)}`);
-      env.OTEL_RESOURCE_ATTRIBUTES = `${SESSION_ATTRIBUTE}=${encodeURIComponent(this.sessionId)}`;
+      resource.push(`${SESSION_ATTRIBUTE}=${encodeURIComponent(this.sessionId)}`);
     }
+    if (options.run !== undefined) resource.push(`${RUN_ATTRIBUTE}=${encodeURIComponent(options.run)}`);
+    if (resource.length > 0) env.OTEL_RESOURCE_ATTRIBUTES = resource.join(',');
     if (this.authToken !== undefined) headers.push(`Authorization=${encodeURIComponent(`Bearer ${this.authToken}`)}`);
     if (headers.length > 0) env.OTEL_EXPORTER_OTLP_HEADERS = headers.join(',');
     return env;
@@ -236,6 +267,38 @@ export class TraceboxClient {
   /** What the receivers saw lately and the set-up mistakes tracebox recognized. */
   async doctor(): Promise<{ findings: Finding[]; requests: Record<string, IngestRecord[]> }> {
     return this.request('GET', '/api/doctor', 'the doctor report');
+  }
+
+  /**
+   * Records the start of a run. Spans whose resource carries `tracebox.run` = the run's id
+   * belong to it: start the process under test with `env({ run: run.id })`.
+   */
+  async startRun(run: RunStart = {}): Promise<RunRecord> {
+    return (await this.request<{ run: RunRecord }>('POST', '/api/runs', 'starting a run', run)).run;
+  }
+
+  /** Records a run's end (and counts its spans). */
+  async endRun(id: string, exitCode: number | null = null): Promise<RunRecord> {
+    return (await this.request<{ run: RunRecord }>('POST', `/api/runs/${encodeURIComponent(id)}/end`, `ending run ${id}`, { exitCode })).run;
+  }
+
+  /** Recorded runs, newest first. */
+  async runs(): Promise<RunRecord[]> {
+    return (await this.request<{ runs: RunRecord[] }>('GET', '/api/runs', 'listing runs')).runs;
+  }
+
+  /** Compares two runs (or two TraceQL selections) per operation; see src/diff. */
+  async diff(request: DiffRequest = {}): Promise<RunDiff & { runs: { a: RunRecord | null; b: RunRecord | null } }> {
+    const path = this.query('/api/runs/diff', {
+      a: request.a,
+      b: request.b,
+      qa: request.queryA,
+      qb: request.queryB,
+      minChange: request.minChangePct?.toString(),
+      minDelta: request.minDelta,
+      minSamples: request.minSamples?.toString(),
+    });
+    return this.request('GET', path, 'the diff');
   }
 
   /** Deletes the stored traces (only this session's when the client has one). */

@@ -11,10 +11,12 @@
 import { startTracebox as startServer, type Tracebox, type TraceboxOptions } from '../server.ts';
 import { TraceboxClient } from './client.ts';
 
-export { TraceboxClient, TraceboxApiError, checkQuery, toTraceQL, type Span, type SpanNode, type Trace, type SpanFilter, type SpanQuery, type WaitOptions } from './client.ts';
+export { TraceboxClient, TraceboxApiError, checkQuery, toTraceQL, type RunRecord, type RunStart, type DiffRequest, type Span, type SpanNode, type Trace, type SpanFilter, type SpanQuery, type WaitOptions } from './client.ts';
 export { formatTree } from './tree.ts';
 export { toTraceJson } from './trace.ts';
 export { assertTraceSnapshot, checkTraceSnapshot, traceMatchers, traceSnapshot, type SnapshotOptions, type SnapshotResult } from './snapshot.ts';
+export { assertTraceBaseline, checkTraceBaseline, baselineMatchers, traceProfile, DEFAULT_BASELINE_RULES, type BaselineOptions, type BaselineResult } from './baseline.ts';
+export { compareProfiles, failures, parseFailOn, diffText, diffMarkdown, DEFAULT_NOISE, type Profile, type RunDiff, type NoiseBound, type FailRule, type OperationChange } from '../diff/index.ts';
 
 export interface TestTracebox extends Tracebox, Omit<TraceboxClient, 'apiUrl' | 'otlpHttpUrl'> {}
 

@@ -129,20 +129,30 @@ function diff(expected: string, actual: string): string {
   return out.join('\n');
 }
 
-/** Compares `trace` with the snapshot in `file` (created when missing, outside CI). */
-export function checkTraceSnapshot(trace: Trace, file: string, options: SnapshotOptions = {}): SnapshotResult {
-  const actual = traceSnapshot(trace, options);
-  const update = options.update ?? process.env.TRACEBOX_UPDATE_SNAPSHOTS === '1';
+/**
+ * The stored file's text to compare with, or the result when there is nothing to compare:
+ * the file is (re)written when updating, or created when missing outside CI. `what` names
+ * the kind of file in messages ("trace snapshot", "trace baseline").
+ */
+export function storedOrWritten(file: string, actual: string, what: string, update = process.env.TRACEBOX_UPDATE_SNAPSHOTS === '1'): { expected: string } | { result: SnapshotResult } {
   const exists = fs.existsSync(file);
   if (update || !exists) {
     if (!exists && !update && process.env.CI) {
-      return { pass: false, message: `trace snapshot ${file} is missing (not written in CI); run the test locally to create it` };
+      return { result: { pass: false, message: `${what} ${file} is missing (not written in CI); run the test locally to create it` } };
     }
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, actual);
-    return { pass: true, message: `trace snapshot ${file} written` };
+    return { result: { pass: true, message: `${what} ${file} written` } };
   }
-  const expected = fs.readFileSync(file, 'utf8');
+  return { expected: fs.readFileSync(file, 'utf8') };
+}
+
+/** Compares `trace` with the snapshot in `file` (created when missing, outside CI). */
+export function checkTraceSnapshot(trace: Trace, file: string, options: SnapshotOptions = {}): SnapshotResult {
+  const actual = traceSnapshot(trace, options);
+  const stored = storedOrWritten(file, actual, 'trace snapshot', options.update);
+  if ('result' in stored) return stored.result;
+  const { expected } = stored;
   if (expected === actual) return { pass: true, message: `trace matches snapshot ${file}` };
   return {
     pass: false,

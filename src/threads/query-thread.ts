@@ -10,7 +10,7 @@ import { createApiApp } from '../api/index.ts';
 import { startForwarding, type ForwardOptions, type ForwardStats } from '../forward/index.ts';
 import { createDerivedMetrics, startRemoteWrite, type RemoteWriteOptions } from '../metrics/index.ts';
 import { createDecoder, type AttributeLimits } from '../otlp/index.ts';
-import { StoreReader, type DatabaseLocation, type Generation, type StoreWrites } from '../store/index.ts';
+import { StoreReader, type DatabaseLocation, type Generation, type RunRecord, type StoreWrites } from '../store/index.ts';
 import { followStore } from './events.ts';
 import { serveHttp } from './handover.ts';
 import { threadIngest } from './ingest-driver.ts';
@@ -50,6 +50,8 @@ export function runQuery(data: QueryData, parent: MessagePort, log: (line: strin
   const writes: StoreWrites = {
     deleteTraces: (rowids) => writer.call<number>('deleteTraces', rowids),
     clear: () => writer.call<void>('clear'),
+    startRun: (run) => writer.call<RunRecord>('startRun', run),
+    endRun: (id, exitCode, endedMs) => writer.call<RunRecord | undefined>('endRun', { id, exitCode, endedMs }),
   };
   const owner = data.owner;
   const metrics = owner === undefined ? undefined : createDerivedMetrics(store, { dimensions: owner.dimensions });

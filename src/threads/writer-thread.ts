@@ -8,7 +8,8 @@
  */
 import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import { UnavailableError } from '../shared/errors.ts';
-import { Store, startRetention, type DatabaseLocation, type Generation, type SpanRows, type WriteResult } from '../store/index.ts';
+import { runOfResource } from '../otlp/index.ts';
+import { Store, createRunWriter, startRetention, type DatabaseLocation, type Generation, type NewRun, type SpanRows, type WriteResult } from '../store/index.ts';
 import { serve } from './rpc.ts';
 import { eventsChannel, type StoreEvent } from './events.ts';
 
@@ -42,7 +43,12 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
   const announce = (event: StoreEvent): void => channel.postMessage(event);
   store.onCommitted = (summary) => announce({ type: 'commit', summary });
   store.onDeleted = (range) => announce({ type: 'delete', range });
-  const retention = startRetention(store, data.retention, log);
+  const runs = createRunWriter(store.db, runOfResource);
+  const retention = startRetention(
+    { db: store.db, file: store.file, deleteTraces: (rowids) => store.deleteTraces(rowids), pruneDictionaries: (nowMs) => store.pruneDictionaries(nowMs), pruneRuns: (nowMs, maxAgeMs, deleted) => runs.prune(nowMs, maxAgeMs, deleted) },
+    data.retention,
+    log,
+  );
 
   // Short (the receivers bound what waits), so shift() costs nothing; what is taken is let go.
   const queue: Queued[] = [];
@@ -92,6 +98,8 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
       store.clear();
       return { value: null };
     },
+    startRun: (run: NewRun) => ({ value: runs.start(run) }),
+    endRun: ({ id, exitCode, endedMs }: { id: string; exitCode: number | null; endedMs: number }) => ({ value: runs.end(id, exitCode, endedMs) }),
   };
 
   parent.on('message', (message: { type?: string; port?: MessagePort }) => {

@@ -6,4 +6,4 @@
 export { createMetricsQuery, type MetricsQuery, type MetricsRequest, type MetricsResult, type Series, type SeriesLabel, type Exemplar } from './engine.ts';
 export { alignRange, defaultStep, IntervalMapper, type AlignedRange } from './time.ts';
 export { log2Bucketize, log2Quantile, type HistogramBucket } from './log2.ts';
-export { queryRangeResponse, queryInstantResponse, type QueryRangeResponse, type QueryInstantResponse } from './response.ts';
+export { queryRangeResponse, queryInstantResponse, type JsonMetrics, type QueryRangeResponse, type QueryInstantResponse } from './response.ts';

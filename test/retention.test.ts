@@ -130,4 +130,33 @@ describe('retention', () => {
       store.close();
     }
   });
+
+  test('tag values of expired traces go also when their span times are as recent as the rest', async () => {
+    const DICTIONARIES = ['span_names', 'scopes', 'resources', 'tag_keys', 'tag_values'];
+    const counts = (store: Store): Record<string, number> => Object.fromEntries(DICTIONARIES.map((t) => [t, count(store, t)]));
+    const now = Date.now();
+    const reference = Store.open();
+    let recentOnly: Record<string, number>;
+    try {
+      fill(reference, 3000, { seed: 8, endTimeMs: now });
+      recentOnly = counts(reference);
+    } finally {
+      reference.close();
+    }
+    const store = Store.open();
+    try {
+      // Both sets of spans cover the same hour; the first arrived two hours ago.
+      fill(store, 3000, { seed: 7, endTimeMs: now });
+      const oldTraces = store.db.prepare('SELECT max(id) FROM traces').pluck().get() as number;
+      fill(store, 3000, { seed: 8, endTimeMs: now });
+      assert.ok(count(store, 'tag_values') > recentOnly.tag_values);
+      store.db.prepare('UPDATE traces SET seen_s = seen_s - 7200 WHERE id <= ?').run(oldTraces);
+      const later = now + 5 * 60_000;
+      const retention = createRetention(store, { maxAgeMs: 3600_000, maxBytes: 0 });
+      assert.equal((await retention.run(later)).deletedTraces, oldTraces);
+      assert.deepEqual(counts(store), recentOnly);
+    } finally {
+      store.close();
+    }
+  });
 });

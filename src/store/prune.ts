@@ -14,16 +14,31 @@
  *   TAG_REFRESH_NS of a sighting it handed over, so it would skip a pruned value only for
  *   a span older than every stored one. With no spans stored at all every span is, so
  *   then only values not recorded for 2 × MEMO_WALL_MS go (a decoder forgets by then).
+ *   Span times need not follow arrival, so a sweep also goes through the values, a quota
+ *   per pass: one recorded (`last_span`) before the lowest stored span rowid and not for
+ *   2 × MEMO_WALL_MS is looked up — its term in span_terms, its text in the stored
+ *   resources and scopes — and goes when nothing holds it.
  * - tag keys: those left without values.
  */
 import type { Db } from './db.ts';
-import { MEMO_WALL_MS, TAG_REFRESH_NS } from './tags.ts';
+import { dictionaryTerm, MEMO_WALL_MS, TAG_REFRESH_NS, type TagScope, type TagValue } from './tags.ts';
+import type { TermScope } from './terms.ts';
 
 /** Rows one statement deletes at most. */
 export const PRUNE_BATCH = 500;
 
-type Phase = 'names' | 'scopes' | 'resources' | 'values' | 'keys';
-const PHASES: readonly Phase[] = ['names', 'scopes', 'resources', 'values', 'keys'];
+type Phase = 'names' | 'scopes' | 'resources' | 'values' | 'sweep' | 'keys';
+const PHASES: readonly Phase[] = ['names', 'scopes', 'resources', 'values', 'sweep', 'keys'];
+/** Tag values the sweep reads per step, and steps per retention pass. */
+const SWEEP_ROWS = 500;
+const SWEEP_STEPS_PER_PASS = 40;
+const TERM_SCOPES: Partial<Record<TagScope, TermScope>> = { span: 's', event: 'e', link: 'l' };
+
+interface SweptValue extends TagValue {
+  readonly keyId: number;
+  readonly lastSpan: number;
+  readonly seenS: number;
+}
 
 export interface Pruner {
   /**
@@ -52,10 +67,56 @@ export function createPruner(db: Db): Pruner {
          (SELECT key_id, type, value FROM tag_values WHERE key_id = ? AND seen_s < ? LIMIT ?)`,
     ),
     keys: db.prepare('DELETE FROM tag_keys WHERE id IN (SELECT k.id FROM tag_keys k WHERE NOT EXISTS (SELECT 1 FROM tag_values v WHERE v.key_id = k.id) LIMIT ?)'),
+    sweepFirst: db.prepare(
+      'SELECT key_id AS keyId, type, value, last_span AS lastSpan, seen_s AS seenS FROM tag_values ORDER BY key_id, type, value LIMIT ?',
+    ),
+    sweepAfter: db.prepare(
+      `SELECT key_id AS keyId, type, value, last_span AS lastSpan, seen_s AS seenS FROM tag_values
+       WHERE (key_id, type, value) > (?, ?, ?) ORDER BY key_id, type, value LIMIT ?`,
+    ),
+    key: db.prepare('SELECT scope, key FROM tag_keys WHERE id = ?'),
+    termHeld: db.prepare('SELECT 1 FROM span_terms WHERE span_terms MATCH ? LIMIT 1').pluck(),
+    resourceHolds: db.prepare('SELECT 1 FROM resources WHERE instr(raw, ?) > 0 LIMIT 1').pluck(),
+    scopeHolds: db.prepare('SELECT 1 FROM scopes WHERE instr(raw, ?) > 0 LIMIT 1').pluck(),
+    deleteValue: db.prepare('DELETE FROM tag_values WHERE key_id = ? AND type = ? AND value = ?'),
   };
   let phase = 0;
   /** The tag key the values phase goes on from. */
   let keyCursor = 0;
+  /** Where the sweep goes on from (undefined: the start), and its steps this pass. */
+  let sweepCursor: SweptValue | undefined;
+  let sweepSteps = 0;
+
+  /** Whether anything stored may still hold the value (when unsure: yes). */
+  function held(v: SweptValue, keys: Map<number, { scope: TagScope; key: string } | undefined>): boolean {
+    let k = keys.get(v.keyId);
+    if (!keys.has(v.keyId)) keys.set(v.keyId, (k = stmt.key.get(v.keyId) as { scope: TagScope; key: string } | undefined));
+    if (k === undefined) return false;
+    const termScope = TERM_SCOPES[k.scope];
+    if (termScope !== undefined) {
+      const term = dictionaryTerm(termScope, k.key, v);
+      return term === undefined || stmt.termHeld.get(term) !== undefined;
+    }
+    // Resource and scope attributes: a stored message holding the text may hold the value.
+    if (v.type !== 'string' || typeof v.value !== 'string') return true;
+    const bytes = Buffer.from(v.value, 'utf8');
+    return (k.scope === 'resource' ? stmt.resourceHolds : stmt.scopeHolds).get(bytes) !== undefined;
+  }
+
+  /** One step of the sweep; returns the values deleted and whether it reached the end. */
+  function sweep(nowMs: number, lowest: number): { deleted: number; end: boolean } {
+    const rows = (sweepCursor === undefined
+      ? stmt.sweepFirst.all(SWEEP_ROWS)
+      : stmt.sweepAfter.all(sweepCursor.keyId, sweepCursor.type, sweepCursor.value, SWEEP_ROWS)) as SweptValue[];
+    const recordedBefore = Math.floor((nowMs - 2 * MEMO_WALL_MS) / 1000);
+    const keys = new Map<number, { scope: TagScope; key: string } | undefined>();
+    let deleted = 0;
+    for (const v of rows) {
+      if (v.lastSpan < lowest && v.seenS < recordedBefore && !held(v, keys)) deleted += stmt.deleteValue.run(v.keyId, v.type, v.value).changes;
+    }
+    sweepCursor = rows.length < SWEEP_ROWS ? undefined : rows[rows.length - 1];
+    return { deleted, end: sweepCursor === undefined };
+  }
 
   function values(nowMs: number): number {
     const earliest = earliestStart.get() as bigint | null;
@@ -97,6 +158,14 @@ export function createPruner(db: Db): Pruner {
         case 'values':
           deleted = values(nowMs);
           break;
+        case 'sweep': {
+          const s = sweep(nowMs, lowest);
+          // Its deletes do not keep it in the phase: a quota of steps per pass does.
+          if (!s.end && ++sweepSteps < SWEEP_STEPS_PER_PASS) return { deleted: s.deleted, done: false };
+          sweepSteps = 0;
+          phase++;
+          return { deleted: s.deleted, done: false };
+        }
         case 'keys':
           deleted = stmt.keys.run(PRUNE_BATCH).changes;
           break;

@@ -123,6 +123,12 @@ export const MIGRATIONS: readonly string[] = [
   -- still be remembered by a decoder as known, so it is not pruned yet).
   ALTER TABLE tag_values ADD COLUMN seen_s INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- last_span on tag values too (a bound on the rowids of the spans recorded with the value):
+  -- retention's sweep looks among values recorded before the earliest stored span for those
+  -- no span references any more (prune.ts).
+  ALTER TABLE tag_values ADD COLUMN last_span INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

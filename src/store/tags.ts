@@ -101,8 +101,11 @@ export function createTagMemo(): TagMemo {
 }
 
 export interface TagWriter {
-  /** Records one observation, written at `nowS` (unix seconds). */
-  record(observation: TagObservation, nowS: number): void;
+  /**
+   * Records one observation, written at `nowS` (unix seconds) with spans of rowids up to
+   * `lastSpan`.
+   */
+  record(observation: TagObservation, nowS: number, lastSpan: number): void;
   /** Forgets in-memory state after a rolled-back transaction or a delete. */
   reset(): void;
 }
@@ -111,9 +114,9 @@ export function createTagWriter(db: Db): TagWriter {
   const stmt = {
     key: db.prepare('SELECT id FROM tag_keys WHERE scope = ? AND key = ?').pluck(),
     insertKey: db.prepare('INSERT INTO tag_keys(scope, key) VALUES (?, ?)'),
-    insertValue: db.prepare('INSERT OR IGNORE INTO tag_values(key_id, type, value, first_ns, last_ns, seen_s) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertValue: db.prepare('INSERT OR IGNORE INTO tag_values(key_id, type, value, first_ns, last_ns, seen_s, last_span) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     refreshValue: db.prepare(
-      `UPDATE tag_values SET first_ns = min(first_ns, ?), last_ns = max(last_ns, ?), seen_s = ?
+      `UPDATE tag_values SET first_ns = min(first_ns, ?), last_ns = max(last_ns, ?), seen_s = ?, last_span = max(last_span, ?)
        WHERE key_id = ? AND type = ? AND value = ?`,
     ),
   };
@@ -130,12 +133,12 @@ export function createTagWriter(db: Db): TagWriter {
   }
 
   return {
-    record([scope, key, type, value, at, keyTerm], nowS) {
+    record([scope, key, type, value, at, keyTerm], nowS, lastSpan) {
       const id = keyId(keyTerm, scope, key);
       const v = type === 'bool' ? (value ? 1 : 0) : value;
       // Span times are fixed64 on the wire; beyond int64 they cannot be stored, and minutes matter here, not ns.
       const ns = BigInt(Math.trunc(Math.min(Math.max(at, -9e18), 9e18)));
-      if (stmt.insertValue.run(id, type, v, ns, ns, nowS).changes === 0) stmt.refreshValue.run(ns, ns, nowS, id, type, v);
+      if (stmt.insertValue.run(id, type, v, ns, ns, nowS, lastSpan).changes === 0) stmt.refreshValue.run(ns, ns, nowS, lastSpan, id, type, v);
     },
     reset() {
       keys = new Map();

@@ -147,9 +147,13 @@ export function createWriter(db: Db): Writer {
     let stored = 0;
     let duplicates = 0;
 
+    // New spans get rowids after the highest one: at most this, which tag values record.
+    let lastSpanBound = (stmt.maxSpanId.get() as number | null) ?? 0;
+    for (const rows of batches) lastSpanBound += rows.count;
+
     // 1. Everything with a statement journal: dictionaries, traces, tags.
     for (const rows of batches) {
-      for (const obs of rows.tags) tags.record(obs, nowS);
+      for (const obs of rows.tags) tags.record(obs, nowS, lastSpanBound);
       const traceOf = new Int32Array(rows.count);
       const { cols, times, buf } = rows;
       for (let i = 0; i < rows.count; i++) {

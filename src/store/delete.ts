@@ -32,5 +32,6 @@ export function createDeleter(db: Db): Deleter {
     }
     beforeCommit();
   });
-  return { traces: (rowids, beforeCommit) => deleteTraces(rowids, beforeCommit), all: (beforeCommit) => deleteAll(beforeCommit) };
+  // IMMEDIATE, as writes (write.ts): no snapshot held while waiting for the write lock.
+  return { traces: (rowids, beforeCommit) => deleteTraces.immediate(rowids, beforeCommit), all: (beforeCommit) => deleteAll.immediate(beforeCommit) };
 }

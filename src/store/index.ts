@@ -7,7 +7,7 @@
  * - `Store` adds the write side on the same connection: rows in (rows.ts), deletes,
  *   retention. Run in one thread, it is the whole store (tests, benchmarks' floors).
  */
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import { databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
 import { createTraceReader, type RawResourceSpans, type TimeRangeNs, type TraceByIdWindow, type TraceReader } from './read.ts';
 import { createWriter, type CommitSummary, type WriteResult, type Writer } from './write.ts';
@@ -169,7 +169,7 @@ export class Store extends StoreReader {
   private readonly writer: Writer;
   private readonly deleter: Deleter;
   private readonly pruner: Pruner;
-  private pruneStep: ((nowMs: number) => { deleted: number; done: boolean }) | undefined;
+  private pruneStep: Transaction<(nowMs: number) => { deleted: number; done: boolean }> | undefined;
   private readonly location: DatabaseLocation;
   private traceExtent: Statement<unknown[]> | undefined;
   /** Called after a commit and after deletes (the writer's thread broadcasts through these). */
@@ -238,7 +238,8 @@ export class Store extends StoreReader {
       if (step.deleted > 0) this.bumpGeneration();
       return step;
     });
-    const step = this.pruneStep(nowMs);
+    // IMMEDIATE, as writes (write.ts): no snapshot held while waiting for the write lock.
+    const step = this.pruneStep.immediate(nowMs);
     // The writer's caches of name, scope, resource and tag-key ids may name deleted rows.
     if (step.deleted > 0) this.writer.forget();
     return step;

@@ -264,7 +264,10 @@ export function createWriter(db: Db): Writer {
   return {
     write(batches) {
       try {
-        return tx(batches);
+        // IMMEDIATE: the write lock is taken before the first read. A deferred transaction that
+        // read first would hold a snapshot a TRUNCATE checkpoint waits for while it holds the
+        // write lock this transaction then needs: each waits for the other until busy.
+        return tx.immediate(batches);
       } catch (err) {
         // A failed transaction rolled back; cached ids may name rows that no longer exist.
         forget();

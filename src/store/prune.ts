@@ -31,7 +31,7 @@ type Phase = 'names' | 'scopes' | 'resources' | 'values' | 'sweep' | 'keys';
 const PHASES: readonly Phase[] = ['names', 'scopes', 'resources', 'values', 'sweep', 'keys'];
 /** Tag values the sweep reads per step, and steps per retention pass. */
 const SWEEP_ROWS = 500;
-const SWEEP_STEPS_PER_PASS = 40;
+const SWEEP_STEPS_PER_PASS = 200;
 const TERM_SCOPES: Partial<Record<TagScope, TermScope>> = { span: 's', event: 'e', link: 'l' };
 
 interface SweptValue extends TagValue {
@@ -43,9 +43,11 @@ interface SweptValue extends TagValue {
 export interface Pruner {
   /**
    * One bounded step; returns the rows it deleted, and `done` once every phase found
-   * nothing more to delete (the next call starts over).
+   * nothing more to delete (the next call starts over). `sweep`: whether this pass
+   * includes the sweep's quota (once per retention pass; the other phases follow each
+   * batch of deleted traces).
    */
-  step(nowMs: number): { deleted: number; done: boolean };
+  step(nowMs: number, sweep: boolean): { deleted: number; done: boolean };
 }
 
 export function createPruner(db: Db): Pruner {
@@ -142,7 +144,8 @@ export function createPruner(db: Db): Pruner {
   }
 
   return {
-    step(nowMs) {
+    step(nowMs, withSweep) {
+      if (PHASES[phase] === 'sweep' && !withSweep) phase++;
       const lowest = (lowestSpan.get() as number | null) ?? Number.MAX_SAFE_INTEGER;
       let deleted = 0;
       switch (PHASES[phase]) {

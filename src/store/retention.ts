@@ -31,8 +31,8 @@ export interface RetentionStore {
   /** Where the database lives: its WAL and shared-memory files count toward the size limit. */
   readonly file: DatabaseLocation;
   deleteTraces(rowids: readonly number[]): number;
-  /** One bounded step of pruning the dictionaries (see prune.ts). */
-  pruneDictionaries(nowMs: number): { deleted: number; done: boolean };
+  /** One bounded step of pruning the dictionaries (see prune.ts); `sweep`: with the sweep of tag values. */
+  pruneDictionaries(nowMs: number, sweep: boolean): { deleted: number; done: boolean };
   /** Deletes the runs retention no longer keeps (see RunWriter.prune); returns how many. */
   pruneRuns?(nowMs: number, maxAgeMs: number, tracesDeleted: boolean): number;
 }
@@ -97,22 +97,27 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
     let deletedSpans = 0;
     let prunedRows = 0;
     const yieldTurn = (): Promise<unknown> => new Promise((resolve) => setImmediate(resolve));
+    /** Prunes until nothing more is due; the sweep of tag values (a quota per pass) only when asked. */
+    const prune = async (sweep: boolean): Promise<void> => {
+      for (;;) {
+        const p = store.pruneDictionaries(nowMs, sweep);
+        prunedRows += p.deleted;
+        if (p.done) return;
+        await yieldTurn();
+      }
+    };
     for (;;) {
       const r = step(nowMs, deletedTraces > 0);
       deletedTraces += r.traces;
       deletedSpans += r.spans;
-      // Dictionaries go with the data that referenced them, a step at a time, before the
-      // size is judged again (their rows count toward it). Also without new deletes: values
-      // recorded moments before everything was deleted go on a later pass.
-      for (;;) {
-        const p = store.pruneDictionaries(nowMs);
-        prunedRows += p.deleted;
-        if (p.done) break;
-        await yieldTurn();
-      }
       if (r.done) break;
+      // What the batch's traces referenced goes before the size is judged again: the
+      // dictionaries' rows count toward it.
+      await prune(false);
       await yieldTurn();
     }
+    // Also without new deletes: values recorded moments before the last deletes go later.
+    await prune(true);
     if (deletedTraces > 0 || prunedRows > 0) {
       // Deleted FTS rows leave tombstones until segments merge; a bounded merge reclaims them.
       db.prepare("INSERT INTO span_terms(span_terms, rank) VALUES ('merge', 200)").run();

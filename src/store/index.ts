@@ -169,7 +169,7 @@ export class Store extends StoreReader {
   private readonly writer: Writer;
   private readonly deleter: Deleter;
   private readonly pruner: Pruner;
-  private pruneStep: Transaction<(nowMs: number, sweep: boolean) => { deleted: number; done: boolean }> | undefined;
+  private pruneStep: Transaction<(nowMs: number, sweepSteps: number) => { deleted: number; done: boolean }> | undefined;
   private readonly location: DatabaseLocation;
   private traceExtent: Statement<unknown[]> | undefined;
   /** Called after a commit and after deletes (the writer's thread broadcasts through these). */
@@ -229,17 +229,17 @@ export class Store extends StoreReader {
 
   /**
    * One bounded step of pruning the dictionaries of rows no stored span can reference
-   * (prune.ts); `done` once nothing more is due. `sweep`: include the sweep of tag values.
+   * (prune.ts); `done` once nothing more is due. `sweepSteps`: the pass's quota of the sweep of tag values.
    */
-  pruneDictionaries(nowMs: number = Date.now(), sweep = true): { deleted: number; done: boolean } {
-    this.pruneStep ??= this.db.transaction((at: number, withSweep: boolean) => {
-      const step = this.pruner.step(at, withSweep);
+  pruneDictionaries(nowMs: number = Date.now(), sweepSteps = 1): { deleted: number; done: boolean } {
+    this.pruneStep ??= this.db.transaction((at: number, steps: number) => {
+      const step = this.pruner.step(at, steps);
       // Before the commit, as for traces: readers drop caches that may name the rows.
       if (step.deleted > 0) this.bumpGeneration();
       return step;
     });
     // IMMEDIATE, as writes (write.ts): no snapshot held while waiting for the write lock.
-    const step = this.pruneStep.immediate(nowMs, sweep);
+    const step = this.pruneStep.immediate(nowMs, sweepSteps);
     // The writer's caches of name, scope, resource and tag-key ids may name deleted rows.
     if (step.deleted > 0) this.writer.forget();
     return step;

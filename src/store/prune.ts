@@ -29,9 +29,8 @@ export const PRUNE_BATCH = 500;
 
 type Phase = 'names' | 'scopes' | 'resources' | 'values' | 'sweep' | 'keys';
 const PHASES: readonly Phase[] = ['names', 'scopes', 'resources', 'values', 'sweep', 'keys'];
-/** Tag values the sweep reads per step, and steps per retention pass. */
-const SWEEP_ROWS = 500;
-const SWEEP_STEPS_PER_PASS = 200;
+/** Tag values the sweep reads per step. */
+export const SWEEP_ROWS = 500;
 const TERM_SCOPES: Partial<Record<TagScope, TermScope>> = { span: 's', event: 'e', link: 'l' };
 
 interface SweptValue extends TagValue {
@@ -43,11 +42,10 @@ interface SweptValue extends TagValue {
 export interface Pruner {
   /**
    * One bounded step; returns the rows it deleted, and `done` once every phase found
-   * nothing more to delete (the next call starts over). `sweep`: whether this pass
-   * includes the sweep's quota (once per retention pass; the other phases follow each
-   * batch of deleted traces).
+   * nothing more to delete (the next call starts over). `sweepSteps`: how many steps of
+   * the sweep (SWEEP_ROWS values each) this pass takes.
    */
-  step(nowMs: number, sweep: boolean): { deleted: number; done: boolean };
+  step(nowMs: number, sweepSteps: number): { deleted: number; done: boolean };
 }
 
 export function createPruner(db: Db): Pruner {
@@ -87,7 +85,7 @@ export function createPruner(db: Db): Pruner {
   let keyCursor = 0;
   /** Where the sweep goes on from (undefined: the start), and its steps this pass. */
   let sweepCursor: SweptValue | undefined;
-  let sweepSteps = 0;
+  let sweptSteps = 0;
 
   /** Whether anything stored may still hold the value (when unsure: yes). */
   function held(v: SweptValue, keys: Map<number, { scope: TagScope; key: string } | undefined>): boolean {
@@ -144,8 +142,8 @@ export function createPruner(db: Db): Pruner {
   }
 
   return {
-    step(nowMs, withSweep) {
-      if (PHASES[phase] === 'sweep' && !withSweep) phase++;
+    step(nowMs, sweepSteps) {
+      if (PHASES[phase] === 'sweep' && sweepSteps <= 0) phase++;
       const lowest = (lowestSpan.get() as number | null) ?? Number.MAX_SAFE_INTEGER;
       let deleted = 0;
       switch (PHASES[phase]) {
@@ -164,8 +162,8 @@ export function createPruner(db: Db): Pruner {
         case 'sweep': {
           const s = sweep(nowMs, lowest);
           // Its deletes do not keep it in the phase: a quota of steps per pass does.
-          if (!s.end && ++sweepSteps < SWEEP_STEPS_PER_PASS) return { deleted: s.deleted, done: false };
-          sweepSteps = 0;
+          if (!s.end && ++sweptSteps < sweepSteps) return { deleted: s.deleted, done: false };
+          sweptSteps = 0;
           phase++;
           return { deleted: s.deleted, done: false };
         }

@@ -23,6 +23,13 @@ export interface RetentionPass {
   readonly deletedRuns: number;
 }
 
+/**
+ * The sweep of tag values (prune.ts), in steps of SWEEP_ROWS values: after each batch of
+ * deleted traces, and at the end of every pass (every RETENTION_INTERVAL_MS).
+ */
+const SWEEP_STEPS_PER_BATCH = 20;
+const SWEEP_STEPS_PER_PASS = 200;
+
 /** Traces per delete transaction: small enough that a batch takes milliseconds. */
 export const RETENTION_BATCH = 200;
 
@@ -31,8 +38,8 @@ export interface RetentionStore {
   /** Where the database lives: its WAL and shared-memory files count toward the size limit. */
   readonly file: DatabaseLocation;
   deleteTraces(rowids: readonly number[]): number;
-  /** One bounded step of pruning the dictionaries (see prune.ts); `sweep`: with the sweep of tag values. */
-  pruneDictionaries(nowMs: number, sweep: boolean): { deleted: number; done: boolean };
+  /** One bounded step of pruning the dictionaries (see prune.ts); `sweepSteps`: the pass's quota of the sweep of tag values. */
+  pruneDictionaries(nowMs: number, sweepSteps: number): { deleted: number; done: boolean };
   /** Deletes the runs retention no longer keeps (see RunWriter.prune); returns how many. */
   pruneRuns?(nowMs: number, maxAgeMs: number, tracesDeleted: boolean): number;
 }
@@ -97,10 +104,10 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
     let deletedSpans = 0;
     let prunedRows = 0;
     const yieldTurn = (): Promise<unknown> => new Promise((resolve) => setImmediate(resolve));
-    /** Prunes until nothing more is due; the sweep of tag values (a quota per pass) only when asked. */
-    const prune = async (sweep: boolean): Promise<void> => {
+    /** Prunes until nothing more is due, with `sweepSteps` of the sweep of tag values. */
+    const prune = async (sweepSteps: number): Promise<void> => {
       for (;;) {
-        const p = store.pruneDictionaries(nowMs, sweep);
+        const p = store.pruneDictionaries(nowMs, sweepSteps);
         prunedRows += p.deleted;
         if (p.done) return;
         await yieldTurn();
@@ -113,11 +120,11 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
       if (r.done) break;
       // What the batch's traces referenced goes before the size is judged again: the
       // dictionaries' rows count toward it.
-      await prune(false);
+      await prune(SWEEP_STEPS_PER_BATCH);
       await yieldTurn();
     }
     // Also without new deletes: values recorded moments before the last deletes go later.
-    await prune(true);
+    await prune(SWEEP_STEPS_PER_PASS);
     if (deletedTraces > 0 || prunedRows > 0) {
       // Deleted FTS rows leave tombstones until segments merge; a bounded merge reclaims them.
       db.prepare("INSERT INTO span_terms(span_terms, rank) VALUES ('merge', 200)").run();

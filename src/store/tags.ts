@@ -23,9 +23,11 @@ const MEMO_LIMIT = 200_000;
 /**
  * A decoder forgets what it handed over after this long (wall time): retention prunes only
  * values not recorded for twice as long (prune.ts), so no value a decoder still takes for
- * known can have been pruned.
+ * known can have been pruned, as long as a decoded slice is written within this long
+ * (backpressure, --max-lag, keeps that to a few seconds). Shorter means pruning sooner and
+ * more refreshes of values seen all the time.
  */
-export const MEMO_WALL_MS = 60_000;
+export const MEMO_WALL_MS = 15_000;
 
 const TERM_SCOPES: Record<TermScope, TagScope> = { s: 'span', e: 'event', l: 'link' };
 

@@ -45,7 +45,7 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
   store.onDeleted = (range) => announce({ type: 'delete', range });
   const runs = createRunWriter(store.db, runOfResource);
   const retention = startRetention(
-    { db: store.db, file: store.file, deleteTraces: (rowids) => store.deleteTraces(rowids), pruneDictionaries: (nowMs, sweep) => store.pruneDictionaries(nowMs, sweep), pruneRuns: (nowMs, maxAgeMs, deleted) => runs.prune(nowMs, maxAgeMs, deleted) },
+    { db: store.db, file: store.file, deleteTraces: (rowids) => store.deleteTraces(rowids), pruneDictionaries: (nowMs, sweepSteps) => store.pruneDictionaries(nowMs, sweepSteps), pruneRuns: (nowMs, maxAgeMs, deleted) => runs.prune(nowMs, maxAgeMs, deleted) },
     data.retention,
     log,
   );

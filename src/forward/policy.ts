@@ -5,7 +5,7 @@
  * combined with OR. With no policy at all every trace is forwarded.
  */
 import { ProtoReader } from '../shared/protowire.ts';
-import type { RawResourceSpans } from '../otlp/index.ts';
+import { eachNestedField, SPAN, STATUS, type RawResourceSpans } from '../otlp/index.ts';
 
 export interface PolicyOptions {
   /** Forward every trace with a span whose status is ERROR. */
@@ -63,11 +63,6 @@ export function traceHash(traceId: Uint8Array): number {
   return h >>> 0;
 }
 
-const TAG_START = (7 << 3) | 1;
-const TAG_END = (8 << 3) | 1;
-const TAG_STATUS = (15 << 3) | 2;
-const TAG_STATUS_CODE = 3 << 3;
-
 /** Span count, error status and duration, read from the raw Span messages. */
 export function traceFacts(trace: readonly RawResourceSpans[]): TraceFacts {
   let spans = 0;
@@ -81,19 +76,18 @@ export function traceFacts(trace: readonly RawResourceSpans[]): TraceFacts {
         const r = new ProtoReader(raw);
         while (r.more()) {
           const tag = r.uint32();
-          if (tag === TAG_START) {
+          if (tag === SPAN.startTimeUnixNano) {
             const v = r.fixed64();
             if (v !== 0n && (min === undefined || v < min)) min = v;
-          } else if (tag === TAG_END) {
+          } else if (tag === SPAN.endTimeUnixNano) {
             const v = r.fixed64();
             if (max === undefined || v > max) max = v;
-          } else if (tag === TAG_STATUS) {
-            const end = r.lenEnd();
-            while (r.pos < end) {
-              const t = r.uint32();
-              if (t === TAG_STATUS_CODE) error ||= r.uint32() === 2;
-              else r.skip(t & 7);
-            }
+          } else if (tag === SPAN.status) {
+            eachNestedField(r, (t) => {
+              if (t !== STATUS.code) return false;
+              error ||= r.uint32() === 2;
+              return true;
+            });
           } else r.skip(tag & 7);
         }
       }

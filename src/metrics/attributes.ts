@@ -3,11 +3,12 @@
  * the way Tempo's metrics-generator does (pkg/util StringifyAnyValue), and Prometheus
  * label-name sanitising.
  */
-import { ProtoReader, WIRE_LEN, encodeUtf8 } from '../shared/protowire.ts';
+import { ANY_VALUE, KEY_VALUE, LIST, RESOURCE, SPAN } from '../otlp/index.ts';
+import { ProtoReader, encodeUtf8 } from '../shared/protowire.ts';
 
-/** Field numbers of the `attributes` list: Span = 9, Resource = 1. */
-export const SPAN_ATTRIBUTES = 9;
-export const RESOURCE_ATTRIBUTES = 1;
+/** Tags of the `attributes` lists of a Span and a Resource. */
+export const SPAN_ATTRIBUTES = SPAN.attributes;
+export const RESOURCE_ATTRIBUTES = RESOURCE.attributes;
 
 /**
  * A fixed list of attribute keys looked up together. `find` returns, per key, the
@@ -24,12 +25,11 @@ export class AttributeLookup {
     this.lengths = new Set(this.encoded.map((k) => k.length));
   }
 
-  /** Values of the keys among the attributes (field `field`) of the message in `raw`. */
-  find(raw: Uint8Array | null | undefined, field: number): (string | undefined)[] {
+  /** Values of the keys among the attributes (tag `attrTag`) of the message in `raw`. */
+  find(raw: Uint8Array | null | undefined, attrTag: number): (string | undefined)[] {
     const out: (string | undefined)[] = new Array(this.keys.length).fill(undefined);
     if (raw == null || raw.length === 0 || this.keys.length === 0) return out;
     const r = new ProtoReader(raw);
-    const attrTag = (field << 3) | WIRE_LEN;
     let missing = this.keys.length;
     while (r.more() && missing > 0) {
       const tag = r.uint32();
@@ -46,10 +46,10 @@ export class AttributeLookup {
       let valueEnd = -1;
       while (r.more()) {
         const t = r.uint32();
-        if (t === ((1 << 3) | WIRE_LEN)) {
+        if (t === KEY_VALUE.key) {
           const k = r.bytes();
           index = this.lengths.has(k.length) ? this.indexOf(k) : -1;
-        } else if (t === ((2 << 3) | WIRE_LEN)) {
+        } else if (t === KEY_VALUE.value) {
           valueEnd = r.lenEnd();
           valueStart = r.pos;
           r.pos = valueEnd;
@@ -87,25 +87,25 @@ function stringifyAnyValue(r: ProtoReader, end: number): string {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case (1 << 3) | WIRE_LEN:
+      case ANY_VALUE.stringValue:
         out = r.string();
         break;
-      case (2 << 3) | 0:
+      case ANY_VALUE.boolValue:
         out = r.uint32() !== 0 ? 'true' : 'false';
         break;
-      case (3 << 3) | 0:
+      case ANY_VALUE.intValue:
         out = r.int64().toString();
         break;
-      case (4 << 3) | 1:
+      case ANY_VALUE.doubleValue:
         out = formatFloatF(r.double());
         break;
-      case (5 << 3) | WIRE_LEN: {
+      case ANY_VALUE.arrayValue: {
         // ArrayValue: "[" + each value + "]", no separators (as Tempo does).
         const e = r.lenEnd();
         let s = '[';
         while (r.pos < e) {
           const t = r.uint32();
-          if (t === ((1 << 3) | WIRE_LEN)) {
+          if (t === LIST.values) {
             const ve = r.lenEnd();
             s += stringifyAnyValue(r, ve);
             r.pos = ve;
@@ -114,20 +114,20 @@ function stringifyAnyValue(r: ProtoReader, end: number): string {
         out = s + ']';
         break;
       }
-      case (6 << 3) | WIRE_LEN: {
+      case ANY_VALUE.kvlistValue: {
         // KeyValueList: "{" + key ":" value … + "}".
         const e = r.lenEnd();
         let s = '{';
         while (r.pos < e) {
           const t = r.uint32();
-          if (t === ((1 << 3) | WIRE_LEN)) {
+          if (t === LIST.values) {
             const kvEnd = r.lenEnd();
             let key = '';
             let value = '';
             while (r.pos < kvEnd) {
               const kt = r.uint32();
-              if (kt === ((1 << 3) | WIRE_LEN)) key = r.string();
-              else if (kt === ((2 << 3) | WIRE_LEN)) {
+              if (kt === KEY_VALUE.key) key = r.string();
+              else if (kt === KEY_VALUE.value) {
                 const ve = r.lenEnd();
                 value = stringifyAnyValue(r, ve);
                 r.pos = ve;

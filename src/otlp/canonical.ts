@@ -14,6 +14,7 @@
  */
 import { ProtoWriter, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
 import type { RawResourceSpans } from './types.ts';
+import { InstrumentationScope, Resource, Span, type MessageSpec } from './schema/index.ts';
 
 interface Schema {
   /** Bit n set: field n is a singular scalar, string or bytes field. */
@@ -22,39 +23,27 @@ interface Schema {
   readonly messages: ReadonlyArray<Schema | undefined>;
 }
 
-function bits(...fields: number[]): number {
-  let mask = 0;
-  for (const f of fields) mask |= 1 << f;
-  return mask;
+/**
+ * A message's Schema from its description: its singular scalar, string and bytes fields
+ * (none for a oneof such as AnyValue, whose members always count) and its message fields.
+ */
+function schemaOf(spec: MessageSpec, made = new Map<MessageSpec, Schema>()): Schema {
+  const known = made.get(spec);
+  if (known !== undefined) return known;
+  const messages: Array<Schema | undefined> = [];
+  const schema = { scalars: 0, messages };
+  made.set(spec, schema); // before the fields: AnyValue, ArrayValue and KeyValueList refer to each other
+  for (const field of spec.byNumber) {
+    if (field === undefined) continue;
+    if (field.message !== undefined) messages[field.number] = schemaOf(field.message(), made);
+    else if (!field.repeated && !spec.oneof) schema.scalars |= 1 << field.number;
+  }
+  return schema;
 }
 
-function schema(scalars: number[], messages: Array<[number, Schema]> = []): Schema {
-  const byField: Array<Schema | undefined> = [];
-  for (const [field, s] of messages) byField[field] = s;
-  return { scalars: bits(...scalars), messages: byField };
-}
-
-// ArrayValue, KeyValueList and AnyValue refer to each other, so these are filled in place.
-const anyValueMessages: Array<Schema | undefined> = [];
-const ANY_VALUE: Schema = { scalars: 0, messages: anyValueMessages };
-const KEY_VALUE = schema([1], [[2, ANY_VALUE]]);
-anyValueMessages[5] = schema([], [[1, ANY_VALUE]]);
-anyValueMessages[6] = schema([], [[1, KEY_VALUE]]);
-
-const RESOURCE = schema([2], [[1, KEY_VALUE]]);
-const SCOPE = schema([1, 2, 4], [[3, KEY_VALUE]]);
-const EVENT = schema([1, 2, 4], [[3, KEY_VALUE]]);
-const LINK = schema([1, 2, 3, 5, 6], [[4, KEY_VALUE]]);
-const STATUS = schema([2, 3]);
-const SPAN = schema(
-  [1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16],
-  [
-    [9, KEY_VALUE],
-    [11, EVENT],
-    [13, LINK],
-    [15, STATUS],
-  ],
-);
+const RESOURCE = schemaOf(Resource);
+const SCOPE = schemaOf(InstrumentationScope);
+const SPAN = schemaOf(Span);
 
 /**
  * One field of a message: where it starts, its number and wire type, where its payload

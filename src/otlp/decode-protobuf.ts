@@ -4,7 +4,8 @@
  * of the request. Attributes are not decoded here; the store reads what it indexes
  * from the raw span bytes.
  */
-import { ProtoError, ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT, decodeUtf8 } from '../shared/protowire.ts';
+import { ProtoError, ProtoReader, WIRE_LEN, decodeUtf8 } from '../shared/protowire.ts';
+import { ANY_VALUE, KEY_VALUE, RESOURCE, ResourceSpans, ScopeSpans, SPAN, STATUS, TracesData, type MessageSpec } from './schema/index.ts';
 import type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan } from './types.ts';
 
 /** How many rejection reasons are kept for partial_success.error_message. */
@@ -45,18 +46,18 @@ export function* decodeExportRequestSlices(bytes: Uint8Array, maxSpans: number):
   try {
     while (r.more()) {
       const tag = r.uint32();
-      if (tag >>> 3 !== 1) {
+      if (tag >>> 3 !== TracesData.field.resourceSpans) {
         r.skip(tag & 7);
         continue;
       }
-      r.expect(tag, WIRE_LEN, 'resource_spans');
+      r.expect(tag, WIRE_LEN, TracesData.byNumber[TracesData.field.resourceSpans]!.protoName);
       const rsEnd = r.lenEnd();
-      const rs = readEnvelope(r, rsEnd, ['resource', 'scope_spans']);
+      const rs = readEnvelope(r, rsEnd, ResourceSpans);
       const resource: DecodedResource = { raw: rs.head ?? EMPTY, present: rs.head !== undefined, schemaUrl: rs.schemaUrl, serviceName: serviceNameOf(rs.head ?? EMPTY) };
       let resourceIndex = -1;
       for (const [ssStart, ssEnd] of rs.children) {
         r.reset(ssStart, ssEnd);
-        const ss = readEnvelope(r, ssEnd, ['scope', 'spans']);
+        const ss = readEnvelope(r, ssEnd, ScopeSpans);
         if (ss.children.length === 0) continue;
         const scope: DecodedScope = { raw: ss.head ?? EMPTY, present: ss.head !== undefined, schemaUrl: ss.schemaUrl };
         let scopeIndex = -1;
@@ -87,36 +88,36 @@ export function* decodeExportRequestSlices(bytes: Uint8Array, maxSpans: number):
 }
 
 /**
- * ResourceSpans and ScopeSpans share a layout: a head message (resource / scope) = 1,
- * repeated children = 2, schema_url = 3. Reads [r.pos, end) into that shape; children
- * are returned as ranges, because fields may come in any order and the children need
- * the head first.
+ * ResourceSpans and ScopeSpans (and ResourceLogs and ScopeLogs) share a layout: a head message (resource / scope), repeated
+ * children (scope_spans / spans), schema_url, in fields 1, 2 and 3 (`byNumber` names
+ * them). Reads [r.pos, end) into that shape; children are returned as ranges, because
+ * fields may come in any order and the children need the head first.
  */
-interface Envelope {
+export interface Envelope {
   head: Uint8Array | undefined;
   children: Array<[number, number]>;
   schemaUrl: string;
 }
 
-function readEnvelope(r: ProtoReader, end: number, names: readonly [string, string]): Envelope {
+export function readEnvelope(r: ProtoReader, end: number, spec: MessageSpec): Envelope {
   r.end = end;
   const out: Envelope = { head: undefined, children: [], schemaUrl: '' };
   while (r.more()) {
     const tag = r.uint32();
     switch (tag >>> 3) {
       case 1:
-        r.expect(tag, WIRE_LEN, names[0]);
+        r.expect(tag, WIRE_LEN, spec.byNumber[1]!.protoName);
         out.head = r.bytes();
         break;
       case 2: {
-        r.expect(tag, WIRE_LEN, names[1]);
+        r.expect(tag, WIRE_LEN, spec.byNumber[2]!.protoName);
         const e = r.lenEnd();
         out.children.push([r.pos, e]);
         r.pos = e;
         break;
       }
       case 3:
-        r.expect(tag, WIRE_LEN, 'schema_url');
+        r.expect(tag, WIRE_LEN, spec.byNumber[3]!.protoName);
         out.schemaUrl = r.string();
         break;
       default:
@@ -147,28 +148,28 @@ function readSpan(
   while (r.more()) {
     const tag = r.uint32();
     switch (tag) {
-      case (1 << 3) | WIRE_LEN:
+      case SPAN.traceId:
         traceId = r.bytes();
         break;
-      case (2 << 3) | WIRE_LEN:
+      case SPAN.spanId:
         spanId = r.bytes();
         break;
-      case (4 << 3) | WIRE_LEN:
+      case SPAN.parentSpanId:
         parentSpanId = r.bytes();
         break;
-      case (5 << 3) | WIRE_LEN:
+      case SPAN.name:
         name = r.string();
         break;
-      case (6 << 3) | WIRE_VARINT:
+      case SPAN.kind:
         kind = r.int32();
         break;
-      case (7 << 3) | WIRE_I64:
+      case SPAN.startTimeUnixNano:
         startNs = r.fixed64();
         break;
-      case (8 << 3) | WIRE_I64:
+      case SPAN.endTimeUnixNano:
         endNs = r.fixed64();
         break;
-      case (15 << 3) | WIRE_LEN: {
+      case SPAN.status: {
         const e = r.lenEnd();
         status = readStatusCode(r, e);
         r.pos = e;
@@ -209,7 +210,7 @@ function readStatusCode(r: ProtoReader, end: number): number {
   let code = 0;
   while (r.more()) {
     const tag = r.uint32();
-    if (tag === ((3 << 3) | WIRE_VARINT)) code = r.int32();
+    if (tag === STATUS.code) code = r.int32();
     else r.skip(tag & 7);
   }
   r.end = outer;
@@ -235,15 +236,15 @@ function serviceNameOf(resource: Uint8Array): string {
 }
 
 /**
- * Finds the string value of attribute `key` (UTF-8 bytes) among the attributes (field 1)
- * of a Resource message without decoding the others; undefined when absent.
+ * Finds the string value of attribute `key` (UTF-8 bytes) among the attributes of a
+ * Resource message without decoding the others; undefined when absent.
  */
 export function stringAttribute(resource: Uint8Array, key: Uint8Array): string | undefined {
   if (resource.length === 0) return undefined;
   const r = new ProtoReader(resource);
   while (r.more()) {
     const tag = r.uint32();
-    if (tag !== ((1 << 3) | WIRE_LEN)) {
+    if (tag !== RESOURCE.attributes) {
       r.skip(tag & 7);
       continue;
     }
@@ -254,14 +255,14 @@ export function stringAttribute(resource: Uint8Array, key: Uint8Array): string |
     let value = '';
     while (r.more()) {
       const t = r.uint32();
-      if (t === ((1 << 3) | WIRE_LEN)) {
+      if (t === KEY_VALUE.key) {
         const k = r.bytes();
         found = equalBytes(k, key);
-      } else if (t === ((2 << 3) | WIRE_LEN)) {
+      } else if (t === KEY_VALUE.value) {
         const vEnd = r.lenEnd();
         while (r.pos < vEnd) {
           const vt = r.uint32();
-          if (vt === ((1 << 3) | WIRE_LEN)) value = decodeUtf8(r.bytes());
+          if (vt === ANY_VALUE.stringValue) value = decodeUtf8(r.bytes());
           else r.skip(vt & 7);
         }
       } else r.skip(t & 7);

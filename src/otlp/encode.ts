@@ -1,26 +1,30 @@
 /**
  * Stored raw parts → OTLP protobuf. TracesData, ExportTraceServiceRequest and Tempo's
- * `tempopb.Trace` share one wire layout (repeated ResourceSpans = 1), so this one
+ * `tempopb.Trace` share one wire layout (`repeated ResourceSpans = 1`), so this one
  * encoder serves Tempo's trace API, export files and forwarding.
  */
 import { ProtoWriter } from '../shared/protowire.ts';
 import type { RawResourceSpans } from './types.ts';
+import { ResourceSpans, ScopeSpans, TracesData } from './schema/index.ts';
+
+const RS = ResourceSpans.field;
+const SS = ScopeSpans.field;
 
 export function encodeTracesData(resourceSpans: readonly RawResourceSpans[]): Uint8Array<ArrayBuffer> {
   let size = 64;
   for (const rs of resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) size += s.length + 6;
   const w = new ProtoWriter(size);
   for (const rs of resourceSpans) {
-    w.fork(1);
-    if (rs.resource !== undefined) w.bytesField(1, rs.resource);
+    w.fork(TracesData.field.resourceSpans);
+    if (rs.resource !== undefined) w.bytesField(RS.resource, rs.resource);
     for (const ss of rs.scopeSpans) {
-      w.fork(2);
-      if (ss.scope !== undefined) w.bytesField(1, ss.scope);
-      for (const span of ss.spans) w.bytesField(2, span);
-      if (ss.schemaUrl !== '') w.stringField(3, ss.schemaUrl);
+      w.fork(RS.scopeSpans);
+      if (ss.scope !== undefined) w.bytesField(SS.scope, ss.scope);
+      for (const span of ss.spans) w.bytesField(SS.spans, span);
+      if (ss.schemaUrl !== '') w.stringField(SS.schemaUrl, ss.schemaUrl);
       w.join();
     }
-    if (rs.schemaUrl !== '') w.stringField(3, rs.schemaUrl);
+    if (rs.schemaUrl !== '') w.stringField(RS.schemaUrl, rs.schemaUrl);
     w.join();
   }
   return w.finish();

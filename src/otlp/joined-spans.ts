@@ -5,13 +5,12 @@
  */
 import { bytesToHex, hexToBytes } from '../shared/ids.ts';
 import { joinedSpanIds, type IdentifiedSpan, type ServedIds } from '../shared/joined-spans.ts';
-import { ProtoReader, ProtoWriter, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
+import { ProtoReader, ProtoWriter } from '../shared/protowire.ts';
 import type { RawResourceSpans } from './types.ts';
+import { Span, SPAN } from './schema/index.ts';
 
-// Span fields (opentelemetry/proto/trace/v1/trace.proto).
-const SPAN_ID = 2;
-const PARENT_SPAN_ID = 4;
-const KIND = 6;
+const SPAN_ID = Span.field.spanId;
+const PARENT_SPAN_ID = Span.field.parentSpanId;
 
 function identify(span: Uint8Array): IdentifiedSpan {
   const r = new ProtoReader(span);
@@ -20,12 +19,10 @@ function identify(span: Uint8Array): IdentifiedSpan {
   let kind = 0;
   while (r.more()) {
     const tag = r.uint32();
-    const field = tag >>> 3;
-    const wire = tag & 7;
-    if (field === SPAN_ID && wire === WIRE_LEN) spanId = bytesToHex(r.bytes());
-    else if (field === PARENT_SPAN_ID && wire === WIRE_LEN) parentId = bytesToHex(r.bytes());
-    else if (field === KIND && wire === WIRE_VARINT) kind = r.uint32();
-    else r.skip(wire);
+    if (tag === SPAN.spanId) spanId = bytesToHex(r.bytes());
+    else if (tag === SPAN.parentSpanId) parentId = bytesToHex(r.bytes());
+    else if (tag === SPAN.kind) kind = r.uint32();
+    else r.skip(tag & 7);
   }
   return { spanId, parentId, kind };
 }

@@ -12,6 +12,9 @@
 
 import { base64ToBytes, hexToBytes } from '../shared/ids.ts';
 import { MAX_ANY_VALUE_DEPTH, ProtoWriter, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
+import {
+  AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, Resource, ResourceSpans, ScopeSpans, Span, SPAN_KIND_NAMES, SpanEvent, SpanLink, Status, STATUS_CODE_NAMES, TracesData, LogRecord, SEVERITY_NUMBER_NAMES,
+} from './schema/index.ts';
 
 /** AnyValue nesting limit (kvlists and arrays), so hostile input cannot exhaust the stack. */
 
@@ -40,7 +43,20 @@ export class OtlpJsonError extends Error {
 export function otlpJsonToProtobuf(body: unknown): Uint8Array {
   if (!isObject(body)) throw new OtlpJsonError(ROOT, `expected an object, got ${describe(body)}`);
   const enc = new Encoder();
-  enc.repeated(1, body.resourceSpans ?? body.resource_spans, 'resourceSpans', enc.resourceSpans);
+  enc.repeated(TracesData.field.resourceSpans, body.resourceSpans ?? body.resource_spans, 'resourceSpans', enc.resourceSpans);
+  return enc.w.finish();
+}
+
+/**
+ * Encodes an already parsed OTLP/JSON ExportLogsServiceRequest as protobuf bytes, by the
+ * same rules as traces.
+ *
+ * @throws OtlpJsonError when the structure is not OTLP/JSON.
+ */
+export function otlpLogsJsonToProtobuf(body: unknown): Uint8Array {
+  if (!isObject(body)) throw new OtlpJsonError(ROOT, `expected an object, got ${describe(body)}`);
+  const enc = new Encoder();
+  enc.repeated(1, body.resourceLogs ?? body.resource_logs, 'resourceLogs', enc.resourceLogs);
   return enc.w.finish();
 }
 
@@ -70,7 +86,7 @@ export function* otlpJsonToProtobufChunks(body: unknown, maxSpans: number): Gene
       const spans = arrayAt(ssList[j].spans, ['resourceSpans', i, 'scopeSpans', j, 'spans']);
       for (let from = 0; from < Math.max(spans.length, 1); from += maxSpans) {
         const enc = new Encoder();
-        enc.w.fork(1);
+        enc.w.fork(TracesData.field.resourceSpans);
         enc.resourceSpansPart(rs, i, j, from, Math.min(spans.length, from + maxSpans));
         enc.w.join();
         yield enc.w.finish();
@@ -101,20 +117,10 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
-const SPAN_KINDS: ReadonlyMap<string, number> = new Map([
-  ['SPAN_KIND_UNSPECIFIED', 0],
-  ['SPAN_KIND_INTERNAL', 1],
-  ['SPAN_KIND_SERVER', 2],
-  ['SPAN_KIND_CLIENT', 3],
-  ['SPAN_KIND_PRODUCER', 4],
-  ['SPAN_KIND_CONSUMER', 5],
-]);
+const SPAN_KINDS: ReadonlyMap<string, number> = new Map(SPAN_KIND_NAMES.map((name, i) => [name, i]));
+const STATUS_CODES: ReadonlyMap<string, number> = new Map(STATUS_CODE_NAMES.map((name, i) => [name, i]));
 
-const STATUS_CODES: ReadonlyMap<string, number> = new Map([
-  ['STATUS_CODE_UNSET', 0],
-  ['STATUS_CODE_OK', 1],
-  ['STATUS_CODE_ERROR', 2],
-]);
+const SEVERITY_NUMBERS: ReadonlyMap<string, number> = new Map(SEVERITY_NUMBER_NAMES.map((name, i) => [name, i]));
 
 /**
  * One request's walk. Keys are read by name at each call site (`o.traceId ??
@@ -130,88 +136,116 @@ class Encoder {
   /** ResourceSpans `rsIndex` with only scopeSpans[ssIndex].spans[from, to), errors at their paths in the whole request. */
   resourceSpansPart(rs: Obj, rsIndex: number, ssIndex: number, from: number, to: number): void {
     this.path.push('resourceSpans', rsIndex);
-    this.message(1, rs.resource, 'resource', this.resource);
+    this.message(ResourceSpans.field.resource, rs.resource, 'resource', this.resource);
     const ss = (rs.scopeSpans ?? rs.scope_spans) as Obj[];
     this.path.push('scopeSpans', ssIndex);
-    this.w.fork(2);
-    this.message(1, ss[ssIndex].scope, 'scope', this.scope);
-    this.repeated(2, ss[ssIndex].spans, 'spans', this.span, from, to);
-    this.string(3, ss[ssIndex].schemaUrl ?? ss[ssIndex].schema_url, 'schemaUrl');
+    this.w.fork(ResourceSpans.field.scopeSpans);
+    this.message(ScopeSpans.field.scope, ss[ssIndex].scope, 'scope', this.scope);
+    this.repeated(ScopeSpans.field.spans, ss[ssIndex].spans, 'spans', this.span, from, to);
+    this.string(ScopeSpans.field.schemaUrl, ss[ssIndex].schemaUrl ?? ss[ssIndex].schema_url, 'schemaUrl');
     this.w.join();
     this.path.pop();
     this.path.pop();
-    this.string(3, rs.schemaUrl ?? rs.schema_url, 'schemaUrl');
+    this.string(ResourceSpans.field.schemaUrl, rs.schemaUrl ?? rs.schema_url, 'schemaUrl');
     this.path.pop();
     this.path.pop();
   }
 
   resourceSpans(rs: Obj): void {
-    this.message(1, rs.resource, 'resource', this.resource);
-    this.repeated(2, rs.scopeSpans ?? rs.scope_spans, 'scopeSpans', this.scopeSpans);
-    this.string(3, rs.schemaUrl ?? rs.schema_url, 'schemaUrl');
+    this.message(ResourceSpans.field.resource, rs.resource, 'resource', this.resource);
+    this.repeated(ResourceSpans.field.scopeSpans, rs.scopeSpans ?? rs.scope_spans, 'scopeSpans', this.scopeSpans);
+    this.string(ResourceSpans.field.schemaUrl, rs.schemaUrl ?? rs.schema_url, 'schemaUrl');
+  }
+
+  resourceLogs(rl: Obj): void {
+    this.message(1, rl.resource, 'resource', this.resource);
+    this.repeated(2, rl.scopeLogs ?? rl.scope_logs, 'scopeLogs', this.scopeLogs);
+    this.string(3, rl.schemaUrl ?? rl.schema_url, 'schemaUrl');
+  }
+
+  private scopeLogs(sl: Obj): void {
+    this.message(1, sl.scope, 'scope', this.scope);
+    this.repeated(2, sl.logRecords ?? sl.log_records, 'logRecords', this.logRecord);
+    this.string(3, sl.schemaUrl ?? sl.schema_url, 'schemaUrl');
+  }
+
+  /** In field-number order. */
+  private logRecord(l: Obj): void {
+    const F = LogRecord.field;
+    this.fixed64(F.timeUnixNano, l.timeUnixNano ?? l.time_unix_nano, 'timeUnixNano');
+    this.enumValue(F.severityNumber, l.severityNumber ?? l.severity_number, 'severityNumber', SEVERITY_NUMBERS);
+    this.string(F.severityText, l.severityText ?? l.severity_text, 'severityText');
+    this.message(F.body, l.body, 'body', this.anyValue);
+    this.repeated(F.attributes, l.attributes, 'attributes', this.keyValue);
+    this.uint32(F.droppedAttributesCount, l.droppedAttributesCount ?? l.dropped_attributes_count, 'droppedAttributesCount');
+    this.fixed32(F.flags, l.flags, 'flags');
+    this.id(F.traceId, l.traceId ?? l.trace_id, 'traceId');
+    this.id(F.spanId, l.spanId ?? l.span_id, 'spanId');
+    this.fixed64(F.observedTimeUnixNano, l.observedTimeUnixNano ?? l.observed_time_unix_nano, 'observedTimeUnixNano');
+    this.string(F.eventName, l.eventName ?? l.event_name, 'eventName');
   }
 
   private resource(r: Obj): void {
-    this.repeated(1, r.attributes, 'attributes', this.keyValue);
-    this.uint32(2, r.droppedAttributesCount ?? r.dropped_attributes_count, 'droppedAttributesCount');
+    this.repeated(Resource.field.attributes, r.attributes, 'attributes', this.keyValue);
+    this.uint32(Resource.field.droppedAttributesCount, r.droppedAttributesCount ?? r.dropped_attributes_count, 'droppedAttributesCount');
   }
 
   private scopeSpans(ss: Obj): void {
-    this.message(1, ss.scope, 'scope', this.scope);
-    this.repeated(2, ss.spans, 'spans', this.span);
-    this.string(3, ss.schemaUrl ?? ss.schema_url, 'schemaUrl');
+    this.message(ScopeSpans.field.scope, ss.scope, 'scope', this.scope);
+    this.repeated(ScopeSpans.field.spans, ss.spans, 'spans', this.span);
+    this.string(ScopeSpans.field.schemaUrl, ss.schemaUrl ?? ss.schema_url, 'schemaUrl');
   }
 
   private scope(s: Obj): void {
-    this.string(1, s.name, 'name');
-    this.string(2, s.version, 'version');
-    this.repeated(3, s.attributes, 'attributes', this.keyValue);
-    this.uint32(4, s.droppedAttributesCount ?? s.dropped_attributes_count, 'droppedAttributesCount');
+    this.string(InstrumentationScope.field.name, s.name, 'name');
+    this.string(InstrumentationScope.field.version, s.version, 'version');
+    this.repeated(InstrumentationScope.field.attributes, s.attributes, 'attributes', this.keyValue);
+    this.uint32(InstrumentationScope.field.droppedAttributesCount, s.droppedAttributesCount ?? s.dropped_attributes_count, 'droppedAttributesCount');
   }
 
   private span(s: Obj): void {
-    this.id(1, s.traceId ?? s.trace_id, 'traceId');
-    this.id(2, s.spanId ?? s.span_id, 'spanId');
-    this.string(3, s.traceState ?? s.trace_state, 'traceState');
-    this.id(4, s.parentSpanId ?? s.parent_span_id, 'parentSpanId');
-    this.string(5, s.name, 'name');
-    this.enumValue(6, s.kind, 'kind', SPAN_KINDS);
-    this.fixed64(7, s.startTimeUnixNano ?? s.start_time_unix_nano, 'startTimeUnixNano');
-    this.fixed64(8, s.endTimeUnixNano ?? s.end_time_unix_nano, 'endTimeUnixNano');
-    this.repeated(9, s.attributes, 'attributes', this.keyValue);
-    this.uint32(10, s.droppedAttributesCount ?? s.dropped_attributes_count, 'droppedAttributesCount');
-    this.repeated(11, s.events, 'events', this.event);
-    this.uint32(12, s.droppedEventsCount ?? s.dropped_events_count, 'droppedEventsCount');
-    this.repeated(13, s.links, 'links', this.link);
-    this.uint32(14, s.droppedLinksCount ?? s.dropped_links_count, 'droppedLinksCount');
-    this.message(15, s.status, 'status', this.status);
-    this.fixed32(16, s.flags, 'flags');
+    this.id(Span.field.traceId, s.traceId ?? s.trace_id, 'traceId');
+    this.id(Span.field.spanId, s.spanId ?? s.span_id, 'spanId');
+    this.string(Span.field.traceState, s.traceState ?? s.trace_state, 'traceState');
+    this.id(Span.field.parentSpanId, s.parentSpanId ?? s.parent_span_id, 'parentSpanId');
+    this.string(Span.field.name, s.name, 'name');
+    this.enumValue(Span.field.kind, s.kind, 'kind', SPAN_KINDS);
+    this.fixed64(Span.field.startTimeUnixNano, s.startTimeUnixNano ?? s.start_time_unix_nano, 'startTimeUnixNano');
+    this.fixed64(Span.field.endTimeUnixNano, s.endTimeUnixNano ?? s.end_time_unix_nano, 'endTimeUnixNano');
+    this.repeated(Span.field.attributes, s.attributes, 'attributes', this.keyValue);
+    this.uint32(Span.field.droppedAttributesCount, s.droppedAttributesCount ?? s.dropped_attributes_count, 'droppedAttributesCount');
+    this.repeated(Span.field.events, s.events, 'events', this.event);
+    this.uint32(Span.field.droppedEventsCount, s.droppedEventsCount ?? s.dropped_events_count, 'droppedEventsCount');
+    this.repeated(Span.field.links, s.links, 'links', this.link);
+    this.uint32(Span.field.droppedLinksCount, s.droppedLinksCount ?? s.dropped_links_count, 'droppedLinksCount');
+    this.message(Span.field.status, s.status, 'status', this.status);
+    this.fixed32(Span.field.flags, s.flags, 'flags');
   }
 
   private event(e: Obj): void {
-    this.fixed64(1, e.timeUnixNano ?? e.time_unix_nano, 'timeUnixNano');
-    this.string(2, e.name, 'name');
-    this.repeated(3, e.attributes, 'attributes', this.keyValue);
-    this.uint32(4, e.droppedAttributesCount ?? e.dropped_attributes_count, 'droppedAttributesCount');
+    this.fixed64(SpanEvent.field.timeUnixNano, e.timeUnixNano ?? e.time_unix_nano, 'timeUnixNano');
+    this.string(SpanEvent.field.name, e.name, 'name');
+    this.repeated(SpanEvent.field.attributes, e.attributes, 'attributes', this.keyValue);
+    this.uint32(SpanEvent.field.droppedAttributesCount, e.droppedAttributesCount ?? e.dropped_attributes_count, 'droppedAttributesCount');
   }
 
   private link(l: Obj): void {
-    this.id(1, l.traceId ?? l.trace_id, 'traceId');
-    this.id(2, l.spanId ?? l.span_id, 'spanId');
-    this.string(3, l.traceState ?? l.trace_state, 'traceState');
-    this.repeated(4, l.attributes, 'attributes', this.keyValue);
-    this.uint32(5, l.droppedAttributesCount ?? l.dropped_attributes_count, 'droppedAttributesCount');
-    this.fixed32(6, l.flags, 'flags');
+    this.id(SpanLink.field.traceId, l.traceId ?? l.trace_id, 'traceId');
+    this.id(SpanLink.field.spanId, l.spanId ?? l.span_id, 'spanId');
+    this.string(SpanLink.field.traceState, l.traceState ?? l.trace_state, 'traceState');
+    this.repeated(SpanLink.field.attributes, l.attributes, 'attributes', this.keyValue);
+    this.uint32(SpanLink.field.droppedAttributesCount, l.droppedAttributesCount ?? l.dropped_attributes_count, 'droppedAttributesCount');
+    this.fixed32(SpanLink.field.flags, l.flags, 'flags');
   }
 
   private status(s: Obj): void {
-    this.string(2, s.message, 'message');
-    this.enumValue(3, s.code, 'code', STATUS_CODES);
+    this.string(Status.field.message, s.message, 'message');
+    this.enumValue(Status.field.code, s.code, 'code', STATUS_CODES);
   }
 
   private keyValue(kv: Obj): void {
-    this.string(1, kv.key, 'key');
-    this.message(2, kv.value, 'value', this.anyValue);
+    this.string(KeyValue.field.key, kv.key, 'key');
+    this.message(KeyValue.field.value, kv.value, 'value', this.anyValue);
   }
 
   private anyValue(v: Obj): void {
@@ -224,31 +258,31 @@ class Encoder {
     // the first one found here wins rather than failing the request.
     if ((x = v.stringValue ?? v.string_value) != null) {
       if (typeof x !== 'string') this.fail('stringValue', `expected a string, got ${describe(x)}`);
-      w.stringField(1, x);
+      w.stringField(AnyValue.field.stringValue, x);
     } else if ((x = v.intValue ?? v.int_value) != null) {
-      this.writeInt64(3, this.integer(x, 'intValue', INT64_MIN, INT64_MAX, 'int64'));
+      this.writeInt64(AnyValue.field.intValue, this.integer(x, 'intValue', INT64_MIN, INT64_MAX, 'int64'));
     } else if ((x = v.boolValue ?? v.bool_value) != null) {
       if (typeof x !== 'boolean') this.fail('boolValue', `expected true or false, got ${describe(x)}`);
-      w.tag(2, WIRE_VARINT).uint32(x ? 1 : 0);
+      w.tag(AnyValue.field.boolValue, WIRE_VARINT).uint32(x ? 1 : 0);
     } else if ((x = v.doubleValue ?? v.double_value) != null) {
-      w.tag(4, WIRE_I64).double(this.double(x, 'doubleValue'));
+      w.tag(AnyValue.field.doubleValue, WIRE_I64).double(this.double(x, 'doubleValue'));
     } else if ((x = v.arrayValue ?? v.array_value) != null) {
-      this.message(5, x, 'arrayValue', this.arrayValue);
+      this.message(AnyValue.field.arrayValue, x, 'arrayValue', this.arrayValue);
     } else if ((x = v.kvlistValue ?? v.kvlist_value) != null) {
-      this.message(6, x, 'kvlistValue', this.kvlistValue);
+      this.message(AnyValue.field.kvlistValue, x, 'kvlistValue', this.kvlistValue);
     } else if ((x = v.bytesValue ?? v.bytes_value) != null) {
       if (typeof x !== 'string') this.fail('bytesValue', `expected a base64 string, got ${describe(x)}`);
-      w.bytesField(7, base64ToBytes(x));
+      w.bytesField(AnyValue.field.bytesValue, base64ToBytes(x));
     }
     this.depth--;
   }
 
   private arrayValue(a: Obj): void {
-    this.repeated(1, a.values, 'values', this.anyValue);
+    this.repeated(ArrayValue.field.values, a.values, 'values', this.anyValue);
   }
 
   private kvlistValue(l: Obj): void {
-    this.repeated(1, l.values, 'values', this.keyValue);
+    this.repeated(KeyValueList.field.values, l.values, 'values', this.keyValue);
   }
 
   // ---- structure ------------------------------------------------------------

@@ -16,10 +16,14 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { ProtoError, ProtoReader, ProtoWriter, WIRE_LEN, WIRE_VARINT, decodeUtf8, encodeUtf8 } from '../shared/protowire.ts';
+import {
+  ANY_VALUE, AnyValue, ArrayValue, InstrumentationScope, KEY_VALUE, KeyValue, LIST, Resource, SPAN as SPAN_TAG, Span, SpanEvent, SpanLink, Status, type MessageSpec, type NamedField,
+} from './schema/index.ts';
 import { bytesToHex } from '../shared/ids.ts';
 import { MAX_ANY_VALUE_DEPTH } from '../shared/protowire.ts';
 import { stringAttribute } from './decode-protobuf.ts';
-import type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan } from './types.ts';
+import type { DecodedBatch, DecodedLogBatch, DecodedResource, DecodedScope } from './types.ts';
+import { LogRecord } from './schema/index.ts';
 
 export interface AttributeLimits {
   /** Longest attribute key or string value in characters (bytes values: bytes); 0 for no limit. */
@@ -32,26 +36,35 @@ const SERVICE_NAME = new TextEncoder().encode('service.name');
 /** How many rejection reasons are kept, as decode-protobuf.ts keeps. */
 const MAX_REASONS = 5;
 
-/** Field numbers of a message that carries attributes. */
+/** A message that carries attributes (or strings), as the limits see it. */
 interface Shape {
-  readonly attrs: number;
-  /** dropped_attributes_count, 0 when the message has none worth updating. */
-  readonly dropped: number;
+  readonly attrs: NamedField | undefined;
+  readonly dropped: NamedField | undefined;
   /** Whether the count limit applies (spans, events, links: the SDK's limits). */
   readonly counted: boolean;
   /** Tags of its own string fields, kept valid UTF-8. */
   readonly strings: readonly number[];
+  /** The tag of an AnyValue field (a log record's body): kept valid UTF-8 and within the nesting limit, never cut. */
+  readonly body?: number;
 }
 
-const LEN = (field: number): number => (field << 3) | WIRE_LEN;
+function shapeOf(spec: MessageSpec, counted: boolean): Shape {
+  const fields = spec.byNumber.filter((f) => f !== undefined);
+  return {
+    attrs: fields.find((f) => f.name === 'attributes'),
+    dropped: fields.find((f) => f.name === 'droppedAttributesCount'),
+    counted,
+    strings: fields.filter((f) => f.type === 'string').map((f) => f.tag),
+  };
+}
 
-const SPAN: Shape = { attrs: 9, dropped: 10, counted: true, strings: [LEN(3), LEN(5)] };
-const EVENT: Shape = { attrs: 3, dropped: 4, counted: true, strings: [LEN(2)] };
-const LINK: Shape = { attrs: 4, dropped: 5, counted: true, strings: [LEN(3)] };
-const RESOURCE: Shape = { attrs: 1, dropped: 2, counted: false, strings: [] };
-const SCOPE: Shape = { attrs: 3, dropped: 4, counted: false, strings: [LEN(1), LEN(2)] };
-/** Span.status: Status { message = 2 }. */
-const STATUS: Shape = { attrs: 0, dropped: 0, counted: false, strings: [LEN(2)] };
+const SPAN: Shape = shapeOf(Span, true);
+const EVENT: Shape = shapeOf(SpanEvent, true);
+const LINK: Shape = shapeOf(SpanLink, true);
+const RESOURCE: Shape = shapeOf(Resource, false);
+const SCOPE: Shape = shapeOf(InstrumentationScope, false);
+const STATUS: Shape = shapeOf(Status, false);
+const LOG_RECORD_SHAPE: Shape = { ...shapeOf(LogRecord, true), body: LogRecord.tag.body };
 
 /**
  * Whether bytes [start, end) are valid UTF-8. Protobuf strings must be: strict decoders
@@ -95,6 +108,12 @@ function cutAfter(buf: Uint8Array, start: number, end: number, max: number): num
 class Limiter {
   constructor(private readonly limits: AttributeLimits) {}
 
+  /** Bodies are checked and made valid UTF-8 as attribute values are, but no length limit cuts them. */
+  private bodies: Limiter | undefined;
+  private get body(): Limiter {
+    return (this.bodies ??= new Limiter({ maxAttrLength: 0, maxAttrsPerSpan: 0 }));
+  }
+
   private tooLong(buf: Uint8Array, start: number, end: number): boolean {
     const max = this.limits.maxAttrLength;
     return max > 0 && end - start > max && codePoints(buf, start, end) > max;
@@ -110,7 +129,7 @@ class Limiter {
    */
   needs(buf: Uint8Array, start: number, end: number, shape: Shape): boolean {
     const r = new ProtoReader(buf, start, end);
-    const attrTag = shape.attrs === 0 ? -1 : LEN(shape.attrs);
+    const attrTag = shape.attrs?.tag ?? -1;
     const maxCount = shape.counted ? this.limits.maxAttrsPerSpan : 0;
     let count = 0;
     let over = false;
@@ -121,17 +140,21 @@ class Limiter {
         if (maxCount > 0 && ++count > maxCount) over = true;
         if (this.keyValueNeeds(r, e, 0)) over = true;
         r.pos = e;
-      } else if (shape === SPAN && (tag === LEN(11) || tag === LEN(13))) {
+      } else if (shape === SPAN && (tag === SPAN_TAG.events || tag === SPAN_TAG.links)) {
         const e = r.lenEnd();
-        if (this.needs(buf, r.pos, e, tag === LEN(11) ? EVENT : LINK)) over = true;
+        if (this.needs(buf, r.pos, e, tag === SPAN_TAG.events ? EVENT : LINK)) over = true;
         r.pos = e;
-      } else if (shape === SPAN && tag === LEN(15)) {
+      } else if (shape === SPAN && tag === SPAN_TAG.status) {
         const e = r.lenEnd();
         if (this.needs(buf, r.pos, e, STATUS)) over = true;
         r.pos = e;
       } else if (shape.strings.includes(tag)) {
         const e = r.lenEnd();
         if (!validUtf8(buf, r.pos, e)) over = true;
+        r.pos = e;
+      } else if (tag === shape.body) {
+        const e = r.lenEnd();
+        if (this.body.anyValueNeeds(r, e, 0)) over = true;
         r.pos = e;
       } else r.skip(tag & 7);
     }
@@ -148,8 +171,8 @@ class Limiter {
       const e = (tag & 7) === WIRE_LEN ? r.lenEnd() : -1;
       if (e < 0) r.skip(tag & 7);
       else {
-        if (tag === LEN(1) && (this.tooLong(r.buf, r.pos, e) || !validUtf8(r.buf, r.pos, e))) over = true;
-        else if (tag === LEN(2) && this.anyValueNeeds(r, e, depth)) over = true;
+        if (tag === KEY_VALUE.key && (this.tooLong(r.buf, r.pos, e) || !validUtf8(r.buf, r.pos, e))) over = true;
+        else if (tag === KEY_VALUE.value && this.anyValueNeeds(r, e, depth)) over = true;
         r.pos = e;
       }
     }
@@ -170,22 +193,22 @@ class Limiter {
         continue;
       }
       const e = r.lenEnd();
-      if (tag === LEN(1)) {
+      if (tag === ANY_VALUE.stringValue) {
         if (this.tooLong(r.buf, r.pos, e) || !validUtf8(r.buf, r.pos, e)) over = true;
-      } else if (tag === LEN(7)) {
+      } else if (tag === ANY_VALUE.bytesValue) {
         if (this.limits.maxAttrLength > 0 && e - r.pos > this.limits.maxAttrLength) over = true;
-      } else if (tag === LEN(5) || tag === LEN(6)) {
+      } else if (tag === ANY_VALUE.arrayValue || tag === ANY_VALUE.kvlistValue) {
         // ArrayValue { repeated AnyValue values = 1 }, KeyValueList { repeated KeyValue values = 1 }
         const list = r.end;
         r.end = e;
         while (r.more()) {
           const t = nextTag(r);
-          if (t !== LEN(1)) {
+          if (t !== LIST.values) {
             r.skip(t & 7);
             continue;
           }
           const ve = r.lenEnd();
-          if (tag === LEN(5) ? this.anyValueNeeds(r, ve, depth + 1) : this.keyValueNeeds(r, ve, depth + 1)) over = true;
+          if (tag === ANY_VALUE.arrayValue ? this.anyValueNeeds(r, ve, depth + 1) : this.keyValueNeeds(r, ve, depth + 1)) over = true;
           r.pos = ve;
         }
         r.end = list;
@@ -202,8 +225,8 @@ class Limiter {
   rewrite(buf: Uint8Array, start: number, end: number, shape: Shape): Uint8Array {
     const w = new ProtoWriter(end - start);
     const r = new ProtoReader(buf, start, end);
-    const attrTag = shape.attrs === 0 ? -1 : LEN(shape.attrs);
-    const droppedTag = shape.dropped === 0 ? -1 : (shape.dropped << 3) | WIRE_VARINT;
+    const attrTag = shape.attrs?.tag ?? -1;
+    const droppedTag = shape.dropped?.tag ?? -1;
     const maxCount = shape.counted ? this.limits.maxAttrsPerSpan : 0;
     let count = 0;
     let dropped = 0;
@@ -217,16 +240,16 @@ class Limiter {
         if (maxCount > 0 && ++count > maxCount) dropped++;
         else if (this.keyValueNeeds(r, e, 0)) {
           r.pos = payload;
-          w.fork(shape.attrs);
+          w.fork(shape.attrs!.number);
           this.keyValue(r, e, w);
           w.join();
         } else w.raw(buf.subarray(fieldStart, e));
         r.pos = e;
       } else if (tag === droppedTag) {
         droppedBefore = r.uint32();
-      } else if (shape === SPAN && (tag === LEN(11) || tag === LEN(13) || tag === LEN(15))) {
+      } else if (shape === SPAN && (tag === SPAN_TAG.events || tag === SPAN_TAG.links || tag === SPAN_TAG.status)) {
         const e = r.lenEnd();
-        const inner = tag === LEN(11) ? EVENT : tag === LEN(13) ? LINK : STATUS;
+        const inner = tag === SPAN_TAG.events ? EVENT : tag === SPAN_TAG.links ? LINK : STATUS;
         if (this.needs(buf, r.pos, e, inner)) w.bytesField(tag >>> 3, this.rewrite(buf, r.pos, e, inner));
         else w.raw(buf.subarray(fieldStart, e));
         r.pos = e;
@@ -235,13 +258,23 @@ class Limiter {
         if (validUtf8(buf, r.pos, e)) w.raw(buf.subarray(fieldStart, e));
         else w.stringField(tag >>> 3, decodeUtf8(buf.subarray(r.pos, e)));
         r.pos = e;
+      } else if (tag === shape.body) {
+        const e = r.lenEnd();
+        const payload = r.pos;
+        if (this.body.anyValueNeeds(r, e, 0)) {
+          r.pos = payload;
+          w.fork(tag >>> 3);
+          this.body.anyValue(r, e, w);
+          w.join();
+        } else w.raw(buf.subarray(fieldStart, e));
+        r.pos = e;
       } else {
         r.skip(tag & 7);
         w.raw(buf.subarray(fieldStart, r.pos));
       }
     }
     const total = Math.min(droppedBefore + dropped, 0xffffffff);
-    if (total > 0) w.tag(shape.dropped, WIRE_VARINT).uint32(total);
+    if (total > 0) w.tag(shape.dropped!.number, WIRE_VARINT).uint32(total);
     return w.finish();
   }
 
@@ -258,9 +291,9 @@ class Limiter {
         continue;
       }
       const e = r.lenEnd();
-      if (tag === LEN(1)) this.string(1, r.buf, r.pos, e, w);
-      else if (tag === LEN(2)) {
-        w.fork(2);
+      if (tag === KEY_VALUE.key) this.string(KeyValue.field.key, r.buf, r.pos, e, w);
+      else if (tag === KEY_VALUE.value) {
+        w.fork(KeyValue.field.value);
         this.anyValue(r, e, w);
         w.join();
       } else w.raw(r.buf.subarray(fieldStart, e));
@@ -282,23 +315,23 @@ class Limiter {
         continue;
       }
       const e = r.lenEnd();
-      if (tag === LEN(1)) this.string(1, r.buf, r.pos, e, w);
-      else if (tag === LEN(7) && max > 0 && e - r.pos > max) w.bytesField(7, r.buf.subarray(r.pos, r.pos + max));
-      else if (tag === LEN(5) || tag === LEN(6)) {
+      if (tag === ANY_VALUE.stringValue) this.string(AnyValue.field.stringValue, r.buf, r.pos, e, w);
+      else if (tag === ANY_VALUE.bytesValue && max > 0 && e - r.pos > max) w.bytesField(AnyValue.field.bytesValue, r.buf.subarray(r.pos, r.pos + max));
+      else if (tag === ANY_VALUE.arrayValue || tag === ANY_VALUE.kvlistValue) {
         w.fork(tag >>> 3);
         const list = r.end;
         r.end = e;
         while (r.more()) {
           const itemStart = r.pos;
           const t = r.uint32();
-          if (t !== LEN(1)) {
+          if (t !== LIST.values) {
             r.skip(t & 7);
             w.raw(r.buf.subarray(itemStart, r.pos));
             continue;
           }
           const ve = r.lenEnd();
-          w.fork(1);
-          if (tag === LEN(5)) this.anyValue(r, ve, w);
+          w.fork(ArrayValue.field.values);
+          if (tag === ANY_VALUE.arrayValue) this.anyValue(r, ve, w);
           else this.keyValue(r, ve, w);
           w.join();
           r.pos = ve;
@@ -323,22 +356,43 @@ class Limiter {
   }
 }
 
+/** What limits are applied to: spans or log records, each with its resource and scope. */
+interface Limited {
+  readonly raw: Uint8Array;
+  readonly resource: number;
+  readonly scope: number;
+}
+
+interface LimitedBatch<T extends Limited> {
+  readonly resources: DecodedResource[];
+  readonly scopes: DecodedScope[];
+  readonly items: T[];
+  readonly rejected: number;
+  readonly reasons: string[];
+  /** False when nothing was rewritten or refused (the batch can be used as it is). */
+  readonly changed: boolean;
+}
+
 /**
- * Applies `limits` to a decoded batch. Returns the batch itself when nothing exceeds a
- * limit, else a copy with the affected messages rewritten and invalid spans moved to
- * `rejected`. Resources and scopes are checked for nesting depth even without limits.
+ * Limits every item (in `shape`), its resource and scope; an item whose resource or scope
+ * is malformed is refused with it. `name` says which item a reason is about.
  */
-export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimits): DecodedBatch {
-  const limiter = new Limiter(limits);
+function limitItems<T extends Limited>(
+  limiter: Limiter,
+  batch: { readonly resources: DecodedResource[]; readonly scopes: DecodedScope[] },
+  items: readonly T[],
+  shape: Shape,
+  name: (item: T, index: number) => string,
+): LimitedBatch<T> {
   const reasons: string[] = [];
   let changed = false;
 
   /** Rewrites one resource or scope when needed; undefined when it is malformed or too deep. */
-  function limit<T extends DecodedResource | DecodedScope>(item: T, shape: Shape, what: string): T | undefined {
+  function limit<R extends DecodedResource | DecodedScope>(item: R, itemShape: Shape, what: string): R | undefined {
     try {
-      if (!limiter.needs(item.raw, 0, item.raw.length, shape)) return item;
+      if (!limiter.needs(item.raw, 0, item.raw.length, itemShape)) return item;
       changed = true;
-      return { ...item, raw: limiter.rewrite(item.raw, 0, item.raw.length, shape) };
+      return { ...item, raw: limiter.rewrite(item.raw, 0, item.raw.length, itemShape) };
     } catch (err) {
       if (!(err instanceof ProtoError)) throw err;
       changed = true;
@@ -354,27 +408,27 @@ export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimit
   });
   const scopes = batch.scopes.map((s) => limit(s, SCOPE, 'instrumentation scope'));
 
-  const spans: DecodedSpan[] = [];
-  let rejected = batch.rejected;
-  for (const span of batch.spans) {
-    if (resources[span.resource] === undefined || scopes[span.scope] === undefined) {
+  const kept: T[] = [];
+  let rejected = 0;
+  items.forEach((item, i) => {
+    if (resources[item.resource] === undefined || scopes[item.scope] === undefined) {
       rejected++;
-      continue;
+      return;
     }
     try {
-      if (!limiter.needs(span.raw, 0, span.raw.length, SPAN)) spans.push(span);
+      if (!limiter.needs(item.raw, 0, item.raw.length, shape)) kept.push(item);
       else {
         changed = true;
-        spans.push({ ...span, raw: limiter.rewrite(span.raw, 0, span.raw.length, SPAN) });
+        kept.push({ ...item, raw: limiter.rewrite(item.raw, 0, item.raw.length, shape) });
       }
     } catch (err) {
       if (!(err instanceof ProtoError)) throw err;
       changed = true;
       rejected++;
-      reasons.push(`span ${bytesToHex(span.spanId)}: ${err.message}`);
+      reasons.push(`${name(item, i)}: ${err.message}`);
     }
-  }
-  if (!changed) return batch;
+  });
+  if (!changed) return { resources: batch.resources, scopes: batch.scopes, items: kept, rejected, reasons, changed };
   // Rejected resources and scopes leave the batch (nothing refers to them any more).
   const keptResources: DecodedResource[] = [];
   const resourceIndex = resources.map((r) => (r === undefined ? -1 : keptResources.push(r) - 1));
@@ -384,8 +438,42 @@ export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimit
   return {
     resources: keptResources,
     scopes: keptScopes,
-    spans: moved ? spans.map((s) => ({ ...s, resource: resourceIndex[s.resource], scope: scopeIndex[s.scope] })) : spans,
+    items: moved ? kept.map((s) => ({ ...s, resource: resourceIndex[s.resource], scope: scopeIndex[s.scope] })) : kept,
     rejected,
-    rejections: [...batch.rejections, ...reasons].slice(0, MAX_REASONS),
+    reasons,
+    changed,
+  };
+}
+
+/**
+ * Applies `limits` to a decoded batch. Returns the batch itself when nothing exceeds a
+ * limit, else a copy with the affected messages rewritten and invalid spans moved to
+ * `rejected`. Resources and scopes are checked for nesting depth even without limits.
+ */
+export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimits): DecodedBatch {
+  const out = limitItems(new Limiter(limits), batch, batch.spans, SPAN, (span) => `span ${bytesToHex(span.spanId)}`);
+  if (!out.changed) return batch;
+  return {
+    resources: out.resources,
+    scopes: out.scopes,
+    spans: out.items,
+    rejected: batch.rejected + out.rejected,
+    rejections: [...batch.rejections, ...out.reasons].slice(0, MAX_REASONS),
+  };
+}
+
+/**
+ * The same for log records: the SDK's log record limits (attribute count and length),
+ * severity text and event name kept valid UTF-8; the body is not cut.
+ */
+export function applyLogLimits(batch: DecodedLogBatch, limits: AttributeLimits): DecodedLogBatch {
+  const out = limitItems(new Limiter(limits), batch, batch.records, LOG_RECORD_SHAPE, (_record, i) => `log record ${i} of the slice`);
+  if (!out.changed) return batch;
+  return {
+    resources: out.resources,
+    scopes: out.scopes,
+    records: out.items,
+    rejected: batch.rejected + out.rejected,
+    rejections: [...batch.rejections, ...out.reasons].slice(0, MAX_REASONS),
   };
 }

@@ -12,8 +12,8 @@
  */
 
 import { bytesToBase64, bytesToHex } from '../shared/ids.ts';
-import { ProtoError, ProtoReader, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
-import { MAX_ANY_VALUE_DEPTH } from '../shared/protowire.ts';
+import { MAX_ANY_VALUE_DEPTH, ProtoError, ProtoReader } from '../shared/protowire.ts';
+import { ANY_VALUE, EVENT, KEY_VALUE, LINK, LIST, RESOURCE, RESOURCE_SPANS, SCOPE, SCOPE_SPANS, SPAN, SPAN_KIND_NAMES, STATUS, STATUS_CODE_NAMES, TRACES_DATA } from './schema/index.ts';
 
 export interface TracesJsonOptions {
   /** How trace and span ids print; `bytesValue` attributes are base64 either way. */
@@ -34,23 +34,13 @@ export function tracesDataToJson(bytes: Uint8Array, opts: TracesJsonOptions): { 
   const resourceSpans: Json[] = [];
   while (r.pos < r.end) {
     const tag = r.uint32();
-    if (tag === ((1 << 3) | WIRE_LEN)) resourceSpans.push(d.nested(d.resourceSpans));
+    if (tag === TRACES_DATA.resourceSpans) resourceSpans.push(d.nested(d.resourceSpans));
     else r.skip(tag & 7);
   }
   return { resourceSpans };
 }
 
 type Json = Record<string, unknown>;
-
-const SPAN_KIND_NAMES = [
-  'SPAN_KIND_UNSPECIFIED',
-  'SPAN_KIND_INTERNAL',
-  'SPAN_KIND_SERVER',
-  'SPAN_KIND_CLIENT',
-  'SPAN_KIND_PRODUCER',
-  'SPAN_KIND_CONSUMER',
-];
-const STATUS_CODE_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
 /**
  * Each message reader collects its fields into locals and builds the output
@@ -90,13 +80,13 @@ class Decoder {
     while (r.pos < r.end) {
       const tag = r.uint32();
       switch (tag) {
-        case (1 << 3) | WIRE_LEN:
+        case RESOURCE_SPANS.resource:
           resource = this.nested(this.resource);
           break;
-        case (2 << 3) | WIRE_LEN:
+        case RESOURCE_SPANS.scopeSpans:
           (scopeSpans ??= []).push(this.nested(this.scopeSpans));
           break;
-        case (3 << 3) | WIRE_LEN:
+        case RESOURCE_SPANS.schemaUrl:
           schemaUrl = r.string();
           break;
         default:
@@ -117,10 +107,10 @@ class Decoder {
     while (r.pos < r.end) {
       const tag = r.uint32();
       switch (tag) {
-        case (1 << 3) | WIRE_LEN:
+        case RESOURCE.attributes:
           (attributes ??= []).push(this.nested(this.keyValue));
           break;
-        case (2 << 3) | WIRE_VARINT:
+        case RESOURCE.droppedAttributesCount:
           dropped = r.uint32();
           break;
         default:
@@ -141,13 +131,13 @@ class Decoder {
     while (r.pos < r.end) {
       const tag = r.uint32();
       switch (tag) {
-        case (1 << 3) | WIRE_LEN:
+        case SCOPE_SPANS.scope:
           scope = this.nested(this.scope);
           break;
-        case (2 << 3) | WIRE_LEN:
+        case SCOPE_SPANS.spans:
           (spans ??= []).push(this.nested(this.span));
           break;
-        case (3 << 3) | WIRE_LEN:
+        case SCOPE_SPANS.schemaUrl:
           schemaUrl = r.string();
           break;
         default:
@@ -170,16 +160,16 @@ class Decoder {
     while (r.pos < r.end) {
       const tag = r.uint32();
       switch (tag) {
-        case (1 << 3) | WIRE_LEN:
+        case SCOPE.name:
           name = r.string();
           break;
-        case (2 << 3) | WIRE_LEN:
+        case SCOPE.version:
           version = r.string();
           break;
-        case (3 << 3) | WIRE_LEN:
+        case SCOPE.attributes:
           (attributes ??= []).push(this.nested(this.keyValue));
           break;
-        case (4 << 3) | WIRE_VARINT:
+        case SCOPE.droppedAttributesCount:
           dropped = r.uint32();
           break;
         default:
@@ -215,52 +205,52 @@ class Decoder {
     while (r.pos < r.end) {
       const tag = r.uint32();
       switch (tag) {
-        case (1 << 3) | WIRE_LEN:
+        case SPAN.traceId:
           traceId = r.bytes();
           break;
-        case (2 << 3) | WIRE_LEN:
+        case SPAN.spanId:
           spanId = r.bytes();
           break;
-        case (3 << 3) | WIRE_LEN:
+        case SPAN.traceState:
           traceState = r.string();
           break;
-        case (4 << 3) | WIRE_LEN:
+        case SPAN.parentSpanId:
           parentSpanId = r.bytes();
           break;
-        case (5 << 3) | WIRE_LEN:
+        case SPAN.name:
           name = r.string();
           break;
-        case (6 << 3) | WIRE_VARINT:
+        case SPAN.kind:
           kind = r.int32();
           break;
-        case (7 << 3) | WIRE_I64:
+        case SPAN.startTimeUnixNano:
           start = r.fixed64();
           break;
-        case (8 << 3) | WIRE_I64:
+        case SPAN.endTimeUnixNano:
           end = r.fixed64();
           break;
-        case (9 << 3) | WIRE_LEN:
+        case SPAN.attributes:
           (attributes ??= []).push(this.nested(this.keyValue));
           break;
-        case (10 << 3) | WIRE_VARINT:
+        case SPAN.droppedAttributesCount:
           droppedAttributes = r.uint32();
           break;
-        case (11 << 3) | WIRE_LEN:
+        case SPAN.events:
           (events ??= []).push(this.nested(this.event));
           break;
-        case (12 << 3) | WIRE_VARINT:
+        case SPAN.droppedEventsCount:
           droppedEvents = r.uint32();
           break;
-        case (13 << 3) | WIRE_LEN:
+        case SPAN.links:
           (links ??= []).push(this.nested(this.link));
           break;
-        case (14 << 3) | WIRE_VARINT:
+        case SPAN.droppedLinksCount:
           droppedLinks = r.uint32();
           break;
-        case (15 << 3) | WIRE_LEN:
+        case SPAN.status:
           status = this.nested(this.status);
           break;
-        case (16 << 3) | WIRE_I32:
+        case SPAN.flags:
           flags = r.fixed32();
           break;
         default:
@@ -296,16 +286,16 @@ class Decoder {
     while (r.pos < r.end) {
       const tag = r.uint32();
       switch (tag) {
-        case (1 << 3) | WIRE_I64:
+        case EVENT.timeUnixNano:
           time = r.fixed64();
           break;
-        case (2 << 3) | WIRE_LEN:
+        case EVENT.name:
           name = r.string();
           break;
-        case (3 << 3) | WIRE_LEN:
+        case EVENT.attributes:
           (attributes ??= []).push(this.nested(this.keyValue));
           break;
-        case (4 << 3) | WIRE_VARINT:
+        case EVENT.droppedAttributesCount:
           dropped = r.uint32();
           break;
         default:
@@ -331,22 +321,22 @@ class Decoder {
     while (r.pos < r.end) {
       const tag = r.uint32();
       switch (tag) {
-        case (1 << 3) | WIRE_LEN:
+        case LINK.traceId:
           traceId = r.bytes();
           break;
-        case (2 << 3) | WIRE_LEN:
+        case LINK.spanId:
           spanId = r.bytes();
           break;
-        case (3 << 3) | WIRE_LEN:
+        case LINK.traceState:
           traceState = r.string();
           break;
-        case (4 << 3) | WIRE_LEN:
+        case LINK.attributes:
           (attributes ??= []).push(this.nested(this.keyValue));
           break;
-        case (5 << 3) | WIRE_VARINT:
+        case LINK.droppedAttributesCount:
           dropped = r.uint32();
           break;
-        case (6 << 3) | WIRE_I32:
+        case LINK.flags:
           flags = r.fixed32();
           break;
         default:
@@ -370,10 +360,10 @@ class Decoder {
     while (r.pos < r.end) {
       const tag = r.uint32();
       switch (tag) {
-        case (2 << 3) | WIRE_LEN:
+        case STATUS.message:
           message = r.string();
           break;
-        case (3 << 3) | WIRE_VARINT:
+        case STATUS.code:
           code = r.int32();
           break;
         default:
@@ -393,10 +383,10 @@ class Decoder {
     while (r.pos < r.end) {
       const tag = r.uint32();
       switch (tag) {
-        case (1 << 3) | WIRE_LEN:
+        case KEY_VALUE.key:
           key = r.string();
           break;
-        case (2 << 3) | WIRE_LEN:
+        case KEY_VALUE.value:
           value = this.nested(this.anyValue);
           break;
         default:
@@ -422,33 +412,33 @@ class Decoder {
     while (r.pos < r.end) {
       const tag = r.uint32();
       switch (tag) {
-        case (1 << 3) | WIRE_LEN:
+        case ANY_VALUE.stringValue:
           key = 'stringValue';
           value = r.string();
           break;
-        case (2 << 3) | WIRE_VARINT:
+        case ANY_VALUE.boolValue:
           key = 'boolValue';
           value = r.bool();
           break;
-        case (3 << 3) | WIRE_VARINT:
+        case ANY_VALUE.intValue:
           key = 'intValue';
           value = r.int64().toString();
           break;
-        case (4 << 3) | WIRE_I64: {
+        case ANY_VALUE.doubleValue: {
           const d = r.double();
           key = 'doubleValue';
           value = Number.isFinite(d) ? d : String(d);
           break;
         }
-        case (5 << 3) | WIRE_LEN:
+        case ANY_VALUE.arrayValue:
           key = 'arrayValue';
           value = this.nested(this.arrayValue);
           break;
-        case (6 << 3) | WIRE_LEN:
+        case ANY_VALUE.kvlistValue:
           key = 'kvlistValue';
           value = this.nested(this.kvlistValue);
           break;
-        case (7 << 3) | WIRE_LEN:
+        case ANY_VALUE.bytesValue:
           key = 'bytesValue';
           value = bytesToBase64(r.bytes());
           break;
@@ -474,7 +464,7 @@ class Decoder {
     let values: Json[] | undefined;
     while (r.pos < r.end) {
       const tag = r.uint32();
-      if (tag === ((1 << 3) | WIRE_LEN)) (values ??= []).push(this.nested(read));
+      if (tag === LIST.values) (values ??= []).push(this.nested(read));
       else r.skip(tag & 7);
     }
     return values ? { values } : {};

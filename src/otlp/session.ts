@@ -1,26 +1,27 @@
 /**
- * Test sessions: spans sent with an `x-tracebox-session` header get the resource
+ * Test sessions: spans (and log records) sent with an `x-tracebox-session` header get the resource
  * attribute `tracebox.session`, so one test's spans can be told from another's even
  * when its SDK could not set the attribute itself.
  */
 import { ProtoWriter, encodeUtf8 } from '../shared/protowire.ts';
 import { stringAttribute } from './decode-protobuf.ts';
-import type { DecodedBatch, DecodedResource } from './types.ts';
+import type { DecodedResource } from './types.ts';
+import { AnyValue, KeyValue, Resource } from './schema/index.ts';
 
 export const SESSION_ATTRIBUTE = 'tracebox.session';
 export const SESSION_HEADER = 'x-tracebox-session';
 const SESSION_KEY = encodeUtf8(SESSION_ATTRIBUTE);
 
-/** A KeyValue attribute entry (Resource field 1) with a string value. */
+/** A Resource attributes entry (a KeyValue) with a string value. */
 function attributeField(key: string, value: string): Uint8Array {
-  return new ProtoWriter(64).fork(1).stringField(1, key).fork(2).stringField(1, value).join().join().finish();
+  return new ProtoWriter(64).fork(Resource.field.attributes).stringField(KeyValue.field.key, key).fork(KeyValue.field.value).stringField(AnyValue.field.stringValue, value).join().join().finish();
 }
 
 /**
  * Adds `tracebox.session=<session>` to every resource of the batch that lacks it.
  * Appending works because repeated protobuf fields concatenate.
  */
-export function withSession(batch: DecodedBatch, session: string): DecodedBatch {
+export function withSession<T extends { readonly resources: DecodedResource[] }>(batch: T, session: string): T {
   const field = attributeField(SESSION_ATTRIBUTE, session);
   const resources = batch.resources.map((r): DecodedResource => {
     if (stringAttribute(r.raw, SESSION_KEY) !== undefined) return r;

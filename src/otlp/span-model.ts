@@ -4,7 +4,8 @@
  * actually looks at.
  */
 import { bytesToHex } from '../shared/ids.ts';
-import { ProtoReader, WIRE_LEN } from '../shared/protowire.ts';
+import { ProtoReader } from '../shared/protowire.ts';
+import { ANY_VALUE, EVENT, KEY_VALUE, LINK, LIST, RESOURCE, SCOPE, SPAN, STATUS } from './schema/index.ts';
 import type { AttrValue, Attributes, QuerySpan, Scope, SpanContext, SpanEvent, SpanLink } from '../shared/span.ts';
 
 export type { AttrValue, Attributes, QuerySpan, Scope, SpanContext, SpanEvent, SpanLink } from '../shared/span.ts';
@@ -21,24 +22,24 @@ function readAnyValue(r: ProtoReader, end: number, depth: number): AttrValue {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case (1 << 3) | WIRE_LEN:
+      case ANY_VALUE.stringValue:
         value = { type: 'string', value: r.string() };
         break;
-      case (2 << 3) | 0:
+      case ANY_VALUE.boolValue:
         value = { type: 'bool', value: r.uint32() !== 0 };
         break;
-      case (3 << 3) | 0:
+      case ANY_VALUE.intValue:
         value = { type: 'int', value: Number(r.int64()) };
         break;
-      case (4 << 3) | 1:
+      case ANY_VALUE.doubleValue:
         value = { type: 'float', value: r.double() };
         break;
-      case (5 << 3) | WIRE_LEN: {
+      case ANY_VALUE.arrayValue: {
         const e = r.lenEnd();
         const values: AttrValue[] = [];
         while (r.pos < e) {
           const t = r.uint32();
-          if (t === ((1 << 3) | WIRE_LEN) && depth < 1) {
+          if (t === LIST.values && depth < 1) {
             const ve = r.lenEnd();
             values.push(readAnyValue(r, ve, depth + 1));
             r.pos = ve;
@@ -61,8 +62,8 @@ function readKeyValue(r: ProtoReader, end: number, into: Map<string, AttrValue>)
   let value: AttrValue = OPAQUE;
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === ((1 << 3) | WIRE_LEN)) key = r.string();
-    else if (tag === ((2 << 3) | WIRE_LEN)) {
+    if (tag === KEY_VALUE.key) key = r.string();
+    else if (tag === KEY_VALUE.value) {
       const e = r.lenEnd();
       value = readAnyValue(r, e, 0);
       r.pos = e;
@@ -128,12 +129,11 @@ class LazyAttributes implements ReadonlyMap<string, AttrValue> {
   }
 }
 
-/** The attributes (field `attrField`, decoded lazily) of a message in `bytes`; other fields go to `other`. */
-function readMessage(bytes: Uint8Array, attrField: number, other: (tag: number, r: ProtoReader) => boolean): Attributes {
+/** The attributes (tag `attrTag`, decoded lazily) of a message in `bytes`; other fields go to `other`. */
+function readMessage(bytes: Uint8Array, attrTag: number, other: (tag: number, r: ProtoReader) => boolean): Attributes {
   if (bytes.length === 0) return EMPTY_ATTRS;
   const r = new ProtoReader(bytes);
   let first = -1;
-  const attrTag = (attrField << 3) | WIRE_LEN;
   while (r.more()) {
     const at = r.pos;
     const tag = r.uint32();
@@ -147,16 +147,16 @@ function readMessage(bytes: Uint8Array, attrField: number, other: (tag: number, 
 
 /** Resource message → its attributes. */
 export function decodeResource(raw: Uint8Array): Attributes {
-  return readMessage(raw, 1, () => false);
+  return readMessage(raw, RESOURCE.attributes, () => false);
 }
 
 /** InstrumentationScope message → name, version, attributes. */
 export function decodeScope(raw: Uint8Array): Scope {
   let name = '';
   let version = '';
-  const attributes = readMessage(raw, 3, (tag, r) => {
-    if (tag === ((1 << 3) | WIRE_LEN)) name = r.string();
-    else if (tag === ((2 << 3) | WIRE_LEN)) version = r.string();
+  const attributes = readMessage(raw, SCOPE.attributes, (tag, r) => {
+    if (tag === SCOPE.name) name = r.string();
+    else if (tag === SCOPE.version) version = r.string();
     else return false;
     return true;
   });
@@ -166,9 +166,9 @@ export function decodeScope(raw: Uint8Array): Scope {
 function decodeEvent(bytes: Uint8Array): SpanEvent {
   let name = '';
   let timeNs = 0n;
-  const attributes = readMessage(bytes, 3, (tag, r) => {
-    if (tag === ((1 << 3) | 1)) timeNs = r.fixed64();
-    else if (tag === ((2 << 3) | WIRE_LEN)) name = r.string();
+  const attributes = readMessage(bytes, EVENT.attributes, (tag, r) => {
+    if (tag === EVENT.timeUnixNano) timeNs = r.fixed64();
+    else if (tag === EVENT.name) name = r.string();
     else return false;
     return true;
   });
@@ -178,9 +178,9 @@ function decodeEvent(bytes: Uint8Array): SpanEvent {
 function decodeLink(bytes: Uint8Array): SpanLink {
   let traceId = '';
   let spanId = '';
-  const attributes = readMessage(bytes, 4, (tag, r) => {
-    if (tag === ((1 << 3) | WIRE_LEN)) traceId = bytesToHex(r.bytes());
-    else if (tag === ((2 << 3) | WIRE_LEN)) spanId = bytesToHex(r.bytes());
+  const attributes = readMessage(bytes, LINK.attributes, (tag, r) => {
+    if (tag === LINK.traceId) traceId = bytesToHex(r.bytes());
+    else if (tag === LINK.spanId) spanId = bytesToHex(r.bytes());
     else return false;
     return true;
   });
@@ -210,48 +210,48 @@ export function decodeSpan(raw: Uint8Array, context: SpanContext): QuerySpan {
     const at = r.pos;
     const tag = r.uint32();
     switch (tag) {
-      case (2 << 3) | WIRE_LEN: {
+      case SPAN.spanId: {
         const e = r.lenEnd();
         spanId = hexAt(raw, r.pos, e);
         r.pos = e;
         break;
       }
-      case (4 << 3) | WIRE_LEN: {
+      case SPAN.parentSpanId: {
         const e = r.lenEnd();
         parentId = hexAt(raw, r.pos, e);
         r.pos = e;
         break;
       }
-      case (5 << 3) | WIRE_LEN:
+      case SPAN.name:
         name = r.string();
         break;
-      case (6 << 3) | 0:
+      case SPAN.kind:
         kind = r.int32();
         break;
-      case (7 << 3) | 1:
+      case SPAN.startTimeUnixNano:
         startNs = r.fixed64();
         break;
-      case (8 << 3) | 1:
+      case SPAN.endTimeUnixNano:
         endNs = r.fixed64();
         break;
-      case (9 << 3) | WIRE_LEN:
+      case SPAN.attributes:
         if (firstAttribute < 0) firstAttribute = at;
         r.pos = r.lenEnd();
         break;
-      case (11 << 3) | WIRE_LEN:
+      case SPAN.events:
         if (events === NO_EVENTS) events = [];
         events.push(decodeEvent(r.bytes()));
         break;
-      case (13 << 3) | WIRE_LEN:
+      case SPAN.links:
         if (links === NO_LINKS) links = [];
         links.push(decodeLink(r.bytes()));
         break;
-      case (15 << 3) | WIRE_LEN: {
+      case SPAN.status: {
         const e = r.lenEnd();
         while (r.pos < e) {
           const t = r.uint32();
-          if (t === ((2 << 3) | WIRE_LEN)) statusMessage = r.string();
-          else if (t === ((3 << 3) | 0)) status = r.int32();
+          if (t === STATUS.message) statusMessage = r.string();
+          else if (t === STATUS.code) status = r.int32();
           else r.skip(t & 7);
         }
         break;
@@ -260,7 +260,7 @@ export function decodeSpan(raw: Uint8Array, context: SpanContext): QuerySpan {
         r.skip(tag & 7);
     }
   }
-  const attributes = firstAttribute < 0 ? EMPTY_ATTRS : new LazyAttributes(raw, firstAttribute, (9 << 3) | WIRE_LEN);
+  const attributes = firstAttribute < 0 ? EMPTY_ATTRS : new LazyAttributes(raw, firstAttribute, SPAN.attributes);
   return {
     spanId,
     parentId,

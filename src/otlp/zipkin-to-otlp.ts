@@ -38,7 +38,14 @@
  */
 import { isIP } from 'node:net';
 import { ProtoWriter, WIRE_I64, WIRE_VARINT } from '../shared/protowire.ts';
+import { AnyValue, InstrumentationScope, KeyValue, Resource, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, Status, TracesData } from './schema/index.ts';
 import { describe, hexId, isObject, microsToNanos, type Fail } from './import/jaeger.ts';
+
+// Field numbers of the messages written here.
+const SPAN = Span.field;
+const EVENT = SpanEvent.field;
+const LINK = SpanLink.field;
+const ANY = AnyValue.field;
 
 /** The body is not Zipkin v2 JSON; the message starts with the JSON path of the offending value. */
 export class ZipkinJsonError extends Error {
@@ -156,13 +163,13 @@ export function zipkinToOtlp(body: unknown, options: ZipkinMapOptions = {}): Zip
       if (service !== undefined) w.join().join();
       service = span.service;
       library = undefined;
-      w.fork(1);
+      w.fork(TracesData.field.resourceSpans);
       writeResource(w, span);
     }
     if (span.library !== library) {
       if (library !== undefined) w.join();
       library = span.library;
-      w.fork(2);
+      w.fork(ResourceSpans.field.scopeSpans);
       writeScope(w, span);
     }
     writeSpan(w, span, options.parseStringTags ?? false);
@@ -280,9 +287,9 @@ function readAnnotations(v: unknown, path: string): Array<{ timeNs: bigint; valu
 
 // ---- writing ---------------------------------------------------------------------------
 
-/** Resource (field 1 of ResourceSpans) from the first span of a service, which loses the tags moved there. */
+/** The Resource of ResourceSpans from the first span of a service, which loses the tags moved there. */
 function writeResource(w: ProtoWriter, span: ZipkinSpan): void {
-  w.fork(1);
+  w.fork(ResourceSpans.field.resource);
   const { tags } = span;
   const attrs = new Map<string, Value>();
   attrs.set(tags.get(SERVICE_NAME_SOURCE) || 'service.name', span.service);
@@ -292,20 +299,20 @@ function writeResource(w: ProtoWriter, span: ZipkinSpan): void {
     attrs.set(key, value);
     tags.delete(key);
   }
-  for (const [key, value] of attrs) writeKeyValue(w, 1, key, value);
+  for (const [key, value] of attrs) writeKeyValue(w, Resource.field.attributes, key, value);
   w.join();
 }
 
-/** InstrumentationScope (field 1 of ScopeSpans) from the first span of a scope. */
+/** The InstrumentationScope of ScopeSpans from the first span of a scope. */
 function writeScope(w: ProtoWriter, span: ZipkinSpan): void {
-  w.fork(1);
+  w.fork(ScopeSpans.field.scope);
   if (span.library !== '') {
     for (const [nameKey, versionKey] of SCOPE_TAGS) {
       const name = span.tags.get(nameKey);
       if (name === undefined || name === '') continue;
-      w.stringField(1, name);
+      w.stringField(InstrumentationScope.field.name, name);
       const version = span.tags.get(versionKey);
-      if (version !== undefined && version !== '') w.stringField(2, version);
+      if (version !== undefined && version !== '') w.stringField(InstrumentationScope.field.version, version);
       break;
     }
     for (const key of SCOPE_KEYS) span.tags.delete(key);
@@ -313,7 +320,7 @@ function writeScope(w: ProtoWriter, span: ZipkinSpan): void {
   w.join();
 }
 
-/** One Span (field 2 of ScopeSpans), in the Collector's order of taking tags out. */
+/** One Span of ScopeSpans, in the Collector's order of taking tags out. */
 function writeSpan(w: ProtoWriter, s: ZipkinSpan, parseStringTags: boolean): void {
   const { tags } = s;
   const traceState = take(tags, 'w3c.tracestate');
@@ -339,22 +346,22 @@ function writeSpan(w: ProtoWriter, s: ZipkinSpan, parseStringTags: boolean): voi
   }
   if (s.startNs === 0n) attrs.set(START_TIME_ABSENT, true);
 
-  w.fork(2);
-  w.bytesField(1, s.traceId);
-  w.bytesField(2, s.id);
-  if (traceState) w.stringField(3, traceState);
-  if (s.parentId !== undefined && !s.parentId.every((b) => b === 0) && !s.parentId.equals(s.id)) w.bytesField(4, s.parentId);
-  if (s.name !== '') w.stringField(5, s.name);
-  if (kind !== 0) w.tag(6, WIRE_VARINT).uint32(kind);
-  if (s.startNs !== 0n) w.tag(7, WIRE_I64).fixed64(s.startNs);
-  if (s.startNs + s.durationNs !== 0n) w.tag(8, WIRE_I64).fixed64(s.startNs + s.durationNs);
-  for (const [key, value] of attrs) writeKeyValue(w, 9, key, value);
+  w.fork(ScopeSpans.field.spans);
+  w.bytesField(SPAN.traceId, s.traceId);
+  w.bytesField(SPAN.spanId, s.id);
+  if (traceState) w.stringField(SPAN.traceState, traceState);
+  if (s.parentId !== undefined && !s.parentId.every((b) => b === 0) && !s.parentId.equals(s.id)) w.bytesField(SPAN.parentSpanId, s.parentId);
+  if (s.name !== '') w.stringField(SPAN.name, s.name);
+  if (kind !== 0) w.tag(SPAN.kind, WIRE_VARINT).uint32(kind);
+  if (s.startNs !== 0n) w.tag(SPAN.startTimeUnixNano, WIRE_I64).fixed64(s.startNs);
+  if (s.startNs + s.durationNs !== 0n) w.tag(SPAN.endTimeUnixNano, WIRE_I64).fixed64(s.startNs + s.durationNs);
+  for (const [key, value] of attrs) writeKeyValue(w, SPAN.attributes, key, value);
   for (const a of s.annotations) writeEvent(w, a.timeNs, a.value);
   for (const link of links) writeLink(w, link);
   if (status.code !== 0 || status.message !== '') {
-    w.fork(15);
-    if (status.message !== '') w.stringField(2, status.message);
-    if (status.code !== 0) w.tag(3, WIRE_VARINT).uint32(status.code);
+    w.fork(SPAN.status);
+    if (status.message !== '') w.stringField(Status.field.message, status.message);
+    if (status.code !== 0) w.tag(Status.field.code, WIRE_VARINT).uint32(status.code);
     w.join();
   }
   w.join();
@@ -460,30 +467,30 @@ function writeEvent(w: ProtoWriter, timeNs: bigint, value: string): void {
       dropped = d;
     }
   }
-  w.fork(11);
-  w.tag(1, WIRE_I64).fixed64(timeNs);
-  if (name !== '') w.stringField(2, name);
-  if (attrs !== undefined) for (const [key, v] of attrs) writeKeyValue(w, 3, key, v);
-  if (dropped !== 0) w.tag(4, WIRE_VARINT).uint32(dropped);
+  w.fork(SPAN.events);
+  w.tag(EVENT.timeUnixNano, WIRE_I64).fixed64(timeNs);
+  if (name !== '') w.stringField(EVENT.name, name);
+  if (attrs !== undefined) for (const [key, v] of attrs) writeKeyValue(w, EVENT.attributes, key, v);
+  if (dropped !== 0) w.tag(EVENT.droppedAttributesCount, WIRE_VARINT).uint32(dropped);
   w.join();
 }
 
 function writeLink(w: ProtoWriter, link: Link): void {
-  w.fork(13);
-  w.bytesField(1, link.traceId);
-  w.bytesField(2, link.spanId);
-  if (link.traceState !== '') w.stringField(3, link.traceState);
-  for (const [key, v] of link.attrs) writeKeyValue(w, 4, key, v);
-  if (link.dropped !== 0) w.tag(5, WIRE_VARINT).uint32(link.dropped);
+  w.fork(SPAN.links);
+  w.bytesField(LINK.traceId, link.traceId);
+  w.bytesField(LINK.spanId, link.spanId);
+  if (link.traceState !== '') w.stringField(LINK.traceState, link.traceState);
+  for (const [key, v] of link.attrs) writeKeyValue(w, LINK.attributes, key, v);
+  if (link.dropped !== 0) w.tag(LINK.droppedAttributesCount, WIRE_VARINT).uint32(link.dropped);
   w.join();
 }
 
 function writeKeyValue(w: ProtoWriter, field: number, key: string, value: Value): void {
-  w.fork(field).stringField(1, key).fork(2);
-  if (typeof value === 'string') w.stringField(1, value);
-  else if (typeof value === 'boolean') w.tag(2, WIRE_VARINT).uint32(value ? 1 : 0);
-  else if (typeof value === 'bigint') w.tag(3, WIRE_VARINT).uint64(value);
-  else w.tag(4, WIRE_I64).double(value);
+  w.fork(field).stringField(KeyValue.field.key, key).fork(KeyValue.field.value);
+  if (typeof value === 'string') w.stringField(ANY.stringValue, value);
+  else if (typeof value === 'boolean') w.tag(ANY.boolValue, WIRE_VARINT).uint32(value ? 1 : 0);
+  else if (typeof value === 'bigint') w.tag(ANY.intValue, WIRE_VARINT).uint64(value);
+  else w.tag(ANY.doubleValue, WIRE_I64).double(value);
   w.join().join();
 }
 

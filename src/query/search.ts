@@ -7,8 +7,8 @@ import { DEFAULTS } from '../defaults.ts';
 import type { QueryTrace } from '../shared/span.ts';
 import type { StoreReader, TraceRow, TraceWindow } from '../store/index.ts';
 import { evaluate, RegexDeadlineError, withRegexDeadline, type Spanset, type Root } from '../traceql/index.ts';
-import { createTraceLoader } from './loader.ts';
-import { createPlanner, type Plan } from './planner.ts';
+import { createCandidateSource, runInSlices, runToEnd, type Candidates } from './candidates.ts';
+import type { Plan } from './planner.ts';
 
 export interface SearchRequest {
   readonly root: Root;
@@ -45,8 +45,6 @@ export interface SearchResult {
   readonly stopped?: 'budget' | 'aborted';
 }
 
-/** How long search.run() works before it gives the event loop a turn. */
-const SLICE_MS = 25;
 /** How often a running search reports progress past its first slice (Tempo streams its partial answers as often). */
 const PROGRESS_MS = 500;
 
@@ -69,18 +67,11 @@ export interface Search {
 
 interface Running {
   readonly request: SearchRequest;
-  readonly plan: Plan;
-  readonly rowids: Iterator<number>;
-  readonly load: ReturnType<typeof createTraceLoader>;
+  readonly candidates: Candidates;
   readonly deadline: number;
   readonly hits: TraceHit[];
-  inspectedTraces: number;
-  inspectedSpans: number;
-  inspectedBytes: number;
   stopped?: 'budget' | 'aborted';
 }
-
-const NOTHING: Iterator<number> = [][Symbol.iterator]();
 
 /** Why a search did not look at every candidate, as a sentence; undefined when it did. */
 export function incompleteReason(result: Pick<SearchResult, 'stopped' | 'inspectedTraces'>): string | undefined {
@@ -94,41 +85,35 @@ export const INCOMPLETE_HEADER = 'X-Tracebox-Incomplete';
 
 export function createSearch(store: StoreReader, options: SearchOptions = {}): Search {
   const defaultBudgetMs = options.budgetMs ?? DEFAULTS.searchTimeoutMs;
-  const planner = createPlanner({ search: store.search, tags: store.tags, generation: () => store.generation });
+  const source = createCandidateSource(store);
 
   function begin(request: SearchRequest): Running {
     const deadline = Date.now() + (request.budgetMs ?? defaultBudgetMs);
     let plan: Plan;
     try {
       // The planner runs regexes over the tag dictionary: bounded by the deadline too.
-      plan = withRegexDeadline(deadline, () => planner(request.root));
+      plan = withRegexDeadline(deadline, () => source.plan(request.root));
     } catch (err) {
       if (!(err instanceof RegexDeadlineError)) throw err;
-      plan = { kind: 'never' };
-      return { request, plan, rowids: NOTHING, load: createTraceLoader(store.search), deadline, hits: [], inspectedTraces: 0, inspectedSpans: 0, inspectedBytes: 0, stopped: 'budget' };
+      return { request, candidates: source.open({ kind: 'never' }, request.window), deadline, hits: [], stopped: 'budget' };
     }
-    let rowids = NOTHING;
-    if (plan.kind === 'scan') rowids = store.search.newestTraces(request.window)[Symbol.iterator]();
-    else if (plan.kind !== 'never') rowids = store.search.candidateTraces(plan.condition, request.window, plan.related)[Symbol.iterator]();
-    return { request, plan, rowids, load: createTraceLoader(store.search), deadline, hits: [], inspectedTraces: 0, inspectedSpans: 0, inspectedBytes: 0 };
+    return { request, candidates: source.open(plan, request.window), deadline, hits: [] };
   }
 
-  /** Evaluates candidates from `next` until there are none (true) or `pause()` asks for a break (false). */
-  function advance(s: Running, next: () => number | undefined, pause: () => boolean): boolean {
+  /** Evaluates candidates until there are none (true) or `pause()` asks for a break (false). */
+  function advance(s: Running, pause: () => boolean): boolean {
     if (s.stopped !== undefined) return true;
+    const c = s.candidates;
     return withRegexDeadline(s.deadline, () => {
-      for (let rowid = next(); rowid !== undefined; rowid = next()) {
+      for (let rowid = c.next(); rowid !== undefined; rowid = c.next()) {
         // Checked once a candidate is known to remain (so a search that saw everything is
         // never called cut short) and after the first (so every search makes progress).
-        if (s.inspectedTraces > 0 && Date.now() >= s.deadline) {
+        if (c.inspectedTraces > 0 && Date.now() >= s.deadline) {
           s.stopped = 'budget';
           return true;
         }
-        const loaded = s.load(rowid);
+        const loaded = c.load(rowid);
         if (loaded === undefined) continue;
-        s.inspectedTraces++;
-        s.inspectedSpans += loaded.trace.spans.length;
-        s.inspectedBytes += loaded.bytes;
         let spansets: Spanset[];
         try {
           spansets = evaluate(s.request.root, loaded.trace);
@@ -147,55 +132,35 @@ export function createSearch(store: StoreReader, options: SearchOptions = {}): S
     });
   }
 
+  /** What the search found so far: its hits in the order found, and what it looked at. */
+  function progress(s: Running): SearchProgress {
+    const c = s.candidates;
+    return { hits: s.hits, inspectedTraces: c.inspectedTraces, inspectedSpans: c.inspectedSpans, inspectedBytes: c.inspectedBytes };
+  }
+
   function finish(s: Running): SearchResult {
     const { hits } = s;
     hits.sort((a, b) => (a.row.startNs > b.row.startNs ? -1 : a.row.startNs < b.row.startNs ? 1 : 0));
-    const result = { hits, inspectedTraces: s.inspectedTraces, inspectedSpans: s.inspectedSpans, inspectedBytes: s.inspectedBytes, plan: s.plan };
+    const result = { ...progress(s), plan: s.candidates.plan };
     return s.stopped === undefined ? result : { ...result, stopped: s.stopped };
   }
 
-  const fromIterator = (it: Iterator<number>) => (): number | undefined => {
-    const r = it.next();
-    return r.done ? undefined : r.value;
-  };
-
   const search = ((request: SearchRequest): SearchResult => {
     const s = begin(request);
-    try {
-      advance(s, fromIterator(s.rowids), () => false);
-    } finally {
-      s.rowids.return?.();
-    }
+    runToEnd(s, advance);
     return finish(s);
   }) as Search;
 
   search.run = async (request) => {
     const s = begin(request);
-    // candidateTraces and newestTraces read in pages and keep no statement open between
-    // values, so a long search goes on pulling from them after each turn it gives ingest
-    // (reading every remaining candidate up front cost up to ~150 ms for broad queries).
-    const next = fromIterator(s.rowids);
-    try {
-      if (request.signal?.aborted) s.stopped = 'aborted';
-      let reported = 0;
-      for (let slice = 0; ; slice++) {
-        if (slice > 0) {
-          if (request.progress !== undefined && (slice === 1 || Date.now() - reported >= PROGRESS_MS)) {
-            reported = Date.now();
-            request.progress(s);
-          }
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          if (request.signal?.aborted) {
-            s.stopped = 'aborted';
-            break;
-          }
-        }
-        const sliceEnd = Date.now() + SLICE_MS;
-        if (advance(s, next, () => Date.now() > sliceEnd)) break;
+    let reported = 0;
+    const finished = await runInSlices(s, advance, request.signal, (slice) => {
+      if (request.progress !== undefined && (slice === 1 || Date.now() - reported >= PROGRESS_MS)) {
+        reported = Date.now();
+        request.progress(progress(s));
       }
-    } finally {
-      s.rowids.return?.();
-    }
+    });
+    if (!finished) s.stopped = 'aborted';
     return finish(s);
   };
 

@@ -6,8 +6,10 @@
  *
  * What "can reference" means, per table, without an index on the span rows:
  * - span names and scopes: `last_span` (kept by the writer) is at least the rowid of every
- *   span that used the row; below the lowest stored span rowid, none is left.
- * - resources: spans_resource starts with resource_id, so a probe tells.
+ *   span that used the row; below the lowest stored span rowid, none is left. Log records
+ *   use scopes too: a scope goes only when no log record holds it either (a scan of the
+ *   logs until one does; few scopes lose their spans).
+ * - resources: spans_resource and logs_resource start with resource_id, so probes tell.
  * - tag values: every sighting of a value lies within TAG_REFRESH_NS of its recorded
  *   first/last times (TagMemo); a value last seen that long before the earliest stored
  *   span start has no span left. A decoder skips a value only for spans within
@@ -53,9 +55,13 @@ export function createPruner(db: Db): Pruner {
   const earliestStart = db.prepare('SELECT min(start_ns) FROM spans').pluck().safeIntegers(true);
   const stmt = {
     names: db.prepare('DELETE FROM span_names WHERE id IN (SELECT id FROM span_names WHERE last_span < ? LIMIT ?)'),
-    scopes: db.prepare('DELETE FROM scopes WHERE id IN (SELECT id FROM scopes WHERE last_span < ? LIMIT ?)'),
+    scopes: db.prepare(
+      `DELETE FROM scopes WHERE id IN (SELECT c.id FROM scopes c
+         WHERE c.last_span < ? AND NOT EXISTS (SELECT 1 FROM logs l WHERE l.scope_id = c.id) LIMIT ?)`,
+    ),
     resources: db.prepare(
-      'DELETE FROM resources WHERE id IN (SELECT r.id FROM resources r WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.resource_id = r.id) LIMIT ?)',
+      `DELETE FROM resources WHERE id IN (SELECT r.id FROM resources r
+         WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.resource_id = r.id) AND NOT EXISTS (SELECT 1 FROM logs l WHERE l.resource_id = r.id) LIMIT ?)`,
     ),
     keysAfter: db.prepare('SELECT id FROM tag_keys WHERE id > ? ORDER BY id LIMIT 100').pluck(),
     values: db.prepare(

@@ -27,7 +27,10 @@ export interface FieldSpec {
 
 /** A field as the schema lists it: its spec with its name. */
 export interface NamedField extends FieldSpec {
+  /** As the JSON mapping spells it (camelCase). */
   readonly name: string;
+  /** As the .proto file spells it (snake_case), for messages about the bytes. */
+  readonly protoName: string;
   /** field number << 3 | wire type. */
   readonly tag: number;
 }
@@ -71,7 +74,7 @@ export function defineMessage<F extends Readonly<Record<string, FieldSpec>>>(nam
     const t = spec.number * 8 + wireType(spec.type);
     tag[key] = t;
     field[key] = spec.number;
-    byNumber[spec.number] = { ...spec, name: key, tag: t };
+    byNumber[spec.number] = { ...spec, name: key, protoName: key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), tag: t };
   }
   return {
     name,

@@ -7,8 +7,7 @@
 import type { QuerySpan, QueryTrace } from '../../shared/span.ts';
 import type { StoreReader } from '../../store/index.ts';
 import { evaluate, readForDisplay, print, NIL, type Attribute, type AttributeRef, type MetricsAggregate, type MetricsCompare, type MetricsFunction, type Root, type TopK, type Value } from '../../traceql/index.ts';
-import { createTraceLoader } from '../loader.ts';
-import { createPlanner } from '../planner.ts';
+import { createCandidateSource, runInSlices, runToEnd, type Candidates } from '../candidates.ts';
 import { log2Bucketize, log2Quantile, type HistogramBucket } from './log2.ts';
 import { IntervalMapper } from './time.ts';
 
@@ -578,14 +577,11 @@ export function applyTopK(series: Series[], stage: TopK, count: number): Series[
 
 // -------------------------------------------------------------------- query
 
-/** How long a metrics query works before it gives the event loop a turn (as search.run does). */
-const SLICE_MS = 25;
-
 export interface MetricsQuery {
   /** Runs the query to the end without giving way. */
   (request: MetricsRequest): MetricsResult;
   /**
-   * The same query, giving the event loop a turn every SLICE_MS so that ingest and other
+   * The same query, giving the event loop a turn every SLICE_MS (candidates.ts) so that ingest and other
    * requests go on; `signal` (the client went away) stops it with an AbortError.
    */
   run(request: MetricsRequest, signal?: AbortSignal): Promise<MetricsResult>;
@@ -596,45 +592,27 @@ interface Running {
   readonly mapper: IntervalMapper;
   readonly aggregator: Aggregator;
   readonly exemplarLimit: number;
-  readonly rowids: Iterator<number>;
-  readonly load: ReturnType<typeof createTraceLoader>;
+  readonly candidates: Candidates;
   exemplarTraces: number;
-  inspectedTraces: number;
-  inspectedSpans: number;
-  inspectedBytes: number;
 }
 
-const NOTHING: Iterator<number> = [][Symbol.iterator]();
-
 export function createMetricsQuery(store: StoreReader): MetricsQuery {
-  const planner = createPlanner({ search: store.search, tags: store.tags, generation: () => store.generation });
+  const source = createCandidateSource(store);
 
   function begin(request: MetricsRequest): Running {
     const root = request.root;
     if (root.metrics === null) throw new Error('not a metrics query');
     const mapper = new IntervalMapper(request.startNs, request.endNs, request.stepNs, request.instant);
     const exemplarLimit = request.instant ? 0 : request.exemplars;
-    const plan = planner(root);
     // Every span starting in (start, end] belongs to a trace overlapping [start, end].
-    const window = { startNs: request.startNs, endNs: request.endNs };
-    let rowids = NOTHING;
-    if (plan.kind === 'scan') rowids = store.search.newestTraces(window)[Symbol.iterator]();
-    else if (plan.kind === 'candidates') rowids = store.search.candidateTraces(plan.condition, window, plan.related)[Symbol.iterator]();
-    return {
-      root, mapper, exemplarLimit, rowids,
-      aggregator: createAggregator(root.metrics, mapper, exemplarLimit),
-      load: createTraceLoader(store.search),
-      exemplarTraces: 0, inspectedTraces: 0, inspectedSpans: 0, inspectedBytes: 0,
-    };
+    const candidates = source.open(source.plan(root), { startNs: request.startNs, endNs: request.endNs });
+    return { root, mapper, exemplarLimit, candidates, aggregator: createAggregator(root.metrics, mapper, exemplarLimit), exemplarTraces: 0 };
   }
 
   /** Observes one candidate trace: the spans of its final spansets that start in the window. */
   function observe(s: Running, rowid: number): void {
-    const loaded = s.load(rowid);
+    const loaded = s.candidates.load(rowid);
     if (loaded === undefined) return;
-    s.inspectedTraces++;
-    s.inspectedSpans += loaded.trace.spans.length;
-    s.inspectedBytes += loaded.bytes;
     const spansets = evaluate(s.root, loaded.trace);
     if (spansets.length === 0) return;
     let first: QuerySpan | undefined;
@@ -661,40 +639,28 @@ export function createMetricsQuery(store: StoreReader): MetricsQuery {
   function finish(s: Running): MetricsResult {
     let series = s.aggregator.result();
     if (s.root.secondStage !== null) series = applyTopK(series, s.root.secondStage, s.mapper.count);
-    return { series, mapper: s.mapper, inspectedTraces: s.inspectedTraces, inspectedSpans: s.inspectedSpans, inspectedBytes: s.inspectedBytes };
+    const c = s.candidates;
+    return { series, mapper: s.mapper, inspectedTraces: c.inspectedTraces, inspectedSpans: c.inspectedSpans, inspectedBytes: c.inspectedBytes };
+  }
+
+  /** Observes candidates until there are none (true) or `pause()` asks for a break (false). */
+  function advance(s: Running, pause: () => boolean): boolean {
+    for (let rowid = s.candidates.next(); rowid !== undefined; rowid = s.candidates.next()) {
+      observe(s, rowid);
+      if (pause()) return false;
+    }
+    return true;
   }
 
   const query = ((request: MetricsRequest): MetricsResult => {
     const s = begin(request);
-    try {
-      for (let r = s.rowids.next(); !r.done; r = s.rowids.next()) observe(s, r.value);
-    } finally {
-      s.rowids.return?.();
-    }
+    runToEnd(s, advance);
     return finish(s);
   }) as MetricsQuery;
 
   query.run = async (request, signal) => {
     const s = begin(request);
-    const rest: number[] = [];
-    try {
-      const sliceEnd = Date.now() + SLICE_MS;
-      let r = s.rowids.next();
-      for (; !r.done && Date.now() <= sliceEnd; r = s.rowids.next()) observe(s, r.value);
-      if (r.done) return finish(s);
-      // A long query: read the remaining candidates out now (SQLite refuses writes on a
-      // connection with an open statement, and ingest must go on), then work in slices.
-      for (; !r.done; r = s.rowids.next()) rest.push(r.value);
-    } finally {
-      s.rowids.return?.();
-    }
-    let i = 0;
-    while (i < rest.length) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      signal?.throwIfAborted();
-      const sliceEnd = Date.now() + SLICE_MS;
-      while (i < rest.length && Date.now() <= sliceEnd) observe(s, rest[i++]);
-    }
+    if (!(await runInSlices(s, advance, signal))) signal?.throwIfAborted();
     return finish(s);
   };
 

@@ -1,9 +1,11 @@
 /**
  * README.md's shell commands work as shown: every command of every ```sh block runs,
  * exactly as written, against a tracebox started for it (its address put where the README
- * says 127.0.0.1:3200, a stored trace's id where it says <trace id>), with `tracebox` on
- * the PATH. A block that cannot run in a test says so, and why, in an HTML comment on the
- * line before it: `<!-- not run by the tests: REASON -->`.
+ * says 127.0.0.1:3200, a stored trace's and span's ids where it says <trace id> and
+ * <span id>), with `tracebox` on the PATH, in a git work tree of a project of its own
+ * (with a branch `my-change`, and `npm test` that runs nothing). A block that cannot run in
+ * a test says so, and why, in an HTML comment on the line before it:
+ * `<!-- not run by the tests: REASON -->`.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -88,12 +90,13 @@ describe('the README\'s shell commands', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   const traceId = randomTraceId();
+  const rootSpanId = randomSpanId();
 
   before(async () => {
     tb = await startTestTracebox();
     // What the commands ask about: a slow POST /cart of checkout with three redis calls.
     const now = BigInt(Date.now()) * 1_000_000n;
-    const root = randomSpanId();
+    const root = rootSpanId;
     const span = (name: string, start: bigint, ms: number, parent?: string, attrs: Record<string, string> = {}) => ({
       traceId,
       spanId: parent === undefined ? root : randomSpanId(),
@@ -125,6 +128,9 @@ describe('the README\'s shell commands', () => {
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TRACEBOX_') && !k.startsWith('NODE_TEST') && !k.startsWith('OTEL_')) env[k] = v;
     env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ''}`;
     env.TRACEBOX_URL = tb.apiUrl;
+    const git = `git -c user.name=readme -c user.email=readme@localhost`;
+    const setup = await sh(`${git} init -q -b main && ${git} commit -q --allow-empty -m start && ${git} branch my-change`, project, env);
+    assert.equal(setup.code, 0, setup.stderr);
   });
   after(async () => {
     await tb?.close();
@@ -137,7 +143,7 @@ describe('the README\'s shell commands', () => {
       const { command, comment } = splitComment(raw);
       if (command === '') return;
       test(`README.md:${b.line + 1 + i}: ${command}`, async () => {
-        const line = command.replaceAll('http://127.0.0.1:3200', tb.apiUrl).replaceAll('<trace id>', traceId);
+        const line = command.replaceAll('http://127.0.0.1:3200', tb.apiUrl).replaceAll('<trace id>', traceId).replaceAll('<span id>', rootSpanId);
         const out = await sh(line, path.join(dir, 'project'), env);
         assert.equal(out.code, 0, `${line}\n${out.stdout}\n${out.stderr}`);
         // A comment that shows the answer's JSON shape names its first key.

@@ -1,5 +1,6 @@
 /**
- * OTLP protobuf → JSON-ready objects, for the read paths (trace by id, export).
+ * OTLP protobuf → JSON-ready objects, for the read paths (trace by id, export of traces
+ * and log records).
  *
  * Two dialects share one walk:
  *   - `{ ids: 'base64', enums: 'names' }` is Tempo's protobuf-JSON (gogo jsonpb),
@@ -12,8 +13,8 @@
  */
 
 import { bytesToBase64, bytesToHex } from '../shared/ids.ts';
-import { MAX_ANY_VALUE_DEPTH, ProtoError, ProtoReader } from '../shared/protowire.ts';
-import { ANY_VALUE, EVENT, KEY_VALUE, LINK, LIST, RESOURCE, RESOURCE_SPANS, SCOPE, SCOPE_SPANS, SPAN, SPAN_KIND_NAMES, STATUS, STATUS_CODE_NAMES, TRACES_DATA } from './schema/index.ts';
+import { MAX_ANY_VALUE_DEPTH, ProtoError, ProtoReader, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
+import { ANY_VALUE, EVENT, KEY_VALUE, LINK, LIST, RESOURCE, RESOURCE_SPANS, SCOPE, SCOPE_SPANS, SEVERITY_NUMBER_NAMES, SPAN, SPAN_KIND_NAMES, STATUS, STATUS_CODE_NAMES, TRACES_DATA } from './schema/index.ts';
 
 export interface TracesJsonOptions {
   /** How trace and span ids print; `bytesValue` attributes are base64 either way. */
@@ -38,6 +39,24 @@ export function tracesDataToJson(bytes: Uint8Array, opts: TracesJsonOptions): { 
     else r.skip(tag & 7);
   }
   return { resourceSpans };
+}
+
+/**
+ * Decodes a LogsData or ExportLogsServiceRequest (`repeated ResourceLogs = 1`), by the
+ * same rules as traces. Unknown fields are skipped.
+ *
+ * @throws ProtoError on malformed protobuf.
+ */
+export function logsDataToJson(bytes: Uint8Array, opts: TracesJsonOptions): { resourceLogs: object[] } {
+  const d = new Decoder(new ProtoReader(bytes), opts);
+  const r = d.r;
+  const resourceLogs: Json[] = [];
+  while (r.pos < r.end) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | WIRE_LEN)) resourceLogs.push(d.nested(d.resourceLogs));
+    else r.skip(tag & 7);
+  }
+  return { resourceLogs };
 }
 
 type Json = Record<string, unknown>;
@@ -97,6 +116,131 @@ class Decoder {
     if (resource) o.resource = resource;
     if (scopeSpans) o.scopeSpans = scopeSpans;
     if (schemaUrl) o.schemaUrl = schemaUrl;
+    return o;
+  }
+
+  resourceLogs(): Json {
+    const r = this.r;
+    let resource: Json | undefined;
+    let scopeLogs: Json[] | undefined;
+    let schemaUrl = '';
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | WIRE_LEN:
+          resource = this.nested(this.resource);
+          break;
+        case (2 << 3) | WIRE_LEN:
+          (scopeLogs ??= []).push(this.nested(this.scopeLogs));
+          break;
+        case (3 << 3) | WIRE_LEN:
+          schemaUrl = r.string();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    const o: Json = {};
+    if (resource) o.resource = resource;
+    if (scopeLogs) o.scopeLogs = scopeLogs;
+    if (schemaUrl) o.schemaUrl = schemaUrl;
+    return o;
+  }
+
+  private scopeLogs(): Json {
+    const r = this.r;
+    let scope: Json | undefined;
+    let logRecords: Json[] | undefined;
+    let schemaUrl = '';
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | WIRE_LEN:
+          scope = this.nested(this.scope);
+          break;
+        case (2 << 3) | WIRE_LEN:
+          (logRecords ??= []).push(this.nested(this.logRecord));
+          break;
+        case (3 << 3) | WIRE_LEN:
+          schemaUrl = r.string();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    const o: Json = {};
+    if (scope) o.scope = scope;
+    if (logRecords) o.logRecords = logRecords;
+    if (schemaUrl) o.schemaUrl = schemaUrl;
+    return o;
+  }
+
+  /** A LogRecord (logs.proto), fields in number order. */
+  private logRecord(): Json {
+    const r = this.r;
+    let time = 0n;
+    let severityNumber = 0;
+    let severityText = '';
+    let body: Json | undefined;
+    let attributes: Json[] | undefined;
+    let dropped = 0;
+    let flags = 0;
+    let traceId: Uint8Array | undefined;
+    let spanId: Uint8Array | undefined;
+    let observed = 0n;
+    let eventName = '';
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | WIRE_I64:
+          time = r.fixed64();
+          break;
+        case (2 << 3) | WIRE_VARINT:
+          severityNumber = r.uint32();
+          break;
+        case (3 << 3) | WIRE_LEN:
+          severityText = r.string();
+          break;
+        case (5 << 3) | WIRE_LEN:
+          body = this.nested(this.anyValue);
+          break;
+        case (6 << 3) | WIRE_LEN:
+          (attributes ??= []).push(this.nested(this.keyValue));
+          break;
+        case (7 << 3) | WIRE_VARINT:
+          dropped = r.uint32();
+          break;
+        case (8 << 3) | WIRE_I32:
+          flags = r.fixed32();
+          break;
+        case (9 << 3) | WIRE_LEN:
+          traceId = r.bytes();
+          break;
+        case (10 << 3) | WIRE_LEN:
+          spanId = r.bytes();
+          break;
+        case (11 << 3) | WIRE_I64:
+          observed = r.fixed64();
+          break;
+        case (12 << 3) | WIRE_LEN:
+          eventName = r.string();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    const o: Json = {};
+    if (time) o.timeUnixNano = time.toString();
+    if (severityNumber) o.severityNumber = this.enumNames ? (SEVERITY_NUMBER_NAMES[severityNumber] ?? severityNumber) : severityNumber;
+    if (severityText) o.severityText = severityText;
+    if (body) o.body = body;
+    if (attributes) o.attributes = attributes;
+    if (dropped) o.droppedAttributesCount = dropped;
+    if (flags) o.flags = flags;
+    if (traceId?.length) o.traceId = this.id(traceId);
+    if (spanId?.length) o.spanId = this.id(spanId);
+    if (observed) o.observedTimeUnixNano = observed.toString();
+    if (eventName) o.eventName = eventName;
     return o;
   }
 

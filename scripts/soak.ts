@@ -4,7 +4,8 @@
  *   npm run soak -- [--minutes 30] [--rate 10000] [--retention 2m] [--max-size 64MiB]
  *     steady ingest at --rate spans/s (set it to about half of bench:ingest's figure)
  *     with small retention limits; every 30 s it prints the server's RSS, the database
- *     file size (with its WAL) and the spans stored, to show both stay flat.
+ *     file size (with its WAL) and the spans stored, then the rows of every table (the
+ *     dictionaries too: names, scopes, resources, tag keys and values), to show all stay flat.
  *   npm run soak -- --overload [--seconds 60] [--concurrency 32]
  *     as fast as 32 exporters can send: counts the retryable refusals (503, each must
  *     carry Retry-After), checks the server stays up, reports its peak RSS and how long
@@ -44,6 +45,21 @@ function fileMiB(dir: string): number {
   let bytes = 0;
   for (const f of fs.readdirSync(dir)) bytes += fs.statSync(path.join(dir, f)).size;
   return bytes / 1024 / 1024;
+}
+
+/** Tables whose rows a soak with retention must keep bounded. */
+const TABLES = ['traces', 'spans', 'span_names', 'scopes', 'resources', 'tag_keys', 'tag_values'];
+
+/** Rows per table, read on a connection of its own (WAL: it does not hold up the server). */
+function tableRows(dir: string): string {
+  const file = path.join(dir, 'tracebox.db');
+  if (!fs.existsSync(file)) return '';
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return TABLES.map((t) => `${t} ${db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number}`).join(', ');
+  } finally {
+    db.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -126,6 +142,7 @@ async function main(): Promise<void> {
     peakRss = Math.max(peakRss, rss);
     const t = Math.round((Date.now() - started) / 1000);
     console.log(`${String(t).padStart(6)} ${rss.toFixed(0).padStart(9)} ${fileMiB(dir).toFixed(1).padStart(10)} ${String(accepted).padStart(16)} ${String(refused).padStart(9)}`);
+    if (!overload) console.log(`        rows: ${tableRows(dir)}`);
   }, overload ? 5000 : 30_000);
   await Promise.all(Array.from({ length: concurrency }, sender));
   clearInterval(sample);
@@ -136,6 +153,7 @@ async function main(): Promise<void> {
     child.on('exit', () => resolve());
     child.kill('SIGTERM');
   });
+  if (!overload) console.log(`rows at the end: ${tableRows(dir)}`);
   const db = new Database(path.join(dir, 'tracebox.db'), { readonly: true });
   const stored = db.prepare('SELECT count(*) FROM spans').pluck().get() as number;
   const integrity = db.pragma('integrity_check', { simple: true });

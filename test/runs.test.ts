@@ -207,7 +207,7 @@ describe('runs and retention', () => {
       // The expiring run's trace arrived two hours ago.
       store.db.prepare("UPDATE traces SET seen_s = seen_s - 7200 WHERE trace_id = x'" + 'bb'.repeat(16) + "'").run();
       const retention = createRetention(
-        { db: store.db, file: store.file, deleteTraces: (ids) => store.deleteTraces(ids), deleteLogRange: (first, last) => store.deleteLogRange(first, last), pruneRuns: (nowMs, maxAgeMs, deleted) => runs.prune(nowMs, maxAgeMs, deleted) },
+        { db: store.db, file: store.file, deleteTraces: (ids) => store.deleteTraces(ids), pruneDictionaries: (nowMs, sweepSteps) => store.pruneDictionaries(nowMs, sweepSteps), deleteLogRange: (first, last) => store.deleteLogRange(first, last), pruneRuns: (nowMs, maxAgeMs, deleted) => runs.prune(nowMs, maxAgeMs, deleted) },
         { maxAgeMs: 3600_000, maxBytes: 0 },
       );
       const pass = await retention.run(now);

@@ -35,7 +35,7 @@ export function benchDictionary(count: number): string[] {
       for (let i = from; i < Math.min(count, from + batch); i++) {
         const at = endNs - (count - i) * spanNs;
         const obs: TagObservation = ['span', 'id', 'string', `id-${i.toString(36).padStart(8, '0')}`, at, 'span\0id', ''];
-        writer.record(obs);
+        writer.record(obs, 0, 0);
       }
     });
     const w = timed(() => {

@@ -126,7 +126,8 @@ function errorLines(traces: Trace[]): string[] {
   return lines;
 }
 
-export function summary({ traces, errorLogs }: RunRecords, viewerUrl: string): string {
+/** `viewerUrl`: the viewer of an instance still running; undefined once it is stopped. */
+export function summary({ traces, errorLogs }: RunRecords, viewerUrl: string | undefined): string {
   const spans = traces.reduce((n, t) => n + t.spans.length, 0);
   const errors = traces.reduce((n, t) => n + t.spans.filter((s) => s.status === 'error').length, 0);
   const lines = [`tracebox: ${traces.length} trace(s), ${spans} span(s), ${errors} error(s)`];
@@ -138,7 +139,8 @@ export function summary({ traces, errorLogs }: RunRecords, viewerUrl: string): s
   }
   if (errors > 0) lines.push('errors:', ...errorLines(traces));
   if (errorLogs.length > 0) lines.push(`error logs (${errorLogs.length >= ERROR_LOGS_READ ? `${ERROR_LOGS_READ}+` : errorLogs.length}):`, ...errorLogLines(errorLogs));
-  lines.push(`viewer: ${viewerUrl}`);
+  // A stopped instance's URL would lead nowhere: say how to keep one instead.
+  lines.push(viewerUrl === undefined ? 'viewer: tracebox stops with the command; run with --keep to browse these traces' : `viewer: ${viewerUrl}`);
   return lines.join('\n') + '\n';
 }
 
@@ -178,7 +180,7 @@ export async function run(args: readonly string[]): Promise<number> {
     const clash = (['data', 'keep', 'port', 'otlp-http-port', 'otlp-grpc-port', 'zipkin-port'] as const).find((f) => values[f] !== undefined);
     if (clash !== undefined) throw new ConfigError(`--url records the run in a running tracebox: --${clash} does not apply`);
     const client = await runningTracebox(values.url, values['auth-token']);
-    return runCommand(client, command, values.label, true);
+    return runCommand(client, command, values.label, true, true);
   }
   const tb = await startTracebox({
     ...(data === undefined ? {} : { memory: false, data, allowReset: false }),
@@ -190,7 +192,7 @@ export async function run(args: readonly string[]): Promise<number> {
   });
   const client = new TraceboxClient(tb.apiUrl, tb.otlpHttpUrl);
   try {
-    const code = await runCommand(client, command, values.label, data !== undefined, data);
+    const code = await runCommand(client, command, values.label, data !== undefined, values.keep === true, data);
     if (values.keep) {
       const zipkin = tb.zipkinUrl === undefined ? '' : `, Zipkin ${tb.zipkinUrl}/api/v2/spans`;
       process.stderr.write(`tracebox: still running (--keep); OTLP/HTTP ${tb.otlpHttpUrl}, OTLP/gRPC ${tb.otlpGrpcUrl}${zipkin}, API ${tb.apiUrl}. Ctrl-C stops it.\n`);
@@ -219,9 +221,10 @@ async function runningTracebox(url: string, token: string | undefined): Promise<
  * Records a run, runs the command with the OpenTelemetry environment pointing at `client`'s
  * tracebox and its spans tagged with the run, waits for the spans to settle, ends the run
  * and prints the summary. `scoped`: the store holds other spans too (a data directory, a
- * running tracebox), so the summary reads only the run's.
+ * running tracebox), so the summary reads only the run's. `viewerStays`: the tracebox goes on
+ * running after the command (--url, --keep), so the summary may give its viewer's URL.
  */
-async function runCommand(client: TraceboxClient, command: readonly string[], label: string | undefined, scoped: boolean, data?: string): Promise<number> {
+async function runCommand(client: TraceboxClient, command: readonly string[], label: string | undefined, scoped: boolean, viewerStays: boolean, data?: string): Promise<number> {
   const branch = git(['rev-parse', '--abbrev-ref', 'HEAD']);
   const record = await client.startRun({
     label: label ?? '',
@@ -250,7 +253,7 @@ async function runCommand(client: TraceboxClient, command: readonly string[], la
     errorLogs: (await client.logs({ severity: 'ERROR' }, { limit: ERROR_LOGS_READ })).filter((r) => !scoped || r.resource[RUN_ATTRIBUTE] === record.id).reverse(),
   }));
   const ended = await client.endRun(record.id, code);
-  process.stderr.write(summary(records, `${client.apiUrl}/`));
+  process.stderr.write(summary(records, viewerStays ? `${client.apiUrl}/` : undefined));
   process.stderr.write(runLine(ended, scoped ? (data ?? client.apiUrl) : undefined, data === undefined && scoped));
   return code;
 }

@@ -16,7 +16,6 @@ import { HTTP_MISTAKES, looksLikeJson } from './doctor.ts';
 import { ZipkinJsonError, zipkinToOtlp } from './zipkin-to-otlp.ts';
 import { ProtoError } from '../shared/protowire.ts';
 import {
-  TAG_REFRESH_NS,
   createTagMemo,
   eventNameTerm,
   LogRowsBuilder,
@@ -122,15 +121,11 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
   const limits = options.limits ?? NO_LIMITS;
   const maxBody = options.maxBody ?? Infinity;
   const tags = createTagMemo();
-  // Resource and scope attributes are observed once per TAG_REFRESH_NS of span time per message.
-  const recorded = new Map<string, number>();
 
   function observe(scope: 'resource' | 'instrumentation', raw: Uint8Array, at: number): void {
     const key = scope + Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
-    const last = recorded.get(key);
-    if (last !== undefined && Math.abs(at - last) < TAG_REFRESH_NS) return;
-    if (recorded.size >= 10_000) recorded.clear();
-    recorded.set(key, at);
+    // Resource and scope attributes are observed once per TAG_REFRESH_NS of span time per message.
+    if (tags.messageKnown(key, at)) return;
     tags.at = at;
     const attrs: Attributes = scope === 'resource' ? decodeResource(raw) : decodeScope(raw).attributes;
     for (const [key, value] of attrs) {
@@ -143,7 +138,7 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
   /** One decoded slice as rows; spans whose nested messages are malformed are refused. */
   function toRows(batch: DecodedBatch, bytes: number, refused: { count: number; reasons: string[] }): SpanRows {
     const rows = new SpanRowsBuilder(batch.spans.length, bytes);
-    tags.out = [];
+    tags.begin();
     const resources = batch.resources.map((r) => rows.resource(r.present ? r.raw : null, r.schemaUrl, r.serviceName));
     const scopes = batch.scopes.map((s) => rows.scope(s.present ? s.raw : null, s.schemaUrl));
     // Resource and scope attributes hold for every span of the slice: observed at its
@@ -383,9 +378,12 @@ export function finish<T>(steps: Generator<void, T, void>): T {
  */
 export function createIngest(store: Store, options: DecoderOptions = {}): (request: IngestRequest) => IngestAnswer {
   const decoder = createDecoder(options);
+  // The writer says when a key's dictionary is full; after a delete the dictionary may lack
+  // what the decoder took for known.
   store.onInsert((summary) => {
     for (const key of summary.fullKeys) decoder.tags.keyFull(key);
   });
+  store.onDelete(() => decoder.tags.forget());
   return (request) => {
     let prepared: PreparedRequest;
     try {

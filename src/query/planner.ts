@@ -6,7 +6,7 @@
  */
 import { decodeResource } from '../otlp/index.ts';
 import type { Attributes } from '../shared/span.ts';
-import { keyTerm, nameTerm, eventNameTerm, valueTerm, type RelatedCondition, type SearchReader, type SpanCondition, type TagReader, type TagScope, type TagValue, type TermScope } from '../store/index.ts';
+import { dictionaryTerm, keyTerm, nameTerm, eventNameTerm, valueTerm, type RelatedCondition, type SearchReader, type SpanCondition, type TagReader, type TagScope, type TagValue, type TermScope } from '../store/index.ts';
 import { compare, isNumeric, type FieldExpression, type Pipeline, type Root, type SpansetOperand, type Static, type CompareOp, type Value } from '../traceql/index.ts';
 
 export type Plan =
@@ -123,18 +123,17 @@ function score(c: Cond): number {
  * 2^53 reads back rounded.
  */
 export function dictionaryEntry(scope: TermScope, key: string, v: TagValue): { value: Value; term: string } | undefined {
+  const term = dictionaryTerm(scope, key, v);
+  if (term === undefined) return undefined;
   switch (v.type) {
     case 'string':
-      return typeof v.value === 'string' ? { value: { type: 'string', value: v.value }, term: valueTerm(scope, key, v.value) } : undefined;
+      return { value: { type: 'string', value: String(v.value) }, term };
     case 'bool':
-      return { value: { type: 'bool', value: v.value === 1 }, term: valueTerm(scope, key, v.value === 1) };
-    case 'int': {
-      if (typeof v.value === 'number' && !Number.isSafeInteger(v.value)) return undefined;
-      const n = BigInt(v.value);
-      return { value: { type: 'int', value: Number(n) }, term: valueTerm(scope, key, n) };
-    }
+      return { value: { type: 'bool', value: v.value === 1 }, term };
+    case 'int':
+      return { value: { type: 'int', value: Number(BigInt(v.value)) }, term };
     default:
-      return { value: { type: 'float', value: Number(v.value) }, term: valueTerm(scope, key, Number(v.value)) };
+      return { value: { type: 'float', value: Number(v.value) }, term };
   }
 }
 

@@ -53,10 +53,11 @@ export function createDeleter(db: Db): Deleter {
     }
     beforeCommit();
   });
+  // IMMEDIATE, as writes (write.ts): no snapshot held while waiting for the write lock.
   return {
-    traces: (rowids, beforeCommit) => deleteTraces(rowids, beforeCommit),
-    logRange: (first, last) => deleteLogRange(first, last),
-    logsOf: (resourceIds) => deleteLogsOf(resourceIds),
-    all: (beforeCommit) => deleteAll(beforeCommit),
+    traces: (rowids, beforeCommit) => deleteTraces.immediate(rowids, beforeCommit),
+    logRange: (first, last) => deleteLogRange.immediate(first, last),
+    logsOf: (resourceIds) => deleteLogsOf.immediate(resourceIds),
+    all: (beforeCommit) => deleteAll.immediate(beforeCommit),
   };
 }

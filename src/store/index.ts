@@ -7,12 +7,13 @@
  * - `Store` adds the write side on the same connection: rows in (rows.ts), deletes,
  *   retention. Run in one thread, it is the whole store (tests, benchmarks' floors).
  */
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import { databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
 import { createTraceReader, type RawResourceSpans, type TimeRangeNs, type TraceByIdWindow, type TraceReader } from './read.ts';
 import { createWriter, type CommitSummary, type WriteResult, type WriteRows, type Writer } from './write.ts';
 import { createLogReader, type LogReader } from './logs-read.ts';
 import { createDeleter, type Deleter } from './delete.ts';
+import { createPruner, type Pruner } from './prune.ts';
 import { createSearchReader, type SearchReader } from './search.ts';
 import { createTagReader, type TagReader } from './tags.ts';
 import { createRunReader, type NewRun, type RunReader, type RunRecord } from './runs.ts';
@@ -20,7 +21,7 @@ import { createMetricsReads, type MetricsReadOptions, type MetricsReads } from '
 
 export { StoreOpenError, DB_FILE, useNativeBinding, nativeBindingPath, databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
 export type { TagReader, TagScope, TagValue, TagMemo, SeenTagValue, TimeWindowNs } from './tags.ts';
-export { TAG_REFRESH_NS, createTagMemo } from './tags.ts';
+export { TAG_REFRESH_NS, createTagMemo, dictionaryTerm } from './tags.ts';
 export type { SearchReader, SpanCondition, RelatedCondition, TraceWindow, TraceRow, SpanRow, ResourceRow, ScopeRow } from './search.ts';
 export type { WriteResult, WriteRows, CommitSummary, TimeRangeNs, TraceByIdWindow, RawResourceSpans };
 export type { RawScopeSpans } from './read.ts';
@@ -186,6 +187,8 @@ export class StoreReader {
 export class Store extends StoreReader {
   private readonly writer: Writer;
   private readonly deleter: Deleter;
+  private readonly pruner: Pruner;
+  private pruneStep: Transaction<(nowMs: number, sweepSteps: number) => { deleted: number; done: boolean }> | undefined;
   private readonly location: DatabaseLocation;
   private traceExtent: Statement<unknown[]> | undefined;
   /** Called after a commit and after deletes (the writer's thread broadcasts through these). */
@@ -197,6 +200,7 @@ export class Store extends StoreReader {
     this.location = location;
     this.writer = createWriter(db);
     this.deleter = createDeleter(db);
+    this.pruner = createPruner(db);
   }
 
   static open(options: StoreOptions = {}, generation: Generation = newGeneration()): Store {
@@ -240,6 +244,24 @@ export class Store extends StoreReader {
     this.writer.forget();
     if (range !== undefined) this.deleted(range);
     return n;
+  }
+
+  /**
+   * One bounded step of pruning the dictionaries of rows no stored span can reference
+   * (prune.ts); `done` once nothing more is due. `sweepSteps`: the pass's quota of the sweep of tag values.
+   */
+  pruneDictionaries(nowMs: number = Date.now(), sweepSteps = 1): { deleted: number; done: boolean } {
+    this.pruneStep ??= this.db.transaction((at: number, steps: number) => {
+      const step = this.pruner.step(at, steps);
+      // Before the commit, as for traces: readers drop caches that may name the rows.
+      if (step.deleted > 0) this.bumpGeneration();
+      return step;
+    });
+    // IMMEDIATE, as writes (write.ts): no snapshot held while waiting for the write lock.
+    const step = this.pruneStep.immediate(nowMs, sweepSteps);
+    // The writer's caches of name, scope, resource and tag-key ids may name deleted rows.
+    if (step.deleted > 0) this.writer.forget();
+    return step;
   }
 
   /** Deletes the log records with rowids in [first, last] (retention: oldest first); returns how many. */

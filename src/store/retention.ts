@@ -17,11 +17,20 @@ export interface RetentionOptions {
 export interface RetentionPass {
   readonly deletedTraces: number;
   readonly deletedSpans: number;
+  /** Dictionary rows (names, scopes, resources, tag keys and values) pruned with them. */
+  readonly prunedRows: number;
   readonly deletedLogs: number;
   /** Bytes of pages in use afterwards. */
   readonly usedBytes: number;
   readonly deletedRuns: number;
 }
+
+/**
+ * The sweep of tag values (prune.ts), in steps of SWEEP_ROWS values: after each batch of
+ * deleted traces, and at the end of every pass (every RETENTION_INTERVAL_MS).
+ */
+const SWEEP_STEPS_PER_BATCH = 20;
+const SWEEP_STEPS_PER_PASS = 200;
 
 /** Traces per delete transaction: small enough that a batch takes milliseconds. */
 export const RETENTION_BATCH = 200;
@@ -33,6 +42,8 @@ export interface RetentionStore {
   /** Where the database lives: its WAL and shared-memory files count toward the size limit. */
   readonly file: DatabaseLocation;
   deleteTraces(rowids: readonly number[]): number;
+  /** One bounded step of pruning the dictionaries (see prune.ts); `sweepSteps`: the pass's quota of the sweep of tag values. */
+  pruneDictionaries(nowMs: number, sweepSteps: number): { deleted: number; done: boolean };
   /** Deletes the log records with rowids in [first, last]. */
   deleteLogRange(first: number, last: number): number;
   /** Deletes the runs retention no longer keeps (see RunWriter.prune); returns how many. */
@@ -115,6 +126,17 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
   async function run(nowMs = Date.now()): Promise<RetentionPass> {
     let deletedTraces = 0;
     let deletedSpans = 0;
+    let prunedRows = 0;
+    const yieldTurn = (): Promise<unknown> => new Promise((resolve) => setImmediate(resolve));
+    /** Prunes until nothing more is due, with `sweepSteps` of the sweep of tag values. */
+    const prune = async (sweepSteps: number): Promise<void> => {
+      for (;;) {
+        const p = store.pruneDictionaries(nowMs, sweepSteps);
+        prunedRows += p.deleted;
+        if (p.done) return;
+        await yieldTurn();
+      }
+    };
     let deletedLogs = 0;
     for (;;) {
       const r = step(nowMs, deletedTraces + deletedLogs > 0);
@@ -122,14 +144,19 @@ export function createRetention(store: RetentionStore, options: RetentionOptions
       deletedSpans += r.spans;
       deletedLogs += r.logs;
       if (r.done) break;
-      await new Promise((resolve) => setImmediate(resolve));
+      // What the batch's traces referenced goes before the size is judged again: the
+      // dictionaries' rows count toward it.
+      await prune(SWEEP_STEPS_PER_BATCH);
+      await yieldTurn();
     }
+    // Also without new deletes: values recorded moments before the last deletes go later.
+    await prune(SWEEP_STEPS_PER_PASS);
     // Deleted FTS rows leave tombstones until segments merge; a bounded merge reclaims them.
     if (deletedTraces > 0) db.prepare("INSERT INTO span_terms(span_terms, rank) VALUES ('merge', 200)").run();
     if (deletedLogs > 0) db.prepare("INSERT INTO log_terms(log_terms, rank) VALUES ('merge', 200)").run();
-    if (deletedTraces + deletedLogs > 0) db.pragma('incremental_vacuum');
+    if (deletedTraces + deletedLogs + prunedRows > 0) db.pragma('incremental_vacuum');
     const deletedRuns = store.pruneRuns?.(nowMs, options.maxAgeMs, deletedTraces > 0) ?? 0;
-    return { deletedTraces, deletedSpans, deletedLogs, usedBytes: usedBytes(), deletedRuns };
+    return { deletedTraces, deletedSpans, deletedLogs, prunedRows, usedBytes: usedBytes(), deletedRuns };
   }
 
   return { run, usedBytes, storeBytes };
@@ -160,7 +187,7 @@ export function startRetention(store: RetentionStore, options: RetentionOptions,
       .then(
         (pass) => {
           if (pass.deletedTraces + pass.deletedLogs > 0 || pass.deletedRuns > 0) {
-            log(`retention: deleted ${pass.deletedTraces} trace(s), ${pass.deletedSpans} span(s), ${pass.deletedLogs} log record(s), ${pass.deletedRuns} run(s); ${pass.usedBytes} bytes in use`);
+            log(`retention: deleted ${pass.deletedTraces} trace(s), ${pass.deletedSpans} span(s), ${pass.deletedLogs} log record(s), ${pass.deletedRuns} run(s), ${pass.prunedRows} dictionary row(s); ${pass.usedBytes} bytes in use`);
           }
         },
         (err: unknown) => log(`retention: ${(err as Error).message}`),

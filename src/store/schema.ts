@@ -141,6 +141,45 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX logs_resource ON logs(resource_id, time_ns, id, severity);
   CREATE VIRTUAL TABLE log_terms USING fts5(t, content='', contentless_delete=1, detail=none);
   `,
+  `
+  -- Retention prunes the dictionaries with the spans that referenced them (prune.ts).
+  -- last_span: the highest span rowid that may reference the row, kept by the writer.
+  ALTER TABLE span_names ADD COLUMN last_span INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE scopes ADD COLUMN last_span INTEGER NOT NULL DEFAULT 0;
+  UPDATE span_names SET last_span = coalesce((SELECT max(id) FROM spans), 0);
+  UPDATE scopes SET last_span = coalesce((SELECT max(id) FROM spans), 0);
+  -- seen_s: unix seconds the writer last recorded the value (a recently recorded value may
+  -- still be remembered by a decoder as known, so it is not pruned yet).
+  ALTER TABLE tag_values ADD COLUMN seen_s INTEGER NOT NULL DEFAULT 0;
+  `,
+  `
+  -- last_span on tag values too (a bound on the rowids of the spans recorded with the value):
+  -- retention's sweep looks among values recorded before the earliest stored span for those
+  -- no span references any more (prune.ts).
+  ALTER TABLE tag_values ADD COLUMN last_span INTEGER NOT NULL DEFAULT 0;
+  `,
+  `
+  -- tag_values.value was declared ANY, which outside a STRICT table is NUMERIC affinity: a
+  -- string value that reads as a number ("0123", a hex id such as "4e0996…") was stored as
+  -- that number, its text lost. Without a declared type a column keeps what it is given.
+  -- Rows already converted cannot be restored; they are dropped and recorded again when seen.
+  CREATE TABLE tag_values_kept(
+    key_id INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    value NOT NULL,
+    first_ns INTEGER NOT NULL,
+    last_ns INTEGER NOT NULL,
+    seen_s INTEGER NOT NULL DEFAULT 0,
+    last_span INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY(key_id, type, value)
+  ) WITHOUT ROWID;
+  INSERT INTO tag_values_kept
+    SELECT key_id, type, CASE WHEN type = 'int' THEN CAST(value AS TEXT) ELSE value END, first_ns, last_ns, seen_s, last_span
+    FROM tag_values WHERE type <> 'string' OR typeof(value) = 'text';
+  DROP TABLE tag_values;
+  ALTER TABLE tag_values_kept RENAME TO tag_values;
+  CREATE INDEX tag_values_last ON tag_values(key_id, last_ns);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

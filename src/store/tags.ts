@@ -5,7 +5,7 @@
  * those observations (createTagWriter).
  */
 import type { Db } from './db.ts';
-import type { TagSink, TagType, TermScope } from './terms.ts';
+import { valueTerm, type TagSink, type TagType, type TermScope } from './terms.ts';
 
 export type TagScope = 'span' | 'resource' | 'event' | 'link' | 'instrumentation';
 export type { TagType };
@@ -26,6 +26,14 @@ export const TAG_REFRESH_NS = 60 * 1e9;
  */
 export const MAX_VALUES_PER_KEY = 1000;
 const MEMO_LIMIT = 200_000;
+/**
+ * A decoder forgets what it handed over after this long (wall time): retention prunes only
+ * values not recorded for twice as long (prune.ts), so no value a decoder still takes for
+ * known can have been pruned, as long as a decoded slice is written within this long
+ * (backpressure, --max-lag, keeps that to a few seconds). Shorter means pruning sooner and
+ * more refreshes of values seen all the time.
+ */
+export const MEMO_WALL_MS = 15_000;
 
 const TERM_SCOPES: Record<TermScope, TagScope> = { s: 'span', e: 'event', l: 'link' };
 
@@ -42,14 +50,25 @@ export interface TagMemo extends TagSink {
   out: TagObservation[];
   /** Observes one attribute seen outside spans (resource and scope attributes). */
   observe(scope: TagScope, key: string, type: TagType, value: string | number | boolean): void;
+  /**
+   * Whether a whole message (a resource or scope, by its bytes) was observed within
+   * TAG_REFRESH_NS of span time `at`; remembers it at `at` when not.
+   */
+  messageKnown(key: string, at: number): boolean;
+  /** Starts a batch: a fresh `out`, and what was handed over too long ago forgotten. */
+  begin(): void;
+  /** Forgets everything (the dictionary lost rows: a delete), full keys too: a pruned key starts again. */
+  forget(): void;
   /** The dictionary holds MAX_VALUES_PER_KEY values of this key: observe no new ones. */
   keyFull(keyTerm: string): void;
 }
 
 export function createTagMemo(): TagMemo {
-  // value term → span time it was last observed at.
+  // value term → span time it was last observed at; the same for whole messages.
   let seen = new Map<string, number>();
   const full = new Set<string>();
+  let messages = new Map<string, number>();
+  let since = Date.now();
   function remember(term: string, at: number): void {
     if (seen.size >= MEMO_LIMIT) seen = new Map();
     seen.set(term, at);
@@ -57,6 +76,23 @@ export function createTagMemo(): TagMemo {
   const memo: TagMemo = {
     at: 0,
     out: [],
+    begin() {
+      memo.out = [];
+      if (Date.now() - since >= MEMO_WALL_MS) memo.forget();
+    },
+    forget() {
+      seen = new Map();
+      messages = new Map();
+      full.clear();
+      since = Date.now();
+    },
+    messageKnown(key, at) {
+      const last = messages.get(key);
+      if (last !== undefined && Math.abs(at - last) < TAG_REFRESH_NS) return true;
+      if (messages.size >= 10_000) messages = new Map();
+      messages.set(key, at);
+      return false;
+    },
     known(term, keyTerm) {
       // First: high-cardinality keys are the ones that would miss the large map every time.
       if (full.has(keyTerm)) return true;
@@ -82,8 +118,11 @@ export function createTagMemo(): TagMemo {
 }
 
 export interface TagWriter {
-  /** Records one observation; true when its key is full (no new values are recorded). */
-  record(observation: TagObservation): boolean;
+  /**
+   * Records one observation, written at `nowS` (unix seconds) with spans of rowids up to
+   * `lastSpan`; true when its key is full (no new values are recorded).
+   */
+  record(observation: TagObservation, nowS: number, lastSpan: number): boolean;
   /** Forgets in-memory state after a rolled-back transaction or a delete. */
   reset(): void;
 }
@@ -98,9 +137,9 @@ export function createTagWriter(db: Db): TagWriter {
   const stmt = {
     key: db.prepare('SELECT id, value_count FROM tag_keys WHERE scope = ? AND key = ?'),
     insertKey: db.prepare('INSERT INTO tag_keys(scope, key) VALUES (?, ?)'),
-    insertValue: db.prepare('INSERT OR IGNORE INTO tag_values(key_id, type, value, first_ns, last_ns) VALUES (?, ?, ?, ?, ?)'),
+    insertValue: db.prepare('INSERT OR IGNORE INTO tag_values(key_id, type, value, first_ns, last_ns, seen_s, last_span) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     refreshValue: db.prepare(
-      `UPDATE tag_values SET first_ns = min(first_ns, ?), last_ns = max(last_ns, ?)
+      `UPDATE tag_values SET first_ns = min(first_ns, ?), last_ns = max(last_ns, ?), seen_s = ?, last_span = max(last_span, ?)
        WHERE key_id = ? AND type = ? AND value = ?`,
     ),
     countUp: db.prepare('UPDATE tag_keys SET value_count = value_count + 1 WHERE id = ?'),
@@ -119,16 +158,16 @@ export function createTagWriter(db: Db): TagWriter {
   }
 
   return {
-    record([scope, key, type, value, at, keyTerm]) {
+    record([scope, key, type, value, at, keyTerm], nowS, lastSpan) {
       const state = keyState(keyTerm, scope, key);
       const v = type === 'bool' ? (value ? 1 : 0) : value;
       // Span times are fixed64 on the wire; beyond int64 they cannot be stored, and minutes matter here, not ns.
       const ns = BigInt(Math.trunc(Math.min(Math.max(at, -9e18), 9e18)));
-      if (state.count < MAX_VALUES_PER_KEY && stmt.insertValue.run(state.id, type, v, ns, ns).changes > 0) {
+      if (state.count < MAX_VALUES_PER_KEY && stmt.insertValue.run(state.id, type, v, ns, ns, nowS, lastSpan).changes > 0) {
         state.count++;
         stmt.countUp.run(state.id);
       } else {
-        stmt.refreshValue.run(ns, ns, state.id, type, v);
+        stmt.refreshValue.run(ns, ns, nowS, lastSpan, state.id, type, v);
       }
       return state.count >= MAX_VALUES_PER_KEY;
     },
@@ -142,6 +181,25 @@ export interface TagValue {
   readonly type: TagType;
   /** Ints as decimal text; bools as 0/1. */
   readonly value: string | number;
+}
+
+/**
+ * The term the spans holding a dictionary value were indexed under, or undefined when the
+ * entry no longer says exactly which value it was: the column's numeric affinity stores a
+ * numeric-looking string ("007", "1.50") as a number, and an int past 2^53 reads back
+ * rounded.
+ */
+export function dictionaryTerm(scope: TermScope, key: string, v: TagValue): string | undefined {
+  switch (v.type) {
+    case 'string':
+      return typeof v.value === 'string' ? valueTerm(scope, key, v.value) : undefined;
+    case 'bool':
+      return valueTerm(scope, key, v.value === 1);
+    case 'int':
+      return typeof v.value === 'number' && !Number.isSafeInteger(v.value) ? undefined : valueTerm(scope, key, BigInt(v.value));
+    default:
+      return valueTerm(scope, key, Number(v.value));
+  }
 }
 
 /** A dictionary value with the span times it was first and last recorded at (each a real observation). */

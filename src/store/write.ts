@@ -133,6 +133,8 @@ export function createWriter(db: Db): Writer {
     ),
     insertTerms: db.prepare('INSERT INTO span_terms(rowid, t) VALUES (?, ?)'),
     maxSpanId: db.prepare('SELECT max(id) FROM spans').pluck(),
+    markName: db.prepare('UPDATE span_names SET last_span = max(last_span, ?) WHERE id = ?'),
+    markScope: db.prepare('UPDATE scopes SET last_span = max(last_span, ?) WHERE id = ?'),
     insertLog: db.prepare(
       `INSERT INTO logs(time_ns, observed_ns, severity, severity_text, trace_id, span_id, flags, event_name, resource_id, scope_id, body, raw, seen_s)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -224,10 +226,14 @@ export function createWriter(db: Db): Writer {
     let duplicates = 0;
     let logs = 0;
 
+    // New spans get rowids after the highest one: at most this, which tag values record.
+    let lastSpanBound = (stmt.maxSpanId.get() as number | null) ?? 0;
+    for (const rows of batches) lastSpanBound += rows.count;
+
     // 1. Everything with a statement journal: dictionaries, traces, tags.
     for (const rows of batches) {
       if (isLogRows(rows)) continue;
-      for (const obs of rows.tags) if (tags.record(obs)) fullKeys.add(obs[5]);
+      for (const obs of rows.tags) if (tags.record(obs, nowS, lastSpanBound)) fullKeys.add(obs[5]);
       const traceOf = new Int32Array(rows.count);
       const { cols, times, buf } = rows;
       for (let i = 0; i < rows.count; i++) {
@@ -244,6 +250,11 @@ export function createWriter(db: Db): Writer {
 
     // 2. Span rows.
     const termRows: Array<[number, SpanRows, number]> = [];
+    // Names and scopes the batches use, marked with the transaction's last span rowid so that
+    // retention knows when no span can reference them any more (prune.ts).
+    const usedNames = new Set<number>();
+    const usedScopes = new Set<number>();
+    let lastSpan = 0;
     // Log rows and their first rowid; their terms go in with the spans' (step 4).
     const logTerms: Array<[LogRows, number]> = [];
     let spanBatch = 0;
@@ -260,6 +271,8 @@ export function createWriter(db: Db): Writer {
       const nameIdList = rows.names.map((name) =>
         cached(nameIds, name, () => (stmt.nameId.get(name) as number | undefined) ?? Number(stmt.insertName.run(name).lastInsertRowid)),
       );
+      for (const id of nameIdList) usedNames.add(id);
+      for (const id of scopeIdList) usedScopes.add(id);
       const traceOf = spanTraces[spanBatch++];
       let batchStored = 0;
       for (let i = 0; i < rows.count; i++) {
@@ -283,7 +296,8 @@ export function createWriter(db: Db): Writer {
         );
         if (info.changes === 0) continue;
         batchStored++;
-        termRows.push([Number(info.lastInsertRowid), rows, i]);
+        lastSpan = Number(info.lastInsertRowid);
+        termRows.push([lastSpan, rows, i]);
         const end = times[t + TIME_END];
         let delta = deltas.get(traceOf[i]);
         if (delta === undefined) {
@@ -311,6 +325,11 @@ export function createWriter(db: Db): Writer {
       if (d.rootStart !== undefined) stmt.updateRoot.run(d.rootService, d.rootName, d.rootStart, d.rowid, d.rootStart);
     }
 
+    if (lastSpan > 0) {
+      for (const id of usedNames) stmt.markName.run(lastSpan, id);
+      for (const id of usedScopes) stmt.markScope.run(lastSpan, id);
+    }
+
     // 4. Search terms, last (see the module comment).
     for (const [rowid, rows, i] of termRows) stmt.insertTerms.run(rowid, spanTermsAt(rows, i));
     // A record's terms, then its body's words (the table's tokenizer splits them).
@@ -335,7 +354,10 @@ export function createWriter(db: Db): Writer {
   return {
     write(batches) {
       try {
-        return tx(batches);
+        // IMMEDIATE: the write lock is taken before the first read. A deferred transaction that
+        // read first would hold a snapshot a TRUNCATE checkpoint waits for while it holds the
+        // write lock this transaction then needs: each waits for the other until busy.
+        return tx.immediate(batches);
       } catch (err) {
         // A failed transaction rolled back; cached ids may name rows that no longer exist.
         forget();

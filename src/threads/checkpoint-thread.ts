@@ -36,7 +36,10 @@ export function runCheckpoint(data: CheckpointData, _parent: MessagePort, log: (
     try {
       if (Date.now() - lastCommit < IDLE_MS) db.pragma('wal_checkpoint(PASSIVE)');
       else if (!truncated) {
-        // Waits (up to the busy timeout) for readers of old snapshots; nothing else is writing.
+        // TRUNCATE holds the write lock while it copies what is left and waits (up to the busy
+        // timeout) for readers of old snapshots: a PASSIVE pass first copies the bulk of a
+        // large WAL (a retention pass writes one) without holding up a writer that wakes.
+        db.pragma('wal_checkpoint(PASSIVE)');
         const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
         truncated = result.busy === 0 && (!fs.existsSync(wal) || fs.statSync(wal).size === 0);
       }

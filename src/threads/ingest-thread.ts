@@ -18,9 +18,11 @@ export interface IngestData {
 
 export function runIngest(data: IngestData, parent: MessagePort, log: (line: string) => void): () => void {
   const decoder = createDecoder(data.decoder);
-  // The writer says when a key's dictionary is full; its values are then not observed at all.
+  // The writer says when a key's dictionary is full (its values are then not observed at
+  // all); after a delete the dictionary may lack what the decoder took for known.
   const unfollow = followStore(data.instance, undefined, (event) => {
     if (event.type === 'commit') for (const key of event.summary.fullKeys) decoder.tags.keyFull(key);
+    else if (event.type === 'delete') decoder.tags.forget();
   });
   const ingest = threadIngest(decoder, new Client(data.writer));
   serve(parent, { ingest: async (request: IngestRequest) => ({ value: await ingest(request) }) }, log);

@@ -43,7 +43,10 @@ export function runQuery(data: QueryData, parent: MessagePort, log: (line: strin
   const store = StoreReader.openReader(data.location, data.generation);
   const writer = new Client(data.writer);
   const decoder = createDecoder({ limits: data.limits, maxBody: data.maxBody });
-  const unfollow = followStore(data.instance, store);
+  // After a delete the dictionary may lack what the import decoder took for known.
+  const unfollow = followStore(data.instance, store, (event) => {
+    if (event.type === 'delete') decoder.tags.forget();
+  });
   const writes: StoreWrites = {
     deleteTraces: (rowids) => writer.call<number>('deleteTraces', rowids),
     deleteLogsOf: (resourceIds) => writer.call<number>('deleteLogsOf', resourceIds),

@@ -49,6 +49,7 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
       db: store.db,
       file: store.file,
       deleteTraces: (rowids) => store.deleteTraces(rowids),
+      pruneDictionaries: (nowMs, sweepSteps) => store.pruneDictionaries(nowMs, sweepSteps),
       deleteLogRange: (first, last) => store.deleteLogRange(first, last),
       pruneRuns: (nowMs, maxAgeMs, deleted) => runs.prune(nowMs, maxAgeMs, deleted),
     },

@@ -84,7 +84,7 @@ describe('a search cut short by its budget', () => {
     await store(tb, errorTraces(12, session));
     const res = await fetch(`${tb.apiUrl}/api/traces?session=${session}`, { method: 'DELETE' });
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { deletedTraces: 12, deletedSpans: 12 });
+    assert.deepEqual(await res.json(), { deletedTraces: 12, deletedSpans: 12, deletedLogs: 0 });
   });
 
   test('MCP search_traces and list_services say the answer is partial', async () => {

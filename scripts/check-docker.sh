@@ -71,7 +71,7 @@ for ref in re.findall(r"^FROM\s+(\S+)", dockerfile, re.M):
 for name, service in services.items():
     if "build" not in service:
         assert exact.match(service["image"]), f"{name}: image {service['image']} is not pinned to an exact release"
-print(f"check-docker: {path}: services {', '.join(services)}; Grafana's Tempo datasource {tempo['url']}, streaming off, "
+print(f"check-docker: {path}: services {', '.join(services)}; Grafana's Tempo datasource {tempo['url']}, streaming on, "
       f"service map through Prometheus datasource {prom['uid']!r}; images pinned")
 PY
 

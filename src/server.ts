@@ -70,7 +70,7 @@ export interface Tracebox {
   readonly otlpHttpUrl: string;
   /** OTLP/gRPC endpoint, e.g. http://127.0.0.1:4317. */
   readonly otlpGrpcUrl: string;
-  /** Query API and viewer, e.g. http://127.0.0.1:3200. */
+  /** Query API (HTTP, and Tempo's streaming gRPC API on the same port) and viewer, e.g. http://127.0.0.1:3200. */
   readonly apiUrl: string;
   /** The database file, or undefined for an in-memory store. */
   readonly dbPath: string | undefined;

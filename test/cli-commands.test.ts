@@ -48,7 +48,7 @@ function freePort(): Promise<number> {
 }
 
 describe('help, and mistakes on the command line', () => {
-  const COMMANDS = ['serve', 'run', 'query', 'assert', 'import', 'export', 'doctor'];
+  const COMMANDS = ['serve', 'run', 'query', 'assert', 'import', 'export', 'runs', 'diff', 'doctor'];
 
   test('tracebox --help lists every command with one line, then the server options', async () => {
     const out = await runCli(['--help']);

@@ -4,6 +4,7 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import { startTracebox, type TestTracebox } from '../src/testing/index.ts';
 import { runCli } from './helpers/cli.ts';
+import { grpcExport } from './helpers/grpc.ts';
 
 interface Report {
   findings: Array<{ code: string; message: string; count: number }>;
@@ -81,7 +82,15 @@ describe('the ingest doctor', () => {
     assert.equal(res.status, 404);
     assert.match(await res.text(), /the path has \/v1\/traces twice/);
     const metrics = await fetch(`${tb.otlpHttpUrl}/v1/metrics`, { method: 'POST', body: '{}' });
-    assert.match(await metrics.text(), /tracebox takes traces only/);
+    assert.match(await metrics.text(), /tracebox takes traces and logs, not metrics; set OTEL_METRICS_EXPORTER=none/);
+    assert.doesNotMatch(await (await fetch(`${tb.otlpHttpUrl}/v1/metrics`, { method: 'POST', body: '{}' })).text(), /OTEL_LOGS_EXPORTER/);
+  });
+
+  test('metrics over gRPC are refused with what to set', async () => {
+    const { error } = await grpcExport(tb.otlpGrpcUrl, new Uint8Array(0), { signal: 'metrics' });
+    assert.equal(error?.code, 12); // UNIMPLEMENTED
+    assert.match(error?.details ?? '', /takes traces and logs, not metrics; set OTEL_METRICS_EXPORTER=none/);
+    assert.ok((await codes()).includes('otlp-metrics'));
   });
 
   test('gzip without its header is accepted and noted; a missing root is reported', async () => {

@@ -16,7 +16,7 @@ import { startTracebox } from '../src/testing/index.ts';
 import { createIngest } from '../src/otlp/index.ts';
 import { createRetention, createRunWriter, Store } from '../src/store/index.ts';
 import { runOfResource } from '../src/otlp/run.ts';
-import type { RunDiff } from '../src/diff/index.ts';
+import type { RunDiff } from '../src/analysis/index.ts';
 import type { RunRecord } from '../src/store/runs.ts';
 
 const SHOP = fileURLToPath(new URL('./fixtures/shop.mjs', import.meta.url));
@@ -137,6 +137,23 @@ describe('tracebox run --data, tracebox runs, tracebox diff', () => {
     }
   });
 
+  test('tracebox run --url records the run in a running tracebox', async () => {
+    const tb = await startTracebox({ log: () => {} });
+    try {
+      const out = await runCli(['run', '--url', tb.apiUrl, '--label', 'remote', '--', process.execPath, SHOP, '--requests=5'], {}, 30_000);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stderr, /tracebox: 5 trace\(s\), 20 span\(s\)/);
+      assert.match(out.stderr, new RegExp(`recorded in ${tb.apiUrl}; compare with: tracebox diff --url ${tb.apiUrl}`));
+      const [run] = await tb.runs();
+      assert.deepEqual([run.label, run.spans, run.exitCode], ['remote', 20, 0]);
+      const clash = await runCli(['run', '--url', tb.apiUrl, '--data', data.dir, '--', 'true']);
+      assert.equal(clash.code, 2);
+      assert.match(clash.stderr, /--data does not apply/);
+    } finally {
+      await tb.close();
+    }
+  });
+
   test('bad arguments exit 2 with a message', async () => {
     const unknown = await runCli(['diff', 'nosuchrun', ...d]);
     assert.equal(unknown.code, 2);
@@ -186,7 +203,7 @@ describe('runs and retention', () => {
       // The expiring run's trace arrived two hours ago.
       store.db.prepare("UPDATE traces SET seen_s = seen_s - 7200 WHERE trace_id = x'" + 'bb'.repeat(16) + "'").run();
       const retention = createRetention(
-        { db: store.db, file: store.file, deleteTraces: (ids) => store.deleteTraces(ids), pruneRuns: (nowMs, maxAgeMs, deleted) => runs.prune(nowMs, maxAgeMs, deleted) },
+        { db: store.db, file: store.file, deleteTraces: (ids) => store.deleteTraces(ids), deleteLogRange: (first, last) => store.deleteLogRange(first, last), pruneRuns: (nowMs, maxAgeMs, deleted) => runs.prune(nowMs, maxAgeMs, deleted) },
         { maxAgeMs: 3600_000, maxBytes: 0 },
       );
       const pass = await retention.run(now);

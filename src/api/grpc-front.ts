@@ -30,17 +30,26 @@ export interface QueryGrpc {
 
 const identity = (b: Buffer): Buffer => b;
 
+export const WRONG_PORT_FOR_OTLP =
+  "this is tracebox's query port (Tempo's API); send OTLP/gRPC to the OTLP/gRPC port (default 4317), OTLP/HTTP to port 4318";
+
 type Call = grpc.ServerWritableStream<Buffer, Buffer>;
 
 function fail(call: Call, status: CallStatus): void {
   call.emit('error', { code: status.code, details: status.details });
 }
 
-/** Writes `message`, waiting while the client's window is full. */
+/** Writes `message`, waiting while the client's window is full (or until the call is cancelled). */
 function write(call: Call, message: Uint8Array): Promise<void> {
   return new Promise((resolve) => {
-    if (call.write(Buffer.from(message.buffer, message.byteOffset, message.byteLength))) resolve();
-    else call.once('drain', resolve);
+    if (call.write(Buffer.from(message.buffer, message.byteOffset, message.byteLength))) return resolve();
+    const go = (): void => {
+      call.off('drain', go);
+      call.off('cancelled', go);
+      resolve();
+    };
+    call.on('drain', go);
+    call.on('cancelled', go);
   });
 }
 
@@ -112,6 +121,10 @@ export function serveQueryGrpc(server: Server, options: QueryGrpcOptions): Query
     };
     handlers[method] = (call: Call) => void answer(call, method, options);
   }
+  // An OTLP/gRPC exporter pointed at this port is told where spans go.
+  service.Export = { ...service.Search, path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export', responseStream: false };
+  handlers.Export = (_call: unknown, callback: grpc.sendUnaryData<Buffer>) =>
+    callback({ code: GRPC_CODE.UNIMPLEMENTED, details: WRONG_PORT_FOR_OTLP });
   grpcServer.addService(service, handlers);
   const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
 

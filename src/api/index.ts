@@ -21,6 +21,7 @@ import { requireToken } from './auth.ts';
 import { createDoctorRoutes } from './doctor-routes.ts';
 import { createGrpcRoutes } from './grpc-routes.ts';
 import { createImportRoutes } from './import-routes.ts';
+import { createLogRoutes } from './log-routes.ts';
 import { createPromRoutes } from './prom-routes.ts';
 import { guardRequests } from './request-guard.ts';
 import { createSearchRoutes } from './search-routes.ts';
@@ -67,6 +68,7 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   }
   app.route('/', createTestRoutes(options.store, options.writes, search, { allowReset: options.allowReset }));
   app.route('/', createDoctorRoutes(options.store));
+  app.route('/', createLogRoutes(options.store));
   app.route('/', createRunRoutes(options.store, options.writes, search));
   // The MCP SDK and its schema libraries are most of a query thread's code: loaded on the first call.
   let mcp: Promise<Hono> | undefined;

@@ -1,17 +1,17 @@
 /**
  * Runs and diffs over HTTP: record a run's start and end (`tracebox run`, tests), list
- * runs, and compare two runs (or two TraceQL selections) with src/diff. Everything here
+ * runs, and compare two runs (or two TraceQL selections) with analysis/run-compare. Everything here
  * runs on a query thread; the records are written by the writer thread.
  */
 import { Hono } from 'hono';
-import { compareProfiles, DEFAULT_NOISE, Profiler, runName, type NoiseBound, type RunDiff, type SideSummary } from '../diff/index.ts';
+import { compareProfiles, DEFAULT_NOISE, Profiler, runName, type NoiseBound, type RunDiff, type SideSummary } from '../analysis/index.ts';
 import { RUN_ATTRIBUTE } from '../otlp/index.ts';
-import { traceJson, type Search } from '../query/index.ts';
+import { parseQuery, traceJson, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { RunRecord, StoreReader, StoreWrites } from '../store/index.ts';
 import { parseDuration } from '../traceql/index.ts';
 import { jsonBody } from './test-routes.ts';
-import { parseQuery } from '../query/index.ts';
+
 
 /** Traces compared per side at most; a side with more says so (`partial`). */
 export const MAX_DIFF_TRACES = 5000;

@@ -124,8 +124,8 @@ export function createSearchRoutes(store: StoreReader, search: Search, log: (lin
     const params = parseSearchParams(query(c));
     const shape = (result: SearchProgress): SearchResponse => {
       const body = searchResponse(result, params.root, params.spss);
-      // Tempo's tag searches carry trace metadata only.
       if (params.legacy) {
+        // Tempo's tag searches carry trace metadata only.
         for (const t of body.traces) {
           delete t.spanSet;
           delete t.spanSets;
@@ -134,8 +134,15 @@ export function createSearchRoutes(store: StoreReader, search: Search, log: (lin
       }
       return body;
     };
+    // Set only by the streaming gRPC API, which sends what is found while the search runs.
     const partial = c.env?.searchProgress;
     let reported = 0;
+    const progress = (found: SearchProgress): void => {
+      // The traces found since the last report; the search is not complete yet.
+      const body = shape({ ...found, hits: found.hits.slice(reported) });
+      reported = found.hits.length;
+      partial?.({ ...body, metrics: { ...body.metrics, completedJobs: 0 } });
+    };
     let result: ReturnType<Search>;
     try {
       // The request's signal fires when the client goes away: a long search then stops.
@@ -144,16 +151,7 @@ export function createSearchRoutes(store: StoreReader, search: Search, log: (lin
         limit: params.limit,
         window: params.window,
         signal: c.req.raw.signal,
-        ...(partial === undefined
-          ? {}
-          : {
-              progress: (found: SearchProgress) => {
-                // The traces found since the last report; the search is not complete yet.
-                const body = shape({ ...found, hits: found.hits.slice(reported) });
-                reported = found.hits.length;
-                partial({ ...body, metrics: { ...body.metrics, completedJobs: 0 } });
-              },
-            }),
+        ...(partial === undefined ? {} : { progress }),
       });
     } catch (err) {
       // A valid query that cannot run on the data (e.g. a spanset operator after by()) is the client's error.

@@ -8,6 +8,10 @@ import { createExpect, createTraceLoader, DEFAULT_SETTLE_MS, INCOMPLETE_HEADER, 
 import { BadRequestError } from '../shared/errors.ts';
 import type { StoreReader, StoreWrites } from '../store/index.ts';
 import { parseTraceId } from '../shared/ids.ts';
+import { SESSION_ATTRIBUTE, stringAttribute } from '../otlp/index.ts';
+import { encodeUtf8 } from '../shared/protowire.ts';
+
+const SESSION_KEY = encodeUtf8(SESSION_ATTRIBUTE);
 
 export interface TestRoutesOptions {
   /** Whether DELETE /api/traces may empty the store. */
@@ -112,7 +116,10 @@ export function createTestRoutes(store: StoreReader, writes: StoreWrites, search
         return c.text(`deleted ${deletedTraces} trace(s) of session ${session}, but could not finish: ${incompleteReason(result)}; try again\n`, 503);
       }
     }
-    return c.json({ deletedTraces, deletedSpans });
+    // The session's log records: those of the resources tagged with it.
+    const resources = store.search.resources().filter((r) => stringAttribute(r.raw, SESSION_KEY) === session);
+    const deletedLogs = resources.length === 0 ? 0 : await writes.deleteLogsOf(resources.map((r) => r.id));
+    return c.json({ deletedTraces, deletedSpans, deletedLogs });
   });
 
   return app;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config.ts';
-import { compareProfiles, DEFAULT_NOISE, diffMarkdown, diffText, FAIL_ON_HELP, failures, parseFailOn, profileTraces, type FailRule, type NoiseBound, type RunDiff } from '../diff/index.ts';
+import { compareProfiles, DEFAULT_NOISE, diffMarkdown, diffText, FAIL_ON_HELP, failures, parseFailOn, profileTraces, type FailRule, type NoiseBound, type RunDiff } from '../analysis/index.ts';
 import { TraceboxApiError } from '../testing/index.ts';
 import { parseDuration } from '../traceql/index.ts';
 import { parse } from './options.ts';
@@ -83,7 +83,9 @@ export async function diff(args: readonly string[]): Promise<number> {
   const bound = noise(values);
 
   let result: RunDiff;
-  if (positionals.length === 2 && positionals.every(isFile)) {
+  const files = positionals.filter(isFile);
+  if (files.length > 0 && files.length !== 2) throw new ConfigError(`"${files[0]}" is a file: give two trace files to compare, or two runs`);
+  if (files.length === 2) {
     const [a, b] = await Promise.all(positionals.map(readTraceFile));
     result = compareProfiles(profileTraces(a), profileTraces(b), { a: { name: path.basename(positionals[0]) }, b: { name: path.basename(positionals[1]) } }, bound);
   } else {

@@ -30,7 +30,7 @@ export async function doctor(args: readonly string[]): Promise<number> {
   for (const f of report.findings as Finding[]) out.push(`✗ ${f.message} (${f.count}×, last ${ago(f.last)})`);
   for (const [transport, list] of requests) {
     out.push('', `Last ${list.length} request(s) on ${transport}:`);
-    const rows = [['WHEN', 'REQUEST', 'CONTENT-TYPE', 'ENCODING', 'BYTES', 'SPANS', 'REJECTED', 'STATUS', 'ERROR']];
+    const rows = [['WHEN', 'REQUEST', 'CONTENT-TYPE', 'ENCODING', 'BYTES', 'STORED', 'REJECTED', 'STATUS', 'ERROR']];
     for (const r of list) {
       rows.push([ago(r.at), `${r.method} ${r.path}`, r.contentType, r.contentEncoding, String(r.bytes), String(r.spans), String(r.rejected), String(r.status), r.error.slice(0, 80)]);
     }

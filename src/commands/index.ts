@@ -22,7 +22,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   assert: { summary: 'exit 0 when a TraceQL query matches as many spans as expected, 1 otherwise', load: async () => (await import('./assert.ts')).assert },
   import: { summary: 'load trace files (OTLP/JSON, Tempo, Jaeger) into a running tracebox', load: async () => (await import('./import.ts')).importFiles },
   export: { summary: 'write traces (by id or TraceQL) as OTLP/JSON', load: async () => (await import('./export.ts')).exportTraces },
-  runs: { summary: 'list the runs tracebox run --data recorded', load: async () => (await import('./runs.ts')).runs },
+  runs: { summary: 'list the runs tracebox run recorded in a data directory (or a running tracebox)', load: async () => (await import('./runs.ts')).runs },
   diff: { summary: 'compare two runs (or selections, or files) per operation; exit 1 past --fail-on thresholds', load: async () => (await import('./diff.ts')).diff },
   doctor: { summary: 'show why spans are (not) arriving at a running tracebox', load: async () => (await import('./doctor.ts')).doctor },
 };

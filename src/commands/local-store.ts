@@ -9,8 +9,7 @@ import path from 'node:path';
 import { ConfigError } from '../config.ts';
 import { DEFAULTS } from '../defaults.ts';
 import { DB_FILE } from '../store/index.ts';
-import { TraceboxClient } from '../testing/index.ts';
-import { startTracebox } from '../testing/index.ts';
+import { startTracebox, TraceboxClient } from '../testing/index.ts';
 import { CONNECTION_FLAGS, clientFor } from './options.ts';
 
 export const STORE_FLAGS = { ...CONNECTION_FLAGS, data: { type: 'string' } } as const;

@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildTrace, humanDuration, operationStats } from '../analysis/index.ts';
 import { ConfigError, parsePort } from '../config.ts';
-import { startTracebox, toTraceJson, type RunRecord, type Trace } from '../testing/index.ts';
+import { startTracebox, toTraceJson, TraceboxClient, type RunRecord, type Trace } from '../testing/index.ts';
 import { RUN_ATTRIBUTE } from '../otlp/index.ts';
-import { runName } from '../diff/index.ts';
-import { parse } from './options.ts';
+import { runName } from '../analysis/index.ts';
+import { CONNECTION_FLAGS, clientFor, parse } from './options.ts';
 
 const USAGE = `Usage: tracebox run [flags] [--] <command> [args…]
 Runs the command with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a fresh in-memory
@@ -23,6 +23,8 @@ OTEL_RESOURCE_ATTRIBUTES); with --data the runs stay for tracebox runs and trace
   --data DIR              keep the run and its spans in DIR beside earlier runs
                           (default: in memory, gone when the command ends)
   --label TEXT            a name for the run, e.g. main or my-branch (tracebox diff takes it)
+  --url URL               record the run in a running tracebox instead (its spans go to
+                          that tracebox's OTLP/HTTP receiver); with --auth-token TOKEN
   --keep                  keep tracebox running after the command ends (Ctrl-C stops it)
   --port PORT             query API and viewer port (default: a free port)
   --otlp-http-port PORT   OTLP/HTTP receiver port (default: a free port)
@@ -32,6 +34,7 @@ OTEL_RESOURCE_ATTRIBUTES); with --data the runs stay for tracebox runs and trace
 Flags go before the command; "--" ends them (needed when the command's first word starts with "-").`;
 
 const FLAGS = {
+  ...CONNECTION_FLAGS,
   data: { type: 'string' },
   label: { type: 'string' },
   keep: { type: 'boolean' },
@@ -128,10 +131,11 @@ function commandLine(command: readonly string[]): string {
   return command.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-/** What was recorded, and how to compare it. */
-function runLine(run: RunRecord, data: string | undefined): string {
-  const where = data === undefined ? 'in memory (--data DIR keeps runs for tracebox diff)' : `in ${data}; compare with: tracebox diff --data ${data}`;
-  return `tracebox: ${runName(run)}, ${run.spans ?? 0} span(s) tagged ${RUN_ATTRIBUTE}=${run.id}, recorded ${where}\n`;
+/** What was recorded, and how to compare it; `where` is the data directory or, `remote`, the running tracebox's URL. */
+function runLine(run: RunRecord, where: string | undefined, remote: boolean): string {
+  const flag = remote ? '--url' : '--data';
+  const at = where === undefined ? 'in memory (--data DIR keeps runs for tracebox diff)' : `in ${where}; compare with: tracebox diff ${flag} ${where}`;
+  return `tracebox: ${runName(run)}, ${run.spans ?? 0} span(s) tagged ${RUN_ATTRIBUTE}=${run.id}, recorded ${at}\n`;
 }
 
 function port(flag: string, text: string | undefined): number {
@@ -147,6 +151,12 @@ export async function run(args: readonly string[]): Promise<number> {
   }
   if (command.length === 0) throw new ConfigError(`no command to run\n${USAGE}`);
   const data = values.data;
+  if (values.url !== undefined) {
+    const clash = (['data', 'keep', 'port', 'otlp-http-port', 'otlp-grpc-port', 'zipkin-port'] as const).find((f) => values[f] !== undefined);
+    if (clash !== undefined) throw new ConfigError(`--url records the run in a running tracebox: --${clash} does not apply`);
+    const client = await runningTracebox(values.url, values['auth-token']);
+    return runCommand(client, command, values.label, true);
+  }
   const tb = await startTracebox({
     ...(data === undefined ? {} : { memory: false, data, allowReset: false }),
     port: port('port', values.port),
@@ -155,14 +165,49 @@ export async function run(args: readonly string[]): Promise<number> {
     ...(values['zipkin-port'] === undefined ? {} : { zipkinPort: port('zipkin-port', values['zipkin-port']) }),
     log: () => {},
   });
+  const client = new TraceboxClient(tb.apiUrl, tb.otlpHttpUrl);
+  try {
+    const code = await runCommand(client, command, values.label, data !== undefined, data);
+    if (values.keep) {
+      const zipkin = tb.zipkinUrl === undefined ? '' : `, Zipkin ${tb.zipkinUrl}/api/v2/spans`;
+      process.stderr.write(`tracebox: still running (--keep); OTLP/HTTP ${tb.otlpHttpUrl}, OTLP/gRPC ${tb.otlpGrpcUrl}${zipkin}, API ${tb.apiUrl}. Ctrl-C stops it.\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+    }
+    return code;
+  } finally {
+    await tb.close();
+  }
+}
+
+/** A client of the tracebox at `url`, with its OTLP/HTTP receiver (from its doctor report) for the command's exporters. */
+async function runningTracebox(url: string, token: string | undefined): Promise<TraceboxClient> {
+  const api = clientFor({ url, 'auth-token': token });
+  const { receivers } = await api.doctor();
+  if (receivers === undefined) throw new ConfigError(`the tracebox at ${api.apiUrl} does not say where its receivers listen; use a newer tracebox, or run without --url`);
+  const otlp = new URL(api.apiUrl);
+  otlp.port = String(receivers.otlpHttp);
+  return new TraceboxClient(api.apiUrl, otlp.origin, undefined, token ?? (process.env.TRACEBOX_AUTH_TOKEN || undefined));
+}
+
+/**
+ * Records a run, runs the command with the OpenTelemetry environment pointing at `client`'s
+ * tracebox and its spans tagged with the run, waits for the spans to settle, ends the run
+ * and prints the summary. `scoped`: the store holds other spans too (a data directory, a
+ * running tracebox), so the summary reads only the run's.
+ */
+async function runCommand(client: TraceboxClient, command: readonly string[], label: string | undefined, scoped: boolean, data?: string): Promise<number> {
   const branch = git(['rev-parse', '--abbrev-ref', 'HEAD']);
-  const record = await tb.startRun({
-    label: values.label ?? '',
+  const record = await client.startRun({
+    label: label ?? '',
     command: commandLine(command),
     gitCommit: git(['rev-parse', 'HEAD']),
-    gitBranch: branch === 'HEAD' ? null : branch,
+    // A detached HEAD (as CI checks out) has no branch; CI may name it.
+    gitBranch: branch === 'HEAD' ? process.env.GITHUB_HEAD_REF || process.env.GITHUB_REF_NAME || null : branch,
   });
-  const tagged = tb.env({ run: record.id });
+  const tagged = client.env({ run: record.id });
   const env: NodeJS.ProcessEnv = { ...process.env, ...tagged };
   // Attributes the caller set stay; the run's come last.
   env.OTEL_RESOURCE_ATTRIBUTES = [process.env.OTEL_RESOURCE_ATTRIBUTES, tagged.OTEL_RESOURCE_ATTRIBUTES].filter((a) => a !== undefined && a !== '').join(',');
@@ -176,19 +221,9 @@ export async function run(args: readonly string[]): Promise<number> {
     // Killed by a signal: report it as a shell does, 128 + its number.
     child.on('exit', (c, signal) => resolve(c ?? 128 + (signal === null ? 0 : os.constants.signals[signal])));
   });
-  // A data directory holds earlier runs too: the summary is this run's.
-  const traces = await settled(() => tb.traces(data === undefined ? '{ }' : `{ resource.${RUN_ATTRIBUTE} = ${JSON.stringify(record.id)} }`, { limit: 10_000 }));
-  const ended = await tb.endRun(record.id, code);
-  process.stderr.write(summary(traces, `${tb.apiUrl}/`));
-  process.stderr.write(runLine(ended, data));
-  if (values.keep) {
-    const zipkin = tb.zipkinUrl === undefined ? '' : `, Zipkin ${tb.zipkinUrl}/api/v2/spans`;
-    process.stderr.write(`tracebox: still running (--keep); OTLP/HTTP ${tb.otlpHttpUrl}, OTLP/gRPC ${tb.otlpGrpcUrl}${zipkin}, API ${tb.apiUrl}. Ctrl-C stops it.\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
-  }
-  await tb.close();
+  const traces = await settled(() => client.traces(scoped ? `{ resource.${RUN_ATTRIBUTE} = ${JSON.stringify(record.id)} }` : '{ }', { limit: 10_000 }));
+  const ended = await client.endRun(record.id, code);
+  process.stderr.write(summary(traces, `${client.apiUrl}/`));
+  process.stderr.write(runLine(ended, scoped ? (data ?? client.apiUrl) : undefined, data === undefined && scoped));
   return code;
 }

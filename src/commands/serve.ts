@@ -1,4 +1,4 @@
-/** `tracebox [serve]`: start everything, print where to send spans, close cleanly on SIGINT/SIGTERM. */
+/** `tracebox [serve]`: start everything, print where to send traces and logs, close cleanly on SIGINT/SIGTERM. */
 import { HELP, parseCommandLine } from '../config.ts';
 import { startTracebox } from '../server.ts';
 import { VERSION } from '../version.ts';
@@ -17,17 +17,18 @@ export async function serve(args: readonly string[]): Promise<number> {
   const tb = await startTracebox(command.options);
   process.stdout.write(
     [
-      `tracebox ${VERSION} is ready`,
+      `tracebox ${VERSION} is ready: it takes traces and logs`,
       `  OTLP/gRPC   ${tb.otlpGrpcUrl}`,
-      `  OTLP/HTTP   ${tb.otlpHttpUrl}/v1/traces`,
+      `  OTLP/HTTP   ${tb.otlpHttpUrl}/v1/traces  ${tb.otlpHttpUrl}/v1/logs`,
       ...(tb.zipkinUrl === undefined ? [] : [`  Zipkin      ${tb.zipkinUrl}/api/v2/spans`]),
-      `  Tempo API   ${tb.apiUrl}  (viewer: ${tb.apiUrl}/)`,
+      `  Tempo API   ${tb.apiUrl}  (HTTP and streaming gRPC; viewer: ${tb.apiUrl}/)`,
       `  data        ${tb.dbPath ?? 'in memory'}`,
       '',
       'Point an OpenTelemetry SDK at it:',
       `  export OTEL_EXPORTER_OTLP_ENDPOINT=${tb.otlpHttpUrl}`,
       ...(command.options.authToken === undefined ? [] : ['  export OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>']),
       '  export OTEL_SERVICE_NAME=<your service>   # SDKs report unknown_service without it',
+      '  export OTEL_METRICS_EXPORTER=none         # tracebox does not store metrics',
       '',
     ].join('\n'),
   );

@@ -4,12 +4,9 @@
  * server is needed to compare two exports.
  */
 import { readFile } from 'node:fs/promises';
-import { decodeExportRequest } from '../otlp/index.ts';
-import { importToProtobuf } from '../otlp/index.ts';
-import { decodeResource, decodeScope, decodeSpan } from '../otlp/index.ts';
+import { decodeExportRequest, decodeResource, decodeScope, decodeSpan, importToProtobuf } from '../otlp/index.ts';
+import { splitJoinedSpans, traceJson, type TraceJson } from '../query/index.ts';
 import type { QuerySpan } from '../shared/span.ts';
-import { splitJoinedSpans } from '../query/index.ts';
-import { traceJson, type TraceJson } from '../query/index.ts';
 import { bytesToHex } from '../shared/ids.ts';
 
 /** The traces in a file, each whole as the file holds it. */

@@ -88,18 +88,18 @@ export function* decodeExportRequestSlices(bytes: Uint8Array, maxSpans: number):
 }
 
 /**
- * ResourceSpans and ScopeSpans share a layout: a head message (resource / scope), repeated
+ * ResourceSpans and ScopeSpans (and ResourceLogs and ScopeLogs) share a layout: a head message (resource / scope), repeated
  * children (scope_spans / spans), schema_url, in fields 1, 2 and 3 (`byNumber` names
  * them). Reads [r.pos, end) into that shape; children are returned as ranges, because
  * fields may come in any order and the children need the head first.
  */
-interface Envelope {
+export interface Envelope {
   head: Uint8Array | undefined;
   children: Array<[number, number]>;
   schemaUrl: string;
 }
 
-function readEnvelope(r: ProtoReader, end: number, spec: MessageSpec): Envelope {
+export function readEnvelope(r: ProtoReader, end: number, spec: MessageSpec): Envelope {
   r.end = end;
   const out: Envelope = { head: undefined, children: [], schemaUrl: '' };
   while (r.more()) {

@@ -16,6 +16,7 @@ export interface IngestRecord {
   readonly contentEncoding: string;
   readonly session: string;
   readonly bytes: number;
+  /** Spans stored, or log records for a logs request (the path tells). */
   readonly spans: number;
   readonly rejected: number;
   /** HTTP status, or the gRPC status name. */
@@ -96,13 +97,19 @@ export class IngestDoctor {
 
 /** Mistakes recognizable from one HTTP request to the OTLP/HTTP port. */
 export const HTTP_MISTAKES = {
-  wrongPath: (method: string, path: string): [string, string] => [
-    'otlp-http-path',
-    path.endsWith('/v1/traces/v1/traces')
-      ? `${method} ${path}: the path has /v1/traces twice; OTEL_EXPORTER_OTLP_ENDPOINT takes the base URL only (the SDK adds /v1/traces), OTEL_EXPORTER_OTLP_TRACES_ENDPOINT the full URL`
-      : /\/v1\/(metrics|logs)$/.test(path)
-        ? `${method} ${path}: tracebox takes traces only; set OTEL_METRICS_EXPORTER=none and OTEL_LOGS_EXPORTER=none, or send those signals elsewhere`
-        : `${method} ${path}: OTLP/HTTP traces go to POST /v1/traces; check OTEL_EXPORTER_OTLP_ENDPOINT (base URL) or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (full URL)`,
+  wrongPath: (method: string, path: string): [string, string] =>
+    /\/v1\/metrics$/.test(path)
+      ? HTTP_MISTAKES.metrics(`${method} ${path}`)
+      : [
+          'otlp-http-path',
+          /\/v1\/(traces|logs)\/v1\/(traces|logs)$/.test(path)
+            ? `${method} ${path}: the path has /v1/${path.slice(path.lastIndexOf('/') + 1)} twice; OTEL_EXPORTER_OTLP_ENDPOINT takes the base URL only (the SDK adds /v1/traces and /v1/logs), OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and OTEL_EXPORTER_OTLP_LOGS_ENDPOINT the full URL`
+            : `${method} ${path}: OTLP/HTTP takes POST /v1/traces and POST /v1/logs; check OTEL_EXPORTER_OTLP_ENDPOINT (base URL) or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_LOGS_ENDPOINT (full URLs)`,
+        ],
+  /** Metrics sent here (OTLP/HTTP or gRPC): not stored; the SDK is told to stop sending them. */
+  metrics: (what: string): [string, string] => [
+    'otlp-metrics',
+    `${what}: tracebox takes traces and logs, not metrics; set OTEL_METRICS_EXPORTER=none (or send metrics elsewhere)`,
   ],
   jsonAsProtobuf: (): [string, string] => [
     'otlp-json-as-protobuf',

@@ -1,5 +1,6 @@
 /**
- * OTLP/gRPC receiver: `opentelemetry.proto.collector.trace.v1.TraceService/Export`.
+ * OTLP/gRPC receiver: `opentelemetry.proto.collector.trace.v1.TraceService/Export` and
+ * `opentelemetry.proto.collector.logs.v1.LogsService/Export`.
  * The request is handed over as raw bytes (identity deserializer) so it goes through
  * the same hand decoder as OTLP/HTTP; grpc-js handles gzip.
  *
@@ -16,7 +17,7 @@ import { CONNECTION_TIMEOUTS } from './body.ts';
 import { HTTP_MISTAKES, type IngestDoctor } from './doctor.ts';
 import { OVERLOADED, type IngestGate } from './gate.ts';
 import type { Ingest } from './ingest.ts';
-import { exportResponseProtobuf } from './responses.ts';
+import { exportResponseProtobuf, type Signal } from './responses.ts';
 import { SESSION_HEADER } from './session.ts';
 
 export interface OtlpGrpcOptions {
@@ -28,20 +29,26 @@ export interface OtlpGrpcOptions {
   readonly authToken?: string;
 }
 
-const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const EXPORT_PATHS: Record<Signal, string> = {
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+};
+const METRICS_EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 const identity = (b: Buffer): Buffer => b;
 
-const traceService: grpc.ServiceDefinition = {
-  Export: {
-    path: EXPORT_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
-    responseDeserialize: identity,
-  },
-};
+function exportService(signal: Signal): grpc.ServiceDefinition {
+  return {
+    Export: {
+      path: EXPORT_PATHS[signal],
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+      responseDeserialize: identity,
+    },
+  };
+}
 
 export interface GrpcHandle {
   readonly port: number;
@@ -61,10 +68,24 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
     // An exporter's channel reconnects by itself on its next export after this.
     'grpc.max_connection_idle_ms': CONNECTION_TIMEOUTS.idleMs,
   });
-  server.addService(traceService, {
-    Export(call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) {
+  for (const signal of ['traces', 'logs'] as const) server.addService(exportService(signal), { Export: exporter(signal) });
+  // Metrics are not stored: the exporter hears what to set instead of a bare UNIMPLEMENTED.
+  server.addService(
+    { Export: { ...exportService('traces').Export, path: METRICS_EXPORT_PATH } },
+    {
+      Export(_call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) {
+        const [code, message] = HTTP_MISTAKES.metrics('MetricsService/Export');
+        doctor.notice(code, message);
+        callback({ code: grpc.status.UNIMPLEMENTED, details: message });
+      },
+    },
+  );
+
+  function exporter(signal: Signal) {
+    const what = signal === 'logs' ? 'log records' : 'spans';
+    return (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>): void => {
       const session = call.metadata.get(SESSION_HEADER)[0];
-      const record = { at: Date.now(), transport: 'otlp/grpc', method: 'POST', path: EXPORT_PATH, contentType: 'application/grpc' } as const;
+      const record = { at: Date.now(), transport: 'otlp/grpc', method: 'POST', path: EXPORT_PATHS[signal], contentType: 'application/grpc' } as const;
       const encoding = call.metadata.get('grpc-encoding')[0];
       const common = { ...record, contentEncoding: typeof encoding === 'string' ? encoding : '', session: typeof session === 'string' ? session : '', bytes: call.request.length };
       if (options.authToken !== undefined) {
@@ -86,7 +107,7 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
       }
       let stored = false;
       // grpc-js has undone grpc-encoding already; the body is plain protobuf.
-      ingest({ body: call.request, format: 'protobuf', session: typeof session === 'string' ? session : undefined })
+      ingest({ body: call.request, format: 'protobuf', session: typeof session === 'string' ? session : undefined, signal })
         .then((answer) => {
           for (const mistake of answer.mistakes) doctor.notice(...HTTP_MISTAKES[mistake]());
           if (!answer.ok) {
@@ -103,14 +124,14 @@ export async function startOtlpGrpc(ingest: Ingest, host: string, port: number, 
         .catch((err: unknown) => {
           const retry = err instanceof UnavailableError;
           if (retry) doctor.notice('store-unavailable', (err as Error).message);
-          else options.log(`otlp/grpc: failed to store spans: ${(err as Error).message}`);
-          const message = retry ? (err as Error).message : `failed to store spans: ${(err as Error).message}`;
+          else options.log(`otlp/grpc: failed to store ${what}: ${(err as Error).message}`);
+          const message = retry ? (err as Error).message : `failed to store ${what}: ${(err as Error).message}`;
           doctor.record({ ...common, spans: 0, rejected: 0, status: retry ? 'UNAVAILABLE' : 'INTERNAL', error: message });
           callback({ code: retry ? grpc.status.UNAVAILABLE : grpc.status.INTERNAL, details: message });
         })
         .finally(() => options.gate.done(id, bytes, stored));
-    },
-  });
+    };
+  }
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const listener = net.createServer((socket) => {
     sniff(socket, CONNECTION_TIMEOUTS.silentMs, (kind, head) => {

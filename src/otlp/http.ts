@@ -1,5 +1,5 @@
 /**
- * OTLP/HTTP receiver: `POST /v1/traces` with protobuf or JSON bodies, gzip or deflate,
+ * OTLP/HTTP receiver: `POST /v1/traces` and `POST /v1/logs` with protobuf or JSON bodies, gzip or deflate,
  * answered as the OTLP specification says (200 with partial_success, 400 with a
  * google.rpc.Status, 413, 415, 405), with CORS for browser exporters.
  */
@@ -22,6 +22,7 @@ import {
   exportResponseProtobuf,
   statusJson,
   statusProtobuf,
+  type Signal,
   type WireFormat,
 } from './responses.ts';
 
@@ -45,6 +46,11 @@ const CORS_HEADERS: Record<string, string> = {
 /** The request headers a browser exporter sends: no more are allowed cross-origin. */
 const CORS_ALLOW_HEADERS = `Content-Type, Content-Encoding, Authorization, ${SESSION_HEADER}`;
 
+const SIGNAL_PATHS: ReadonlyArray<readonly [string, Signal]> = [
+  ['/v1/traces', 'traces'],
+  ['/v1/logs', 'logs'],
+];
+
 function formatOf(contentType: string | undefined): WireFormat | undefined {
   const mime = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (mime === 'application/x-protobuf' || mime === 'application/protobuf') return 'protobuf';
@@ -67,78 +73,81 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
     return c.body(statusProtobuf(code, message), httpStatus, { ...headers, 'Content-Type': 'application/x-protobuf' });
   }
 
-  app.options('/v1/traces', (c) => c.body(null, 204, { ...CORS_HEADERS, 'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS }));
+  for (const [path, signal] of SIGNAL_PATHS) route(path, signal);
 
-  const { authToken } = options;
-  if (authToken !== undefined) {
-    app.use('/v1/traces', async (c, next) => {
-      if (c.req.method === 'OPTIONS' || tokenMatches(authToken, authorizationToken(c.req.header('authorization')))) return next();
-      c.get('outcome').error = 'unauthorized';
-      const format = formatOf(c.req.header('content-type')) ?? 'json';
-      const body = format === 'json' ? statusJson(RPC_UNAUTHENTICATED, UNAUTHORIZED_MESSAGE) : statusProtobuf(RPC_UNAUTHENTICATED, UNAUTHORIZED_MESSAGE);
-      const type = format === 'json' ? 'application/json' : 'application/x-protobuf';
-      return c.body(body, 401, { ...CORS_HEADERS, 'Content-Type': type, 'WWW-Authenticate': WWW_AUTHENTICATE });
-    });
-  }
+  function route(path: string, signal: Signal): void {
+    app.options(path, (c) => c.body(null, 204, { ...CORS_HEADERS, 'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS }));
 
-  app.post('/v1/traces', async (c) => {
-    const contentType = c.req.header('content-type');
-    const format = formatOf(contentType);
-    if (format === undefined) {
-      return status(
-        c,
-        'json',
-        415,
-        RPC_INVALID_ARGUMENT,
-        `unsupported Content-Type "${contentType ?? ''}": send application/x-protobuf or application/json`,
-      );
-    }
-    const outcome = c.get('outcome');
-    const unavailable = (message: string): Response => {
-      outcome.error = message;
-      return c.body(format === 'json' ? statusJson(RPC_UNAVAILABLE, message) : statusProtobuf(RPC_UNAVAILABLE, message), 503, {
-        ...CORS_HEADERS,
-        'Retry-After': String(RETRY_AFTER_S),
-        'Content-Type': format === 'json' ? 'application/json' : 'application/x-protobuf',
+    const { authToken } = options;
+    if (authToken !== undefined) {
+      app.use(path, async (c, next) => {
+        if (c.req.method === 'OPTIONS' || tokenMatches(authToken, authorizationToken(c.req.header('authorization')))) return next();
+        c.get('outcome').error = 'unauthorized';
+        const format = formatOf(c.req.header('content-type')) ?? 'json';
+        const body = format === 'json' ? statusJson(RPC_UNAUTHENTICATED, UNAUTHORIZED_MESSAGE) : statusProtobuf(RPC_UNAUTHENTICATED, UNAUTHORIZED_MESSAGE);
+        const type = format === 'json' ? 'application/json' : 'application/x-protobuf';
+        return c.body(body, 401, { ...CORS_HEADERS, 'Content-Type': type, 'WWW-Authenticate': WWW_AUTHENTICATE });
       });
-    };
-    let admitted: Admitted | undefined;
-    let stored = false;
-    try {
-      admitted = await readCounted(c.req.raw, options.maxBody, options.gate);
-      if (admitted === undefined) return unavailable(OVERLOADED);
-      const { raw } = admitted;
-      outcome.bytes = raw.length;
-      const answer = await ingest({ body: raw, encoding: c.req.header('content-encoding'), format, session: c.req.header(SESSION_HEADER) });
-      for (const mistake of answer.mistakes) doctor.notice(...HTTP_MISTAKES[mistake]());
-      if (!answer.ok) return status(c, format, answer.status, RPC_INVALID_ARGUMENT, answer.message);
-      stored = true;
-      const { result } = answer;
-      outcome.spans = result.stored;
-      outcome.rejected = result.rejected;
-      if (result.rejected > 0) options.log(`otlp/http: ${result.message}`);
-      if (format === 'json') {
-        return c.body(exportResponseJson(result), 200, { ...CORS_HEADERS, 'Content-Type': 'application/json' });
-      }
-      return c.body(exportResponseProtobuf(result), 200, { ...CORS_HEADERS, 'Content-Type': 'application/x-protobuf' });
-    } catch (err) {
-      if (err instanceof PayloadTooLargeError) {
-        return status(c, format, 413, RPC_INVALID_ARGUMENT, `request body exceeds the limit of ${options.maxBody} bytes (--max-body)`);
-      }
-      if (err instanceof UnavailableError) {
-        doctor.notice('store-unavailable', err.message);
-        return unavailable(err.message);
-      }
-      options.log(`otlp/http: failed to store spans: ${(err as Error).message}`);
-      return status(c, format, 500, RPC_INTERNAL, `failed to store spans: ${(err as Error).message}`);
-    } finally {
-      if (admitted !== undefined) options.gate.done(admitted.id, admitted.bytes, stored);
     }
-  });
 
-  app.all('/v1/traces', (c) =>
-    c.text('method not allowed: OTLP/HTTP takes POST /v1/traces', 405, { ...CORS_HEADERS, Allow: 'POST, OPTIONS' }),
-  );
+    app.post(path, async (c) => {
+      const contentType = c.req.header('content-type');
+      const format = formatOf(contentType);
+      if (format === undefined) {
+        return status(
+          c,
+          'json',
+          415,
+          RPC_INVALID_ARGUMENT,
+          `unsupported Content-Type "${contentType ?? ''}": send application/x-protobuf or application/json`,
+        );
+      }
+      const outcome = c.get('outcome');
+      const unavailable = (message: string): Response => {
+        outcome.error = message;
+        return c.body(format === 'json' ? statusJson(RPC_UNAVAILABLE, message) : statusProtobuf(RPC_UNAVAILABLE, message), 503, {
+          ...CORS_HEADERS,
+          'Retry-After': String(RETRY_AFTER_S),
+          'Content-Type': format === 'json' ? 'application/json' : 'application/x-protobuf',
+        });
+      };
+      let admitted: Admitted | undefined;
+      let stored = false;
+      try {
+        admitted = await readCounted(c.req.raw, options.maxBody, options.gate);
+        if (admitted === undefined) return unavailable(OVERLOADED);
+        const { raw } = admitted;
+        outcome.bytes = raw.length;
+        const answer = await ingest({ body: raw, encoding: c.req.header('content-encoding'), format, session: c.req.header(SESSION_HEADER), signal });
+        for (const mistake of answer.mistakes) doctor.notice(...HTTP_MISTAKES[mistake]());
+        if (!answer.ok) return status(c, format, answer.status, RPC_INVALID_ARGUMENT, answer.message);
+        stored = true;
+        const { result } = answer;
+        outcome.spans = result.stored;
+        outcome.rejected = result.rejected;
+        if (result.rejected > 0) options.log(`otlp/http: ${result.message}`);
+        if (format === 'json') {
+          return c.body(exportResponseJson(result), 200, { ...CORS_HEADERS, 'Content-Type': 'application/json' });
+        }
+        return c.body(exportResponseProtobuf(result), 200, { ...CORS_HEADERS, 'Content-Type': 'application/x-protobuf' });
+      } catch (err) {
+        if (err instanceof PayloadTooLargeError) {
+          return status(c, format, 413, RPC_INVALID_ARGUMENT, `request body exceeds the limit of ${options.maxBody} bytes (--max-body)`);
+        }
+        if (err instanceof UnavailableError) {
+          doctor.notice('store-unavailable', err.message);
+          return unavailable(err.message);
+        }
+        const what = signal === 'logs' ? 'log records' : 'spans';
+        options.log(`otlp/http: failed to store ${what}: ${(err as Error).message}`);
+        return status(c, format, 500, RPC_INTERNAL, `failed to store ${what}: ${(err as Error).message}`);
+      } finally {
+        if (admitted !== undefined) options.gate.done(admitted.id, admitted.bytes, stored);
+      }
+    });
+
+    app.all(path, (c) => c.text(`method not allowed: OTLP/HTTP takes POST ${path}`, 405, { ...CORS_HEADERS, Allow: 'POST, OPTIONS' }));
+  }
 
   app.notFound((c) => {
     const [code, message] = HTTP_MISTAKES.wrongPath(c.req.method, c.req.path);

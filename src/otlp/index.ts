@@ -10,6 +10,7 @@ export {
   RequestRefused,
   NO_LIMITS,
   SLICE_SPANS,
+  SLICE_LOGS,
   type Decoder,
   type DecoderOptions,
   type Ingest,
@@ -20,7 +21,7 @@ export {
   type PreparedRequest,
 } from './ingest.ts';
 export { applyAttributeLimits, type AttributeLimits } from './limits.ts';
-export { decodeExportRequest, DecodeError } from './decode-protobuf.ts';
+export { decodeExportRequest, DecodeError, stringAttribute } from './decode-protobuf.ts';
 export { encodeTracesData } from './encode.ts';
 export { canonicalResourceSpans } from './canonical.ts';
 export { splitJoinedRawSpans } from './joined-spans.ts';
@@ -29,8 +30,12 @@ export * from './schema/index.ts';
 export { decodeResource, decodeScope, decodeSpan } from './span-model.ts';
 export { importToProtobuf, ImportTooLargeError } from './import/index.ts';
 export { otlpJsonToProtobuf, OtlpJsonError } from './json-to-protobuf.ts';
-export type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan, RawResourceSpans, RawScopeSpans } from './types.ts';
-export type { WireFormat } from './responses.ts';
+export type { DecodedBatch, DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedScope, DecodedSpan, RawResourceSpans, RawScopeSpans } from './types.ts';
+export type { Signal, WireFormat } from './responses.ts';
+export { otlpLogsJsonToProtobuf } from './json-to-protobuf.ts';
+export { decodeExportLogsSlices } from './decode-logs.ts';
+export { LOG_RECORD, LogRecord, SEVERITY, SEVERITY_NUMBER_NAMES, RESOURCE, SCOPE } from './schema/index.ts';
+export { anyValue, anyValueText, decodeLogRecord, keyValuesOf, type AnyValueType, type LogAttribute, type LogRecordView, type TextValue } from './log-model.ts';
 export { SESSION_ATTRIBUTE, SESSION_HEADER } from './session.ts';
 export { RUN_ATTRIBUTE, runOfResource } from './run.ts';
 export { IngestDoctor, HTTP_MISTAKES, type DoctorReport, type Finding, type IngestRecord } from './doctor.ts';

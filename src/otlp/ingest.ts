@@ -15,15 +15,30 @@ import { PayloadTooLargeError, decompress } from './body.ts';
 import { HTTP_MISTAKES, looksLikeJson } from './doctor.ts';
 import { ZipkinJsonError, zipkinToOtlp } from './zipkin-to-otlp.ts';
 import { ProtoError } from '../shared/protowire.ts';
-import { TAG_REFRESH_NS, createTagMemo, SpanRowsBuilder, type SpanRows, type Store, type TagMemo, type WriteResult } from '../store/index.ts';
+import {
+  TAG_REFRESH_NS,
+  createTagMemo,
+  eventNameTerm,
+  LogRowsBuilder,
+  SpanRowsBuilder,
+  type LogRows,
+  type SpanRows,
+  type Store,
+  type TagMemo,
+  type WriteResult,
+  type WriteRows,
+} from '../store/index.ts';
 import { DecodeError, decodeExportRequestSlices } from './decode-protobuf.ts';
 import { withSession } from './session.ts';
-import { spanTerms } from './terms.ts';
-import { OtlpJsonError, otlpJsonToProtobufChunks } from './json-to-protobuf.ts';
-import type { ExportOutcome, WireFormat } from './responses.ts';
-import { applyAttributeLimits, type AttributeLimits } from './limits.ts';
+import { attributeListTerms, spanTerms } from './terms.ts';
+import { OtlpJsonError, otlpJsonToProtobufChunks, otlpLogsJsonToProtobuf } from './json-to-protobuf.ts';
+import type { ExportOutcome, Signal, WireFormat } from './responses.ts';
+import { applyAttributeLimits, applyLogLimits, type AttributeLimits } from './limits.ts';
 import { decodeResource, decodeScope, type Attributes } from './span-model.ts';
-import type { DecodedBatch } from './types.ts';
+import type { DecodedBatch, DecodedLogBatch } from './types.ts';
+import { LOG_RECORD } from './schema/index.ts';
+import { decodeExportLogsSlices } from './decode-logs.ts';
+import { anyValueText } from './log-model.ts';
 import { bytesToHex } from '../shared/ids.ts';
 
 export interface IngestResult extends ExportOutcome {
@@ -42,6 +57,8 @@ export interface IngestRequest {
   readonly format: WireFormat | 'zipkin';
   /** Tags every resource of the request with a test session (see session.ts). */
   readonly session?: string;
+  /** What the request exports (default traces); Zipkin is traces only. */
+  readonly signal?: Signal;
 }
 
 /** How a request ended: stored (maybe partly), or refused as a whole. */
@@ -53,8 +70,9 @@ export type Ingest = (request: IngestRequest) => Promise<IngestAnswer>;
 
 /** A request ready to be written. */
 export interface PreparedRequest {
-  readonly slices: SpanRows[];
-  /** Spans refused (malformed or invalid ids), and why for the first few. */
+  readonly signal: Signal;
+  readonly slices: WriteRows[];
+  /** Spans (log records) refused (malformed or invalid ids), and why for the first few. */
   readonly rejected: number;
   readonly reasons: string[];
   readonly mistakes: Mistake[];
@@ -74,6 +92,8 @@ export class RequestRefused extends Error {
 
 /** Spans per slice: decoding one takes ~20 ms here, writing one ~40 ms. */
 export const SLICE_SPANS = 2048;
+/** Log records per slice: a record costs about what a span does. */
+export const SLICE_LOGS = 2048;
 const MAX_REASONS = 5;
 
 /** Without limits given, only the nesting checks of applyAttributeLimits() apply. */
@@ -181,6 +201,78 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     for (const reason of refused.reasons) if (out.reasons.length < MAX_REASONS) out.reasons.push(reason);
   }
 
+  /** One decoded slice of log records as rows; records whose body or attributes are malformed are refused. */
+  function toLogRows(batch: DecodedLogBatch, bytes: number, refused: { count: number; reasons: string[] }): LogRows {
+    const rows = new LogRowsBuilder(batch.records.length, bytes);
+    const resources = batch.resources.map((r) => rows.resource(r.present ? r.raw : null, r.schemaUrl, r.serviceName));
+    const scopes = batch.scopes.map((s) => rows.scope(s.present ? s.raw : null, s.schemaUrl));
+    const terms: string[] = [];
+    batch.records.forEach((record, i) => {
+      let text: string;
+      terms.length = 0;
+      try {
+        attributeListTerms(record.raw, LOG_RECORD.attributes, terms);
+        text = anyValueText(record.body);
+      } catch (err) {
+        if (!(err instanceof ProtoError)) throw err;
+        if (refused.count++ < MAX_REASONS) refused.reasons.push(`log record ${i} of the slice: ${err.message}`);
+        return;
+      }
+      // Ids as hex words: found through the same index as words of the body.
+      if (record.traceId.length > 0) terms.push(bytesToHex(record.traceId));
+      if (record.spanId.length > 0) terms.push(bytesToHex(record.spanId));
+      if (record.eventName !== '') terms.push(eventNameTerm(record.eventName));
+      rows.record(record, resources[record.resource], scopes[record.scope], terms.join(' '), text);
+    });
+    return rows.finish();
+  }
+
+  function* logSlices(bytes: Uint8Array, session: string | undefined, out: PreparedRequest & { rejected: number }): Generator<void, void, void> {
+    const slices = decodeExportLogsSlices(bytes, SLICE_LOGS);
+    const refused = { count: 0, reasons: [] as string[] };
+    for (;;) {
+      let next: IteratorResult<DecodedLogBatch, void>;
+      try {
+        next = slices.next();
+      } catch (err) {
+        if (err instanceof DecodeError) throw new BadRequestError(err.message);
+        throw err;
+      }
+      if (next.done === true) break;
+      let batch = next.value;
+      if (session !== undefined && session !== '') batch = withSession(batch, session);
+      batch = applyLogLimits(batch, limits);
+      out.rejected += batch.rejected;
+      for (const reason of batch.rejections) if (out.reasons.length < MAX_REASONS) out.reasons.push(reason);
+      const before = refused.count;
+      const rows = toLogRows(batch, Math.min(bytes.length, batch.records.length * 512 + 4096), refused);
+      out.rejected += refused.count - before;
+      if (rows.count > 0) out.slices.push(rows);
+      yield;
+    }
+    for (const reason of refused.reasons) if (out.reasons.length < MAX_REASONS) out.reasons.push(reason);
+  }
+
+  /** A logs request: protobuf, or OTLP/JSON converted to protobuf first. */
+  function* decodeLogsBody(body: Uint8Array, format: WireFormat | 'zipkin', session: string | undefined, out: PreparedRequest & { rejected: number }): Generator<void, void, void> {
+    if (format === 'zipkin') throw new BadRequestError('Zipkin carries spans only');
+    if (format === 'protobuf') {
+      yield* logSlices(body, session, out);
+      return;
+    }
+    const parsed = parseJson(body);
+    yield;
+    let converted: Uint8Array;
+    try {
+      converted = otlpLogsJsonToProtobuf(parsed);
+    } catch (err) {
+      if (err instanceof OtlpJsonError) throw new BadRequestError(`invalid OTLP/JSON: ${err.message}`);
+      throw err;
+    }
+    yield;
+    yield* logSlices(converted, session, out);
+  }
+
   function* decodeBody(body: Uint8Array, format: WireFormat | 'zipkin', session: string | undefined, out: PreparedRequest & { rejected: number }): Generator<void, void, void> {
     if (format === 'protobuf') {
       yield* protobufSlices(body, session, out);
@@ -215,13 +307,15 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
   }
 
   function* prepare(request: IngestRequest): Generator<void, PreparedRequest, void> {
-    const out = { slices: [] as SpanRows[], rejected: 0, reasons: [] as string[], mistakes: [] as Mistake[] };
+    const signal = request.signal ?? 'traces';
+    const out = { signal, slices: [] as WriteRows[], rejected: 0, reasons: [] as string[], mistakes: [] as Mistake[] };
     try {
       // Zipkin senders call zlib-wrapped deflate "zlib" (the Collector takes both names).
       const encoding = request.encoding?.trim().toLowerCase() === 'zlib' ? 'deflate' : request.encoding;
       const body = decompress(request.body, encoding, maxBody, () => out.mistakes.push('gzipWithoutHeader'));
       try {
-        yield* decodeBody(body, request.format, request.session, out);
+        if (signal === 'logs') yield* decodeLogsBody(body, request.format, request.session, out);
+        else yield* decodeBody(body, request.format, request.session, out);
       } catch (err) {
         if (!(err instanceof BadRequestError)) throw err;
         if (request.format === 'protobuf' && looksLikeJson(body)) {
@@ -265,8 +359,9 @@ function parseJson(body: Uint8Array): unknown {
 export function outcome(prepared: PreparedRequest, written: readonly WriteResult[]): IngestAnswer {
   let stored = 0;
   for (const w of written) stored += w.stored;
-  const message = prepared.rejected > 0 ? `rejected ${prepared.rejected} invalid span(s): ${prepared.reasons.join('; ')}` : '';
-  return { ok: true, result: { stored, rejected: prepared.rejected, message }, mistakes: prepared.mistakes };
+  const what = prepared.signal === 'logs' ? 'log record(s)' : 'span(s)';
+  const message = prepared.rejected > 0 ? `rejected ${prepared.rejected} invalid ${what}: ${prepared.reasons.join('; ')}` : '';
+  return { ok: true, result: { signal: prepared.signal, stored, rejected: prepared.rejected, message }, mistakes: prepared.mistakes };
 }
 
 /** The answer for a request the decode stage refused. */

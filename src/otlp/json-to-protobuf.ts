@@ -13,7 +13,7 @@
 import { base64ToBytes, hexToBytes } from '../shared/ids.ts';
 import { MAX_ANY_VALUE_DEPTH, ProtoWriter, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
 import {
-  AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, Resource, ResourceSpans, ScopeSpans, Span, SPAN_KIND_NAMES, SpanEvent, SpanLink, Status, STATUS_CODE_NAMES, TracesData,
+  AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, Resource, ResourceSpans, ScopeSpans, Span, SPAN_KIND_NAMES, SpanEvent, SpanLink, Status, STATUS_CODE_NAMES, TracesData, LogRecord, SEVERITY_NUMBER_NAMES,
 } from './schema/index.ts';
 
 /** AnyValue nesting limit (kvlists and arrays), so hostile input cannot exhaust the stack. */
@@ -44,6 +44,19 @@ export function otlpJsonToProtobuf(body: unknown): Uint8Array {
   if (!isObject(body)) throw new OtlpJsonError(ROOT, `expected an object, got ${describe(body)}`);
   const enc = new Encoder();
   enc.repeated(TracesData.field.resourceSpans, body.resourceSpans ?? body.resource_spans, 'resourceSpans', enc.resourceSpans);
+  return enc.w.finish();
+}
+
+/**
+ * Encodes an already parsed OTLP/JSON ExportLogsServiceRequest as protobuf bytes, by the
+ * same rules as traces.
+ *
+ * @throws OtlpJsonError when the structure is not OTLP/JSON.
+ */
+export function otlpLogsJsonToProtobuf(body: unknown): Uint8Array {
+  if (!isObject(body)) throw new OtlpJsonError(ROOT, `expected an object, got ${describe(body)}`);
+  const enc = new Encoder();
+  enc.repeated(1, body.resourceLogs ?? body.resource_logs, 'resourceLogs', enc.resourceLogs);
   return enc.w.finish();
 }
 
@@ -107,6 +120,8 @@ const UINT64_MAX = 2n ** 64n - 1n;
 const SPAN_KINDS: ReadonlyMap<string, number> = new Map(SPAN_KIND_NAMES.map((name, i) => [name, i]));
 const STATUS_CODES: ReadonlyMap<string, number> = new Map(STATUS_CODE_NAMES.map((name, i) => [name, i]));
 
+const SEVERITY_NUMBERS: ReadonlyMap<string, number> = new Map(SEVERITY_NUMBER_NAMES.map((name, i) => [name, i]));
+
 /**
  * One request's walk. Keys are read by name at each call site (`o.traceId ??
  * o.trace_id`) rather than through a key table, which keeps V8's property loads
@@ -140,6 +155,34 @@ class Encoder {
     this.message(ResourceSpans.field.resource, rs.resource, 'resource', this.resource);
     this.repeated(ResourceSpans.field.scopeSpans, rs.scopeSpans ?? rs.scope_spans, 'scopeSpans', this.scopeSpans);
     this.string(ResourceSpans.field.schemaUrl, rs.schemaUrl ?? rs.schema_url, 'schemaUrl');
+  }
+
+  resourceLogs(rl: Obj): void {
+    this.message(1, rl.resource, 'resource', this.resource);
+    this.repeated(2, rl.scopeLogs ?? rl.scope_logs, 'scopeLogs', this.scopeLogs);
+    this.string(3, rl.schemaUrl ?? rl.schema_url, 'schemaUrl');
+  }
+
+  private scopeLogs(sl: Obj): void {
+    this.message(1, sl.scope, 'scope', this.scope);
+    this.repeated(2, sl.logRecords ?? sl.log_records, 'logRecords', this.logRecord);
+    this.string(3, sl.schemaUrl ?? sl.schema_url, 'schemaUrl');
+  }
+
+  /** In field-number order. */
+  private logRecord(l: Obj): void {
+    const F = LogRecord.field;
+    this.fixed64(F.timeUnixNano, l.timeUnixNano ?? l.time_unix_nano, 'timeUnixNano');
+    this.enumValue(F.severityNumber, l.severityNumber ?? l.severity_number, 'severityNumber', SEVERITY_NUMBERS);
+    this.string(F.severityText, l.severityText ?? l.severity_text, 'severityText');
+    this.message(F.body, l.body, 'body', this.anyValue);
+    this.repeated(F.attributes, l.attributes, 'attributes', this.keyValue);
+    this.uint32(F.droppedAttributesCount, l.droppedAttributesCount ?? l.dropped_attributes_count, 'droppedAttributesCount');
+    this.fixed32(F.flags, l.flags, 'flags');
+    this.id(F.traceId, l.traceId ?? l.trace_id, 'traceId');
+    this.id(F.spanId, l.spanId ?? l.span_id, 'spanId');
+    this.fixed64(F.observedTimeUnixNano, l.observedTimeUnixNano ?? l.observed_time_unix_nano, 'observedTimeUnixNano');
+    this.string(F.eventName, l.eventName ?? l.event_name, 'eventName');
   }
 
   private resource(r: Obj): void {

@@ -22,7 +22,8 @@ import {
 import { bytesToHex } from '../shared/ids.ts';
 import { MAX_ANY_VALUE_DEPTH } from '../shared/protowire.ts';
 import { stringAttribute } from './decode-protobuf.ts';
-import type { DecodedBatch, DecodedResource, DecodedScope, DecodedSpan } from './types.ts';
+import type { DecodedBatch, DecodedLogBatch, DecodedResource, DecodedScope } from './types.ts';
+import { LogRecord } from './schema/index.ts';
 
 export interface AttributeLimits {
   /** Longest attribute key or string value in characters (bytes values: bytes); 0 for no limit. */
@@ -43,6 +44,8 @@ interface Shape {
   readonly counted: boolean;
   /** Tags of its own string fields, kept valid UTF-8. */
   readonly strings: readonly number[];
+  /** The tag of an AnyValue field (a log record's body): kept valid UTF-8 and within the nesting limit, never cut. */
+  readonly body?: number;
 }
 
 function shapeOf(spec: MessageSpec, counted: boolean): Shape {
@@ -61,6 +64,7 @@ const LINK: Shape = shapeOf(SpanLink, true);
 const RESOURCE: Shape = shapeOf(Resource, false);
 const SCOPE: Shape = shapeOf(InstrumentationScope, false);
 const STATUS: Shape = shapeOf(Status, false);
+const LOG_RECORD_SHAPE: Shape = { ...shapeOf(LogRecord, true), body: LogRecord.tag.body };
 
 /**
  * Whether bytes [start, end) are valid UTF-8. Protobuf strings must be: strict decoders
@@ -104,6 +108,12 @@ function cutAfter(buf: Uint8Array, start: number, end: number, max: number): num
 class Limiter {
   constructor(private readonly limits: AttributeLimits) {}
 
+  /** Bodies are checked and made valid UTF-8 as attribute values are, but no length limit cuts them. */
+  private bodies: Limiter | undefined;
+  private get body(): Limiter {
+    return (this.bodies ??= new Limiter({ maxAttrLength: 0, maxAttrsPerSpan: 0 }));
+  }
+
   private tooLong(buf: Uint8Array, start: number, end: number): boolean {
     const max = this.limits.maxAttrLength;
     return max > 0 && end - start > max && codePoints(buf, start, end) > max;
@@ -141,6 +151,10 @@ class Limiter {
       } else if (shape.strings.includes(tag)) {
         const e = r.lenEnd();
         if (!validUtf8(buf, r.pos, e)) over = true;
+        r.pos = e;
+      } else if (tag === shape.body) {
+        const e = r.lenEnd();
+        if (this.body.anyValueNeeds(r, e, 0)) over = true;
         r.pos = e;
       } else r.skip(tag & 7);
     }
@@ -244,6 +258,16 @@ class Limiter {
         if (validUtf8(buf, r.pos, e)) w.raw(buf.subarray(fieldStart, e));
         else w.stringField(tag >>> 3, decodeUtf8(buf.subarray(r.pos, e)));
         r.pos = e;
+      } else if (tag === shape.body) {
+        const e = r.lenEnd();
+        const payload = r.pos;
+        if (this.body.anyValueNeeds(r, e, 0)) {
+          r.pos = payload;
+          w.fork(tag >>> 3);
+          this.body.anyValue(r, e, w);
+          w.join();
+        } else w.raw(buf.subarray(fieldStart, e));
+        r.pos = e;
       } else {
         r.skip(tag & 7);
         w.raw(buf.subarray(fieldStart, r.pos));
@@ -332,22 +356,43 @@ class Limiter {
   }
 }
 
+/** What limits are applied to: spans or log records, each with its resource and scope. */
+interface Limited {
+  readonly raw: Uint8Array;
+  readonly resource: number;
+  readonly scope: number;
+}
+
+interface LimitedBatch<T extends Limited> {
+  readonly resources: DecodedResource[];
+  readonly scopes: DecodedScope[];
+  readonly items: T[];
+  readonly rejected: number;
+  readonly reasons: string[];
+  /** False when nothing was rewritten or refused (the batch can be used as it is). */
+  readonly changed: boolean;
+}
+
 /**
- * Applies `limits` to a decoded batch. Returns the batch itself when nothing exceeds a
- * limit, else a copy with the affected messages rewritten and invalid spans moved to
- * `rejected`. Resources and scopes are checked for nesting depth even without limits.
+ * Limits every item (in `shape`), its resource and scope; an item whose resource or scope
+ * is malformed is refused with it. `name` says which item a reason is about.
  */
-export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimits): DecodedBatch {
-  const limiter = new Limiter(limits);
+function limitItems<T extends Limited>(
+  limiter: Limiter,
+  batch: { readonly resources: DecodedResource[]; readonly scopes: DecodedScope[] },
+  items: readonly T[],
+  shape: Shape,
+  name: (item: T, index: number) => string,
+): LimitedBatch<T> {
   const reasons: string[] = [];
   let changed = false;
 
   /** Rewrites one resource or scope when needed; undefined when it is malformed or too deep. */
-  function limit<T extends DecodedResource | DecodedScope>(item: T, shape: Shape, what: string): T | undefined {
+  function limit<R extends DecodedResource | DecodedScope>(item: R, itemShape: Shape, what: string): R | undefined {
     try {
-      if (!limiter.needs(item.raw, 0, item.raw.length, shape)) return item;
+      if (!limiter.needs(item.raw, 0, item.raw.length, itemShape)) return item;
       changed = true;
-      return { ...item, raw: limiter.rewrite(item.raw, 0, item.raw.length, shape) };
+      return { ...item, raw: limiter.rewrite(item.raw, 0, item.raw.length, itemShape) };
     } catch (err) {
       if (!(err instanceof ProtoError)) throw err;
       changed = true;
@@ -363,27 +408,27 @@ export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimit
   });
   const scopes = batch.scopes.map((s) => limit(s, SCOPE, 'instrumentation scope'));
 
-  const spans: DecodedSpan[] = [];
-  let rejected = batch.rejected;
-  for (const span of batch.spans) {
-    if (resources[span.resource] === undefined || scopes[span.scope] === undefined) {
+  const kept: T[] = [];
+  let rejected = 0;
+  items.forEach((item, i) => {
+    if (resources[item.resource] === undefined || scopes[item.scope] === undefined) {
       rejected++;
-      continue;
+      return;
     }
     try {
-      if (!limiter.needs(span.raw, 0, span.raw.length, SPAN)) spans.push(span);
+      if (!limiter.needs(item.raw, 0, item.raw.length, shape)) kept.push(item);
       else {
         changed = true;
-        spans.push({ ...span, raw: limiter.rewrite(span.raw, 0, span.raw.length, SPAN) });
+        kept.push({ ...item, raw: limiter.rewrite(item.raw, 0, item.raw.length, shape) });
       }
     } catch (err) {
       if (!(err instanceof ProtoError)) throw err;
       changed = true;
       rejected++;
-      reasons.push(`span ${bytesToHex(span.spanId)}: ${err.message}`);
+      reasons.push(`${name(item, i)}: ${err.message}`);
     }
-  }
-  if (!changed) return batch;
+  });
+  if (!changed) return { resources: batch.resources, scopes: batch.scopes, items: kept, rejected, reasons, changed };
   // Rejected resources and scopes leave the batch (nothing refers to them any more).
   const keptResources: DecodedResource[] = [];
   const resourceIndex = resources.map((r) => (r === undefined ? -1 : keptResources.push(r) - 1));
@@ -393,8 +438,42 @@ export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimit
   return {
     resources: keptResources,
     scopes: keptScopes,
-    spans: moved ? spans.map((s) => ({ ...s, resource: resourceIndex[s.resource], scope: scopeIndex[s.scope] })) : spans,
+    items: moved ? kept.map((s) => ({ ...s, resource: resourceIndex[s.resource], scope: scopeIndex[s.scope] })) : kept,
     rejected,
-    rejections: [...batch.rejections, ...reasons].slice(0, MAX_REASONS),
+    reasons,
+    changed,
+  };
+}
+
+/**
+ * Applies `limits` to a decoded batch. Returns the batch itself when nothing exceeds a
+ * limit, else a copy with the affected messages rewritten and invalid spans moved to
+ * `rejected`. Resources and scopes are checked for nesting depth even without limits.
+ */
+export function applyAttributeLimits(batch: DecodedBatch, limits: AttributeLimits): DecodedBatch {
+  const out = limitItems(new Limiter(limits), batch, batch.spans, SPAN, (span) => `span ${bytesToHex(span.spanId)}`);
+  if (!out.changed) return batch;
+  return {
+    resources: out.resources,
+    scopes: out.scopes,
+    spans: out.items,
+    rejected: batch.rejected + out.rejected,
+    rejections: [...batch.rejections, ...out.reasons].slice(0, MAX_REASONS),
+  };
+}
+
+/**
+ * The same for log records: the SDK's log record limits (attribute count and length),
+ * severity text and event name kept valid UTF-8; the body is not cut.
+ */
+export function applyLogLimits(batch: DecodedLogBatch, limits: AttributeLimits): DecodedLogBatch {
+  const out = limitItems(new Limiter(limits), batch, batch.records, LOG_RECORD_SHAPE, (_record, i) => `log record ${i} of the slice`);
+  if (!out.changed) return batch;
+  return {
+    resources: out.resources,
+    scopes: out.scopes,
+    records: out.items,
+    rejected: batch.rejected + out.rejected,
+    rejections: [...batch.rejections, ...out.reasons].slice(0, MAX_REASONS),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The bodies OTLP answers with: ExportTraceServiceResponse and google.rpc.Status for
+ * The bodies OTLP answers with: ExportTraceServiceResponse (ExportLogsServiceResponse has
+ * the same layout) and google.rpc.Status for
  * errors, in protobuf or JSON to match the request. `partial_success` is always present,
  * empty on full success, as the Collector's receiver (and so Tempo's) writes it:
  * `{"partialSuccess":{}}`, bytes `0a 00`.
@@ -7,6 +8,9 @@
 import { ProtoWriter } from '../shared/protowire.ts';
 
 export type WireFormat = 'protobuf' | 'json';
+
+/** What an export request carries. */
+export type Signal = 'traces' | 'logs';
 
 /** gRPC status codes used in google.rpc.Status bodies. */
 export const RPC_INVALID_ARGUMENT = 3;
@@ -16,6 +20,8 @@ export const RPC_UNAVAILABLE = 14;
 export const RPC_UNAUTHENTICATED = 16;
 
 export interface ExportOutcome {
+  /** Default traces: says which partial-success field counts the rejected items. */
+  readonly signal?: Signal;
   readonly rejected: number;
   readonly message: string;
 }
@@ -31,7 +37,7 @@ export function exportResponseProtobuf(outcome: ExportOutcome): Uint8Array<Array
 
 export function exportResponseJson(outcome: ExportOutcome): string {
   const partial: Record<string, string> = {};
-  if (outcome.rejected > 0) partial.rejectedSpans = String(outcome.rejected);
+  if (outcome.rejected > 0) partial[outcome.signal === 'logs' ? 'rejectedLogRecords' : 'rejectedSpans'] = String(outcome.rejected);
   if (outcome.message !== '') partial.errorMessage = outcome.message;
   return JSON.stringify({ partialSuccess: partial });
 }

@@ -1,11 +1,11 @@
 /**
- * Test sessions: spans sent with an `x-tracebox-session` header get the resource
+ * Test sessions: spans (and log records) sent with an `x-tracebox-session` header get the resource
  * attribute `tracebox.session`, so one test's spans can be told from another's even
  * when its SDK could not set the attribute itself.
  */
 import { ProtoWriter, encodeUtf8 } from '../shared/protowire.ts';
 import { stringAttribute } from './decode-protobuf.ts';
-import type { DecodedBatch, DecodedResource } from './types.ts';
+import type { DecodedResource } from './types.ts';
 import { AnyValue, KeyValue, Resource } from './schema/index.ts';
 
 export const SESSION_ATTRIBUTE = 'tracebox.session';
@@ -21,7 +21,7 @@ function attributeField(key: string, value: string): Uint8Array {
  * Adds `tracebox.session=<session>` to every resource of the batch that lacks it.
  * Appending works because repeated protobuf fields concatenate.
  */
-export function withSession(batch: DecodedBatch, session: string): DecodedBatch {
+export function withSession<T extends { readonly resources: DecodedResource[] }>(batch: T, session: string): T {
   const field = attributeField(SESSION_ATTRIBUTE, session);
   const resources = batch.resources.map((r): DecodedResource => {
     if (stringAttribute(r.raw, SESSION_KEY) !== undefined) return r;

@@ -248,3 +248,20 @@ export function spanTerms(raw: Uint8Array, tags?: TagSink): string {
   }
   return out.join(' ');
 }
+
+/**
+ * The terms of the attributes (the KeyValue fields with tag `attrTag`, such as
+ * LOG_RECORD.attributes) of a message other than a span, hashed as a span's own
+ * attributes are (scope 's'), so that keyTerm('s', …) and valueTerm('s', …) find them in
+ * that message's own term table. Nothing goes to the tag dictionary. Throws ProtoError
+ * for malformed or too deeply nested attributes.
+ */
+export function attributeListTerms(raw: Uint8Array, attrTag: number, out: string[]): void {
+  sink = undefined;
+  const r = new ProtoReader(raw);
+  while (r.more()) {
+    const tag = r.uint32();
+    if (tag === attrTag) attributeTerms(r, r.lenEnd(), 's', out);
+    else r.skip(tag & 7);
+  }
+}

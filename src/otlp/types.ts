@@ -55,4 +55,36 @@ export interface DecodedBatch {
   readonly rejections: string[];
 }
 
+/** A log record, decoded as far as the store's columns need; the rest stays in `raw`. */
+export interface DecodedLogRecord {
+  /** The whole `LogRecord` message bytes. */
+  readonly raw: Uint8Array;
+  /** As sent (fixed64); 0 when unknown. */
+  readonly timeNs: bigint;
+  readonly observedNs: bigint;
+  /** SeverityNumber 0–24 (another value reads as 0, unspecified). */
+  readonly severityNumber: number;
+  readonly severityText: string;
+  /** The `AnyValue` body bytes; undefined when the record has none. */
+  readonly body: Uint8Array | undefined;
+  readonly flags: number;
+  /** 16 bytes, or empty outside a trace (all-zero ids read as empty). */
+  readonly traceId: Uint8Array;
+  /** 8 bytes, or empty. */
+  readonly spanId: Uint8Array;
+  readonly eventName: string;
+  /** Indexes into DecodedLogBatch.resources / scopes. */
+  readonly resource: number;
+  readonly scope: number;
+}
+
+export interface DecodedLogBatch {
+  readonly resources: DecodedResource[];
+  readonly scopes: DecodedScope[];
+  /** Valid records only; invalid ones are counted in `rejected`. */
+  readonly records: DecodedLogRecord[];
+  rejected: number;
+  readonly rejections: string[];
+}
+
 export type { RawResourceSpans, RawScopeSpans } from '../store/index.ts';

@@ -26,7 +26,7 @@ export interface SearchRequest {
 }
 
 /** A running search's hits so far, in the order found (a view that keeps growing). */
-export type SearchProgress = Pick<SearchResult, 'hits' | 'inspectedTraces' | 'inspectedSpans' | 'inspectedBytes'>;
+export type SearchProgress = Pick<SearchResult, 'hits' | 'inspectedTraces' | 'inspectedSpans' | 'inspectedBytes' | 'stopped'>;
 
 export interface TraceHit {
   readonly row: TraceRow;

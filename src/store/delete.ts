@@ -1,6 +1,7 @@
 /**
  * Deleting traces: whole traces only (a partial trace would be a wrong answer), each
- * with its spans and their search terms, in one transaction.
+ * with its spans and their search terms, in one transaction. Log records go by rowid
+ * range (oldest first, for retention) or by resource (a test session's), with their terms.
  */
 import type { Db } from './db.ts';
 
@@ -8,6 +9,10 @@ import type { Db } from './db.ts';
 export interface Deleter {
   /** Deletes the given traces; returns how many spans went with them. */
   traces(rowids: readonly number[], beforeCommit: () => void): number;
+  /** Deletes the log records with rowids in [first, last]; returns how many. */
+  logRange(first: number, last: number): number;
+  /** Deletes the log records of these resources; returns how many. */
+  logsOf(resourceIds: readonly number[]): number;
   /** Empties the store. */
   all(beforeCommit: () => void): void;
 }
@@ -26,11 +31,32 @@ export function createDeleter(db: Db): Deleter {
     beforeCommit();
     return n;
   });
+  const logTermRange = db.prepare('DELETE FROM log_terms WHERE rowid IN (SELECT id FROM logs WHERE id BETWEEN ? AND ?)');
+  const logRange = db.prepare('DELETE FROM logs WHERE id BETWEEN ? AND ?');
+  const deleteLogRange = db.transaction((first: number, last: number) => {
+    logTermRange.run(first, last);
+    return logRange.run(first, last).changes;
+  });
+  const logTermsOf = db.prepare('DELETE FROM log_terms WHERE rowid IN (SELECT id FROM logs WHERE resource_id = ?)');
+  const logsOf = db.prepare('DELETE FROM logs WHERE resource_id = ?');
+  const deleteLogsOf = db.transaction((resourceIds: readonly number[]) => {
+    let n = 0;
+    for (const id of resourceIds) {
+      logTermsOf.run(id);
+      n += logsOf.run(id).changes;
+    }
+    return n;
+  });
   const deleteAll = db.transaction((beforeCommit: () => void) => {
-    for (const table of ['span_terms', 'spans', 'traces', 'tag_values', 'tag_keys', 'span_names', 'scopes', 'resources', 'runs']) {
+    for (const table of ['span_terms', 'spans', 'traces', 'log_terms', 'logs', 'tag_values', 'tag_keys', 'span_names', 'scopes', 'resources', 'runs']) {
       db.prepare(`DELETE FROM ${table}`).run();
     }
     beforeCommit();
   });
-  return { traces: (rowids, beforeCommit) => deleteTraces(rowids, beforeCommit), all: (beforeCommit) => deleteAll(beforeCommit) };
+  return {
+    traces: (rowids, beforeCommit) => deleteTraces(rowids, beforeCommit),
+    logRange: (first, last) => deleteLogRange(first, last),
+    logsOf: (resourceIds) => deleteLogsOf(resourceIds),
+    all: (beforeCommit) => deleteAll(beforeCommit),
+  };
 }

@@ -10,33 +10,37 @@
 import type { Statement } from 'better-sqlite3';
 import { databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
 import { createTraceReader, type RawResourceSpans, type TimeRangeNs, type TraceByIdWindow, type TraceReader } from './read.ts';
-import { createWriter, type CommitSummary, type WriteResult, type Writer } from './write.ts';
+import { createWriter, type CommitSummary, type WriteResult, type WriteRows, type Writer } from './write.ts';
+import { createLogReader, type LogReader } from './logs-read.ts';
 import { createDeleter, type Deleter } from './delete.ts';
 import { createSearchReader, type SearchReader } from './search.ts';
 import { createTagReader, type TagReader } from './tags.ts';
 import { createRunReader, type NewRun, type RunReader, type RunRecord } from './runs.ts';
-import type { SpanRows } from './rows.ts';
 import { createMetricsReads, type MetricsReadOptions, type MetricsReads } from './metrics-reads.ts';
 
 export { StoreOpenError, DB_FILE, useNativeBinding, nativeBindingPath, databaseLocation, openDatabase, removeDatabaseFiles, type Checkpoints, type DatabaseLocation, type Db } from './db.ts';
 export type { TagReader, TagScope, TagValue, TagMemo, SeenTagValue, TimeWindowNs } from './tags.ts';
 export { TAG_REFRESH_NS, createTagMemo } from './tags.ts';
 export type { SearchReader, SpanCondition, RelatedCondition, TraceWindow, TraceRow, SpanRow, ResourceRow, ScopeRow } from './search.ts';
-export type { WriteResult, CommitSummary, TimeRangeNs, TraceByIdWindow, RawResourceSpans };
+export type { WriteResult, WriteRows, CommitSummary, TimeRangeNs, TraceByIdWindow, RawResourceSpans };
 export type { RawScopeSpans } from './read.ts';
 export { SpanRowsBuilder, transferables, type SpanRows, type SpanInput, type TagObservation } from './rows.ts';
+export { LogRowsBuilder, isLogRows, type LogRows, type LogInput } from './log-rows.ts';
+export { FTS_FIRST_CAP, createLogReader, ftsQuery, type LogReaderOptions, type LogReader, type LogFilter, type LogQuery, type LogRow, type LogCount } from './logs-read.ts';
 export {
   keyTerm, valueTerm, nameTerm, eventNameTerm, keyTermAt, nameTermAt, eventNameTermAt, valuePrefix, stringValueTerm, boolValueTerm, intValueTerm, doubleValueTerm,
   type TermScope, type TermValue, type TagSink, type TagType,
 } from './terms.ts';
-export type { MetricsReads, MetricsReadOptions, SpanMetricRow, AddedSpanRow, GraphSpanRow } from './metrics-reads.ts';
 export { createRunReader, createRunWriter, resourcesByRun, type NewRun, type RunReader, type RunRecord, type RunWriter, type RunOfResource } from './runs.ts';
+export type { MetricsReads, MetricsReadOptions, SpanMetricRow, AddedSpanRow, GraphSpanRow } from './metrics-reads.ts';
 export { createRetention, startRetention, RETENTION_BATCH, type RetentionOptions, type RetentionPass } from './retention.ts';
 
 /** The write operations the query side may ask of the writer (on its own thread). */
 export interface StoreWrites {
   /** Deletes whole traces by rowid; resolves to the number of spans deleted. */
   deleteTraces(rowids: readonly number[]): Promise<number>;
+  /** Deletes the log records of these resources (a test session's); resolves to how many. */
+  deleteLogsOf(resourceIds: readonly number[]): Promise<number>;
   /** Deletes everything. */
   clear(): Promise<void>;
   /** Records the start of a run. */
@@ -68,10 +72,13 @@ export class StoreReader {
   readonly search: SearchReader;
   /** The tag-value dictionary. */
   readonly tags: TagReader;
+  /** Log records. */
+  readonly logs: LogReader;
   /** Recorded runs. */
   readonly runs: RunReader;
   protected readonly generationCell: Generation;
   private readonly commitListeners = new Set<(summary: CommitSummary) => void>();
+  private readonly logListeners = new Set<(summary: CommitSummary) => void>();
   private readonly deleteListeners = new Set<(range: TimeRangeNs | undefined) => void>();
   private reader: TraceReader;
   private readerGeneration: number;
@@ -83,6 +90,7 @@ export class StoreReader {
     this.generationCell = generation;
     this.search = createSearchReader(db, () => this.generation);
     this.tags = createTagReader(db);
+    this.logs = createLogReader(db);
     this.runs = createRunReader(db);
     this.reader = createTraceReader(db);
     this.readerGeneration = this.generation;
@@ -104,6 +112,12 @@ export class StoreReader {
     return () => this.commitListeners.delete(listener);
   }
 
+  /** Calls `listener` after every commit that stored log records; returns the unsubscribe function. */
+  onLogs(listener: (summary: CommitSummary) => void): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
+  }
+
   /**
    * Calls `listener` after traces were deleted, with the time range their spans covered
    * (undefined when everything was deleted); returns the unsubscribe function.
@@ -116,6 +130,7 @@ export class StoreReader {
   /** A commit was made (here or by the writer's thread). */
   noteCommitted(summary: CommitSummary): void {
     if (summary.stored > 0) for (const listener of this.commitListeners) listener(summary);
+    if (summary.logs > 0) for (const listener of this.logListeners) listener(summary);
   }
 
   /** Traces were deleted (here or by the writer's thread). */
@@ -197,7 +212,7 @@ export class Store extends StoreReader {
   }
 
   /** Stores batches of rows in one transaction; committed when this returns. */
-  write(batches: readonly SpanRows[]): WriteResult[] {
+  write(batches: readonly WriteRows[]): WriteResult[] {
     const { results, summary } = this.writer.write(batches);
     this.noteCommitted(summary);
     this.onCommitted?.(summary);
@@ -205,7 +220,7 @@ export class Store extends StoreReader {
   }
 
   /** Stores one batch of rows in its own transaction. */
-  insert(rows: SpanRows): WriteResult {
+  insert(rows: WriteRows): WriteResult {
     return this.write([rows])[0];
   }
 
@@ -224,6 +239,16 @@ export class Store extends StoreReader {
     this.writer.forget();
     if (range !== undefined) this.deleted(range);
     return n;
+  }
+
+  /** Deletes the log records with rowids in [first, last] (retention: oldest first); returns how many. */
+  deleteLogRange(first: number, last: number): number {
+    return this.deleter.logRange(first, last);
+  }
+
+  /** Deletes the log records of these resources; returns how many. */
+  deleteLogsOf(resourceIds: readonly number[]): number {
+    return this.deleter.logsOf(resourceIds);
   }
 
   /** Deletes everything. */

@@ -63,8 +63,8 @@ export interface SpanRows {
   readonly tags: TagObservation[];
 }
 
-/** The buffers to list as transferables when posting rows to another thread. */
-export function transferables(rows: SpanRows): ArrayBuffer[] {
+/** The buffers to list as transferables when posting rows (span or log rows) to another thread. */
+export function transferables(rows: { readonly buf: Uint8Array; readonly cols: Int32Array; readonly times: BigInt64Array }): ArrayBuffer[] {
   return [rows.buf.buffer as ArrayBuffer, rows.cols.buffer as ArrayBuffer, rows.times.buffer as ArrayBuffer];
 }
 

@@ -93,10 +93,18 @@ export function resourcesByRun(db: Db, runOf: RunOfResource): Map<string, number
   return out;
 }
 
+const placeholders = (ids: readonly number[]): string => ids.map(() => '?').join(',');
+
 /** Spans stored under these resources. */
 function spanCount(db: Db, resourceIds: readonly number[]): number {
   if (resourceIds.length === 0) return 0;
-  return db.prepare(`SELECT count(*) FROM spans WHERE resource_id IN (${resourceIds.map(() => '?').join(',')})`).pluck().get(...resourceIds) as number;
+  return db.prepare(`SELECT count(*) FROM spans WHERE resource_id IN (${placeholders(resourceIds)})`).pluck().get(...resourceIds) as number;
+}
+
+/** Whether any span is stored under these resources (one index probe per resource). */
+function anySpan(db: Db, resourceIds: readonly number[]): boolean {
+  if (resourceIds.length === 0) return false;
+  return db.prepare(`SELECT 1 FROM spans WHERE resource_id IN (${placeholders(resourceIds)}) LIMIT 1`).get(...resourceIds) !== undefined;
 }
 
 export interface RunWriter {
@@ -135,7 +143,7 @@ export function createRunWriter(db: Db, runOf: RunOfResource): RunWriter {
       const ids = withSpans.all() as number[];
       if (ids.length === 0) return n;
       const resources = resourcesByRun(db, runOf);
-      for (const id of ids) if (spanCount(db, resources.get(String(id)) ?? []) === 0) n += remove.run(id).changes;
+      for (const id of ids) if (!anySpan(db, resources.get(String(id)) ?? [])) n += remove.run(id).changes;
       return n;
     },
   };

@@ -112,6 +112,34 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX runs_started ON runs(started_ms);
   `,
+  // Logs: OTLP log records beside the spans, resources and scopes shared with them.
+  // Found by time, by resource (service) and time, and through `log_terms` (attribute
+  // hashes as for spans, trace and span ids as hex words, and the body's words), so that
+  // no random-key B-tree index sits on the per-record write path.
+  `
+  CREATE TABLE logs(
+    id INTEGER PRIMARY KEY,                 -- arrival order
+    time_ns INTEGER NOT NULL,               -- time_unix_nano; the observed time when that is 0, the arrival time when both are
+    observed_ns INTEGER NOT NULL,           -- observed_time_unix_nano as sent (0: absent)
+    severity INTEGER NOT NULL,              -- SeverityNumber 0–24
+    severity_text TEXT NOT NULL,
+    trace_id BLOB,                          -- 16 bytes; NULL outside a trace
+    span_id BLOB,                           -- 8 bytes; NULL outside a span
+    flags INTEGER NOT NULL,
+    event_name TEXT,                        -- NULL when empty
+    resource_id INTEGER NOT NULL,
+    scope_id INTEGER NOT NULL,
+    body TEXT NOT NULL,                     -- the body as text (otlp/log-model.ts); '' without one
+    raw BLOB NOT NULL,                      -- the OTLP LogRecord message: every field round-trips
+    seen_s INTEGER NOT NULL                 -- unix seconds it arrived: retention goes by arrival, as for traces;
+                                            -- it follows id, so the oldest are the first rowids
+  );
+  -- Severity and resource ride along, so that a query's filters are read from the index
+  -- it walks in time order and only the records it returns are read from the table.
+  CREATE INDEX logs_time ON logs(time_ns, severity, resource_id);
+  CREATE INDEX logs_resource ON logs(resource_id, time_ns, severity);
+  CREATE VIRTUAL TABLE log_terms USING fts5(t, content='', contentless_delete=1, detail=none);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -32,11 +32,34 @@ import {
   type SpanRows,
 } from './rows.ts';
 import { createTagWriter } from './tags.ts';
+import {
+  LCOLS,
+  LCOL_EVENT_NAME,
+  LCOL_FLAGS,
+  LCOL_RAW_END,
+  LCOL_RAW_START,
+  LCOL_RESOURCE,
+  LCOL_SCOPE,
+  LCOL_SEVERITY,
+  LCOL_SEVERITY_TEXT,
+  LCOL_SPAN_ID,
+  LCOL_TRACE_ID,
+  LTIMES,
+  LTIME,
+  LTIME_OBSERVED,
+  isLogRows,
+  logTermsAt,
+  logTextAt,
+  type LogRows,
+} from './log-rows.ts';
+
+/** One slice of an export request: spans or log records. */
+export type WriteRows = SpanRows | LogRows;
 
 export interface WriteResult {
-  /** Spans stored by this call. */
+  /** Spans (or log records) stored by this call. */
   readonly stored: number;
-  /** Spans already stored (an exporter's retry), skipped. */
+  /** Spans already stored (an exporter's retry), skipped; always 0 for log records. */
   readonly duplicates: number;
 }
 
@@ -48,6 +71,10 @@ export interface CommitSummary {
   readonly maxSpanId: number;
   /** Rowids of the traces that got spans. */
   readonly traces: number[];
+  /** Log records stored. */
+  readonly logs: number;
+  /** Highest log rowid after the commit. */
+  readonly maxLogId: number;
 }
 
 /** Caches are dropped when they grow past this, so hostile input cannot grow memory without bound. */
@@ -70,7 +97,7 @@ function digest(schemaUrl: string, raw: Uint8Array | null): Buffer {
 
 export interface Writer {
   /** Writes the batches in one transaction; one result per batch, plus what the commit did. */
-  write(batches: readonly SpanRows[]): { results: WriteResult[]; summary: CommitSummary };
+  write(batches: readonly WriteRows[]): { results: WriteResult[]; summary: CommitSummary };
   /** Drops cached row ids, after rows were deleted behind the writer's back. */
   forget(): void;
 }
@@ -104,6 +131,12 @@ export function createWriter(db: Db): Writer {
     ),
     insertTerms: db.prepare('INSERT INTO span_terms(rowid, t) VALUES (?, ?)'),
     maxSpanId: db.prepare('SELECT max(id) FROM spans').pluck(),
+    insertLog: db.prepare(
+      `INSERT INTO logs(time_ns, observed_ns, severity, severity_text, trace_id, span_id, flags, event_name, resource_id, scope_id, body, raw, seen_s)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertLogTerms: db.prepare('INSERT INTO log_terms(rowid, t) VALUES (?, ?)'),
+    maxLogId: db.prepare('SELECT max(id) FROM logs').pluck(),
   };
 
   const tags = createTagWriter(db);
@@ -127,7 +160,7 @@ export function createWriter(db: Db): Writer {
     return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
   }
 
-  function messageId(cache: Map<string, number>, rows: SpanRows, ref: MessageRef, insert: (d: Buffer, raw: Uint8Array | null) => number, find: (d: Buffer) => unknown): number {
+  function messageId(cache: Map<string, number>, rows: WriteRows, ref: MessageRef, insert: (d: Buffer, raw: Uint8Array | null) => number, find: (d: Buffer) => unknown): number {
     const raw = ref.start < 0 ? null : rows.buf.subarray(ref.start, ref.end);
     const key = raw === null ? '\x01' + ref.schemaUrl : '\0' + ref.schemaUrl + '\0' + latin1(rows.buf, ref.start, ref.end);
     return cached(cache, key, () => {
@@ -136,7 +169,49 @@ export function createWriter(db: Db): Writer {
     });
   }
 
-  function write(batches: readonly SpanRows[]): { results: WriteResult[]; summary: CommitSummary } {
+  function resourceIdsOf(rows: WriteRows): number[] {
+    return rows.resources.map((r) =>
+      messageId(resourceIds, rows, r, (d, raw) => Number(stmt.insertResource.run(d, raw, r.schemaUrl, r.service).lastInsertRowid), (d) => stmt.resourceId.get(d)),
+    );
+  }
+
+  function scopeIdsOf(rows: WriteRows): number[] {
+    return rows.scopes.map((s) => messageId(scopeIds, rows, s, (d, raw) => Number(stmt.insertScope.run(d, raw, s.schemaUrl).lastInsertRowid), (d) => stmt.scopeId.get(d)));
+  }
+
+  /** Inserts log rows; returns the first rowid (they are consecutive). */
+  function writeLogs(rows: LogRows, nowS: number): number {
+    const { cols, times, buf, strings } = rows;
+    const resIds = resourceIdsOf(rows);
+    const scopeIdList = scopeIdsOf(rows);
+    let first = 0;
+    for (let i = 0; i < rows.count; i++) {
+      const c = i * LCOLS;
+      const t = i * LTIMES;
+      const traceAt = cols[c + LCOL_TRACE_ID];
+      const spanAt = cols[c + LCOL_SPAN_ID];
+      const eventName = cols[c + LCOL_EVENT_NAME];
+      const info = stmt.insertLog.run(
+        times[t + LTIME],
+        times[t + LTIME_OBSERVED],
+        cols[c + LCOL_SEVERITY],
+        strings[cols[c + LCOL_SEVERITY_TEXT]],
+        traceAt < 0 ? null : buf.subarray(traceAt, traceAt + 16),
+        spanAt < 0 ? null : buf.subarray(spanAt, spanAt + 8),
+        cols[c + LCOL_FLAGS] >>> 0,
+        eventName < 0 ? null : strings[eventName],
+        resIds[cols[c + LCOL_RESOURCE]],
+        scopeIdList[cols[c + LCOL_SCOPE]],
+        logTextAt(rows, i),
+        buf.subarray(cols[c + LCOL_RAW_START], cols[c + LCOL_RAW_END]),
+        nowS,
+      );
+      if (i === 0) first = Number(info.lastInsertRowid);
+    }
+    return first;
+  }
+
+  function write(batches: readonly WriteRows[]): { results: WriteResult[]; summary: CommitSummary } {
     const nowS = Math.floor(Date.now() / 1000);
     const deltas = new Map<number, TraceDelta>();
     const results: WriteResult[] = [];
@@ -144,9 +219,11 @@ export function createWriter(db: Db): Writer {
     const spanTraces: Int32Array[] = [];
     let stored = 0;
     let duplicates = 0;
+    let logs = 0;
 
     // 1. Everything with a statement journal: dictionaries, traces, tags.
     for (const rows of batches) {
+      if (isLogRows(rows)) continue;
       for (const obs of rows.tags) tags.record(obs);
       const traceOf = new Int32Array(rows.count);
       const { cols, times, buf } = rows;
@@ -164,18 +241,23 @@ export function createWriter(db: Db): Writer {
 
     // 2. Span rows.
     const termRows: Array<[number, SpanRows, number]> = [];
-    batches.forEach((rows, b) => {
+    // Log rows and their first rowid; their terms go in with the spans' (step 4).
+    const logTerms: Array<[LogRows, number]> = [];
+    let spanBatch = 0;
+    for (const rows of batches) {
+      if (isLogRows(rows)) {
+        logTerms.push([rows, writeLogs(rows, nowS)]);
+        logs += rows.count;
+        results.push({ stored: rows.count, duplicates: 0 });
+        continue;
+      }
       const { cols, times, buf } = rows;
-      const resIds = rows.resources.map((r) =>
-        messageId(resourceIds, rows, r, (d, raw) => Number(stmt.insertResource.run(d, raw, r.schemaUrl, r.service).lastInsertRowid), (d) => stmt.resourceId.get(d)),
-      );
-      const scopeIdList = rows.scopes.map((s) =>
-        messageId(scopeIds, rows, s, (d, raw) => Number(stmt.insertScope.run(d, raw, s.schemaUrl).lastInsertRowid), (d) => stmt.scopeId.get(d)),
-      );
+      const resIds = resourceIdsOf(rows);
+      const scopeIdList = scopeIdsOf(rows);
       const nameIdList = rows.names.map((name) =>
         cached(nameIds, name, () => (stmt.nameId.get(name) as number | undefined) ?? Number(stmt.insertName.run(name).lastInsertRowid)),
       );
-      const traceOf = spanTraces[b];
+      const traceOf = spanTraces[spanBatch++];
       let batchStored = 0;
       for (let i = 0; i < rows.count; i++) {
         const c = i * COLS;
@@ -218,7 +300,7 @@ export function createWriter(db: Db): Writer {
       stored += batchStored;
       duplicates += rows.count - batchStored;
       results.push({ stored: batchStored, duplicates: rows.count - batchStored });
-    });
+    }
 
     // 3. Trace summaries.
     for (const d of deltas.values()) {
@@ -228,9 +310,14 @@ export function createWriter(db: Db): Writer {
 
     // 4. Search terms, last (see the module comment).
     for (const [rowid, rows, i] of termRows) stmt.insertTerms.run(rowid, spanTermsAt(rows, i));
+    // A record's terms, then its body's words (the table's tokenizer splits them).
+    for (const [rows, first] of logTerms) {
+      for (let i = 0; i < rows.count; i++) stmt.insertLogTerms.run(first + i, `${logTermsAt(rows, i)} ${logTextAt(rows, i)}`);
+    }
 
     const maxSpanId = (stmt.maxSpanId.get() as number | null) ?? 0;
-    return { results, summary: { stored, duplicates, maxSpanId, traces: [...deltas.keys()] } };
+    const maxLogId = logs > 0 ? ((stmt.maxLogId.get() as number | null) ?? 0) : 0;
+    return { results, summary: { stored, duplicates, maxSpanId, traces: [...deltas.keys()], logs, maxLogId } };
   }
 
   function forget(): void {

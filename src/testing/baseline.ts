@@ -1,6 +1,6 @@
 /**
  * Trace baselines: what a set of traces does per operation (calls per trace, p50/p95
- * durations, errors, which operation calls which; see src/diff) kept in a JSON file
+ * durations, errors, which operation calls which; see src/analysis/run-profile.ts) kept in a JSON file
  * beside the test, and compared with the traces of this run under thresholds. So a test
  * can say "no more calls of SELECT items per request than the baseline, p95 at most 50%
  * slower". Written like snapshots: when missing (outside CI), or with
@@ -17,7 +17,7 @@ import {
   type OperationProfile,
   type Profile,
   type RunDiff,
-} from '../diff/index.ts';
+} from '../analysis/index.ts';
 import type { Trace } from './client.ts';
 import { storedOrWritten } from './snapshot.ts';
 import { toTraceJson } from './trace.ts';
@@ -43,7 +43,7 @@ export interface BaselineResult {
 
 export const DEFAULT_BASELINE_RULES = ['calls>+0', 'new-errors'] as const;
 
-/** A profile of the test's traces (see src/diff/profile.ts). */
+/** A profile of the test's traces (see src/analysis/run-profile.ts). */
 export function traceProfile(traces: readonly Trace[]): Profile {
   return profileTraces(traces.map(toTraceJson));
 }

@@ -7,7 +7,7 @@ import type { SpanJson, TraceJson } from '../query/index.ts';
 import { RUN_ATTRIBUTE, SESSION_ATTRIBUTE, SESSION_HEADER, type Finding, type IngestRecord } from '../otlp/index.ts';
 import { explainQueryError, parse, TraceQLSyntaxError, TraceQLValidationError } from '../traceql/index.ts';
 import { formatTree } from './tree.ts';
-import type { RunDiff } from '../diff/index.ts';
+import type { RunDiff } from '../analysis/index.ts';
 import type { RunRecord } from '../store/index.ts';
 import { toSpan, toTrace, type Span, type Trace } from './trace.ts';
 
@@ -30,7 +30,7 @@ export interface DiffRequest {
   /** Or two TraceQL selections. */
   queryA?: string;
   queryB?: string;
-  /** Noise bound (see src/diff/compare.ts): percent, a duration such as "1ms", samples. */
+  /** Noise bound (see src/analysis/run-compare.ts): percent, a duration such as "1ms", samples. */
   minChangePct?: number;
   minDelta?: string;
   minSamples?: number;
@@ -143,11 +143,10 @@ export class TraceboxClient {
       OTEL_TRACES_EXPORTER: 'otlp',
       // Short batch delay: a test should not wait five seconds for its spans.
       OTEL_BSP_SCHEDULE_DELAY: '100',
-      // Signals tracebox does not receive: without these the SDK exports them to the same
-      // endpoint every few seconds and logs each refusal.
+      OTEL_LOGS_EXPORTER: 'otlp',
+      // Metrics are not received: without this the SDK exports them to the same endpoint
+      // every few seconds and logs each refusal.
       OTEL_METRICS_EXPORTER: 'none',
-      // Logs: off until tracebox receives them; then this becomes 'otlp'.
-      OTEL_LOGS_EXPORTER: 'none',
     };
     const headers: string[] = [];
     const resource: string[] = [];
@@ -265,7 +264,7 @@ export class TraceboxClient {
   }
 
   /** What the receivers saw lately and the set-up mistakes tracebox recognized. */
-  async doctor(): Promise<{ findings: Finding[]; requests: Record<string, IngestRecord[]> }> {
+  async doctor(): Promise<{ findings: Finding[]; requests: Record<string, IngestRecord[]>; receivers?: { otlpHttp: number; otlpGrpc: number; zipkin?: number } }> {
     return this.request('GET', '/api/doctor', 'the doctor report');
   }
 
@@ -287,7 +286,7 @@ export class TraceboxClient {
     return (await this.request<{ runs: RunRecord[] }>('GET', '/api/runs', 'listing runs')).runs;
   }
 
-  /** Compares two runs (or two TraceQL selections) per operation; see src/diff. */
+  /** Compares two runs (or two TraceQL selections) per operation; see src/analysis/run-compare.ts. */
   async diff(request: DiffRequest = {}): Promise<RunDiff & { runs: { a: RunRecord | null; b: RunRecord | null } }> {
     const path = this.query('/api/runs/diff', {
       a: request.a,

@@ -16,7 +16,7 @@ export { formatTree } from './tree.ts';
 export { toTraceJson } from './trace.ts';
 export { assertTraceSnapshot, checkTraceSnapshot, traceMatchers, traceSnapshot, type SnapshotOptions, type SnapshotResult } from './snapshot.ts';
 export { assertTraceBaseline, checkTraceBaseline, baselineMatchers, traceProfile, DEFAULT_BASELINE_RULES, type BaselineOptions, type BaselineResult } from './baseline.ts';
-export { compareProfiles, failures, parseFailOn, diffText, diffMarkdown, DEFAULT_NOISE, type Profile, type RunDiff, type NoiseBound, type FailRule, type OperationChange } from '../diff/index.ts';
+export { compareProfiles, failures, parseFailOn, diffText, diffMarkdown, DEFAULT_NOISE, type Profile, type RunDiff, type NoiseBound, type FailRule, type OperationChange } from '../analysis/index.ts';
 
 export interface TestTracebox extends Tracebox, Omit<TraceboxClient, 'apiUrl' | 'otlpHttpUrl'> {}
 

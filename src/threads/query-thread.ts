@@ -46,6 +46,7 @@ export function runQuery(data: QueryData, parent: MessagePort, log: (line: strin
   const unfollow = followStore(data.instance, store);
   const writes: StoreWrites = {
     deleteTraces: (rowids) => writer.call<number>('deleteTraces', rowids),
+    deleteLogsOf: (resourceIds) => writer.call<number>('deleteLogsOf', resourceIds),
     clear: () => writer.call<void>('clear'),
     startRun: (run) => writer.call<RunRecord>('startRun', run),
     endRun: (id, exitCode, endedMs) => writer.call<RunRecord | undefined>('endRun', { id, exitCode, endedMs }),

@@ -9,7 +9,7 @@
 import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import { UnavailableError } from '../shared/errors.ts';
 import { runOfResource } from '../otlp/index.ts';
-import { Store, createRunWriter, startRetention, type DatabaseLocation, type Generation, type NewRun, type SpanRows, type WriteResult } from '../store/index.ts';
+import { Store, createRunWriter, startRetention, type DatabaseLocation, type Generation, type NewRun, type WriteRows, type WriteResult } from '../store/index.ts';
 import { serve } from './rpc.ts';
 import { eventsChannel, type StoreEvent } from './events.ts';
 
@@ -21,11 +21,11 @@ export interface WriterData {
   readonly retention: { readonly maxAgeMs: number; readonly maxBytes: number };
 }
 
-/** Spans per transaction, at most: about 40 ms of writing here, so a queue drains in turns. */
+/** Spans (or log records) per transaction, at most: about 40 ms of writing here, so a queue drains in turns. */
 const TX_SPANS = 2048;
 
 interface Queued {
-  readonly rows: SpanRows;
+  readonly rows: WriteRows;
   resolve(result: WriteResult): void;
   reject(err: Error): void;
 }
@@ -45,7 +45,13 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
   store.onDeleted = (range) => announce({ type: 'delete', range });
   const runs = createRunWriter(store.db, runOfResource);
   const retention = startRetention(
-    { db: store.db, file: store.file, deleteTraces: (rowids) => store.deleteTraces(rowids), pruneRuns: (nowMs, maxAgeMs, deleted) => runs.prune(nowMs, maxAgeMs, deleted) },
+    {
+      db: store.db,
+      file: store.file,
+      deleteTraces: (rowids) => store.deleteTraces(rowids),
+      deleteLogRange: (first, last) => store.deleteLogRange(first, last),
+      pruneRuns: (nowMs, maxAgeMs, deleted) => runs.prune(nowMs, maxAgeMs, deleted),
+    },
     data.retention,
     log,
   );
@@ -88,12 +94,13 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
   }
 
   const handlers = {
-    write: (rows: SpanRows) =>
+    write: (rows: WriteRows) =>
       new Promise<{ value: WriteResult }>((resolve, reject) => {
         queue.push({ rows, resolve: (value) => resolve({ value }), reject });
         schedule();
       }),
     deleteTraces: (rowids: number[]) => ({ value: store.deleteTraces(rowids) }),
+    deleteLogsOf: (resourceIds: number[]) => ({ value: store.deleteLogsOf(resourceIds) }),
     clear: () => {
       store.clear();
       return { value: null };

@@ -1,25 +1,33 @@
 /**
- * A raw OTLP/gRPC client: TraceService/Export with the request given as bytes, so
+ * A raw OTLP/gRPC client: TraceService/Export (or LogsService/Export) with the request given as bytes, so
  * tests can send exactly what they built (or garbage).
  */
 import * as grpc from '@grpc/grpc-js';
 
 const identity = (b: Buffer): Buffer => b;
 
-const TraceServiceClient = grpc.makeGenericClientConstructor(
-  {
-    Export: {
-      path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: identity,
-      requestDeserialize: identity,
-      responseSerialize: identity,
-      responseDeserialize: identity,
+function serviceClient(path: string, name: string) {
+  return grpc.makeGenericClientConstructor(
+    {
+      Export: {
+        path,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
     },
-  },
-  'TraceService',
-);
+    name,
+  );
+}
+
+const CLIENTS = {
+  traces: serviceClient('/opentelemetry.proto.collector.trace.v1.TraceService/Export', 'TraceService'),
+  logs: serviceClient('/opentelemetry.proto.collector.logs.v1.LogsService/Export', 'LogsService'),
+  metrics: serviceClient('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', 'MetricsService'),
+};
 
 export interface GrpcAnswer {
   readonly error?: grpc.ServiceError;
@@ -30,6 +38,8 @@ export interface GrpcExportOptions {
   readonly gzip?: boolean;
   /** Call metadata, e.g. { authorization: 'Bearer …' }. */
   readonly metadata?: Record<string, string>;
+  /** The service called: TraceService (default), LogsService or MetricsService. */
+  readonly signal?: keyof typeof CLIENTS;
 }
 
 function metadataOf(entries: Record<string, string> = {}): grpc.Metadata {
@@ -42,7 +52,7 @@ function metadataOf(entries: Record<string, string> = {}): grpc.Metadata {
 export async function grpcExport(url: string, request: Uint8Array, options: GrpcExportOptions = {}): Promise<GrpcAnswer> {
   const channelOptions: grpc.ChannelOptions = { 'grpc.max_send_message_length': -1 };
   if (options.gzip) channelOptions['grpc.default_compression_algorithm'] = grpc.compressionAlgorithms.gzip;
-  const client = new TraceServiceClient(new URL(url).host, grpc.credentials.createInsecure(), channelOptions);
+  const client = new CLIENTS[options.signal ?? 'traces'](new URL(url).host, grpc.credentials.createInsecure(), channelOptions);
   try {
     return await new Promise<GrpcAnswer>((resolve) => {
       const deadline = Date.now() + 10_000;

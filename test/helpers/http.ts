@@ -22,15 +22,15 @@ export interface PostOptions {
   readonly headers?: Record<string, string>;
 }
 
-/** POST /v1/traces. */
-export async function postTraces(otlpHttpUrl: string, body: Uint8Array | string, options: PostOptions = {}): Promise<Answer> {
+/** POST /v1/traces (or another path of the receiver, such as /v1/logs). */
+export async function postTraces(otlpHttpUrl: string, body: Uint8Array | string, options: PostOptions & { readonly path?: string } = {}): Promise<Answer> {
   let payload: Uint8Array = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const headers: Record<string, string> = { 'Content-Type': options.contentType ?? PROTOBUF, ...options.headers };
   if (options.gzip) {
     payload = zlib.gzipSync(payload);
     headers['Content-Encoding'] = 'gzip';
   }
-  return answer(await fetch(`${otlpHttpUrl}/v1/traces`, { method: 'POST', body: new Uint8Array(payload), headers }));
+  return answer(await fetch(`${otlpHttpUrl}${options.path ?? '/v1/traces'}`, { method: 'POST', body: new Uint8Array(payload), headers }));
 }
 
 /** POST with a chunked body (no Content-Length), written in `chunkSize` pieces. */

@@ -14,6 +14,8 @@ function loadRoot(): protobuf.Root {
   root.loadSync([
     'opentelemetry/proto/collector/trace/v1/trace_service.proto',
     'opentelemetry/proto/trace/v1/trace.proto',
+    'opentelemetry/proto/collector/logs/v1/logs_service.proto',
+    'opentelemetry/proto/logs/v1/logs.proto',
     'tempopb/tempo.proto',
     'google/rpc/status.proto',
   ]);
@@ -25,6 +27,10 @@ export const root = loadRoot();
 export const ExportTraceServiceRequest = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
 export const ExportTraceServiceResponse = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse');
 export const TracesData = root.lookupType('opentelemetry.proto.trace.v1.TracesData');
+export const ExportLogsServiceRequest = root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
+export const ExportLogsServiceResponse = root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse');
+export const LogRecord = root.lookupType('opentelemetry.proto.logs.v1.LogRecord');
+export const Resource = root.lookupType('opentelemetry.proto.resource.v1.Resource');
 export const TempoTrace = root.lookupType('tempopb.Trace');
 export const TraceByIDResponse = root.lookupType('tempopb.TraceByIDResponse');
 export const RpcStatus = root.lookupType('google.rpc.Status');

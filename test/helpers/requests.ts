@@ -198,7 +198,15 @@ export interface JsonSpelling {
 const KIND = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
 const CODE = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
-const INT64_KEYS = new Set(['intValue', 'startTimeUnixNano', 'endTimeUnixNano', 'timeUnixNano']);
+const INT64_KEYS = new Set(['intValue', 'startTimeUnixNano', 'endTimeUnixNano', 'timeUnixNano', 'observedTimeUnixNano']);
+const SEVERITY_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+
+/** SEVERITY_NUMBER_ERROR3 → 19. */
+function severityNumber(name: string): number {
+  const m = /^SEVERITY_NUMBER_([A-Z]+?)([234]?)$/.exec(name);
+  if (m === null || !SEVERITY_LEVELS.includes(m[1])) return 0;
+  return SEVERITY_LEVELS.indexOf(m[1]) * 4 + (m[2] === '' ? 1 : Number(m[2]));
+}
 const UINT32_KEYS = new Set(['droppedAttributesCount', 'droppedEventsCount', 'droppedLinksCount']);
 
 function exactNumber(decimal: string): number | undefined {
@@ -219,6 +227,7 @@ function spell(value: unknown, key: string, s: JsonSpelling): unknown {
     return out;
   }
   if (ID_KEYS.has(key) && typeof value === 'string') return s.ids === 'hex' ? Buffer.from(value, 'base64').toString('hex') : value;
+  if (key === 'severityNumber' && typeof value === 'string') return s.enums === 'numbers' ? severityNumber(value) : value;
   if ((key === 'kind' || key === 'code') && typeof value === 'string') {
     const n = (key === 'kind' ? KIND : CODE).indexOf(value);
     return s.enums === 'numbers' ? n : value;

@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { grpcExport } from '../helpers/grpc.ts';
 import { createExporter } from '../helpers/sdk.ts';
 import { startTestTracebox, type TestTracebox } from '../helpers/tracebox.ts';
 import { grpc, TempoGrpcClient } from '../helpers/tempo-grpc.ts';
@@ -272,6 +273,12 @@ test('an HTTP/1.1 request sent a byte at a time is told apart from the HTTP/2 pr
     await closed;
     assert.ok(Buffer.concat(chunks).toString('latin1').startsWith(status), Buffer.concat(chunks).toString('latin1'));
   }
+});
+
+test('an OTLP/gRPC export sent to the query port is told where spans go', async () => {
+  const answer = await grpcExport(tb.apiUrl, new Uint8Array(0));
+  assert.equal(answer.error?.code, grpc.status.UNIMPLEMENTED);
+  assert.match(answer.error?.details ?? '', /query port.*OTLP\/gRPC port \(default 4317\)/);
 });
 
 test('an unknown method of the service: UNIMPLEMENTED', async () => {

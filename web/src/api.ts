@@ -1,13 +1,29 @@
 /**
  * @module api
  * The viewer's only fetch() caller: typed requests to tracebox's Tempo API, the plain
- * span JSON endpoints, the doctor and the derived metrics. Endpoints another tracebox
+ * span JSON endpoints, the doctor, the derived metrics and recorded runs. Endpoints another tracebox
  * version may lack (`/api/service-graph`, `/api/metrics/*`) answer `undefined` on 404
  * so the pages can fall back.
  */
 import type { ReceiverPorts } from './model/endpoints.ts';
 import type { ServiceGraph } from './model/service-graph.ts';
 import type { TraceJson } from './model/trace.ts';
+import type { RunDiff } from '../../src/analysis/index.ts';
+
+export type { RunDiff };
+
+/** A recorded run, as GET /api/runs answers (src/store/runs.ts). */
+export interface RunRecord {
+  id: string;
+  label: string;
+  command: string;
+  gitCommit: string | null;
+  gitBranch: string | null;
+  startedMs: number;
+  endedMs: number | null;
+  exitCode: number | null;
+  spans: number | null;
+}
 
 export class ApiError extends Error {
   constructor(
@@ -167,4 +183,14 @@ export async function queryRange(q: string, startSec: number, endSec: number, st
 export async function queryInstant(q: string, startSec: number, endSec: number, signal?: AbortSignal): Promise<InstantSeries[] | undefined> {
   const body = await json<{ series: InstantSeries[] }>(`/api/metrics/query?${qs({ q, start: Math.floor(startSec), end: Math.ceil(endSec) })}`, { signal });
   return body === undefined ? undefined : (body.series ?? []);
+}
+
+/** Recorded runs, newest first (`tracebox run`); undefined when this tracebox has no runs endpoint. */
+export async function listRuns(signal?: AbortSignal): Promise<RunRecord[] | undefined> {
+  return (await json<{ runs: RunRecord[] }>('/api/runs', { signal }))?.runs;
+}
+
+/** The diff of two runs by id (src/analysis/run-compare); the API's 400 (an unknown run) is thrown as ApiError. */
+export async function runDiff(a: string, b: string, signal?: AbortSignal): Promise<(RunDiff & { runs: { a: RunRecord | null; b: RunRecord | null } }) | undefined> {
+  return json(`/api/runs/diff?${qs({ a, b })}`, { signal });
 }

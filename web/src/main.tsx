@@ -22,6 +22,7 @@ const others = () => import('./pages/others.ts');
 const TracePage = lazy(() => others().then((m) => m.TracePage), 'the trace page');
 const ServicesPage = lazy(() => others().then((m) => m.ServicesPage), 'the services page');
 const ComparePage = lazy(() => others().then((m) => m.ComparePage), 'the compare page');
+const RunsPage = lazy(() => others().then((m) => m.RunsPage), 'the runs page');
 const UploadPage = lazy(() => others().then((m) => m.UploadPage), 'the file page');
 
 function SettingsDialog({ onClose }: { onClose: () => void }): JSX.Element {
@@ -149,7 +150,7 @@ function App(): JSX.Element {
     t: toggleTheme,
   });
   useEffect(() => {
-    const titles: Record<string, string> = { search: 'Search', trace: `Trace ${route.id.slice(0, 8)}`, services: 'Services', compare: 'Compare', upload: 'Open a file', notfound: 'Not found' };
+    const titles: Record<string, string> = { search: 'Search', trace: `Trace ${route.id.slice(0, 8)}`, services: 'Services', compare: 'Compare', runs: 'Runs', upload: 'Open a file', notfound: 'Not found' };
     document.title = `${titles[route.page]} · tracebox`;
   }, [route.page, route.id]);
   useEffect(() => {
@@ -169,6 +170,8 @@ function App(): JSX.Element {
       <ServicesPage route={route} />
     ) : route.page === 'compare' ? (
       <ComparePage route={route} />
+    ) : route.page === 'runs' ? (
+      <RunsPage route={route} />
     ) : route.page === 'upload' ? (
       <UploadPage />
     ) : (
@@ -228,6 +231,7 @@ function App(): JSX.Element {
           {nav('/search', 'Search', 'search', route.page === 'search' || route.page === 'trace', 's')}
           {nav('/services', 'Services', 'map', route.page === 'services', 'm')}
           {nav('/compare', 'Compare', 'compare', route.page === 'compare', '')}
+          {nav('/runs', 'Runs', 'timeline', route.page === 'runs', '')}
           {nav('/upload', 'Open file', 'upload', route.page === 'upload', 'u')}
         </nav>
         <span class="spacer" />

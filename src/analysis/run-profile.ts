@@ -1,12 +1,14 @@
 /**
- * @module diff/profile
+ * @module analysis/run-profile
  * What a set of traces (one run, one TraceQL selection, one file) does, per operation:
  * calls per trace, durations (p50/p95 with their sample count), errors and their
  * messages, which operation calls which (edges), and, per root operation, where the
- * critical path spends its time. Two profiles are compared by `compare.ts`; a profile is
+ * critical path spends its time. Two profiles are compared by `run-compare.ts`; a profile is
  * also what a test's baseline file holds. Pure: the viewer bundles it.
  */
-import { buildTrace, criticalPath, onPath, pathRoot, percentile, type TraceJson, type TraceTree, type TreeSpan } from '../analysis/index.ts';
+import { criticalPath, onPath, pathRoot } from './critical-path.ts';
+import { percentile } from './red.ts';
+import { buildTrace, type TraceJson, type TraceTree, type TreeSpan } from './trace.ts';
 
 /** An operation: service, span name and kind, and the route or database operation when the span has one. */
 export interface OperationKey {

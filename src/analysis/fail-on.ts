@@ -1,5 +1,5 @@
 /**
- * @module diff/fail-on
+ * @module analysis/fail-on
  * Thresholds that turn a diff into a verdict (`tracebox diff --fail-on`, baseline files):
  *
  *   p95>+20%    an operation's p95 grew by more than 20% (p50 alike)
@@ -9,11 +9,11 @@
  *   errors>+0   an operation has more error spans
  *   new-errors  an operation fails with a message it did not fail with before
  *
- * Duration rules see only changes beyond the noise bound (compare.ts).
+ * Duration rules see only changes beyond the noise bound (run-compare.ts).
  */
-import { humanDuration } from '../analysis/index.ts';
 import { parseDuration } from '../traceql/index.ts';
-import type { OperationChange, RunDiff } from './compare.ts';
+import { humanDuration } from './format.ts';
+import type { OperationChange, RunDiff } from './run-compare.ts';
 
 export type FailRule =
   | { readonly text: string; readonly metric: 'p50' | 'p95'; readonly unit: '%' | 'ns'; readonly amount: number }

@@ -1,15 +1,22 @@
 /**
- * @module diff/render
+ * @module analysis/run-render
  * A diff as people read it: a table for terminals and test failures, Markdown for CI
  * step summaries (`$GITHUB_STEP_SUMMARY`). Both say "no change" when nothing moved
  * beyond the noise bound, and name the bound.
  */
-import { humanDuration, textTable } from '../analysis/index.ts';
-import type { RunRecord } from '../store/index.ts';
-import type { DurationChange, OperationChange, OperationSide, RunDiff, SideSummary } from './compare.ts';
+import { humanDuration, textTable } from './format.ts';
+import type { DurationChange, OperationChange, OperationSide, RunDiff, SideSummary } from './run-compare.ts';
+
+/** What a run's name is made of (a recorded run has more). */
+export interface RunNaming {
+  readonly id: string;
+  readonly label: string;
+  readonly gitCommit: string | null;
+  readonly gitBranch: string | null;
+}
 
 /** "run 4 (feature; 1a2b3c4 on main)". */
-export function runName(run: RunRecord): string {
+export function runName(run: RunNaming): string {
   const git = run.gitCommit === null ? '' : `${run.gitCommit.slice(0, 7)}${run.gitBranch === null ? '' : ` on ${run.gitBranch}`}`;
   const about = [run.label, git].filter((s) => s !== '').join('; ');
   return `run ${run.id}${about === '' ? '' : ` (${about})`}`;
@@ -65,11 +72,12 @@ function rows(diff: RunDiff): string[][] {
   return out;
 }
 
-function edgeLines(diff: RunDiff): string[] {
+/** Calls between operations that appeared, vanished or changed, each line starting with its mark (`+ - ~` for terminals, words for Markdown). */
+function edgeLines(diff: RunDiff, marks: readonly [string, string, string] = ['+', '-', '~']): string[] {
   const lines: string[] = [];
-  for (const e of diff.edges.added) lines.push(`+ ${e.parentLabel} → ${e.childLabel} (${num(e.b)} per call)`);
-  for (const e of diff.edges.removed) lines.push(`- ${e.parentLabel} → ${e.childLabel} (was ${num(e.a)} per call)`);
-  for (const e of diff.edges.changed) lines.push(`~ ${e.parentLabel} → ${e.childLabel}: ${num(e.a)} → ${num(e.b)} per call`);
+  for (const e of diff.edges.added) lines.push(`${marks[0]} ${e.parentLabel} → ${e.childLabel} (${num(e.b)} per call)`);
+  for (const e of diff.edges.removed) lines.push(`${marks[1]} ${e.parentLabel} → ${e.childLabel} (was ${num(e.a)} per call)`);
+  for (const e of diff.edges.changed) lines.push(`${marks[2]} ${e.parentLabel} → ${e.childLabel}: ${num(e.a)} → ${num(e.b)} per call`);
   return lines;
 }
 
@@ -112,7 +120,7 @@ export function diffMarkdown(diff: RunDiff, failed: readonly string[] = []): str
     const [head, ...body] = rows(diff);
     out.push('', `| ${head.map(md).join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`, ...body.map((r) => `| ${r.map(md).join(' | ')} |`));
   }
-  const edges = edgeLines(diff);
+  const edges = edgeLines(diff, ['new:', 'gone:', 'changed:']);
   if (edges.length > 0) out.push('', '**Calls between operations**', '', ...edges.map((l) => `- ${md(l)}`));
   const path = pathLines(diff);
   if (path.length > 0) out.push('', '**Critical path**', '', ...path.map((l) => (l.startsWith('  ') ? `  - ${md(l.trim())}` : `- ${md(l)}`)));

@@ -1,5 +1,5 @@
 /**
- * @module diff/compare
+ * @module analysis/run-compare
  * Two profiles compared: per operation the calls per trace, p50/p95 durations, errors
  * and their messages; operations and edges that appeared or vanished; per root
  * operation, what moved on its critical path.
@@ -10,7 +10,7 @@
  * trace and error counts are exact. Changes inside the bound are not reported, so two runs
  * of the same fixture report "no change".
  */
-import { operationLabel, parseOperationKey, type OperationKey, type OperationProfile, type Profile } from './profile.ts';
+import { operationLabel, parseOperationKey, type OperationKey, type OperationProfile, type Profile } from './run-profile.ts';
 
 export interface NoiseBound {
   /** Smallest relative change that counts, percent (default 10). */

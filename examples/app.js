@@ -1,6 +1,6 @@
 // A tiny service instrumented with the OpenTelemetry SDK: it handles one pretend checkout
-// request as a trace of nested spans (one of which fails), exports it over OTLP/HTTP
-// (protobuf), prints the trace id, and exits.
+// request as a trace of nested spans (one of which fails) with log records inside them,
+// exports both over OTLP/HTTP (protobuf), prints the trace id, and exits.
 //
 //   node examples/app.js [--fail]
 //
@@ -12,8 +12,11 @@
 // failing command's spans are stored too); 2 when the export itself failed.
 // It uses the SDK packages the repository has as devDependencies (run `npm install` first).
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 const fail = process.argv.slice(2).includes('--fail');
@@ -32,12 +35,15 @@ const checkedExporter = {
   shutdown: () => exporter.shutdown(),
 };
 
-const provider = new BasicTracerProvider({
-  // envDetector reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; they win over the default name.
-  resource: resourceFromAttributes({ 'service.name': 'tracebox-example' }).merge(detectResources({ detectors: [envDetector] })),
-  spanProcessors: [new BatchSpanProcessor(checkedExporter)],
-});
+// envDetector reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; they win over the default name.
+const resource = resourceFromAttributes({ 'service.name': 'tracebox-example' }).merge(detectResources({ detectors: [envDetector] }));
+const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(checkedExporter)] });
 const tracer = provider.getTracer('tracebox-example', '1.0.0');
+// Log records go to the same endpoint (/v1/logs); emitted with a span's context, they carry its ids.
+const loggers = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter() })] });
+const logger = loggers.getLogger('tracebox-example', '1.0.0');
+const log = (span, severityNumber, severityText, body, attributes) =>
+  logger.emit({ context: trace.setSpan(context.active(), span), severityNumber, severityText, body, attributes });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `work` in a span that is a child of `parent` (no context manager is registered, so parents are explicit). */
@@ -59,6 +65,7 @@ const traceId = await inSpan(
   'POST /checkout',
   { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'POST', 'url.path': '/checkout', 'http.route': '/checkout' } },
   async (root) => {
+    log(root, SeverityNumber.INFO, 'INFO', 'checkout started', { 'cart.id': 'c-42' });
     await inSpan(root, 'load cart', {}, async (span) => {
       await inSpan(
         span,
@@ -75,6 +82,7 @@ const traceId = await inSpan(
       async (span) => {
         await sleep(5);
         span.setAttribute('http.response.status_code', 402);
+        log(span, SeverityNumber.ERROR, 'ERROR', 'payment failed: card declined', { 'payment.provider': 'payments.example' });
         throw new Error('card declined');
       },
     );
@@ -87,6 +95,7 @@ const traceId = await inSpan(
 try {
   await provider.forceFlush();
   await provider.shutdown();
+  await loggers.shutdown();
 } catch (err) {
   exportError ??= err; // the batch processor rejects with an array of errors
 }
@@ -95,5 +104,5 @@ if (exportError !== undefined) {
   process.stderr.write(`example app: could not export spans: ${first?.message ?? String(first)}\n`);
   process.exit(2);
 }
-process.stdout.write(`example app: exported 5 spans in trace ${traceId}\n`);
+process.stdout.write(`example app: exported 5 spans and 2 log records in trace ${traceId}\n`);
 process.exit(fail ? 1 : 0);

@@ -20,7 +20,10 @@
  * tracebox on that database): GET /api/logs, newest first, limit 100, Q queries per kind
  * (default 200, after a warm-up) with varying arguments; p50 and p99 latency, and how
  * many records the queries returned on average. The kinds are a list (QUERY_KINDS
- * below): add more, e.g. Loki API queries, as another entry.
+ * below): GET /api/logs, then the same searches as Grafana's Loki data source sends them
+ * to /loki/api/v1/query_range (categorize-labels, the corpus's window), and two Loki
+ * queries reported without being held to the target: a lone rare number (an exact
+ * substring test is a scan of the window) and the log-volume histogram over 2 h.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -203,6 +206,8 @@ interface QueryKind {
   readonly name: string;
   /** The path and query of one request. */
   readonly next: (ctx: QueryContext) => string;
+  /** False: reported, not held to the p99 target. */
+  readonly target?: false;
 }
 
 const COMMON_WORDS = ['declined', 'insufficient', 'retrying', 'unavailable', 'signed', 'cache', 'confirmed', 'processed', 'reset', 'slow'];
@@ -213,6 +218,11 @@ function window(ctx: QueryContext): { start: bigint; end: bigint } {
   const span = ctx.facts.maxNs - ctx.facts.minNs - WINDOW_NS;
   const start = ctx.facts.minNs + (span * BigInt(ctx.rng.int(1000))) / 1000n;
   return { start, end: start + WINDOW_NS };
+}
+
+/** A Loki query_range request over the whole corpus (Loki's default window is the last hour). */
+function loki(ctx: QueryContext, query: string, w = { start: ctx.facts.minNs, end: ctx.facts.maxNs + 1n }, extra = 'limit=100'): string {
+  return `/loki/api/v1/query_range?query=${encodeURIComponent(query)}&start=${w.start}&end=${w.end}&${extra}`;
 }
 
 const QUERY_KINDS: readonly QueryKind[] = [
@@ -228,7 +238,20 @@ const QUERY_KINDS: readonly QueryKind[] = [
     return `/api/logs?service=${ctx.rng.pick(LOG_SERVICES)}&minSeverity=ERROR&start=${w.start}&end=${w.end}&limit=100`;
   } },
   { name: 'severity >= WARN + service, no window', next: (ctx) => `/api/logs?service=${ctx.rng.pick(LOG_SERVICES)}&minSeverity=WARN&limit=100` },
+  { name: 'Loki: a common word, one service (|= "declined")', next: (ctx) => loki(ctx, `{service_name="${ctx.rng.pick(LOG_SERVICES)}"} |= "declined"`) },
+  { name: 'Loki: a rare phrase (|= "order N confirmed")', next: (ctx) => loki(ctx, `{service_name=~".+"} |= "order ${ctx.rng.pick(ctx.rareWords)} confirmed"`) },
+  { name: 'Loki: trace id (| trace_id="…")', next: (ctx) => loki(ctx, `{service_name=~".+"} | trace_id="${ctx.rng.pick(ctx.traceIds)}"`) },
+  { name: 'Loki: severity + service + 15 min window', next: (ctx) => loki(ctx, `{service_name="${ctx.rng.pick(LOG_SERVICES)}"} | severity_text="ERROR"`, window(ctx)) },
+  { name: 'Loki: a lone rare number, every service (a scan)', target: false, next: (ctx) => loki(ctx, `{service_name=~".+"} |= "${ctx.rng.pick(ctx.rareWords)}"`) },
+  { name: 'Loki: log volume of a service over 2 h', target: false, next: (ctx) =>
+    loki(ctx, `sum by (level, detected_level) (count_over_time({service_name="${ctx.rng.pick(LOG_SERVICES)}"} | drop __error__[1m]))`, undefined, 'step=60000ms') },
 ];
+
+/** Records in an answer of /api/logs or of Loki (stream values, or matrix points). */
+function answered(body: unknown): number {
+  const b = body as { logs?: unknown[]; data?: { result: { values: unknown[] }[] } };
+  return b.logs?.length ?? (b.data?.result ?? []).reduce((n, s) => n + s.values.length, 0);
+}
 
 async function benchQueries(records: number, queries: number, seed: number): Promise<boolean> {
   const dir = tempDir('queries');
@@ -257,8 +280,7 @@ async function benchQueries(records: number, queries: number, seed: number): Pro
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
       const ctx: QueryContext = { rng: new Rng(seed), facts, traceIds, rareWords };
       const get = async (pathAndQuery: string): Promise<number> => {
-        const res = await fetchJson(agent, new URL(pathAndQuery, server.apiUrl));
-        return (res as { logs: unknown[] }).logs.length;
+        return answered(await fetchJson(agent, new URL(pathAndQuery, server.apiUrl)));
       };
       const rows = [['kind', 'p50 ms', 'p99 ms', 'max ms', 'records/answer']];
       for (const kind of QUERY_KINDS) {
@@ -273,13 +295,13 @@ async function benchQueries(records: number, queries: number, seed: number): Pro
         }
         ms.sort((a, b) => a - b);
         const p99 = percentile(ms, 99);
-        if (p99 >= 50) ok = false;
-        rows.push([kind.name, fmt(percentile(ms, 50), 1), fmt(p99, 1), fmt(ms[ms.length - 1], 1), fmt(returned / queries, 1)]);
+        if (p99 >= 50 && kind.target !== false) ok = false;
+        rows.push([kind.target === false ? `${kind.name} (not held to the target)` : kind.name, fmt(percentile(ms, 50), 1), fmt(p99, 1), fmt(ms[ms.length - 1], 1), fmt(returned / queries, 1)]);
       }
       agent.destroy();
       const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
       for (const r of rows) console.log('  ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
-      console.log(`  target: p99 < 50 ms for every kind: ${ok ? 'met' : 'NOT met'}`);
+      console.log(`  target: p99 < 50 ms for every kind held to it: ${ok ? 'met' : 'NOT met'}`);
     } finally {
       await server.close();
     }
@@ -292,7 +314,7 @@ async function benchQueries(records: number, queries: number, seed: number): Pro
 function fetchJson(agent: http.Agent, url: URL): Promise<unknown> {
   return new Promise((resolve, reject) => {
     http
-      .get({ agent, hostname: url.hostname, port: url.port, path: url.pathname + url.search }, (res) => {
+      .get({ agent, hostname: url.hostname, port: url.port, path: url.pathname + url.search, headers: { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {

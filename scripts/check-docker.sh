@@ -58,6 +58,23 @@ assert prom["url"] == "http://tracebox:3200", prom["url"]
 assert prom.get("uid"), "the Prometheus datasource needs a uid for the service-map link"
 assert tempo["jsonData"]["serviceMap"]["datasourceUid"] == prom["uid"], "serviceMap.datasourceUid must name the Prometheus datasource"
 assert tempo["jsonData"].get("nodeGraph", {}).get("enabled") is True, "the node graph must be on"
+# Log records through tracebox's Loki API, and the Tempo datasource's trace-to-logs pointing there.
+(loki,) = [d for d in datasources if d["type"] == "loki"]
+assert loki["url"] == "http://tracebox:3200", loki["url"]
+assert loki.get("uid"), "the Loki datasource needs a uid for trace-to-logs"
+t2l = tempo["jsonData"].get("tracesToLogsV2")
+assert t2l, "the Tempo datasource needs tracesToLogsV2"
+assert t2l["datasourceUid"] == loki["uid"], "tracesToLogsV2.datasourceUid must name the Loki datasource"
+assert t2l.get("customQuery") is True, "trace-to-logs uses its own query"
+# Provisioning expands $VAR and ${VAR}: Grafana's span variables must be written with $$.
+query = t2l["query"]
+assert "${" not in query.replace("$${", ""), f"unescaped ${{…}} in the trace-to-logs query: {query}"
+q = query.replace("$${", "${")
+assert q.startswith('{service_name="${__span.tags["service.name"]}"}'), f"stream selector on service_name: {q}"
+for part in ('| trace_id="${__trace.traceId}"', '| span_id="${__span.spanId}"'):
+    assert part in q, f"trace-to-logs query lacks {part}: {q}"
+(link,) = loki["jsonData"]["derivedFields"]
+assert link["matcherType"] == "label" and link["matcherRegex"] == "trace_id" and link["datasourceUid"] == tempo["uid"], link
 assert len({d["uid"] for d in datasources}) == len(datasources), "datasource uids must differ"
 
 # Images pinned to exact releases: a tag with a full version, never a floating one.
@@ -71,7 +88,7 @@ for ref in re.findall(r"^FROM\s+(\S+)", dockerfile, re.M):
 for name, service in services.items():
     if "build" not in service:
         assert exact.match(service["image"]), f"{name}: image {service['image']} is not pinned to an exact release"
-print(f"check-docker: {path}: services {', '.join(services)}; Grafana's Tempo datasource {tempo['url']}, streaming on, "
+print(f"check-docker: {path}: services {', '.join(services)}; Grafana's Tempo datasource {tempo['url']}, streaming on, trace-to-logs through Loki datasource '{loki['uid']}', "
       f"service map through Prometheus datasource {prom['uid']!r}; images pinned")
 PY
 

@@ -37,8 +37,8 @@ Options (each also read from TRACEBOX_<NAME>, e.g. TRACEBOX_PORT=3300):
   --max-lag DURATION      refuse exports the same way when what already waits would take
                           longer than this to store, at the rate the store has been going
                           (default 500ms; 0: never)
-  --retention DURATION    delete traces that arrived longer ago, e.g. 72h, 30m (default 72h; 0 keeps all)
-  --max-size SIZE         keep the database under this size, oldest traces go first (default 1GiB; 0: no limit)
+  --retention DURATION    delete traces and logs that arrived longer ago, e.g. 72h, 30m (default 72h; 0 keeps all)
+  --max-size SIZE         keep the database under this size, oldest traces and logs go first (default 1GiB; 0: no limit)
   --search-timeout DURATION  how long a search works before it answers with what it found,
                           marked incomplete (default 10s)
   --allow-reset           let DELETE /api/traces delete stored traces
@@ -51,7 +51,7 @@ Options (each also read from TRACEBOX_<NAME>, e.g. TRACEBOX_PORT=3300):
                           clients too; the viewer asks for it once (default: none)
   --max-attr-length N     truncate attribute keys and string values longer than N
                           characters (default ${DEFAULTS.maxAttrLength}; 0: no limit)
-  --max-attrs-per-span N  drop attributes past N per span, event and link, counted in
+  --max-attrs-per-span N  drop attributes past N per span, event, link and log record, counted in
                           dropped_attributes_count (default ${DEFAULTS.maxAttrsPerSpan}; 0: no limit)
   --remote-write URL      push the service-graph and span metrics (Tempo's metrics-generator
                           series, derived from the stored spans) to this Prometheus

@@ -10,6 +10,7 @@ import { startTracebox, type TestTracebox } from '../src/testing/index.ts';
 import { REPO, runCli } from './helpers/cli.ts';
 
 const SERVICE = fileURLToPath(new URL('./fixtures/service.mjs', import.meta.url));
+const LOG_SERVICE = fileURLToPath(new URL('./fixtures/log-service.mjs', import.meta.url));
 
 /**
  * Each argument list run through the command line's dispatcher in one child process
@@ -123,6 +124,39 @@ describe('tracebox run', () => {
   test('the summary lists the error messages of failed spans', async () => {
     const out = await runCli(['run', '--', process.execPath, SERVICE, '--fail'], { OTEL_SERVICE_NAME: 'cart' });
     assert.match(out.stderr, /^errors:\n {2}cart: POST \/cart: cart service unavailable {2}\(trace [0-9a-f]{32}\)$/m);
+  });
+
+  test('the summary lists the log records of severity ERROR or above, with their trace and span', async () => {
+    const out = await runCli(['run', '--', process.execPath, LOG_SERVICE], { OTEL_SERVICE_NAME: 'pay' });
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stderr, /^error logs \(1\):\n {2}ERROR pay: payment declined for order 42 {2}\(trace [0-9a-f]{32}, span [0-9a-f]{16}\)$/m);
+    assert.doesNotMatch(out.stderr, /slow start|cart loaded/);
+  });
+
+  test('tracebox assert --logs counts log records by body, severity, service and attribute', async () => {
+    const tb = await startTracebox();
+    try {
+      const code = await new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, [LOG_SERVICE], { env: { ...process.env, ...tb.env(), OTEL_SERVICE_NAME: 'pay' }, stdio: 'inherit' });
+        child.on('error', reject);
+        child.on('exit', (c) => resolve(c ?? -1));
+      });
+      assert.equal(code, 0);
+      await tb.waitForLogs({ service: 'pay' }, { count: 3 });
+      const [ok, none, tooMany] = await dispatchAll([
+        ['assert', '--logs', '--body', 'payment declined', '--severity', 'error', '--service', 'pay', '--attr', 'order.id=42', '--url', tb.apiUrl],
+        ['assert', '--logs', '--severity', 'FATAL', '--max', '0', '--url', tb.apiUrl],
+        ['assert', '--logs', '--service', 'pay', '--max', '2', '--url', tb.apiUrl],
+      ]);
+      const bad = await runCli(['assert', '--logs', '{ }', '--url', tb.apiUrl]);
+      assert.deepEqual([ok.code, ok.stdout], [0, 'ok: 1 log record(s) match\n']);
+      assert.deepEqual([none.code, none.stdout], [0, 'ok: 0 log record(s) match\n']);
+      assert.equal(tooMany.code, 1);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /with --logs, no TraceQL query/);
+    } finally {
+      await tb.close();
+    }
   });
 
   test('flags before the command need no "--", and the receivers\' ports can be set', async () => {

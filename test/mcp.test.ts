@@ -103,9 +103,9 @@ describe('MCP server at /mcp', () => {
     await tb?.close();
   });
 
-  test('lists the four tools with described inputs', async () => {
+  test('lists the six tools with described inputs', async () => {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['explain_slow_path', 'get_trace', 'list_services', 'search_traces']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['explain_slow_path', 'get_logs', 'get_trace', 'list_services', 'search_logs', 'search_traces']);
     for (const tool of tools) {
       assert.ok((tool.description ?? '').length > 40, tool.name);
       assert.equal(tool.annotations?.readOnlyHint, true);

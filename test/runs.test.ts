@@ -71,7 +71,7 @@ describe('tracebox run --data, tracebox runs, tracebox diff', () => {
     assert.match(out.stdout, /\nshop\s+SELECT items \[client\]\s+added\s+0 → 3 \(\+3\)/);
     assert.match(out.stdout, /\npayment\s+POST \/charge \[server\]\s+changed\s+1\s+(19|20)\.\d ms → 3[45]\.\d ms \(\+7\d%\)/);
     assert.match(out.stdout, /\+ shop: GET \/cart \[server\] → shop: SELECT items \[client\] \(3 per call\)/);
-    assert.match(out.stdout, /shop: SELECT items \[client\]: now on the path/);
+    assert.match(out.stdout, /shop: SELECT items \[client\]: now on the path, \d+\.\d+ ms per trace\n/);
     assert.match(out.stderr, /calls>\+0: shop: SELECT items \[client\] 0 → 3 calls per trace/);
 
     const p95 = await runCli(['diff', 'same', 'feature', ...d, '--fail-on', 'p95>+50%']);
@@ -110,6 +110,10 @@ describe('tracebox run --data, tracebox runs, tracebox diff', () => {
       const diff = await tb.diff({ queryA: '{ resource.tracebox.run = "1" }', queryB: '{ resource.tracebox.run = "2" }' });
       assert.equal(diff.changed, false);
       assert.equal(diff.a.traces, 20);
+      // A side cut short says so.
+      const cut = await tb.diff({ a: '1', b: '3', limit: 5 });
+      assert.deepEqual([cut.a.traces, cut.a.partial, cut.b.partial], [5, 'the newest 5 traces only; there are more', 'the newest 5 traces only; there are more']);
+      assert.equal((await tb.fetch('/api/runs/diff?limit=0')).status, 400);
     } finally {
       await tb.close();
     }

@@ -80,7 +80,7 @@ describe('the test API, used as a test would', () => {
     );
   });
 
-  test('env() keeps the SDK from exporting metrics and logs tracebox does not take', () => {
+  test('env() keeps the SDK from exporting metrics, which tracebox does not take', () => {
     const env = tb.session().env();
     assert.equal(env.OTEL_METRICS_EXPORTER, 'none');
     assert.equal(env.OTEL_LOGS_EXPORTER, 'otlp');

@@ -5,7 +5,7 @@
  * beyond the noise bound, and name the bound.
  */
 import { humanDuration, textTable } from './format.ts';
-import type { DurationChange, OperationChange, OperationSide, RunDiff, SideSummary } from './run-compare.ts';
+import type { DurationChange, OperationChange, OperationSide, PathChange, RunDiff, SideSummary } from './run-compare.ts';
 
 /** What a run's name is made of (a recorded run has more). */
 export interface RunNaming {
@@ -86,11 +86,17 @@ function pathLines(diff: RunDiff): string[] {
   for (const r of diff.roots) {
     lines.push(`${r.label} (${r.traces.a}/${r.traces.b} traces):`);
     for (const p of r.path) {
-      const what = p.status === 'entered' ? 'now on the path' : p.status === 'left' ? 'no longer on the path' : 'time on the path';
-      lines.push(`  ${p.label}: ${what}, ${humanDuration(p.aNs)} → ${humanDuration(p.bNs)} per trace`);
+      lines.push(`  ${p.label}: ${pathChangeText(p)}`);
     }
   }
   return lines;
+}
+
+/** "now on the path, 9.01 ms per trace", "time on the path, 20.0 ms → 35.2 ms per trace". */
+export function pathChangeText(p: PathChange): string {
+  if (p.status === 'entered') return `now on the path, ${humanDuration(p.bNs)} per trace`;
+  if (p.status === 'left') return `no longer on the path (was ${humanDuration(p.aNs)} per trace)`;
+  return `time on the path, ${humanDuration(p.aNs)} → ${humanDuration(p.bNs)} per trace`;
 }
 
 function headline(diff: RunDiff): string {

@@ -1,8 +1,8 @@
 /**
  * The query port, in two parts:
  *
- * - createApiApp(): Tempo's HTTP API, the Prometheus subset, test endpoints, MCP and
- *   imports, with one error mapping (bad input → 400 with Tempo's plain-text message,
+ * - createApiApp(): Tempo's HTTP API, Loki's (for stored logs), the Prometheus subset,
+ *   test endpoints, MCP and imports, with one error mapping (bad input → 400 with Tempo's plain-text message,
  *   anything else → logged 500). It runs on the query threads.
  * - createFrontApp(): what the main thread answers itself (health, the token check, the
  *   viewer's static files) in front of a hand-over of everything else to a query thread.
@@ -17,6 +17,7 @@ import type { DoctorReport, Ingest } from '../otlp/index.ts';
 import type { ApiBindings, ApiEnv } from './env.ts';
 import { createSearch } from '../query/index.ts';
 import { createViewerRoutes } from '../viewer/index.ts';
+import { createLokiRoutes } from '../loki/index.ts';
 import { requireToken } from './auth.ts';
 import { createDoctorRoutes } from './doctor-routes.ts';
 import { createGrpcRoutes } from './grpc-routes.ts';
@@ -33,6 +34,7 @@ import { createTraceQLMetricsRoutes } from './traceql-metrics-routes.ts';
 export { TEMPO_COMPAT_VERSION } from './tempo-routes.ts';
 export { serveQueryGrpc, type QueryGrpc } from './grpc-front.ts';
 export type { ApiBindings, ApiEnv } from './env.ts';
+export type { LogJson } from './log-routes.ts';
 export { normalizeAllowedHost } from './request-guard.ts';
 
 /** Paths answered from the derived metrics, which one query thread owns. */
@@ -61,6 +63,7 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   const search = createSearch(options.store, { budgetMs: options.searchTimeoutMs ?? DEFAULTS.searchTimeoutMs });
   app.route('/', createSearchRoutes(options.store, search, options.log));
   app.route('/', createTraceQLMetricsRoutes(options.store));
+  app.route('/', createLokiRoutes(options.store));
   const { metrics } = options;
   if (metrics !== undefined) {
     app.route('/', createPromRoutes(() => metrics));

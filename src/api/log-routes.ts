@@ -12,46 +12,29 @@
  *   limit             1–5000 (default 100); direction backward (newest first, default) | forward
  *   after             only records stored after this log id (a live tail's cursor)
  *
- * `more` says whether more records matched than were returned.
+ * `more` says whether more records matched than were returned. GET /api/logs/volume counts
+ * the same records per time bucket and severity level. GET /api/logs/export?traceId= writes a
+ * trace's records as one OTLP/JSON logs request (hex ids, numeric enums), every field as
+ * received, for `tracebox export --logs`.
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { bytesToHex } from '../shared/ids.ts';
 import { BadRequestError } from '../shared/errors.ts';
-import { valueTerm, type LogQuery, type LogRow, type StoreReader } from '../store/index.ts';
-import { decodeLogRecord, decodeScope, keyValuesOf, RESOURCE, SESSION_ATTRIBUTE, SEVERITY, stringAttribute, type AnyValueType, type LogAttribute } from '../otlp/index.ts';
-import { encodeUtf8 } from '../shared/protowire.ts';
+import { bodyWords, valueTerm, type LogFilter, type LogQuery, type StoreReader } from '../store/index.ts';
+import { logJsonOf, parseSeverity, resourcesOf, type LogJson } from '../query/index.ts';
+import { decodeLogRecord, encodeLogsData, logsDataToJson, type RawLogGroup } from '../otlp/index.ts';
+import { severityLevel } from '../analysis/index.ts';
 import { parseFractionalSeconds, parseRfc3339 } from './params.ts';
 import { parseTraceId } from '../shared/ids.ts';
 
+export type { LogJson };
+/** Body words as the term index holds them (the store's tokenizer). */
+export { bodyWords };
+
 export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LOG_LIMIT = 5000;
-const SESSION_KEY = encodeUtf8(SESSION_ATTRIBUTE);
-
-export interface LogJson {
-  /** Arrival order: the cursor for `after`. */
-  id: number;
-  /** The record's time; its observed time when that was 0 (the arrival time when both were). */
-  timeUnixNano: string;
-  observedTimeUnixNano: string;
-  severityNumber: number;
-  severityText: string;
-  /** The body as text (a map or array as compact JSON); '' without one. */
-  body: string;
-  bodyType: AnyValueType | 'none';
-  attributes: Record<string, string>;
-  droppedAttributesCount: number;
-  flags: number;
-  /** Hex; '' outside a trace. */
-  traceId: string;
-  spanId: string;
-  eventName: string;
-  service: string;
-  resource: Record<string, string>;
-  scope: { name: string; version: string };
-  /** Whether spans of the record's trace are stored (the trace can be opened). */
-  traceStored: boolean;
-}
+/** Records of one trace `/api/logs/export` writes at most; past this it refuses rather than cut the trace's records short. */
+export const MAX_EXPORT_RECORDS = 100_000;
 
 /** A time parameter: unix seconds (up to 10 digits), unix ns (more digits), fractional seconds or RFC 3339. */
 export function parseLogTime(name: string, text: string): bigint {
@@ -62,55 +45,18 @@ export function parseLogTime(name: string, text: string): bigint {
   return ns;
 }
 
-const LEVELS: Record<string, number> = { TRACE: SEVERITY.TRACE, DEBUG: SEVERITY.DEBUG, INFO: SEVERITY.INFO, WARN: SEVERITY.WARN, ERROR: SEVERITY.ERROR, FATAL: SEVERITY.FATAL };
-
-/** A SeverityNumber (1–24) or a level name (its lowest number). */
-export function parseSeverity(name: string, text: string): number {
-  const level = LEVELS[text.toUpperCase()];
-  if (level !== undefined) return level;
-  if (/^\d+$/.test(text) && Number(text) <= SEVERITY.MAX) return Number(text);
-  throw new BadRequestError(`invalid ${name}: ${JSON.stringify(text)}; use 1–24 or one of ${Object.keys(LEVELS).join(', ')}`);
-}
-
-/** The words FTS5's unicode61 tokenizer makes of a text (letters and digits), for `terms`. */
-export function bodyWords(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-}
-
-function textRecord(attrs: readonly LogAttribute[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const a of attrs) out[a.key] = a.text;
-  return out;
-}
 
 export function createLogRoutes(store: StoreReader): Hono {
   const app = new Hono();
 
-  /** Resource rowids whose attribute passes `keep`; undefined when not asked. */
-  function resourcesWhere(keep: (raw: Uint8Array, service: string) => boolean): number[] {
-    return store.search
-      .resources()
-      .filter((r) => keep(r.raw, r.service))
-      .map((r) => r.id);
-  }
-
-  function intersect(a: number[] | undefined, b: number[]): number[] {
-    if (a === undefined) return b;
-    const keep = new Set(b);
-    return a.filter((id) => keep.has(id));
-  }
-
-  app.get('/api/logs', (c: Context) => {
+  /** The filter a request's parameters describe (shared by the listing and the volume), and the attributes to confirm. */
+  function filterOf(c: Context): { filter: LogFilter; attrs: Array<[string, string]> } {
     const q = (name: string): string | undefined => {
       const v = c.req.query(name);
       return v === undefined || v === '' ? undefined : v;
     };
     const terms: string[] = [];
-    let resourceIds: number[] | undefined;
-    const services = c.req.queries('service')?.filter((s) => s !== '') ?? [];
-    if (services.length > 0) resourceIds = resourcesWhere((_raw, service) => services.includes(service));
-    const session = q('session');
-    if (session !== undefined) resourceIds = intersect(resourceIds, resourcesWhere((raw) => stringAttribute(raw, SESSION_KEY) === session));
+    const resourceIds = resourcesOf(store, c.req.queries('service')?.filter((s) => s !== '') ?? [], q('session'));
     const attrs: Array<[string, string]> = [];
     for (const a of c.req.queries('attr') ?? []) {
       const eq = a.indexOf('=');
@@ -123,21 +69,13 @@ export function createLogRoutes(store: StoreReader): Hono {
     const traceId = q('traceId');
     const spanId = q('spanId');
     if (spanId !== undefined && !/^[0-9a-fA-F]{16}$/.test(spanId)) throw new BadRequestError('invalid spanId: 16 hex characters expected');
-    const limitText = q('limit');
-    const limit = limitText === undefined ? DEFAULT_LOG_LIMIT : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LOG_LIMIT) throw new BadRequestError(`invalid limit: a whole number from 1 to ${MAX_LOG_LIMIT}`);
-    const direction = q('direction') ?? 'backward';
-    if (direction !== 'backward' && direction !== 'forward') throw new BadRequestError('invalid direction: backward or forward');
     const after = q('after');
     if (after !== undefined && !/^\d+$/.test(after)) throw new BadRequestError('invalid after: a log id');
     const start = q('start');
     const end = q('end');
     const min = q('minSeverity');
     const max = q('maxSeverity');
-    const query: LogQuery = {
-      direction,
-      // One more tells whether there were more.
-      limit: limit + 1,
+    const filter: LogFilter = {
       ...(start === undefined ? {} : { startNs: parseLogTime('start', start) }),
       ...(end === undefined ? {} : { endNs: parseLogTime('end', end) }),
       ...(resourceIds === undefined ? {} : { resourceIds }),
@@ -148,13 +86,75 @@ export function createLogRoutes(store: StoreReader): Hono {
       ...(terms.length === 0 ? {} : { terms }),
       ...(after === undefined ? {} : { afterId: Number(after) }),
     };
+    return { filter, attrs };
+  }
+
+  /**
+   * GET /api/logs/volume: how many records match, per time bucket and severity level, for
+   * a histogram. The same parameters as /api/logs (start and end required) and `buckets`
+   * (1–500, default 60). Attribute filters are counted by the term index alone (hashes):
+   * `exact` says whether the counts may include a record whose attribute only shares a hash.
+   */
+  app.get('/api/logs/volume', (c: Context) => {
+    const { filter, attrs } = filterOf(c);
+    if (filter.startNs === undefined || filter.endNs === undefined) throw new BadRequestError('start and end are required');
+    if (filter.endNs <= filter.startNs) throw new BadRequestError('end must be after start');
+    const bucketsText = c.req.query('buckets');
+    const buckets = bucketsText === undefined || bucketsText === '' ? 60 : Number(bucketsText);
+    if (!Number.isInteger(buckets) || buckets < 1 || buckets > 500) throw new BadRequestError('invalid buckets: a whole number from 1 to 500');
+    const span = filter.endNs - filter.startNs;
+    const stepNs = (span + BigInt(buckets) - 1n) / BigInt(buckets);
+    const byLevel = new Map<string, number[]>();
+    for (const { bucketNs, severity, count } of store.logs.counts({ ...filter, startNs: filter.startNs }, stepNs)) {
+      const level = severityLevel(severity);
+      let counts = byLevel.get(level);
+      if (counts === undefined) byLevel.set(level, (counts = new Array<number>(buckets).fill(0)));
+      const i = Number((bucketNs - filter.startNs) / stepNs);
+      if (i >= 0 && i < buckets) counts[i] += count;
+    }
+    return c.json({
+      startUnixNano: filter.startNs.toString(),
+      stepNanos: stepNs.toString(),
+      buckets,
+      levels: Object.fromEntries(byLevel),
+      exact: attrs.length === 0,
+    });
+  });
+
+  app.get('/api/logs/export', (c: Context) => {
+    const id = c.req.query('traceId');
+    if (id === undefined || id === '') throw new BadRequestError('traceId is required');
+    const rows = store.logs.query({ traceId: parseTraceId(id), direction: 'forward', limit: MAX_EXPORT_RECORDS + 1 });
+    if (rows.length > MAX_EXPORT_RECORDS) throw new BadRequestError(`trace ${id} has more than ${MAX_EXPORT_RECORDS} log records; read them with /api/logs`);
+    // The records of one resource and scope share a group, in time order, as an SDK batches them.
+    const groups = new Map<string, RawLogGroup & { records: Uint8Array[] }>();
+    for (const row of rows) {
+      const key = `${row.resourceId}/${row.scopeId}`;
+      let g = groups.get(key);
+      if (g === undefined) groups.set(key, (g = { resource: store.search.resource(row.resourceId).raw, scope: store.search.scope(row.scopeId).raw, records: [] }));
+      g.records.push(row.raw);
+    }
+    return c.json(logsDataToJson(encodeLogsData([...groups.values()]), { ids: 'hex', enums: 'numbers' }));
+  });
+
+  app.get('/api/logs', (c: Context) => {
+    const q = (name: string): string | undefined => {
+      const v = c.req.query(name);
+      return v === undefined || v === '' ? undefined : v;
+    };
+    const { filter, attrs } = filterOf(c);
+    const limitText = q('limit');
+    const limit = limitText === undefined ? DEFAULT_LOG_LIMIT : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LOG_LIMIT) throw new BadRequestError(`invalid limit: a whole number from 1 to ${MAX_LOG_LIMIT}`);
+    const direction = q('direction') ?? 'backward';
+    if (direction !== 'backward' && direction !== 'forward') throw new BadRequestError('invalid direction: backward or forward');
+    // One more tells whether there were more.
+    const query: LogQuery = { ...filter, direction, limit: limit + 1 };
     let rows = store.logs.query(query);
     const more = rows.length > limit;
     if (more) rows = rows.slice(0, limit);
     const logs: LogJson[] = [];
-    const resources = new Map<number, { service: string; attrs: Record<string, string> }>();
-    const scopes = new Map<number, { name: string; version: string }>();
-    const traces = new Map<string, boolean>();
+    const toJson = logJsonOf(store);
     for (const row of rows) {
       const rec = decodeLogRecord(row.raw);
       // Attribute terms are hashes: confirm them against the record.
@@ -162,46 +162,6 @@ export function createLogRoutes(store: StoreReader): Hono {
       logs.push(toJson(row, rec));
     }
     return c.json({ logs, more, ...(logs.length === 0 ? {} : { lastId: Math.max(...logs.map((l) => l.id)) }) });
-
-    function toJson(row: LogRow, rec: ReturnType<typeof decodeLogRecord>): LogJson {
-      let resource = resources.get(row.resourceId);
-      if (resource === undefined) {
-        const r = store.search.resource(row.resourceId);
-        resource = { service: r.service, attrs: textRecord(keyValuesOf(r.raw, RESOURCE.attributes)) };
-        resources.set(row.resourceId, resource);
-      }
-      let scope = scopes.get(row.scopeId);
-      if (scope === undefined) {
-        const s = decodeScope(store.search.scope(row.scopeId).raw);
-        scope = { name: s.name, version: s.version };
-        scopes.set(row.scopeId, scope);
-      }
-      const trace = row.traceId === null ? '' : bytesToHex(row.traceId);
-      let stored = traces.get(trace);
-      if (stored === undefined) {
-        stored = row.traceId !== null && store.search.rowidOf(row.traceId) !== undefined;
-        traces.set(trace, stored);
-      }
-      return {
-        id: row.id,
-        timeUnixNano: row.timeNs.toString(),
-        observedTimeUnixNano: rec.observedNs.toString(),
-        severityNumber: rec.severityNumber,
-        severityText: rec.severityText,
-        body: row.body,
-        bodyType: rec.body?.type ?? 'none',
-        attributes: textRecord(rec.attributes),
-        droppedAttributesCount: rec.droppedAttributesCount,
-        flags: rec.flags,
-        traceId: trace,
-        spanId: row.spanId === null ? '' : bytesToHex(row.spanId),
-        eventName: rec.eventName,
-        service: resource.service,
-        resource: resource.attrs,
-        scope,
-        traceStored: stored,
-      };
-    }
   });
 
   return app;

@@ -4,18 +4,21 @@
  * runs on a query thread; the records are written by the writer thread.
  */
 import { Hono } from 'hono';
-import { compareProfiles, DEFAULT_NOISE, Profiler, runName, type NoiseBound, type RunDiff, type SideSummary } from '../analysis/index.ts';
-import { RUN_ATTRIBUTE } from '../otlp/index.ts';
-import { parseQuery, traceJson, type Search } from '../query/index.ts';
+import { compareProfiles, DEFAULT_NOISE, Profiler, runName, type NoiseBound, type Profile, type RunDiff, type SideSummary } from '../analysis/index.ts';
+import { RUN_ATTRIBUTE, runOfResource } from '../otlp/index.ts';
+import { createTraceLoader, parseQuery, traceJson, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
-import type { RunRecord, StoreReader, StoreWrites } from '../store/index.ts';
+import { resourcesByRun, type RunRecord, type StoreReader, type StoreWrites } from '../store/index.ts';
 import { parseDuration } from '../traceql/index.ts';
 import { jsonBody } from './test-routes.ts';
 
 
-/** Traces compared per side at most; a side with more says so (`partial`). */
-export const MAX_DIFF_TRACES = 5000;
+/** Traces compared per side by default (`limit`), and at most; a side with more says so (`partial`). */
+export const DEFAULT_DIFF_TRACES = 5000;
+const MAX_DIFF_TRACES = 50_000;
 const RUNS_LISTED = 200;
+/** How long profiling a run works before the query thread's event loop gets a turn. */
+const YIELD_MS = 25;
 
 function text(body: Record<string, unknown>, name: string, max = 4096): string | undefined {
   const v = body[name];
@@ -52,16 +55,49 @@ export function createRunRoutes(store: StoreReader, writes: StoreWrites, search:
     return run;
   }
 
-  /** Profiles the traces a query selects, newest first, up to MAX_DIFF_TRACES. */
-  async function profile(traceql: string, name: string, signal: AbortSignal): Promise<{ profile: ReturnType<Profiler['finish']>; side: Omit<SideSummary, 'traces' | 'spans'> }> {
-    const root = parseQuery(traceql, 'invalid TraceQL query: ');
-    const result = await search.run({ root, limit: MAX_DIFF_TRACES + 1, window: {}, signal });
+  type Side = { profile: Profile; side: Omit<SideSummary, 'traces' | 'spans'> };
+
+  /**
+   * Profiles a run's traces, newest first, up to `limit`: the traces with a span of
+   * a resource tagged with the run, each loaded, profiled and let go (a run may be larger
+   * than memory holds as decoded traces), with the event loop given a turn now and then.
+   */
+  async function profileRun(run: RunRecord, limit: number, signal: AbortSignal): Promise<Side> {
+    const resourceIds = resourcesByRun(store.db, runOfResource).get(run.id) ?? [];
+    // The ids first, so no statement stays open across the turns below.
+    const rowids: number[] = [];
+    if (resourceIds.length > 0) {
+      for (const rowid of store.search.candidateTraces({ termGroups: [], resourceIds }, {})) {
+        rowids.push(rowid);
+        if (rowids.length > limit) break;
+      }
+    }
+    const load = createTraceLoader(store.search);
     const profiler = new Profiler();
-    for (const hit of result.hits.slice(0, MAX_DIFF_TRACES)) profiler.add(traceJson(hit.trace));
+    let turn = Date.now();
+    for (const rowid of rowids.slice(0, limit)) {
+      const loaded = load(rowid);
+      if (loaded !== undefined) profiler.add(traceJson(loaded.trace));
+      if (Date.now() - turn > YIELD_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (signal.aborted) throw new BadRequestError('the request was cancelled');
+        turn = Date.now();
+      }
+    }
+    const partial = rowids.length > limit ? `the newest ${limit} traces only; there are more` : undefined;
+    return { profile: profiler.finish(), side: { name: runName(run), ...(partial === undefined ? {} : { partial }) } };
+  }
+
+  /** Profiles the traces a query selects, newest first, up to `limit`. */
+  async function profileQuery(traceql: string, limit: number, signal: AbortSignal): Promise<Side> {
+    const root = parseQuery(traceql, 'invalid TraceQL query: ');
+    const result = await search.run({ root, limit: limit + 1, window: {}, signal });
+    const profiler = new Profiler();
+    for (const hit of result.hits.slice(0, limit)) profiler.add(traceJson(hit.trace));
     let partial: string | undefined;
-    if (result.hits.length > MAX_DIFF_TRACES) partial = `the newest ${MAX_DIFF_TRACES} traces only; there are more`;
+    if (result.hits.length > limit) partial = `the newest ${limit} traces only; there are more`;
     else if (result.stopped !== undefined) partial = `the search stopped (${result.stopped}) after ${result.hits.length} trace(s); there may be more`;
-    return { profile: profiler.finish(), side: { name, ...(partial === undefined ? {} : { partial }) } };
+    return { profile: profiler.finish(), side: { name: traceql, ...(partial === undefined ? {} : { partial }) } };
   }
 
   app.get('/api/runs', (c) => c.json({ runs: store.runs.list(RUNS_LISTED) }));
@@ -91,14 +127,19 @@ export function createRunRoutes(store: StoreReader, writes: StoreWrites, search:
   app.get('/api/runs/diff', async (c) => {
     const q = (name: string): string | undefined => c.req.query(name);
     const noise = noiseOf(q);
+    const limitText = q('limit');
+    const limit = limitText === undefined || limitText === '' ? DEFAULT_DIFF_TRACES : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DIFF_TRACES) throw new BadRequestError(`limit: expected a whole number of traces from 1 to ${MAX_DIFF_TRACES}, got "${limitText}"`);
     const qa = q('qa');
     const qb = q('qb');
-    let a: { query: string; name: string; run?: RunRecord };
-    let b: { query: string; name: string; run?: RunRecord };
+    const signal = c.req.raw.signal;
+    let pa: Side;
+    let pb: Side;
+    let runs: { a: RunRecord | null; b: RunRecord | null } = { a: null, b: null };
     if (qa !== undefined || qb !== undefined) {
       if (qa === undefined || qb === undefined || qa === '' || qb === '') throw new BadRequestError('qa and qb: give both TraceQL selections');
-      a = { query: qa, name: qa };
-      b = { query: qb, name: qb };
+      pa = await profileQuery(qa, limit, signal);
+      pb = await profileQuery(qb, limit, signal);
     } else {
       const refs = [q('a'), q('b')];
       let runB: RunRecord;
@@ -115,14 +156,12 @@ export function createRunRoutes(store: StoreReader, writes: StoreWrites, search:
         if (before === undefined) throw new BadRequestError(`no run before ${runName(runB)} to compare it with`);
         runA = before;
       }
-      const select = (run: RunRecord): string => `{ resource.${RUN_ATTRIBUTE} = ${JSON.stringify(run.id)} }`;
-      a = { query: select(runA), name: runName(runA), run: runA };
-      b = { query: select(runB), name: runName(runB), run: runB };
+      pa = await profileRun(runA, limit, signal);
+      pb = await profileRun(runB, limit, signal);
+      runs = { a: runA, b: runB };
     }
-    const signal = c.req.raw.signal;
-    const [pa, pb] = [await profile(a.query, a.name, signal), await profile(b.query, b.name, signal)];
     const diff: RunDiff = compareProfiles(pa.profile, pb.profile, { a: pa.side, b: pb.side }, noise);
-    return c.json({ ...diff, runs: { a: a.run ?? null, b: b.run ?? null } });
+    return c.json({ ...diff, runs });
   });
 
   app.get('/api/runs/:id', (c) => {

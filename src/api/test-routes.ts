@@ -1,10 +1,11 @@
 /**
- * Endpoints for tests, usable from any language with one HTTP call: a blocking
- * expectation, span queries as plain JSON, and (when enabled) deleting stored traces.
+ * Endpoints for tests, usable from any language with one HTTP call: blocking
+ * expectations on spans and on log records, span queries as plain JSON, and (when
+ * enabled) deleting stored traces.
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { createExpect, createTraceLoader, DEFAULT_SETTLE_MS, INCOMPLETE_HEADER, incompleteReason, parseQuery, scopeToSession, traceJson, type Search } from '../query/index.ts';
+import { createExpect, createLogExpect, createTraceLoader, DEFAULT_SETTLE_MS, INCOMPLETE_HEADER, incompleteReason, logJsonOf, parseQuery, parseSeverity, resourcesOf, scopeToSession, traceJson, type LogCondition, type Search } from '../query/index.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import type { StoreReader, StoreWrites } from '../store/index.ts';
 import { parseTraceId } from '../shared/ids.ts';
@@ -35,6 +36,45 @@ function sessionOf(value: unknown): string | undefined {
   return value;
 }
 
+function stringField(body: Record<string, unknown>, name: string): string | undefined {
+  const v = body[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new BadRequestError(`"${name}" must be a string`);
+  return v;
+}
+
+/** A log expectation's condition from its JSON body. */
+function logCondition(store: StoreReader, body: Record<string, unknown>): LogCondition {
+  const text = stringField(body, 'body');
+  const service = stringField(body, 'service');
+  const min = body.severity ?? body.minSeverity;
+  const max = body.maxSeverity;
+  const severity = (name: string, v: unknown): number | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' && typeof v !== 'number') throw new BadRequestError(`"${name}" must be a SeverityNumber or a level name`);
+    return parseSeverity(name, String(v));
+  };
+  const attrs = body.attributes;
+  if (attrs !== undefined && (typeof attrs !== 'object' || attrs === null || Array.isArray(attrs) || Object.values(attrs).some((v) => !['string', 'number', 'boolean'].includes(typeof v)))) {
+    throw new BadRequestError('"attributes" must be an object of strings, numbers and booleans');
+  }
+  const traceId = stringField(body, 'traceId');
+  const spanId = stringField(body, 'spanId');
+  if (spanId !== undefined && !/^[0-9a-fA-F]{16}$/.test(spanId)) throw new BadRequestError('"spanId" must be 16 hex characters');
+  const minSeverity = severity('severity', min);
+  const maxSeverity = severity('maxSeverity', max);
+  const resourceIds = resourcesOf(store, service === undefined ? [] : [service], sessionOf(body.session));
+  return {
+    ...(text === undefined || text === '' ? {} : { body: text }),
+    ...(minSeverity === undefined ? {} : { minSeverity }),
+    ...(maxSeverity === undefined ? {} : { maxSeverity }),
+    ...(resourceIds === undefined ? {} : { resourceIds }),
+    ...(attrs === undefined ? {} : { attributes: attrs as Record<string, string | number | boolean> }),
+    ...(traceId === undefined ? {} : { traceId: parseTraceId(traceId) }),
+    ...(spanId === undefined ? {} : { spanId: Buffer.from(spanId, 'hex') }),
+  };
+}
+
 export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   let body: unknown;
   try {
@@ -49,6 +89,7 @@ export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 export function createTestRoutes(store: StoreReader, writes: StoreWrites, search: Search, options: TestRoutesOptions): Hono {
   const app = new Hono();
   const expect = createExpect(store, search);
+  const expectLogs = createLogExpect(store);
 
   app.post('/api/expect', async (c) => {
     const body = await jsonBody(c);
@@ -62,6 +103,26 @@ export function createTestRoutes(store: StoreReader, writes: StoreWrites, search
     const settleMs = intField(body, 'settleMs', DEFAULT_SETTLE_MS, MAX_TIMEOUT_MS);
     const result = await expect({ root, min, max, timeoutMs, settleMs, session: sessionOf(body.session), signal: c.req.raw.signal });
     return c.json(result);
+  });
+
+  /**
+   * POST /api/expect/logs: wait until between `min` and `max` log records meet a condition
+   * (`body` text, `severity` (least) / `maxSeverity`, `service`, `attributes`, `traceId`,
+   * `spanId`, `session`); the answer lists them (oldest first, at most 200) with `count`.
+   */
+  app.post('/api/expect/logs', async (c) => {
+    const body = await jsonBody(c);
+    const max = intField(body, 'max', Number.MAX_SAFE_INTEGER);
+    const min = intField(body, 'min', Math.min(1, max));
+    if (max < min) throw new BadRequestError('"max" must not be less than "min"');
+    const timeoutMs = intField(body, 'timeoutMs', 5000, MAX_TIMEOUT_MS);
+    const settleMs = intField(body, 'settleMs', DEFAULT_SETTLE_MS, MAX_TIMEOUT_MS);
+    // Checked now (a bad field is a 400), and again at each reading: a service's or a
+    // session's resources may first arrive while the expectation waits.
+    logCondition(store, body);
+    const result = await expectLogs({ condition: () => logCondition(store, body), min, max, timeoutMs, settleMs, signal: c.req.raw.signal });
+    const toJson = logJsonOf(store);
+    return c.json({ ...result, matches: result.matches.map((row) => toJson(row)) });
   });
 
   // Matching spans with their whole traces, newest first: what `tracebox query` prints.

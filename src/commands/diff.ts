@@ -31,6 +31,8 @@ ${STORE_HELP}
   --min-change PCT      noise bound: a duration change counts from this (default ${DEFAULT_NOISE.minChangePct}%)
   --min-delta DURATION  … and from this much (default 1ms)
   --min-samples N       … with this many spans on each side (default ${DEFAULT_NOISE.minSamples})
+  --limit N             traces compared per side, newest first (default 5000; a side with
+                        more says so)
 Exit status: 0 when no --fail-on rule is broken, 1 when one is, 2 for bad arguments.`;
 
 const FLAGS = {
@@ -43,6 +45,7 @@ const FLAGS = {
   'min-change': { type: 'string' },
   'min-delta': { type: 'string' },
   'min-samples': { type: 'string' },
+  limit: { type: 'string' },
 } as const;
 
 function noise(values: { 'min-change'?: string; 'min-delta'?: string; 'min-samples'?: string }): NoiseBound {
@@ -99,6 +102,7 @@ export async function diff(args: readonly string[]): Promise<number> {
           minChangePct: bound.minChangePct,
           minDelta: `${bound.minDeltaNs}ns`,
           minSamples: bound.minSamples,
+          ...(values.limit === undefined ? {} : { limit: Number(values.limit) }),
         }),
       );
     } catch (err) {

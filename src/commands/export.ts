@@ -7,6 +7,8 @@
  * Arguments of 1–32 hex digits are trace ids; anything else is TraceQL, run through
  * `/api/search`. Each trace is fetched from `/api/traces/<id>` as protobuf, so nothing is
  * lost on the way, and the TracesData messages are concatenated (one message on the wire).
+ * With `--logs`, a second line holds the traces' log records as one OTLP/JSON logs request
+ * (from `/api/logs/export`): JSON lines, which `tracebox import` reads back whole.
  */
 import { ConfigError } from '../config.ts';
 import { tracesDataToJson } from '../otlp/index.ts';
@@ -16,11 +18,12 @@ import { CONNECTION_FLAGS, CONNECTION_HELP, clientFor, parse } from './options.t
 const DEFAULT_LIMIT = 1000;
 const PARALLEL = 8;
 
-const USAGE = `Usage: tracebox export <traceql|trace-id…> [--url URL] [--limit N] > traces.json
+const USAGE = `Usage: tracebox export <traceql|trace-id…> [--url URL] [--limit N] [--logs] > traces.json
 Writes traces as OTLP/JSON; "tracebox import" loads the file again. Arguments of 1-32 hex
 digits are trace ids, anything else a TraceQL query, e.g. '{ status = error }'.
 ${CONNECTION_HELP}
-  --limit N          at most N traces per query (default ${DEFAULT_LIMIT})`;
+  --limit N          at most N traces per query (default ${DEFAULT_LIMIT})
+  --logs             also write the traces' log records, as a second line (OTLP/JSON logs)`;
 
 const TRACE_ID = /^[0-9a-fA-F]{1,32}$/;
 
@@ -38,6 +41,14 @@ class Api {
     if (!res.ok) throw new Error(`the query ${q} failed: ${res.status} ${text.trim()}`);
     const body = JSON.parse(text) as { traces?: Array<{ traceID: string }> };
     return (body.traces ?? []).map((t) => t.traceID);
+  }
+
+  /** The trace's log records as OTLP/JSON ResourceLogs. */
+  async logs(id: string): Promise<object[]> {
+    const res = await this.get(`/api/logs/export?${new URLSearchParams({ traceId: id })}`, 'application/json');
+    const text = await res.text();
+    if (!res.ok) throw new Error(`log records of trace ${id}: ${res.status} ${text.trim()}`);
+    return (JSON.parse(text) as { resourceLogs: object[] }).resourceLogs;
   }
 
   /** The trace as TracesData bytes, or undefined when tracebox has no such trace. */
@@ -62,7 +73,7 @@ function write(text: string): Promise<void> {
 }
 
 export async function exportTraces(args: readonly string[]): Promise<number> {
-  const flags = { ...CONNECTION_FLAGS, limit: { type: 'string' } } as const;
+  const flags = { ...CONNECTION_FLAGS, limit: { type: 'string' }, logs: { type: 'boolean' } } as const;
   const { values, positionals } = parse(args, flags, USAGE);
   if (values.help) {
     process.stdout.write(USAGE + '\n');
@@ -108,6 +119,16 @@ export async function exportTraces(args: readonly string[]): Promise<number> {
   for (const rs of json.resourceSpans as Array<{ scopeSpans?: Array<{ spans?: unknown[] }> }>) {
     for (const ss of rs.scopeSpans ?? []) spans += ss.spans?.length ?? 0;
   }
-  process.stderr.write(`tracebox: exported ${found.length} trace(s), ${spans} span(s)\n`);
+  let records = '';
+  if (values.logs) {
+    const resourceLogs: object[] = [];
+    const present = list.filter((_, i) => parts[i] !== undefined).map(([id]) => id);
+    for (let i = 0; i < present.length; i += PARALLEL) for (const rl of await Promise.all(present.slice(i, i + PARALLEL).map((id) => api.logs(id)))) resourceLogs.push(...rl);
+    if (resourceLogs.length > 0) await write(JSON.stringify({ resourceLogs }) + '\n');
+    let count = 0;
+    for (const rl of resourceLogs as Array<{ scopeLogs?: Array<{ logRecords?: unknown[] }> }>) for (const sl of rl.scopeLogs ?? []) count += sl.logRecords?.length ?? 0;
+    records = `, ${count} log record(s)`;
+  }
+  process.stderr.write(`tracebox: exported ${found.length} trace(s), ${spans} span(s)${records}\n`);
   return missing === 0 ? 0 : 1;
 }

@@ -11,8 +11,8 @@ import { CLIENT_FLAGS, CONNECTION_HELP, clientFor, parse } from './options.ts';
 
 const USAGE = `Usage: tracebox import <file…> [--url URL] [--session ID]
 Loads trace files into a running tracebox: OTLP/JSON (one request, an array of them, or
-JSON lines as the Collector's file exporter writes), Tempo and Grafana trace downloads,
-and Jaeger JSON; gzip-compressed files too. "-" reads standard input.
+JSON lines as the Collector's file exporter writes; log requests too), Tempo and Grafana
+trace downloads, and Jaeger JSON; gzip-compressed files too. "-" reads standard input.
 ${CONNECTION_HELP}
   --session ID       tag the imported spans with this test session`;
 
@@ -22,6 +22,8 @@ interface Answer {
   rejected: number;
   format: string;
   message?: string;
+  logs?: number;
+  logsRejected?: number;
 }
 
 async function readStdin(): Promise<Uint8Array<ArrayBuffer>> {
@@ -62,7 +64,8 @@ export async function importFiles(args: readonly string[]): Promise<number> {
     try {
       const a = await importOne(client, body, values.session);
       const rejected = a.rejected > 0 ? `, ${a.rejected} rejected (${a.message ?? 'invalid spans'})` : '';
-      process.stdout.write(`${name}: ${a.traces} trace(s), ${a.spans} span(s)${rejected} [${a.format}]\n`);
+      const logs = a.logs === undefined ? '' : `, ${a.logs} log record(s)${(a.logsRejected ?? 0) > 0 ? `, ${a.logsRejected} rejected (${a.message ?? 'invalid records'})` : ''}`;
+      process.stdout.write(`${name}: ${a.traces} trace(s), ${a.spans} span(s)${rejected}${logs} [${a.format}]\n`);
     } catch (err) {
       process.stderr.write(`${name}: ${(err as Error).message}\n`);
       failed++;

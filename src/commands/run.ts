@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildTrace, humanDuration, operationStats } from '../analysis/index.ts';
 import { ConfigError, parsePort } from '../config.ts';
-import { startTracebox, toTraceJson, TraceboxClient, type RunRecord, type Trace } from '../testing/index.ts';
+import { startTracebox, toTraceJson, TraceboxClient, type LogRecord, type RunRecord, type Trace } from '../testing/index.ts';
 import { RUN_ATTRIBUTE } from '../otlp/index.ts';
 import { runName } from '../analysis/index.ts';
 import { CONNECTION_FLAGS, clientFor, parse } from './options.ts';
@@ -16,7 +16,8 @@ import { CONNECTION_FLAGS, clientFor, parse } from './options.ts';
 const USAGE = `Usage: tracebox run [flags] [--] <command> [args…]
 Runs the command with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a fresh in-memory
 tracebox, then prints a summary of the traces it sent: the slowest, where each spent
-its time (self time: a span's duration minus its children's), and the errors.
+its time (self time: a span's duration minus its children's), the errors, and the log
+records of severity ERROR or above with their trace.
 Each run is recorded (id, label, git commit and branch, command, start, end, exit
 code) and its spans carry the resource attribute tracebox.run = <id> (set through
 OTEL_RESOURCE_ATTRIBUTES); with --data the runs stay for tracebox runs and tracebox diff.
@@ -45,11 +46,21 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** How long the spans must stay unchanged before the summary is printed. */
+/** How long the spans and error records must stay unchanged before the summary is printed. */
 const SETTLE_MS = 300;
 const SETTLE_MAX_MS = 3000;
 /** Error kinds listed in the summary. */
 const ERRORS_SHOWN = 10;
+/** Error records listed in the summary, and read at most. */
+const ERROR_LOGS_SHOWN = 5;
+const ERROR_LOGS_READ = 1000;
+
+/** What the command sent: its traces and its log records of severity ERROR or above. */
+export interface RunRecords {
+  readonly traces: Trace[];
+  /** Oldest first, at most ERROR_LOGS_READ. */
+  readonly errorLogs: LogRecord[];
+}
 
 /** Splits `run`'s own flags from the command: up to "--", or up to the first word that is not a flag. */
 export function splitArgs(args: readonly string[]): { own: string[]; command: string[] } {
@@ -64,16 +75,27 @@ export function splitArgs(args: readonly string[]): { own: string[]; command: st
   return { own: args.slice(0, i), command: args.slice(i) };
 }
 
-async function settled(list: () => Promise<Trace[]>): Promise<Trace[]> {
+async function settled(read: () => Promise<RunRecords>): Promise<RunRecords> {
   const deadline = Date.now() + SETTLE_MAX_MS;
-  let last = await list();
+  let last = await read();
+  const count = (r: RunRecords): number => r.traces.reduce((n, t) => n + t.spans.length, 0) + r.errorLogs.length;
   for (;;) {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const next = await list();
-    const count = (ts: Trace[]): number => ts.reduce((n, t) => n + t.spans.length, 0);
+    const next = await read();
     if (count(next) === count(last) || Date.now() > deadline) return next;
     last = next;
   }
+}
+
+/** "  ERROR checkout: payment declined for order 42  (trace <id>, span <id>)", the oldest first. */
+function errorLogLines(logs: readonly LogRecord[]): string[] {
+  const lines = logs.slice(0, ERROR_LOGS_SHOWN).map((r) => {
+    const body = r.body.replace(/\s+/g, ' ');
+    const where = r.traceId === '' ? '' : `  (trace ${r.traceId}${r.spanId === '' ? '' : `, span ${r.spanId}`})`;
+    return `  ${r.severityText || 'ERROR'} ${r.service}: ${body.length > 200 ? body.slice(0, 199) + '…' : body}${where}`;
+  });
+  if (logs.length > ERROR_LOGS_SHOWN) lines.push(`  … ${logs.length >= ERROR_LOGS_READ ? 'at least ' : ''}${logs.length - ERROR_LOGS_SHOWN} more`);
+  return lines;
 }
 
 /** "most time in cart: SELECT carts (12.3 ms self)", or "(600×, 1.80 s self in all)" for an operation called many times. */
@@ -104,7 +126,7 @@ function errorLines(traces: Trace[]): string[] {
   return lines;
 }
 
-export function summary(traces: Trace[], viewerUrl: string): string {
+export function summary({ traces, errorLogs }: RunRecords, viewerUrl: string): string {
   const spans = traces.reduce((n, t) => n + t.spans.length, 0);
   const errors = traces.reduce((n, t) => n + t.spans.filter((s) => s.status === 'error').length, 0);
   const lines = [`tracebox: ${traces.length} trace(s), ${spans} span(s), ${errors} error(s)`];
@@ -115,6 +137,7 @@ export function summary(traces: Trace[], viewerUrl: string): string {
     lines.push(`  ${humanDuration(t.durationNs).padStart(10)}  ${t.rootServiceName ?? '?'}: ${t.rootName ?? '<no root>'}${err}  ${t.traceId}${mostTime(t)}`);
   }
   if (errors > 0) lines.push('errors:', ...errorLines(traces));
+  if (errorLogs.length > 0) lines.push(`error logs (${errorLogs.length >= ERROR_LOGS_READ ? `${ERROR_LOGS_READ}+` : errorLogs.length}):`, ...errorLogLines(errorLogs));
   lines.push(`viewer: ${viewerUrl}`);
   return lines.join('\n') + '\n';
 }
@@ -221,9 +244,13 @@ async function runCommand(client: TraceboxClient, command: readonly string[], la
     // Killed by a signal: report it as a shell does, 128 + its number.
     child.on('exit', (c, signal) => resolve(c ?? 128 + (signal === null ? 0 : os.constants.signals[signal])));
   });
-  const traces = await settled(() => client.traces(scoped ? `{ resource.${RUN_ATTRIBUTE} = ${JSON.stringify(record.id)} }` : '{ }', { limit: 10_000 }));
+  const records = await settled(async () => ({
+    traces: await client.traces(scoped ? `{ resource.${RUN_ATTRIBUTE} = ${JSON.stringify(record.id)} }` : '{ }', { limit: 10_000 }),
+    // In a shared store, the run's own: its resources carry the run's id.
+    errorLogs: (await client.logs({ severity: 'ERROR' }, { limit: ERROR_LOGS_READ })).filter((r) => !scoped || r.resource[RUN_ATTRIBUTE] === record.id).reverse(),
+  }));
   const ended = await client.endRun(record.id, code);
-  process.stderr.write(summary(traces, `${client.apiUrl}/`));
+  process.stderr.write(summary(records, `${client.apiUrl}/`));
   process.stderr.write(runLine(ended, scoped ? (data ?? client.apiUrl) : undefined, data === undefined && scoped));
   return code;
 }

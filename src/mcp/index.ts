@@ -1,8 +1,8 @@
 /**
  * The Model Context Protocol server for coding agents: stateless streamable HTTP at
  * `/mcp` (a fresh server and transport per POST, JSON answers, no sessions), with tools
- * to search traces, read one as a tree, list services with RED figures and explain a
- * trace's slowest path. Each answer is bounded (about TEXT_BUDGET characters of text)
+ * to search traces, read one as a tree, list services with RED figures, explain a
+ * trace's slowest path, read the log records of a trace or span and search log records. Each answer is bounded (about TEXT_BUDGET characters of text)
  * and comes as text and as structured content matching the tool's output schema.
  */
 import { Hono } from 'hono';
@@ -15,6 +15,7 @@ import { guarded } from './common.ts';
 import { explainSlowPath, explainSlowPathInput, explainSlowPathOutput } from './explain-slow-path.ts';
 import { getTrace, getTraceInput, getTraceOutput } from './get-trace.ts';
 import { listServices, listServicesInput, listServicesOutput } from './list-services.ts';
+import { getLogs, getLogsInput, getLogsOutput, searchLogs, searchLogsInput, searchLogsOutput } from './logs.ts';
 import { searchTraces, searchTracesInput, searchTracesOutput } from './search-traces.ts';
 
 export interface McpOptions {
@@ -29,7 +30,10 @@ export function createMcpServer(options: McpOptions): McpServer {
   const { store, search, log } = options;
   const server = new McpServer(
     { name: 'tracebox', version: VERSION },
-    { instructions: 'OpenTelemetry traces stored by tracebox. Start with list_services or search_traces, then get_trace or explain_slow_path with a trace id.' },
+    {
+      instructions:
+        'OpenTelemetry traces and log records stored by tracebox. Start with list_services or search_traces, then get_trace, explain_slow_path or get_logs with a trace id; search_logs finds log records by their words.',
+    },
   );
   server.registerTool(
     'search_traces',
@@ -82,6 +86,32 @@ export function createMcpServer(options: McpOptions): McpServer {
       annotations: READ_ONLY,
     },
     guarded(log, 'explain_slow_path', (args) => explainSlowPath(store, args)),
+  );
+  server.registerTool(
+    'get_logs',
+    {
+      title: 'Get the log records of a trace or span',
+      description:
+        'The log records emitted inside a trace (or one of its spans), oldest first: offset into the trace, severity, service, ' +
+        'body, attributes and the span each belongs to. Says how many there are in all and when some were left out.',
+      inputSchema: getLogsInput,
+      outputSchema: getLogsOutput,
+      annotations: READ_ONLY,
+    },
+    guarded(log, 'get_logs', (args) => getLogs(store, args)),
+  );
+  server.registerTool(
+    'search_logs',
+    {
+      title: 'Search log records',
+      description:
+        'Log records by words of the body, service, least severity, a record attribute and a time window (default: the last ' +
+        'hour), newest first, each with its trace and span id (open those with get_trace or get_logs). Says when more matched.',
+      inputSchema: searchLogsInput,
+      outputSchema: searchLogsOutput,
+      annotations: READ_ONLY,
+    },
+    guarded(log, 'search_logs', (args) => searchLogs(store, args)),
   );
   // The SDK announces tools.listChanged as soon as a tool is registered; this tool list
   // never changes, so clients are told not to wait for notifications.

@@ -22,10 +22,10 @@ export {
 } from './ingest.ts';
 export { applyAttributeLimits, type AttributeLimits } from './limits.ts';
 export { decodeExportRequest, DecodeError, stringAttribute } from './decode-protobuf.ts';
-export { encodeTracesData } from './encode.ts';
+export { encodeLogsData, encodeTracesData, type RawLogGroup } from './encode.ts';
 export { canonicalResourceSpans } from './canonical.ts';
 export { splitJoinedRawSpans } from './joined-spans.ts';
-export { tracesDataToJson } from './protobuf-to-json.ts';
+export { logsDataToJson, tracesDataToJson } from './protobuf-to-json.ts';
 export * from './schema/index.ts';
 export { decodeResource, decodeScope, decodeSpan } from './span-model.ts';
 export { importToProtobuf, ImportTooLargeError } from './import/index.ts';

@@ -1,5 +1,6 @@
 /**
- * OTLP protobuf → JSON-ready objects, for the read paths (trace by id, export).
+ * OTLP protobuf → JSON-ready objects, for the read paths (trace by id, export of traces
+ * and log records).
  *
  * Two dialects share one walk:
  *   - `{ ids: 'base64', enums: 'names' }` is Tempo's protobuf-JSON (gogo jsonpb),
@@ -16,7 +17,9 @@
 
 import { bytesToBase64, bytesToHex } from '../shared/ids.ts';
 import { MAX_ANY_VALUE_DEPTH, ProtoError, ProtoReader } from '../shared/protowire.ts';
-import { AnyValue, Span, SPAN_KIND_NAMES, SpanLink, Status, STATUS_CODE_NAMES, TracesData, type FieldType, type MessageSpec, type NamedField } from './schema/index.ts';
+import {
+  AnyValue, LogRecord, LogsData, SEVERITY_NUMBER_NAMES, Span, SPAN_KIND_NAMES, SpanLink, Status, STATUS_CODE_NAMES, TracesData, type FieldType, type MessageSpec, type NamedField,
+} from './schema/index.ts';
 
 export interface TracesJsonOptions {
   /** How trace and span ids print; `bytesValue` attributes are base64 either way. */
@@ -34,6 +37,17 @@ export interface TracesJsonOptions {
 export function tracesDataToJson(bytes: Uint8Array, opts: TracesJsonOptions): { resourceSpans: object[] } {
   const json = new Printer(new ProtoReader(bytes), opts).message(TRACES_DATA);
   return { resourceSpans: (json.resourceSpans as object[] | undefined) ?? [] };
+}
+
+/**
+ * Decodes a LogsData or ExportLogsServiceRequest (`repeated ResourceLogs = 1`), by the
+ * same rules as traces. Unknown fields are skipped.
+ *
+ * @throws ProtoError on malformed protobuf.
+ */
+export function logsDataToJson(bytes: Uint8Array, opts: TracesJsonOptions): { resourceLogs: object[] } {
+  const json = new Printer(new ProtoReader(bytes), opts).message(LOGS_DATA);
+  return { resourceLogs: (json.resourceLogs as object[] | undefined) ?? [] };
 }
 
 type Json = Record<string, unknown>;
@@ -69,10 +83,13 @@ const IDS = new Set<NamedField>([
   Span.byNumber[Span.field.parentSpanId]!,
   SpanLink.byNumber[SpanLink.field.traceId]!,
   SpanLink.byNumber[SpanLink.field.spanId]!,
+  LogRecord.byNumber[LogRecord.field.traceId]!,
+  LogRecord.byNumber[LogRecord.field.spanId]!,
 ]);
 const ENUM_NAMES = new Map<NamedField, readonly string[]>([
   [Span.byNumber[Span.field.kind]!, SPAN_KIND_NAMES],
   [Status.byNumber[Status.field.code]!, STATUS_CODE_NAMES],
+  [LogRecord.byNumber[LogRecord.field.severityNumber]!, SEVERITY_NUMBER_NAMES],
 ]);
 const KINDS: Record<FieldType, Kind> = {
   message: Kind.Message, string: Kind.String, bytes: Kind.Bytes, bool: Kind.Bool, int32: Kind.Int32, enum: Kind.Enum,
@@ -106,6 +123,7 @@ function prepare(spec: MessageSpec): PrintMessage {
 }
 
 const TRACES_DATA = prepare(TracesData);
+const LOGS_DATA = prepare(LogsData);
 const ANY_VALUE = prepare(AnyValue);
 const SPAN = prepare(Span);
 const SPAN_STATUS = Span.field.status;

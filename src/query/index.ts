@@ -16,6 +16,8 @@ export {
 } from './search-response.ts';
 export { tagNames, tagValues, ATTRIBUTE_SCOPES, INTRINSIC_TAGS, MAX_TAG_VALUES_BYTES, type TypedTagValue, type TagValuesResult } from './tags.ts';
 export type { Plan } from './planner.ts';
+export { logJsonOf, parseSeverity, resourcesOf, type LogJson } from './log-json.ts';
+export { createLogExpect, wholeWords, MAX_CANDIDATES as MAX_LOG_CANDIDATES, type LogCondition, type LogExpectResult } from './log-expect.ts';
 export { createExpect, DEFAULT_SETTLE_MS, type ExpectRequest, type ExpectResult, type Candidate } from './expect.ts';
 export { scopeToSession } from './session-scope.ts';
 export { spanJson, traceJson, type SpanJson, type TraceJson, type FlatValue } from './span-json.ts';

@@ -36,6 +36,20 @@ export interface LogFilter {
   readonly terms?: readonly string[];
   /** Only records stored after this rowid (a live tail's cursor). */
   readonly afterId?: number;
+  /** The record's severity text is one of these, exactly. */
+  readonly severityTexts?: readonly string[];
+  /**
+   * A severity level: SeverityNumber in [minSeverity, maxSeverity], or, for a record whose
+   * number is outside 1–24, a severity text that is one of `texts` once trimmed and lower-cased.
+   */
+  readonly level?: { readonly minSeverity: number; readonly maxSeverity: number; readonly texts: readonly string[] };
+  /** Only records ordered before (after) this one by (time, id): a cursor for reading in pages. */
+  readonly before?: { readonly timeNs: bigint; readonly id: number };
+  readonly after?: { readonly timeNs: bigint; readonly id: number };
+  /** Texts the body must contain, exactly (case-sensitive, anywhere: LogQL's `|=`). */
+  readonly bodyContains?: readonly string[];
+  /** Texts the body must not contain (LogQL's `!=`). */
+  readonly bodyExcludes?: readonly string[];
 }
 
 export interface LogQuery extends LogFilter {
@@ -64,6 +78,17 @@ export interface LogRow {
   readonly raw: Uint8Array;
 }
 
+/** Per time bucket, resource, severity and severity text: how many records, and their bodies' UTF-8 bytes. */
+export interface LogVolume {
+  /** k for the bucket [startNs + k * stepNs, startNs + (k + 1) * stepNs). */
+  readonly bucket: number;
+  readonly resourceId: number;
+  readonly severity: number;
+  readonly severityText: string;
+  readonly entries: number;
+  readonly bytes: number;
+}
+
 /** Per time bucket and severity, how many records. */
 export interface LogCount {
   /** Start of the bucket: startNs + k * stepNs. */
@@ -77,6 +102,13 @@ export interface LogReader {
   query(q: LogQuery): LogRow[];
   /** Counts of matching records per bucket of `stepNs` from `startNs` (which the filter must give) and severity. */
   counts(filter: LogFilter & { readonly startNs: bigint }, stepNs: bigint): LogCount[];
+  /**
+   * Counts (and, with `withBytes`, body bytes; else 0) of matching records per bucket of `stepNs`
+   * from `startNs` (which the filter must give), resource, severity and severity text. With
+   * `texts: 'unnumbered'`, the text is kept only for records whose severity number is outside
+   * 1–24 ('' for the others), so that records are counted from the index alone where it can.
+   */
+  volume(filter: LogFilter & { readonly startNs: bigint }, stepNs: bigint, options?: { readonly withBytes?: boolean; readonly texts?: 'all' | 'unnumbered' }): LogVolume[];
   /** How many records match (terms are confirmed by the FTS index only). */
   count(filter: LogFilter): number;
   /** Resource rowids holding records in [startNs, endNs) (each probed through the resource index). */
@@ -84,6 +116,11 @@ export interface LogReader {
   /** The highest log rowid (0: none); a live tail starts after it. */
   maxId(): number;
   byId(id: number): LogRow | undefined;
+}
+
+/** The words FTS5's unicode61 tokenizer makes of a text (letters and digits), for `terms`. */
+export function bodyWords(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
 /** Term matches read before a query switches to walking the window in time order. */
@@ -151,6 +188,32 @@ function whereOf(f: LogFilter, timeOrder = false): Where {
   if (f.afterId !== undefined) {
     parts.push('id > ?');
     params.push(f.afterId);
+  }
+  if (f.severityTexts !== undefined) {
+    parts.push(f.severityTexts.length === 0 ? '0' : `severity_text IN (${f.severityTexts.map(() => '?').join(',')})`);
+    params.push(...f.severityTexts);
+  }
+  if (f.level !== undefined) {
+    const texts = f.level.texts.length === 0 ? '0' : `lower(trim(severity_text)) IN (${f.level.texts.map(() => '?').join(',')})`;
+    parts.push(`(severity BETWEEN ? AND ? OR ((severity < 1 OR severity > 24) AND ${texts}))`);
+    params.push(f.level.minSeverity, f.level.maxSeverity, ...f.level.texts);
+  }
+  // A plain bound on time_ns keeps the time index usable; the NOT excludes the rows at that time already read.
+  if (f.before !== undefined) {
+    parts.push('time_ns <= ? AND NOT (time_ns = ? AND id >= ?)');
+    params.push(f.before.timeNs, f.before.timeNs, f.before.id);
+  }
+  if (f.after !== undefined) {
+    parts.push('time_ns >= ? AND NOT (time_ns = ? AND id <= ?)');
+    params.push(f.after.timeNs, f.after.timeNs, f.after.id);
+  }
+  for (const text of f.bodyContains ?? []) {
+    parts.push('instr(body, ?) > 0');
+    params.push(text);
+  }
+  for (const text of f.bodyExcludes ?? []) {
+    parts.push('instr(body, ?) = 0');
+    params.push(text);
   }
   return { sql: parts.length === 0 ? '1' : parts.join(' AND '), params };
 }
@@ -304,6 +367,25 @@ export function createLogReader(db: Db, options: LogReaderOptions = {}): LogRead
         'raw',
       ).all(filter.startNs, stepNs, ...params) as Array<[bigint, bigint, bigint]>;
       return got.map(([bucket, severity, count]) => ({ bucketNs: filter.startNs + bucket * stepNs, severity: Number(severity), count: Number(count) }));
+    },
+
+    volume(filter, stepNs, options = {}) {
+      const withBytes = options.withBytes ?? true;
+      // SQLite defers the table read a CASE branch would need until a row takes it.
+      const text = options.texts === 'unnumbered' ? "CASE WHEN severity BETWEEN 1 AND 24 THEN '' ELSE severity_text END" : 'severity_text';
+      if (stepNs <= 0n) throw new RangeError('stepNs must be positive');
+      const where = whereOf(filter);
+      const terms = idTerms(filter);
+      const fts = terms.length === 0 ? '' : ' AND id IN (SELECT rowid FROM log_terms WHERE log_terms MATCH ?)';
+      const params = terms.length === 0 ? where.params : [...where.params, ftsQuery(terms)];
+      const got = prepared(
+        `SELECT (time_ns - ?) / ? AS bucket, resource_id, severity, ${text} AS text, count(*), ${withBytes ? 'sum(length(CAST(body AS BLOB)))' : '0'}
+         FROM logs WHERE ${where.sql}${fts} GROUP BY bucket, resource_id, severity, text`,
+        'raw',
+      ).all(filter.startNs, stepNs, ...params) as Array<[bigint, bigint, bigint, string, bigint, bigint | null]>;
+      return got.map(([bucket, resourceId, severity, severityText, entries, bytes]) => ({
+        bucket: Number(bucket), resourceId: Number(resourceId), severity: Number(severity), severityText, entries: Number(entries), bytes: Number(bytes ?? 0n),
+      }));
     },
 
     count(filter) {

@@ -1,9 +1,11 @@
 /**
- * A test client for a running tracebox: waits for spans, lists traces, resets. It is a
- * thin layer over the HTTP API (`POST /api/expect`, `GET /api/spans`), so tests in any
- * language can do the same with one request.
+ * A test client for a running tracebox: waits for spans and log records, lists traces
+ * and records, resets. It is a thin layer over the HTTP API (`POST /api/expect`,
+ * `POST /api/expect/logs`, `GET /api/spans`, `GET /api/logs`), so tests in any language
+ * can do the same with one request.
  */
-import type { SpanJson, TraceJson } from '../query/index.ts';
+import type { LogJson } from '../api/index.ts';
+import { wholeWords, type SpanJson, type TraceJson } from '../query/index.ts';
 import { RUN_ATTRIBUTE, SESSION_ATTRIBUTE, SESSION_HEADER, type Finding, type IngestRecord } from '../otlp/index.ts';
 import { explainQueryError, parse, TraceQLSyntaxError, TraceQLValidationError } from '../traceql/index.ts';
 import { formatTree } from './tree.ts';
@@ -34,6 +36,8 @@ export interface DiffRequest {
   minChangePct?: number;
   minDelta?: string;
   minSamples?: number;
+  /** Traces compared per side, newest first (default 5,000); a side with more says so in `partial`. */
+  limit?: number;
 }
 
 /** A simple filter, turned into TraceQL: every given field must match on the same span. */
@@ -78,6 +82,28 @@ export function toTraceQL(query: SpanQuery): string {
     parts.push(`.${attributeName(k)} = ${typeof v === 'string' ? quote(v) : String(v)}`);
   }
   return parts.length === 0 ? '{ }' : `{ ${parts.join(' && ')} }`;
+}
+
+/** A log record as the API serves it: ids in hex, the body and attribute values as text. */
+export type LogRecord = LogJson;
+
+/** SeverityNumber 1–24, or the least number of a level. */
+export type Severity = number | 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
+
+/** Log records to wait for or list: every given field must hold. */
+export interface LogFilter {
+  /** The body (a map or array as JSON) contains this text, case-sensitively. */
+  body?: string;
+  /** At least this severity. */
+  severity?: Severity;
+  /** At most this severity. */
+  maxSeverity?: Severity;
+  service?: string;
+  /** Record attributes with these values (compared as text). */
+  attributes?: Record<string, string | number | boolean>;
+  /** Records of this trace (hex), or of this span. */
+  traceId?: string;
+  spanId?: string;
 }
 
 interface ExpectAnswer {
@@ -143,7 +169,9 @@ export class TraceboxClient {
       OTEL_TRACES_EXPORTER: 'otlp',
       // Short batch delay: a test should not wait five seconds for its spans.
       OTEL_BSP_SCHEDULE_DELAY: '100',
+      // Log records come here too, as soon as they are emitted in a test.
       OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_BLRP_SCHEDULE_DELAY: '100',
       // Metrics are not received: without this the SDK exports them to the same endpoint
       // every few seconds and logs each refusal.
       OTEL_METRICS_EXPORTER: 'none',
@@ -249,6 +277,59 @@ export class TraceboxClient {
     ];
   }
 
+  /**
+   * Resolves with the matching log records (oldest first, at most 200) once at least
+   * `count` have arrived (and, with a `max`, no more arrived for a moment); rejects after
+   * `timeoutMs` saying what was found, with the newest records received.
+   */
+  async waitForLogs(filter: LogFilter, options: WaitOptions = {}): Promise<LogRecord[]> {
+    const what = describeLogs(filter);
+    const answer = await this.request<{ ok: boolean; count: number; matches: LogRecord[]; message: string; complete: boolean }>('POST', '/api/expect/logs', `waiting for ${what}`, {
+      ...filter,
+      min: options.count ?? 1,
+      max: options.max,
+      timeoutMs: options.timeoutMs ?? 3000,
+      settleMs: options.settleMs,
+      session: this.sessionId,
+    });
+    if (answer.ok) return answer.matches;
+    const lines = [`${what}: ${answer.message}.`];
+    if (answer.matches.length > 0) {
+      lines.push('Matching records:');
+      for (const r of answer.matches.slice(0, 5)) lines.push(`  ${logLine(r)}`);
+    }
+    const recent = await this.logs({}, { limit: 5 });
+    if (recent.length > 0) {
+      lines.push(this.sessionId === undefined ? 'Newest records received:' : `Newest records of session ${this.sessionId}:`);
+      for (const r of recent) lines.push(`  ${logLine(r)}`);
+    } else lines.push(this.sessionId === undefined ? 'No log records were received.' : `No log records were received in session ${this.sessionId}.`);
+    throw new Error(lines.join('\n'));
+  }
+
+  /**
+   * Log records meeting the filter, newest first: the newest `limit` (default 100) records
+   * of the other fields are read, then those whose body does not contain `body` are left out.
+   */
+  async logs(filter: LogFilter = {}, options: { limit?: number } = {}): Promise<LogRecord[]> {
+    const q = new URLSearchParams({ limit: String(options.limit ?? 100) });
+    if (filter.body !== undefined) {
+      // Whole words of the text narrow the search; the text itself is checked below.
+      const words = wholeWords(filter.body);
+      if (words.length > 0) q.set('q', words.join(' '));
+    }
+    if (filter.severity !== undefined) q.set('minSeverity', String(filter.severity));
+    if (filter.maxSeverity !== undefined) q.set('maxSeverity', String(filter.maxSeverity));
+    if (filter.service !== undefined) q.set('service', filter.service);
+    for (const [k, v] of Object.entries(filter.attributes ?? {})) if (typeof v === 'string') q.append('attr', `${k}=${v}`);
+    if (filter.traceId !== undefined) q.set('traceId', filter.traceId);
+    if (filter.spanId !== undefined) q.set('spanId', filter.spanId);
+    if (this.sessionId !== undefined) q.set('session', this.sessionId);
+    const { logs } = await this.request<{ logs: LogRecord[] }>('GET', `/api/logs?${q.toString()}`, `listing ${describeLogs(filter)}`);
+    return logs.filter(
+      (r) => (filter.body === undefined || r.body.includes(filter.body)) && Object.entries(filter.attributes ?? {}).every(([k, v]) => r.attributes[k] === String(v)),
+    );
+  }
+
   /** Traces with a span matching the query, newest first. */
   async traces(query: SpanQuery = '{ }', options: { limit?: number } = {}): Promise<Trace[]> {
     const traceql = toTraceQL(query);
@@ -296,6 +377,7 @@ export class TraceboxClient {
       minChange: request.minChangePct?.toString(),
       minDelta: request.minDelta,
       minSamples: request.minSamples?.toString(),
+      limit: request.limit?.toString(),
     });
     return this.request('GET', path, 'the diff');
   }
@@ -304,4 +386,22 @@ export class TraceboxClient {
   async reset(): Promise<void> {
     await this.request('DELETE', this.query('/api/traces', { session: this.sessionId }), this.sessionId === undefined ? 'deleting the traces' : `deleting session ${this.sessionId}'s traces`);
   }
+}
+
+/** "log records with body containing "x", severity ≥ ERROR, service checkout". */
+function describeLogs(f: LogFilter): string {
+  const parts: string[] = [];
+  if (f.body !== undefined) parts.push(`body containing ${quote(f.body)}`);
+  if (f.severity !== undefined) parts.push(`severity ≥ ${f.severity}`);
+  if (f.maxSeverity !== undefined) parts.push(`severity ≤ ${f.maxSeverity}`);
+  if (f.service !== undefined) parts.push(`service ${quote(f.service)}`);
+  for (const [k, v] of Object.entries(f.attributes ?? {})) parts.push(`${k} = ${typeof v === 'string' ? quote(v) : String(v)}`);
+  if (f.traceId !== undefined) parts.push(`trace ${f.traceId}`);
+  if (f.spanId !== undefined) parts.push(`span ${f.spanId}`);
+  return parts.length === 0 ? 'log records' : `log records with ${parts.join(', ')}`;
+}
+
+function logLine(r: LogRecord): string {
+  const ids = r.traceId === '' ? '' : ` (trace ${r.traceId}${r.spanId === '' ? '' : ` span ${r.spanId}`})`;
+  return `${r.service}: ${r.severityText || r.severityNumber} ${r.body.length > 160 ? r.body.slice(0, 157) + '…' : r.body}${ids}`;
 }

@@ -1,6 +1,7 @@
 /**
  * tracebox for tests: `startTracebox()` runs an in-memory instance on free ports and
- * returns it with a client to wait for and inspect the spans a test's services emit.
+ * returns it with a client to wait for and inspect the spans and log records a test's
+ * services emit.
  *
  * @example
  *   const tb = await startTracebox();
@@ -11,7 +12,24 @@
 import { startTracebox as startServer, type Tracebox, type TraceboxOptions } from '../server.ts';
 import { TraceboxClient } from './client.ts';
 
-export { TraceboxClient, TraceboxApiError, checkQuery, toTraceQL, type RunRecord, type RunStart, type DiffRequest, type Span, type SpanNode, type Trace, type SpanFilter, type SpanQuery, type WaitOptions } from './client.ts';
+export {
+  TraceboxClient,
+  TraceboxApiError,
+  checkQuery,
+  toTraceQL,
+  type RunRecord,
+  type RunStart,
+  type DiffRequest,
+  type Span,
+  type SpanNode,
+  type Trace,
+  type SpanFilter,
+  type SpanQuery,
+  type WaitOptions,
+  type LogFilter,
+  type LogRecord,
+  type Severity,
+} from './client.ts';
 export { formatTree } from './tree.ts';
 export { toTraceJson } from './trace.ts';
 export { assertTraceSnapshot, checkTraceSnapshot, traceMatchers, traceSnapshot, type SnapshotOptions, type SnapshotResult } from './snapshot.ts';

@@ -23,6 +23,7 @@ export { compileRegex, compileLinear, regexError, withRegexDeadline, RegexDeadli
 export { evaluate, readForDisplay, readEachForDisplay, EvaluationError, type Spanset, type SpansetAttribute } from './evaluate.ts';
 export { compare, isNumeric, NIL, type Value, type CompareOp } from './values.ts';
 export { parseDuration, formatDuration } from './duration.ts';
+export { scanGoString, quoteGoString, type StringScan } from './go-string.ts';
 export { Lexer } from './lexer.ts';
 export type { Token } from './tokens.ts';
 

@@ -36,7 +36,7 @@ function filesOnDisk(): ViewerFiles | undefined {
 }
 
 /** Paths the viewer's router draws; anything else stays the API's 404. */
-const PAGES = ['/', '/search', '/services', '/compare', '/runs', '/upload', '/trace/:id'];
+const PAGES = ['/', '/search', '/services', '/logs', '/compare', '/runs', '/upload', '/trace/:id'];
 
 /**
  * Attribute values are untrusted and rendered as text; the policy is the second line of

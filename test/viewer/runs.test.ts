@@ -54,6 +54,8 @@ describe('runs page in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
     assert.match((await page.textContent('[data-testid="run-diff-edges"]')) ?? '', /GET \/cart \[server\] → shop: SELECT items \[client\]/);
     assert.match((await page.textContent('[data-testid="run-diff-path"]')) ?? '', /SELECT items \[client\]: now on the path/);
     await h.shot(page, 'runs-light');
+    // A run's span count searches its traces.
+    assert.equal(await page.getAttribute('[data-testid="run-traces-1"]', 'href'), `/search?range=7d&q=${encodeURIComponent('{ resource.tracebox.run = "1" }')}`);
     // An example trace opens on the trace page.
     await items.locator('[data-testid="example-b"]').click();
     await page.waitForURL(/\/trace\/[0-9a-f]{32}$/);

@@ -1,11 +1,12 @@
 /**
  * @module api
  * The viewer's only fetch() caller: typed requests to tracebox's Tempo API, the plain
- * span JSON endpoints, the doctor, the derived metrics and recorded runs. Endpoints another tracebox
+ * span JSON endpoints, log records, the doctor, the derived metrics and recorded runs. Endpoints another tracebox
  * version may lack (`/api/service-graph`, `/api/metrics/*`) answer `undefined` on 404
  * so the pages can fall back.
  */
 import type { ReceiverPorts } from './model/endpoints.ts';
+import type { LogPage, LogVolume } from './model/logs.ts';
 import type { ServiceGraph } from './model/service-graph.ts';
 import type { TraceJson } from './model/trace.ts';
 import type { RunDiff } from '../../src/analysis/index.ts';
@@ -126,6 +127,16 @@ export async function fetchTempoTrace(id: string): Promise<unknown> {
 /** Whole traces matching a query, newest first (`/api/spans`). */
 export async function sampleTraces(q: string, limit: number, signal?: AbortSignal): Promise<TraceJson[]> {
   return (await json<{ traces: TraceJson[] }>(`/api/spans?${qs({ q, limit })}`, { signal }))?.traces ?? [];
+}
+
+/** Log records (`/api/logs`): filters as its parameters; undefined when this tracebox keeps no logs. */
+export async function fetchLogs(params: Record<string, string | number | undefined>, signal?: AbortSignal): Promise<LogPage | undefined> {
+  return json<LogPage>(`/api/logs?${qs(params)}`, { signal });
+}
+
+/** Records per time bucket and level over [startSec, endSec), with the same filters. */
+export async function logVolume(params: Record<string, string | number | undefined>, startSec: number, endSec: number, buckets: number, signal?: AbortSignal): Promise<LogVolume | undefined> {
+  return json<LogVolume>(`/api/logs/volume?${qs({ ...params, start: Math.floor(startSec), end: Math.ceil(endSec), buckets })}`, { signal });
 }
 
 export interface DoctorFinding {

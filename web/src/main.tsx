@@ -21,6 +21,7 @@ import { loadEditor } from './ui/QueryEditor.tsx';
 const others = () => import('./pages/others.ts');
 const TracePage = lazy(() => others().then((m) => m.TracePage), 'the trace page');
 const ServicesPage = lazy(() => others().then((m) => m.ServicesPage), 'the services page');
+const LogsPage = lazy(() => others().then((m) => m.LogsPage), 'the logs page');
 const ComparePage = lazy(() => others().then((m) => m.ComparePage), 'the compare page');
 const RunsPage = lazy(() => others().then((m) => m.RunsPage), 'the runs page');
 const UploadPage = lazy(() => others().then((m) => m.UploadPage), 'the file page');
@@ -92,7 +93,7 @@ function SettingsDialog({ onClose }: { onClose: () => void }): JSX.Element {
 }
 
 const HELP: Array<[string, string[]]> = [
-  ['Everywhere', ['? this help', 's search', 'm service map', 'u open a trace file', 't theme']],
+  ['Everywhere', ['? this help', 's search', 'm service map', 'g logs', 'u open a trace file', 't theme']],
   ['Search', ['/ edit the query', 'Enter run it (in the editor)', 'Ctrl+Space complete', 'j / k move', 'Enter open', 'x pick for compare', 'l live mode']],
   ['Trace', ['j / k or ↑ / ↓ spans', '← / → collapse, expand', 'Enter toggle', '/ find, n / N next, previous', 'f flame graph', 'c critical path', 'h colour vs. usual', '+ / - / 0 zoom', 'e / w expand, collapse all', 'Esc close, unzoom']],
 ];
@@ -146,11 +147,12 @@ function App(): JSX.Element {
     '?': () => setDialog('help'),
     s: () => route.page !== 'search' && navigate('/search'),
     m: () => navigate('/services'),
+    g: () => navigate('/logs'),
     u: () => navigate('/upload'),
     t: toggleTheme,
   });
   useEffect(() => {
-    const titles: Record<string, string> = { search: 'Search', trace: `Trace ${route.id.slice(0, 8)}`, services: 'Services', compare: 'Compare', runs: 'Runs', upload: 'Open a file', notfound: 'Not found' };
+    const titles: Record<string, string> = { search: 'Search', trace: `Trace ${route.id.slice(0, 8)}`, services: 'Services', logs: 'Logs', compare: 'Compare', runs: 'Runs', upload: 'Open a file', notfound: 'Not found' };
     document.title = `${titles[route.page]} · tracebox`;
   }, [route.page, route.id]);
   useEffect(() => {
@@ -168,6 +170,8 @@ function App(): JSX.Element {
       <TracePage key={route.id} route={route} />
     ) : route.page === 'services' ? (
       <ServicesPage route={route} />
+    ) : route.page === 'logs' ? (
+      <LogsPage route={route} />
     ) : route.page === 'compare' ? (
       <ComparePage route={route} />
     ) : route.page === 'runs' ? (
@@ -230,6 +234,7 @@ function App(): JSX.Element {
         <nav class="nav" aria-label="Pages">
           {nav('/search', 'Search', 'search', route.page === 'search' || route.page === 'trace', 's')}
           {nav('/services', 'Services', 'map', route.page === 'services', 'm')}
+          {nav('/logs', 'Logs', 'logs', route.page === 'logs', 'g')}
           {nav('/compare', 'Compare', 'compare', route.page === 'compare', '')}
           {nav('/runs', 'Runs', 'timeline', route.page === 'runs', '')}
           {nav('/upload', 'Open file', 'upload', route.page === 'upload', 'u')}

@@ -1,13 +1,13 @@
 /**
  * @module router
  * Every view's state lives in the URL: the path picks the page (`/search`, `/trace/<id>`,
- * `/services`, `/compare`, `/runs`), the query string holds the rest. navigate() pushes a new
+ * `/services`, `/logs`, `/compare`, `/runs`), the query string holds the rest. navigate() pushes a new
  * entry; setParams() replaces the current one (typing, zooming and toggling should not
  * flood the back button).
  */
 import { createStore, useStore } from './store.ts';
 
-export type Page = 'search' | 'trace' | 'services' | 'compare' | 'runs' | 'upload' | 'notfound';
+export type Page = 'search' | 'trace' | 'services' | 'logs' | 'compare' | 'runs' | 'upload' | 'notfound';
 
 export interface Route {
   readonly page: Page;
@@ -24,7 +24,7 @@ function parse(loc: { pathname: string; search: string }): Route {
   const trace = /^\/trace\/([^/]+)$/.exec(path);
   if (trace) return { page: 'trace', id: decodeURIComponent(trace[1]), params, href };
   const page: Page =
-    path === '/' || path === '/search' ? 'search' : path === '/services' ? 'services' : path === '/compare' ? 'compare' : path === '/runs' ? 'runs' : path === '/upload' ? 'upload' : 'notfound';
+    path === '/' || path === '/search' ? 'search' : path === '/services' ? 'services' : path === '/logs' ? 'logs' : path === '/compare' ? 'compare' : path === '/runs' ? 'runs' : path === '/upload' ? 'upload' : 'notfound';
   return { page, id: '', params, href };
 }
 

@@ -1,6 +1,8 @@
 /**
  * Trace files in the shapes people have → one ExportTraceServiceRequest, for
- * `POST /api/import` (and so `tracebox import`):
+ * `POST /api/import` (and so `tracebox import`); OTLP/JSON log requests (`resourceLogs`,
+ * alone or as lines beside trace requests, as `tracebox export --logs` writes them) → one
+ * ExportLogsServiceRequest beside it:
  *
  *   - OTLP/JSON: one ExportTraceServiceRequest/TracesData object (`resourceSpans`), an
  *     array of them, or JSON lines with one per line (the Collector's file exporter);
@@ -16,16 +18,18 @@
  */
 import zlib from 'node:zlib';
 import { BadRequestError } from '../../shared/errors.ts';
-import { OtlpJsonError, otlpJsonToProtobuf } from '../json-to-protobuf.ts';
+import { OtlpJsonError, otlpJsonToProtobuf, otlpLogsJsonToProtobuf } from '../json-to-protobuf.ts';
 import { describe, isObject, jaegerToOtlpJson, looksLikeJaeger } from './jaeger.ts';
 import { lineAndColumn, syntaxErrorOffset } from './json-position.ts';
 import { hasLegacyScopes, isGrafanaDownload, normalizeResourceSpans } from './tempo.ts';
 
-export type ImportFormat = 'OTLP/JSON' | 'OTLP/JSON lines' | 'Tempo v1 JSON' | 'Tempo v2 JSON' | 'Grafana trace download' | 'Jaeger JSON';
+export type ImportFormat = 'OTLP/JSON' | 'OTLP/JSON logs' | 'OTLP/JSON lines' | 'Tempo v1 JSON' | 'Tempo v2 JSON' | 'Grafana trace download' | 'Jaeger JSON';
 
 export interface ConvertedImport {
-  /** One ExportTraceServiceRequest with every ResourceSpans of the input. */
+  /** One ExportTraceServiceRequest with every ResourceSpans of the input (empty when it had none). */
   readonly request: Uint8Array;
+  /** One ExportLogsServiceRequest with every ResourceLogs of the input; undefined when it had none. */
+  readonly logs?: Uint8Array;
   /** The shapes found, e.g. ['Jaeger JSON']; '(gzip)' is appended when the input was compressed. */
   readonly format: string;
 }
@@ -45,6 +49,7 @@ interface Context {
   readonly line?: number;
   readonly formats: Set<ImportFormat>;
   readonly parts: Uint8Array[];
+  readonly logParts: Uint8Array[];
 }
 
 const GZIP_MAGIC_0 = 0x1f;
@@ -72,7 +77,7 @@ export function importToProtobuf(input: Uint8Array, options: { maxBytes?: number
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') throw new BadRequestError('the input is empty: expected OTLP/JSON, Tempo, Grafana or Jaeger trace JSON');
 
-  const ctx: Context = { formats: new Set(), parts: [] };
+  const ctx: Context = { formats: new Set(), parts: [], logParts: [] };
   let parsed: unknown;
   let syntaxError: SyntaxError | undefined;
   try {
@@ -86,7 +91,7 @@ export function importToProtobuf(input: Uint8Array, options: { maxBytes?: number
 
   const request = ctx.parts.length === 1 ? ctx.parts[0] : Buffer.concat(ctx.parts);
   const format = [...ctx.formats].join(', ') || 'OTLP/JSON';
-  return { request, format: gzip ? `${format} (gzip)` : format };
+  return { request, ...(ctx.logParts.length === 0 ? {} : { logs: Buffer.concat(ctx.logParts) }), format: gzip ? `${format} (gzip)` : format };
 }
 
 export function gunzip(bytes: Uint8Array, maxBytes?: number): Uint8Array {
@@ -126,7 +131,9 @@ function jsonLines(text: string, documentError: SyntaxError, ctx: Context): void
     convertTop(value, { ...ctx, line: i + 1 });
   }
   // OTLP requests one per line: the Collector's file exporter.
+  const logs = ctx.formats.delete('OTLP/JSON logs');
   if (ctx.formats.delete('OTLP/JSON') || ctx.formats.size === 0) ctx.formats.add('OTLP/JSON lines');
+  if (logs) ctx.formats.add('OTLP/JSON logs');
 }
 
 /** V8 quotes the text around a syntax error, newlines included. */
@@ -156,6 +163,17 @@ function convertTop(value: unknown, ctx: Context): void {
 }
 
 function convertObject(o: Obj, prefix: string, ctx: Context): void {
+  const resourceLogs = o.resourceLogs ?? o.resource_logs;
+  if (resourceLogs !== undefined) {
+    ctx.formats.add('OTLP/JSON logs');
+    try {
+      ctx.logParts.push(otlpLogsJsonToProtobuf({ resourceLogs }));
+    } catch (err) {
+      if (!(err instanceof OtlpJsonError)) throw err;
+      fail(ctx, `${prefix}${err.path === 'request body' ? '' : err.path}`.replace(/\.$/, '') || '(top level)', err.message.slice(err.path.length + 2));
+    }
+    return;
+  }
   const resourceSpans = o.resourceSpans ?? o.resource_spans;
   if (resourceSpans !== undefined) {
     ctx.formats.add('OTLP/JSON');
@@ -188,7 +206,7 @@ function convertObject(o: Obj, prefix: string, ctx: Context): void {
   fail(
     ctx,
     prefix === '' ? '(top level)' : prefix.slice(0, -1),
-    `not a trace format tracebox knows: expected "resourceSpans" (OTLP/JSON), "batches" or "trace" (Tempo, Grafana) or "data" (Jaeger), got an object with ${keys === '' ? 'no keys' : `keys ${keys}`}`,
+    `not a trace format tracebox knows: expected "resourceSpans" or "resourceLogs" (OTLP/JSON), "batches" or "trace" (Tempo, Grafana) or "data" (Jaeger), got an object with ${keys === '' ? 'no keys' : `keys ${keys}`}`,
   );
 }
 

@@ -16,6 +16,8 @@ import { buildTrace, type VTrace } from '../model/trace.ts';
 import { setParams, type Route } from '../router.ts';
 import { markReady } from '../keys.ts';
 import type { TraceView } from '../ui/trace-view.ts';
+import { placeLogs, type LogRecord, type TraceLogs } from '../model/logs.ts';
+import { useTraceLogs } from './trace-logs.ts';
 import { useHistory, useTraceJson, type TraceData } from './trace.ts';
 
 export type TraceViewKind = 'timeline' | 'flame' | 'stats' | 'graph' | 'json';
@@ -47,6 +49,10 @@ export interface TracePageState extends TraceData {
   readonly zoomed: boolean;
   /** The row of the selected span, -1 when none is shown. */
   readonly rowOfSelected: number;
+  /** The trace's log records on its spans and time line; undefined until read (or for a file). */
+  readonly logs: TraceLogs<LogRecord> | undefined;
+  /** The trace has more records than were read. */
+  readonly logsMore: boolean;
 }
 
 export interface TracePageActions {
@@ -66,6 +72,8 @@ export interface TracePageActions {
 
 /** Tempo's search answers drop leading zeros; a short hex id is one of those. */
 export const normalizeTraceId = (id: string): string => (/^[0-9a-f]{1,31}$/i.test(id) ? id.toLowerCase().padStart(32, '0') : id.toLowerCase());
+
+const NO_LOGS: TraceView['logs'] = new Map();
 
 const idSet = (text: string | null): Set<string> => new Set((text ?? '').split(',').filter(Boolean));
 
@@ -112,6 +120,8 @@ export function useTracePage(route: Route): [TracePageState, TracePageActions] {
   }, [trace?.traceId, depthParam]);
 
   const history = useHistory(trace, upload);
+  const logData = useTraceLogs(id, json, upload);
+  const logs = useMemo(() => (trace && logData.logs ? placeLogs(trace, logData.logs) : undefined), [trace, logData.logs]);
   const cp = useMemo(() => (trace && cpOn ? criticalPath(trace) : null), [trace, cpOn]);
   const hintList = useMemo(() => (trace ? findHints(trace) : []), [trace]);
   const hints = useMemo(() => hintsBySpan(hintList), [hintList]);
@@ -189,6 +199,7 @@ export function useTracePage(route: Route): [TracePageState, TracePageActions] {
         history,
         matches,
         selected,
+        logs: logs?.bySpan ?? NO_LOGS,
         collapsed,
         zoom,
         colorBy,
@@ -200,7 +211,7 @@ export function useTracePage(route: Route): [TracePageState, TracePageActions] {
           setParams({ zoom: z === null ? undefined : `${(z[0] / dur).toFixed(5)}-${(z[1] / dur).toFixed(5)}` });
         },
       },
-    [trace, rows, cp, hints, history, matches, selected, collapsed, zoom, colorBy, select, toggle],
+    [trace, rows, cp, hints, history, matches, selected, logs, collapsed, zoom, colorBy, select, toggle],
   );
 
   const rowOfSelected = selected >= 0 ? rows.findIndex((r) => r.type === 'span' && r.idx === selected) : -1;
@@ -278,6 +289,8 @@ export function useTracePage(route: Route): [TracePageState, TracePageActions] {
     colorBy,
     zoomed: zoomParam !== null,
     rowOfSelected,
+    logs,
+    logsMore: logData.more,
   };
   return [state, actions];
 }

@@ -1,8 +1,8 @@
 /**
  * @module pages/RunsPage
  * The runs `tracebox run` recorded, newest first, with two picked (A and B, by default
- * the newest and the one before it) and their diff below (ui/RunDiffView). Data from
- * data/runs. URL: /runs?a=<run id>&b=<run id>
+ * the newest and the one before it) and their diff below (ui/RunDiffView); a run's span
+ * count searches its traces. Data from data/runs. URL: /runs?a=<run id>&b=<run id>
  */
 import type { JSX } from 'preact';
 import type { RunRecord } from '../api.ts';
@@ -50,7 +50,11 @@ function RunRow({ run, a, b }: { run: RunRecord; a: string; b: string }): JSX.El
       <td class="small">{fmtTime(run.startedMs)}</td>
       <td class="num small">{run.endedMs === null ? 'running' : fmtDur((run.endedMs - run.startedMs) * 1e6)}</td>
       <td class={`num${failed ? ' err-text' : ''}`}>{run.exitCode ?? ''}</td>
-      <td class="num">{run.spans ?? ''}</td>
+      <td class="num">
+        <a href={`/search?range=7d&q=${encodeURIComponent(`{ resource.tracebox.run = ${JSON.stringify(run.id)} }`)}`} title="Search this run's traces" data-testid={`run-traces-${run.id}`}>
+          {run.spans ?? 'traces'}
+        </a>
+      </td>
       <td class="mono small run-command" title={run.command}>
         {run.command}
       </td>

@@ -1,7 +1,8 @@
 /**
  * @module pages/TracePage
  * One trace: header, toolbar, span filters, then the chosen view (timeline with its
- * minimap, flame graph, statistics, graph or JSON) beside the span detail pane. The
+ * minimap, flame graph, statistics, graph or JSON) beside the span detail pane, and the
+ * trace's log records below them. The
  * state and its actions come from data/trace-page; this file lays the parts out and
  * binds the keyboard. A trace still receiving spans is updated in place.
  */
@@ -18,6 +19,7 @@ import { getUpload } from '../uploads.ts';
 import { useShortcuts } from '../keys.ts';
 import { downloadJson, ErrorBox, Kbd, Spinner, toast } from '../ui/common.tsx';
 import { FlameGraph } from '../ui/FlameGraph.tsx';
+import { TraceLogs } from '../ui/TraceLogs.tsx';
 import { SpanDetail } from '../ui/SpanDetail.tsx';
 import { SpanFilters } from '../ui/SpanFilters.tsx';
 import { TraceGraph } from '../ui/TraceGraph.tsx';
@@ -142,6 +144,7 @@ export function TracePage({ route }: { route: Route }): JSX.Element {
         <div class={`trace-main panel view-${st.view}`}>{main}</div>
         {v.selected >= 0 ? <SpanDetail v={v} raw={raw} onClose={() => setParams({ span: undefined })} /> : null}
       </div>
+      {st.logs !== undefined && st.logs.list.length > 0 ? <TraceLogs trace={trace} logs={st.logs} more={st.logsMore} selected={v.selected} onSelect={a.select} /> : null}
       <p class="muted small keys-foot">
         <Kbd>j</Kbd>/<Kbd>k</Kbd> spans · <Kbd>←</Kbd>/<Kbd>→</Kbd> collapse/expand · <Kbd>/</Kbd> find, <Kbd>n</Kbd> next · <Kbd>f</Kbd> flame · <Kbd>c</Kbd> critical path · <Kbd>+</Kbd>/<Kbd>-</Kbd>/<Kbd>0</Kbd> zoom ·
         drag the axis or minimap to zoom · <Kbd>Esc</Kbd> close

@@ -4,6 +4,7 @@
  * (one chunk, not four: fewer files for the first page to wait on).
  */
 export { ComparePage } from './ComparePage.tsx';
+export { LogsPage } from './LogsPage.tsx';
 export { RunsPage } from './RunsPage.tsx';
 export { ServicesPage } from './ServicesPage.tsx';
 export { TracePage } from './TracePage.tsx';

@@ -10,7 +10,7 @@ import type { RunDiff } from '../api.ts';
 import { serviceColor } from '../colors.ts';
 import { fmtDur } from '../format.ts';
 import { traceHref } from '../router.ts';
-import { noiseText, type DurationChange, type OperationChange, type SideSummary } from '../../../src/analysis/index.ts';
+import { noiseText, pathChangeText, type DurationChange, type OperationChange, type SideSummary } from '../../../src/analysis/index.ts';
 
 const num = (n: number): string => String(Math.round(n * 100) / 100);
 
@@ -189,8 +189,7 @@ export function RunDiffView({ diff }: { diff: RunDiff }): JSX.Element {
               <ul class="plain-list">
                 {r.path.map((p) => (
                   <li key={p.key}>
-                    <i class="dot" style={{ background: serviceColor(p.service) }} /> {p.label}:{' '}
-                    {p.status === 'entered' ? 'now on the path' : p.status === 'left' ? 'no longer on the path' : 'time on the path'}, {fmtDur(p.aNs)} → {fmtDur(p.bNs)} per trace
+                    <i class="dot" style={{ background: serviceColor(p.service) }} /> {p.label}: {pathChangeText(p)}
                   </li>
                 ))}
               </ul>

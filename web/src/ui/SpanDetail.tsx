@@ -1,7 +1,8 @@
 /**
  * @module ui/SpanDetail
  * One span in full: timing (with its critical-path share and how it compares with the
- * stored history of the same operation), status, ids to copy, the logs link, the source
+ * stored history of the same operation), status, ids to copy, its log records, the logs
+ * link (tracebox's Logs page when the span has records, the configured one too), the source
  * link, span and resource attributes, events (exception stack traces with their frames
  * linked to the editor), links to other traces, the instrumentation scope, and the span
  * as JSON. Every value is rendered as text.
@@ -12,12 +13,14 @@ import { fmtDur, fmtTime, nsToMs, valueText } from '../format.ts';
 import { onPath } from '../model/critical-path.ts';
 import { MIN_HISTORY, slowness, usualFor } from '../model/history.ts';
 import { logsUrl } from '../model/logs-link.ts';
+import { logsHref } from '../model/logs.ts';
 import { codeLocation, editorUrl, parseMappings, splitFrame, type PathMapping } from '../model/source.ts';
 import { opKey, selfTime, type FlatValue, type SpanJson } from '../model/trace.ts';
 import { traceHref } from '../router.ts';
 import { settings } from '../settings.ts';
 import { useStore } from '../store.ts';
 import { CopyButton, Icon, ServiceChip } from './common.tsx';
+import { LogLines } from './LogLines.tsx';
 import { HINT_LABEL, type TraceView } from './trace-view.ts';
 
 function Section({ title, count, children, open = true }: { title: string; count?: number; children: ComponentChildren; open?: boolean }): JSX.Element {
@@ -122,6 +125,7 @@ export function SpanDetail({ v, raw, onClose }: { v: TraceView; raw: SpanJson | 
   const cpNs = onPath(v.cp?.get(s.idx));
   const parent = s.parent >= 0 ? v.trace.spans[s.parent] : undefined;
   const hints = v.hints.get(s.idx) ?? [];
+  const spanLogs = v.logs.get(s.idx) ?? [];
   const f = filter.trim().toLowerCase();
   return (
     <aside class="detail" aria-label="Span details" data-testid="span-detail">
@@ -178,9 +182,14 @@ export function SpanDetail({ v, raw, onClose }: { v: TraceView; raw: SpanJson | 
         </ul>
       ) : null}
       <div class="actions">
+        {spanLogs.length > 0 ? (
+          <a class="btn" href={logsHref(v.trace.traceId, s.spanId)} data-testid="span-logs-link">
+            <Icon name="logs" /> Logs for this span <span class="count">{spanLogs.length}</span>
+          </a>
+        ) : null}
         {logs !== undefined ? (
-          <a class="btn" href={logs} target="_blank" rel="noopener noreferrer" data-testid="logs-link">
-            <Icon name="external" /> Logs for this span
+          <a class={`btn${spanLogs.length > 0 ? ' ghost' : ''}`} href={logs} target="_blank" rel="noopener noreferrer" data-testid="logs-link" title="The logs link of the settings">
+            <Icon name="external" /> {spanLogs.length > 0 ? 'Elsewhere' : 'Logs for this span'}
           </a>
         ) : null}
         {codeUrl !== undefined && code ? (
@@ -219,6 +228,11 @@ export function SpanDetail({ v, raw, onClose }: { v: TraceView; raw: SpanJson | 
       <Section title="Resource attributes" count={Object.keys(s.resource).length} open={false}>
         <AttrTable attrs={s.resource} filter={f} />
       </Section>
+      {spanLogs.length > 0 ? (
+        <Section title="Logs" count={spanLogs.length}>
+          <LogLines items={spanLogs.map((l) => ({ log: l.log, t: l.t - s.start }))} showService={false} testid="span-logs" />
+        </Section>
+      ) : null}
       {s.events.length > 0 ? (
         <Section title="Events" count={s.events.length}>
           {s.events.map((e, i) => {

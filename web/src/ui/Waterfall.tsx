@@ -3,7 +3,7 @@
  * The timeline: a virtual list of fixed-height rows (only the rows in view plus a
  * margin are in the DOM, so 10,000 spans scroll like 10), a time axis you can drag
  * across to zoom into a slice, and a minimap of the whole trace with the current slice
- * and the rows in view. Scrolling re-renders the list alone: the rows in view reach the
+ * and the rows in view. A span's log records are marks on its bar at their time. Scrolling re-renders the list alone: the rows in view reach the
  * minimap through a small store, not through the page's state.
  */
 import type { JSX } from 'preact';
@@ -12,6 +12,7 @@ import { ERROR_COLOR, serviceColor } from '../colors.ts';
 import { fmtDur } from '../format.ts';
 import { axisTicks, type AxisTick } from '../model/axis.ts';
 import { slowness } from '../model/history.ts';
+import { severityLevel } from '../model/logs.ts';
 import { firstRowInWindow } from '../model/rows.ts';
 import { useStore, type Store } from '../store.ts';
 import { useWidth } from './common.tsx';
@@ -159,6 +160,7 @@ function SpanRow({ v, rowIdx, top }: { v: TraceView; rowIdx: number; top: number
   const selected = v.selected === s.idx;
   const segs = v.cp?.get(s.idx);
   const hints = v.hints.get(s.idx);
+  const logs = v.logs.get(s.idx);
   const slow = slowness(s, v.history);
   const collapsed = v.collapsed.has(s.idx);
   const color = barColor(s, v);
@@ -215,6 +217,12 @@ function SpanRow({ v, rowIdx, top }: { v: TraceView; rowIdx: number; top: number
                   .filter(([a, b]) => b > vs && a < ve)
                   .map(([a, b], i) => <i key={i} class="cp-seg" style={{ left: `${within(Math.max(a, vs))}%`, width: `${within(Math.min(b, ve)) - within(Math.max(a, vs))}%` }} />)
               : null}
+            {logs
+              ?.filter((l) => l.t >= vs && l.t <= ve)
+              .map((l) => {
+                const level = severityLevel(l.log.severityNumber, l.log.severityText);
+                return <i key={`l${l.log.id}`} class={`lg lvl-${level}`} style={{ left: `${within(l.t)}%` }} title={`${l.log.severityText || level}: ${l.log.body.slice(0, 120)}`} />;
+              })}
             {s.events
               .filter((e) => e.t >= vs && e.t <= ve)
               .map((e, i) => (

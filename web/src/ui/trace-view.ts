@@ -7,6 +7,7 @@ import { ERROR_COLOR, serviceColor } from '../colors.ts';
 import type { CriticalPath } from '../model/critical-path.ts';
 import type { Hint } from '../model/hints.ts';
 import { band, type Band, type History } from '../model/history.ts';
+import type { LogRecord, PlacedLog } from '../model/logs.ts';
 import type { Row } from '../model/rows.ts';
 import type { VSpan, VTrace } from '../model/trace.ts';
 
@@ -20,6 +21,8 @@ export interface TraceView {
   /** Spans found by the find box and the span filters; empty when neither is in use. */
   readonly matches: ReadonlySet<number>;
   readonly selected: number;
+  /** Per span index, its log records in time order (empty until read). */
+  readonly logs: ReadonlyMap<number, ReadonlyArray<PlacedLog<LogRecord>>>;
   readonly collapsed: ReadonlySet<number>;
   /** The visible time slice, ns from the trace start. */
   readonly zoom: readonly [number, number];

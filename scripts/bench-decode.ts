@@ -11,8 +11,8 @@
  *   many attrs   60 attributes a span (strings, ints, doubles, bools, a short array), 3 events, 512 spans
  *   big strings  4 attributes of 4 KiB strings a span, 64 spans a request
  *
- * Rows, each in spans per second (best of R rounds of S seconds), and the ratio to the row
- * it is compared with:
+ * Rows, each in spans per second (best of R rounds of S seconds, the rows taking turns), and
+ * the ratio to the row it is compared with:
  *   tracebox decode      decodeExportRequest(): ids, times, name, kind, status read, each
  *                        span a view of the request (what ingest needs to index a span)
  *   tracebox ingest      the ingest thread's whole decode stage on the request: decode,
@@ -111,22 +111,17 @@ function payloads(): Payload[] {
   ];
 }
 
-/** Best spans/s over the rounds: each round runs the whole payload again and again for SECONDS. */
-function measure(payload: Payload, run: (bytes: Uint8Array) => unknown): number {
-  for (const r of payload.requests) run(r); // warm-up
-  let best = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    let spans = 0;
-    const t0 = performance.now();
-    let elapsed = 0;
-    while (elapsed < SECONDS * 1000) {
-      for (const r of payload.requests) run(r);
-      spans += payload.spans;
-      elapsed = performance.now() - t0;
-    }
-    best = Math.max(best, spans / (elapsed / 1000));
+/** Spans/s of one round: the whole payload again and again for SECONDS. */
+function round(payload: Payload, run: (bytes: Uint8Array) => unknown): number {
+  let spans = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  while (elapsed < SECONDS * 1000) {
+    for (const r of payload.requests) run(r);
+    spans += payload.spans;
+    elapsed = performance.now() - t0;
   }
-  return best;
+  return spans / (elapsed / 1000);
 }
 
 const decoder = createDecoder();
@@ -142,8 +137,10 @@ console.log(`tracebox decode benchmark: Node ${process.version}, best of ${ROUND
 for (const payload of payloads()) {
   const bytes = payload.requests.reduce((n, r) => n + r.length, 0);
   console.log(`\n${payload.name}: ${payload.spans.toLocaleString('en-US')} spans in ${payload.requests.length} requests, ${Math.round(bytes / payload.spans)} B/span`);
+  // Rounds take turns between the rows, so that a busy machine slows every row alike.
   const rates = new Map<string, number>();
-  for (const [name, run] of rows) rates.set(name, measure(payload, run));
+  for (const [, run] of rows) for (const r of payload.requests) run(r); // warm-up
+  for (let i = 0; i < ROUNDS; i++) for (const [name, run] of rows) rates.set(name, Math.max(rates.get(name) ?? 0, round(payload, run)));
   for (const [name, , against] of rows) {
     const rate = rates.get(name)!;
     const ratio = against === undefined ? '' : `  ${(rate / rates.get(against)!).toFixed(2)}x ${against}`;

@@ -17,7 +17,7 @@
  */
 import { ProtoReader } from '../shared/protowire.ts';
 import { bytesToHex } from '../shared/ids.ts';
-import { decodeLogRecord, keyValuesOf } from '../otlp/index.ts';
+import { decodeLogRecord, keyValuesOf, RESOURCE, SCOPE } from '../otlp/index.ts';
 import { newLabels, type Labels, type MutableLabels } from '../logql/index.ts';
 
 /** Resource attributes that become stream labels (Loki's default `otlp_config`). */
@@ -67,9 +67,9 @@ export function detectedLevel(severityNumber: number, severityText: string): str
   return TEXT_LEVELS[severityText.replace(/^ +| +$/g, '').toLowerCase()] ?? 'unknown';
 }
 
-/** The tags of Resource.attributes (field 1) and InstrumentationScope.attributes (field 3), length-delimited. */
-const RESOURCE_ATTRIBUTES = (1 << 3) | 2;
-const SCOPE_ATTRIBUTES = (3 << 3) | 2;
+/** The tags of Resource.attributes and InstrumentationScope.attributes. */
+const RESOURCE_ATTRIBUTES = RESOURCE.attributes;
+const SCOPE_ATTRIBUTES = SCOPE.attributes;
 
 /** What a resource contributes to each of its records. */
 export interface ResourceModel {
@@ -98,10 +98,10 @@ export function scopeMetadata(raw: Uint8Array | null): Labels {
   const r = new ProtoReader(raw);
   while (r.more()) {
     const t = r.uint32();
-    if (t === ((1 << 3) | 2)) {
+    if (t === SCOPE.name) {
       const name = r.string();
       if (name !== '') out.scope_name = name;
-    } else if (t === ((2 << 3) | 2)) {
+    } else if (t === SCOPE.version) {
       const version = r.string();
       if (version !== '') out.scope_version = version;
     } else r.skip(t & 7);

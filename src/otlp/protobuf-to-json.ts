@@ -10,11 +10,16 @@
  * Both use camelCase keys in field-number order, omit proto3 defaults, print
  * 64-bit integers as decimal strings and non-finite doubles as "NaN"/"Infinity"/
  * "-Infinity", and always include `status` on spans (`{}` when unset), as Tempo does.
+ *
+ * The walk is the schema's (otlp/schema): every message is printed from its description,
+ * so a field added there is printed here too.
  */
 
 import { bytesToBase64, bytesToHex } from '../shared/ids.ts';
-import { MAX_ANY_VALUE_DEPTH, ProtoError, ProtoReader, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../shared/protowire.ts';
-import { ANY_VALUE, EVENT, KEY_VALUE, LINK, LIST, RESOURCE, RESOURCE_SPANS, SCOPE, SCOPE_SPANS, SEVERITY_NUMBER_NAMES, SPAN, SPAN_KIND_NAMES, STATUS, STATUS_CODE_NAMES, TRACES_DATA } from './schema/index.ts';
+import { MAX_ANY_VALUE_DEPTH, ProtoError, ProtoReader } from '../shared/protowire.ts';
+import {
+  AnyValue, LogRecord, LogsData, SEVERITY_NUMBER_NAMES, Span, SPAN_KIND_NAMES, SpanLink, Status, STATUS_CODE_NAMES, TracesData, type FieldType, type MessageSpec, type NamedField,
+} from './schema/index.ts';
 
 export interface TracesJsonOptions {
   /** How trace and span ids print; `bytesValue` attributes are base64 either way. */
@@ -30,15 +35,8 @@ export interface TracesJsonOptions {
  * @example JSON.stringify(tracesDataToJson(bytes, { ids: 'base64', enums: 'names' }))
  */
 export function tracesDataToJson(bytes: Uint8Array, opts: TracesJsonOptions): { resourceSpans: object[] } {
-  const d = new Decoder(new ProtoReader(bytes), opts);
-  const r = d.r;
-  const resourceSpans: Json[] = [];
-  while (r.pos < r.end) {
-    const tag = r.uint32();
-    if (tag === TRACES_DATA.resourceSpans) resourceSpans.push(d.nested(d.resourceSpans));
-    else r.skip(tag & 7);
-  }
-  return { resourceSpans };
+  const json = new Printer(new ProtoReader(bytes), opts).message(TRACES_DATA);
+  return { resourceSpans: (json.resourceSpans as object[] | undefined) ?? [] };
 }
 
 /**
@@ -48,502 +46,134 @@ export function tracesDataToJson(bytes: Uint8Array, opts: TracesJsonOptions): { 
  * @throws ProtoError on malformed protobuf.
  */
 export function logsDataToJson(bytes: Uint8Array, opts: TracesJsonOptions): { resourceLogs: object[] } {
-  const d = new Decoder(new ProtoReader(bytes), opts);
-  const r = d.r;
-  const resourceLogs: Json[] = [];
-  while (r.pos < r.end) {
-    const tag = r.uint32();
-    if (tag === ((1 << 3) | WIRE_LEN)) resourceLogs.push(d.nested(d.resourceLogs));
-    else r.skip(tag & 7);
-  }
-  return { resourceLogs };
+  const json = new Printer(new ProtoReader(bytes), opts).message(LOGS_DATA);
+  return { resourceLogs: (json.resourceLogs as object[] | undefined) ?? [] };
 }
 
 type Json = Record<string, unknown>;
 
+const enum Kind { Message, String, Bytes, Id, Bool, Int32, Enum, Uint32, Int64, Fixed64, Fixed32, Double }
+
+/** A field as the printer reads it, prepared once per message from the schema. */
+interface PrintField {
+  readonly tag: number;
+  readonly number: number;
+  /** Its place among the message's fields. */
+  readonly index: number;
+  readonly name: string;
+  readonly kind: Kind;
+  readonly repeated: boolean;
+  /** The nested message's fields (Kind.Message). */
+  message: PrintMessage | undefined;
+  /** Enum names by number (Kind.Enum). */
+  readonly names: readonly string[] | undefined;
+}
+
+interface PrintMessage {
+  readonly spec: MessageSpec;
+  /** In field-number order. */
+  readonly fields: PrintField[];
+  readonly byNumber: Array<PrintField | undefined>;
+}
+
+/** Bytes fields printed as ids in the chosen dialect; every other bytes field is base64. */
+const IDS = new Set<NamedField>([
+  Span.byNumber[Span.field.traceId]!,
+  Span.byNumber[Span.field.spanId]!,
+  Span.byNumber[Span.field.parentSpanId]!,
+  SpanLink.byNumber[SpanLink.field.traceId]!,
+  SpanLink.byNumber[SpanLink.field.spanId]!,
+  LogRecord.byNumber[LogRecord.field.traceId]!,
+  LogRecord.byNumber[LogRecord.field.spanId]!,
+]);
+const ENUM_NAMES = new Map<NamedField, readonly string[]>([
+  [Span.byNumber[Span.field.kind]!, SPAN_KIND_NAMES],
+  [Status.byNumber[Status.field.code]!, STATUS_CODE_NAMES],
+  [LogRecord.byNumber[LogRecord.field.severityNumber]!, SEVERITY_NUMBER_NAMES],
+]);
+const KINDS: Record<FieldType, Kind> = {
+  message: Kind.Message, string: Kind.String, bytes: Kind.Bytes, bool: Kind.Bool, int32: Kind.Int32, enum: Kind.Enum,
+  uint32: Kind.Uint32, int64: Kind.Int64, fixed64: Kind.Fixed64, fixed32: Kind.Fixed32, double: Kind.Double,
+};
+
+const prepared = new Map<MessageSpec, PrintMessage>();
+
+function prepare(spec: MessageSpec): PrintMessage {
+  const known = prepared.get(spec);
+  if (known !== undefined) return known;
+  const message: PrintMessage = { spec, fields: [], byNumber: [] };
+  prepared.set(spec, message); // before the fields: AnyValue, ArrayValue and KeyValueList refer to each other
+  for (const f of spec.byNumber) {
+    if (f === undefined) continue;
+    const field: PrintField = {
+      tag: f.tag,
+      number: f.number,
+      index: message.fields.length,
+      name: f.name,
+      kind: IDS.has(f) ? Kind.Id : KINDS[f.type],
+      repeated: f.repeated === true,
+      message: undefined,
+      names: ENUM_NAMES.get(f),
+    };
+    message.fields.push(field);
+    message.byNumber[f.number] = field;
+    if (f.message !== undefined) field.message = prepare(f.message());
+  }
+  return message;
+}
+
+const TRACES_DATA = prepare(TracesData);
+const LOGS_DATA = prepare(LogsData);
+const ANY_VALUE = prepare(AnyValue);
+const SPAN = prepare(Span);
+const SPAN_STATUS = Span.field.status;
+
 /**
- * Each message reader collects its fields into locals and builds the output
- * object at the end, so key order follows the schema whatever order the fields
- * arrived in. A known field number with an unexpected wire type falls through to
- * `skip`, as an unknown field would.
+ * Each message's fields are collected by number and printed at the end, so key order
+ * follows the schema whatever order the fields arrived in; for a singular field the last
+ * occurrence counts. A known field number with an unexpected wire type is skipped, as an
+ * unknown field is.
  */
-class Decoder {
-  private readonly id: (bytes: Uint8Array) => string;
+class Printer {
+  private readonly hex: boolean;
   private readonly enumNames: boolean;
   private depth = 0;
 
   constructor(
-    readonly r: ProtoReader,
+    private readonly r: ProtoReader,
     opts: TracesJsonOptions,
   ) {
-    this.id = opts.ids === 'hex' ? bytesToHex : bytesToBase64;
+    this.hex = opts.ids === 'hex';
     this.enumNames = opts.enums === 'names';
   }
 
-  /** Runs `read` on the length-delimited message at the cursor, confined to its bounds. */
-  nested(read: (this: Decoder) => Json): Json {
+  /** The message in [r.pos, r.end). */
+  message(m: PrintMessage): Json {
     const r = this.r;
-    const end = r.lenEnd();
-    const outer = r.end;
-    r.end = end;
-    const v = read.call(this);
-    r.end = outer;
-    return v;
-  }
-
-  resourceSpans(): Json {
-    const r = this.r;
-    let resource: Json | undefined;
-    let scopeSpans: Json[] | undefined;
-    let schemaUrl = '';
+    if (m === ANY_VALUE) return this.anyValue();
+    const values: unknown[] = new Array(m.fields.length);
     while (r.pos < r.end) {
       const tag = r.uint32();
-      switch (tag) {
-        case RESOURCE_SPANS.resource:
-          resource = this.nested(this.resource);
-          break;
-        case RESOURCE_SPANS.scopeSpans:
-          (scopeSpans ??= []).push(this.nested(this.scopeSpans));
-          break;
-        case RESOURCE_SPANS.schemaUrl:
-          schemaUrl = r.string();
-          break;
-        default:
-          r.skip(tag & 7);
+      const field = m.byNumber[tag >>> 3];
+      if (field === undefined || field.tag !== tag) {
+        r.skip(tag & 7);
+        continue;
       }
+      const value = this.value(field);
+      if (field.repeated) ((values[field.index] ??= []) as unknown[]).push(value);
+      else values[field.index] = value;
     }
     const o: Json = {};
-    if (resource) o.resource = resource;
-    if (scopeSpans) o.scopeSpans = scopeSpans;
-    if (schemaUrl) o.schemaUrl = schemaUrl;
+    for (const field of m.fields) {
+      const value = values[field.index];
+      if (value === undefined) {
+        if (m === SPAN && field.number === SPAN_STATUS) o.status = {};
+      } else if (!isDefault(value)) o[field.name] = value;
+    }
     return o;
   }
 
-  resourceLogs(): Json {
-    const r = this.r;
-    let resource: Json | undefined;
-    let scopeLogs: Json[] | undefined;
-    let schemaUrl = '';
-    while (r.pos < r.end) {
-      const tag = r.uint32();
-      switch (tag) {
-        case (1 << 3) | WIRE_LEN:
-          resource = this.nested(this.resource);
-          break;
-        case (2 << 3) | WIRE_LEN:
-          (scopeLogs ??= []).push(this.nested(this.scopeLogs));
-          break;
-        case (3 << 3) | WIRE_LEN:
-          schemaUrl = r.string();
-          break;
-        default:
-          r.skip(tag & 7);
-      }
-    }
-    const o: Json = {};
-    if (resource) o.resource = resource;
-    if (scopeLogs) o.scopeLogs = scopeLogs;
-    if (schemaUrl) o.schemaUrl = schemaUrl;
-    return o;
-  }
-
-  private scopeLogs(): Json {
-    const r = this.r;
-    let scope: Json | undefined;
-    let logRecords: Json[] | undefined;
-    let schemaUrl = '';
-    while (r.pos < r.end) {
-      const tag = r.uint32();
-      switch (tag) {
-        case (1 << 3) | WIRE_LEN:
-          scope = this.nested(this.scope);
-          break;
-        case (2 << 3) | WIRE_LEN:
-          (logRecords ??= []).push(this.nested(this.logRecord));
-          break;
-        case (3 << 3) | WIRE_LEN:
-          schemaUrl = r.string();
-          break;
-        default:
-          r.skip(tag & 7);
-      }
-    }
-    const o: Json = {};
-    if (scope) o.scope = scope;
-    if (logRecords) o.logRecords = logRecords;
-    if (schemaUrl) o.schemaUrl = schemaUrl;
-    return o;
-  }
-
-  /** A LogRecord (logs.proto), fields in number order. */
-  private logRecord(): Json {
-    const r = this.r;
-    let time = 0n;
-    let severityNumber = 0;
-    let severityText = '';
-    let body: Json | undefined;
-    let attributes: Json[] | undefined;
-    let dropped = 0;
-    let flags = 0;
-    let traceId: Uint8Array | undefined;
-    let spanId: Uint8Array | undefined;
-    let observed = 0n;
-    let eventName = '';
-    while (r.pos < r.end) {
-      const tag = r.uint32();
-      switch (tag) {
-        case (1 << 3) | WIRE_I64:
-          time = r.fixed64();
-          break;
-        case (2 << 3) | WIRE_VARINT:
-          severityNumber = r.uint32();
-          break;
-        case (3 << 3) | WIRE_LEN:
-          severityText = r.string();
-          break;
-        case (5 << 3) | WIRE_LEN:
-          body = this.nested(this.anyValue);
-          break;
-        case (6 << 3) | WIRE_LEN:
-          (attributes ??= []).push(this.nested(this.keyValue));
-          break;
-        case (7 << 3) | WIRE_VARINT:
-          dropped = r.uint32();
-          break;
-        case (8 << 3) | WIRE_I32:
-          flags = r.fixed32();
-          break;
-        case (9 << 3) | WIRE_LEN:
-          traceId = r.bytes();
-          break;
-        case (10 << 3) | WIRE_LEN:
-          spanId = r.bytes();
-          break;
-        case (11 << 3) | WIRE_I64:
-          observed = r.fixed64();
-          break;
-        case (12 << 3) | WIRE_LEN:
-          eventName = r.string();
-          break;
-        default:
-          r.skip(tag & 7);
-      }
-    }
-    const o: Json = {};
-    if (time) o.timeUnixNano = time.toString();
-    if (severityNumber) o.severityNumber = this.enumNames ? (SEVERITY_NUMBER_NAMES[severityNumber] ?? severityNumber) : severityNumber;
-    if (severityText) o.severityText = severityText;
-    if (body) o.body = body;
-    if (attributes) o.attributes = attributes;
-    if (dropped) o.droppedAttributesCount = dropped;
-    if (flags) o.flags = flags;
-    if (traceId?.length) o.traceId = this.id(traceId);
-    if (spanId?.length) o.spanId = this.id(spanId);
-    if (observed) o.observedTimeUnixNano = observed.toString();
-    if (eventName) o.eventName = eventName;
-    return o;
-  }
-
-  private resource(): Json {
-    const r = this.r;
-    let attributes: Json[] | undefined;
-    let dropped = 0;
-    while (r.pos < r.end) {
-      const tag = r.uint32();
-      switch (tag) {
-        case RESOURCE.attributes:
-          (attributes ??= []).push(this.nested(this.keyValue));
-          break;
-        case RESOURCE.droppedAttributesCount:
-          dropped = r.uint32();
-          break;
-        default:
-          r.skip(tag & 7);
-      }
-    }
-    const o: Json = {};
-    if (attributes) o.attributes = attributes;
-    if (dropped) o.droppedAttributesCount = dropped;
-    return o;
-  }
-
-  private scopeSpans(): Json {
-    const r = this.r;
-    let scope: Json | undefined;
-    let spans: Json[] | undefined;
-    let schemaUrl = '';
-    while (r.pos < r.end) {
-      const tag = r.uint32();
-      switch (tag) {
-        case SCOPE_SPANS.scope:
-          scope = this.nested(this.scope);
-          break;
-        case SCOPE_SPANS.spans:
-          (spans ??= []).push(this.nested(this.span));
-          break;
-        case SCOPE_SPANS.schemaUrl:
-          schemaUrl = r.string();
-          break;
-        default:
-          r.skip(tag & 7);
-      }
-    }
-    const o: Json = {};
-    if (scope) o.scope = scope;
-    if (spans) o.spans = spans;
-    if (schemaUrl) o.schemaUrl = schemaUrl;
-    return o;
-  }
-
-  private scope(): Json {
-    const r = this.r;
-    let name = '';
-    let version = '';
-    let attributes: Json[] | undefined;
-    let dropped = 0;
-    while (r.pos < r.end) {
-      const tag = r.uint32();
-      switch (tag) {
-        case SCOPE.name:
-          name = r.string();
-          break;
-        case SCOPE.version:
-          version = r.string();
-          break;
-        case SCOPE.attributes:
-          (attributes ??= []).push(this.nested(this.keyValue));
-          break;
-        case SCOPE.droppedAttributesCount:
-          dropped = r.uint32();
-          break;
-        default:
-          r.skip(tag & 7);
-      }
-    }
-    const o: Json = {};
-    if (name) o.name = name;
-    if (version) o.version = version;
-    if (attributes) o.attributes = attributes;
-    if (dropped) o.droppedAttributesCount = dropped;
-    return o;
-  }
-
-  private span(): Json {
-    const r = this.r;
-    let traceId: Uint8Array | undefined;
-    let spanId: Uint8Array | undefined;
-    let traceState = '';
-    let parentSpanId: Uint8Array | undefined;
-    let name = '';
-    let kind = 0;
-    let start = 0n;
-    let end = 0n;
-    let attributes: Json[] | undefined;
-    let droppedAttributes = 0;
-    let events: Json[] | undefined;
-    let droppedEvents = 0;
-    let links: Json[] | undefined;
-    let droppedLinks = 0;
-    let status: Json | undefined;
-    let flags = 0;
-    while (r.pos < r.end) {
-      const tag = r.uint32();
-      switch (tag) {
-        case SPAN.traceId:
-          traceId = r.bytes();
-          break;
-        case SPAN.spanId:
-          spanId = r.bytes();
-          break;
-        case SPAN.traceState:
-          traceState = r.string();
-          break;
-        case SPAN.parentSpanId:
-          parentSpanId = r.bytes();
-          break;
-        case SPAN.name:
-          name = r.string();
-          break;
-        case SPAN.kind:
-          kind = r.int32();
-          break;
-        case SPAN.startTimeUnixNano:
-          start = r.fixed64();
-          break;
-        case SPAN.endTimeUnixNano:
-          end = r.fixed64();
-          break;
-        case SPAN.attributes:
-          (attributes ??= []).push(this.nested(this.keyValue));
-          break;
-        case SPAN.droppedAttributesCount:
-          droppedAttributes = r.uint32();
-          break;
-        case SPAN.events:
-          (events ??= []).push(this.nested(this.event));
-          break;
-        case SPAN.droppedEventsCount:
-          droppedEvents = r.uint32();
-          break;
-        case SPAN.links:
-          (links ??= []).push(this.nested(this.link));
-          break;
-        case SPAN.droppedLinksCount:
-          droppedLinks = r.uint32();
-          break;
-        case SPAN.status:
-          status = this.nested(this.status);
-          break;
-        case SPAN.flags:
-          flags = r.fixed32();
-          break;
-        default:
-          r.skip(tag & 7);
-      }
-    }
-    const o: Json = {};
-    if (traceId?.length) o.traceId = this.id(traceId);
-    if (spanId?.length) o.spanId = this.id(spanId);
-    if (traceState) o.traceState = traceState;
-    if (parentSpanId?.length) o.parentSpanId = this.id(parentSpanId);
-    if (name) o.name = name;
-    if (kind) o.kind = this.enumNames ? (SPAN_KIND_NAMES[kind] ?? kind) : kind;
-    if (start) o.startTimeUnixNano = start.toString();
-    if (end) o.endTimeUnixNano = end.toString();
-    if (attributes) o.attributes = attributes;
-    if (droppedAttributes) o.droppedAttributesCount = droppedAttributes;
-    if (events) o.events = events;
-    if (droppedEvents) o.droppedEventsCount = droppedEvents;
-    if (links) o.links = links;
-    if (droppedLinks) o.droppedLinksCount = droppedLinks;
-    o.status = status ?? {};
-    if (flags) o.flags = flags;
-    return o;
-  }
-
-  private event(): Json {
-    const r = this.r;
-    let time = 0n;
-    let name = '';
-    let attributes: Json[] | undefined;
-    let dropped = 0;
-    while (r.pos < r.end) {
-      const tag = r.uint32();
-      switch (tag) {
-        case EVENT.timeUnixNano:
-          time = r.fixed64();
-          break;
-        case EVENT.name:
-          name = r.string();
-          break;
-        case EVENT.attributes:
-          (attributes ??= []).push(this.nested(this.keyValue));
-          break;
-        case EVENT.droppedAttributesCount:
-          dropped = r.uint32();
-          break;
-        default:
-          r.skip(tag & 7);
-      }
-    }
-    const o: Json = {};
-    if (time) o.timeUnixNano = time.toString();
-    if (name) o.name = name;
-    if (attributes) o.attributes = attributes;
-    if (dropped) o.droppedAttributesCount = dropped;
-    return o;
-  }
-
-  private link(): Json {
-    const r = this.r;
-    let traceId: Uint8Array | undefined;
-    let spanId: Uint8Array | undefined;
-    let traceState = '';
-    let attributes: Json[] | undefined;
-    let dropped = 0;
-    let flags = 0;
-    while (r.pos < r.end) {
-      const tag = r.uint32();
-      switch (tag) {
-        case LINK.traceId:
-          traceId = r.bytes();
-          break;
-        case LINK.spanId:
-          spanId = r.bytes();
-          break;
-        case LINK.traceState:
-          traceState = r.string();
-          break;
-        case LINK.attributes:
-          (attributes ??= []).push(this.nested(this.keyValue));
-          break;
-        case LINK.droppedAttributesCount:
-          dropped = r.uint32();
-          break;
-        case LINK.flags:
-          flags = r.fixed32();
-          break;
-        default:
-          r.skip(tag & 7);
-      }
-    }
-    const o: Json = {};
-    if (traceId?.length) o.traceId = this.id(traceId);
-    if (spanId?.length) o.spanId = this.id(spanId);
-    if (traceState) o.traceState = traceState;
-    if (attributes) o.attributes = attributes;
-    if (dropped) o.droppedAttributesCount = dropped;
-    if (flags) o.flags = flags;
-    return o;
-  }
-
-  private status(): Json {
-    const r = this.r;
-    let message = '';
-    let code = 0;
-    while (r.pos < r.end) {
-      const tag = r.uint32();
-      switch (tag) {
-        case STATUS.message:
-          message = r.string();
-          break;
-        case STATUS.code:
-          code = r.int32();
-          break;
-        default:
-          r.skip(tag & 7);
-      }
-    }
-    const o: Json = {};
-    if (message) o.message = message;
-    if (code) o.code = this.enumNames ? (STATUS_CODE_NAMES[code] ?? code) : code;
-    return o;
-  }
-
-  private keyValue(): Json {
-    const r = this.r;
-    let key = '';
-    let value: Json | undefined;
-    while (r.pos < r.end) {
-      const tag = r.uint32();
-      switch (tag) {
-        case KEY_VALUE.key:
-          key = r.string();
-          break;
-        case KEY_VALUE.value:
-          value = this.nested(this.anyValue);
-          break;
-        default:
-          r.skip(tag & 7);
-      }
-    }
-    const o: Json = {};
-    if (key) o.key = key;
-    if (value) o.value = value;
-    return o;
-  }
-
-  /** The oneof member is printed even when it holds its type's default (`"intValue":"0"`). */
+  /** AnyValue, a oneof: its member is printed even when it holds its type's default (`"intValue":"0"`). */
   private anyValue(): Json {
     // Protobuf ingest is not bound by the JSON receiver's limit; refuse here too
     // rather than overflow the stack on a hostile stored value.
@@ -551,66 +181,71 @@ class Decoder {
       throw new ProtoError(`AnyValue nested more than ${MAX_ANY_VALUE_DEPTH} levels deep`);
     }
     const r = this.r;
-    let key: string | undefined;
+    let name: string | undefined;
     let value: unknown;
     while (r.pos < r.end) {
       const tag = r.uint32();
-      switch (tag) {
-        case ANY_VALUE.stringValue:
-          key = 'stringValue';
-          value = r.string();
-          break;
-        case ANY_VALUE.boolValue:
-          key = 'boolValue';
-          value = r.bool();
-          break;
-        case ANY_VALUE.intValue:
-          key = 'intValue';
-          value = r.int64().toString();
-          break;
-        case ANY_VALUE.doubleValue: {
-          const d = r.double();
-          key = 'doubleValue';
-          value = Number.isFinite(d) ? d : String(d);
-          break;
-        }
-        case ANY_VALUE.arrayValue:
-          key = 'arrayValue';
-          value = this.nested(this.arrayValue);
-          break;
-        case ANY_VALUE.kvlistValue:
-          key = 'kvlistValue';
-          value = this.nested(this.kvlistValue);
-          break;
-        case ANY_VALUE.bytesValue:
-          key = 'bytesValue';
-          value = bytesToBase64(r.bytes());
-          break;
-        default:
-          r.skip(tag & 7);
+      const field = ANY_VALUE.byNumber[tag >>> 3];
+      if (field === undefined || field.tag !== tag) {
+        r.skip(tag & 7);
+        continue;
       }
+      name = field.name;
+      value = this.value(field);
     }
     this.depth--;
-    return key === undefined ? {} : { [key]: value };
+    return name === undefined ? {} : { [name]: value };
   }
 
-  private arrayValue(): Json {
-    return this.values(this.anyValue);
-  }
-
-  private kvlistValue(): Json {
-    return this.values(this.keyValue);
-  }
-
-  /** ArrayValue and KeyValueList: both are `repeated … values = 1`. */
-  private values(read: (this: Decoder) => Json): Json {
+  /** The value of `field` at the cursor (its tag just read), as printed. */
+  private value(field: PrintField): unknown {
     const r = this.r;
-    let values: Json[] | undefined;
-    while (r.pos < r.end) {
-      const tag = r.uint32();
-      if (tag === LIST.values) (values ??= []).push(this.nested(read));
-      else r.skip(tag & 7);
+    switch (field.kind) {
+      case Kind.Message: {
+        const end = r.lenEnd();
+        const outer = r.end;
+        r.end = end;
+        const v = this.message(field.message!);
+        r.end = outer;
+        return v;
+      }
+      case Kind.String:
+        return r.string();
+      case Kind.Bytes: {
+        const b = r.bytes();
+        return b.length === 0 ? '' : bytesToBase64(b);
+      }
+      case Kind.Id: {
+        const b = r.bytes();
+        return b.length === 0 ? '' : this.hex ? bytesToHex(b) : bytesToBase64(b);
+      }
+      case Kind.Bool:
+        return r.bool();
+      case Kind.Int32:
+        return r.int32();
+      case Kind.Enum: {
+        const v = r.int32();
+        return v !== 0 && this.enumNames ? (field.names?.[v] ?? v) : v;
+      }
+      case Kind.Uint32:
+        return r.uint32();
+      case Kind.Int64:
+        return r.int64().toString();
+      case Kind.Fixed64: {
+        const v = r.fixed64();
+        return v === 0n ? 0 : v.toString();
+      }
+      case Kind.Fixed32:
+        return r.fixed32();
+      case Kind.Double: {
+        const d = r.double();
+        return Number.isFinite(d) ? d : String(d);
+      }
     }
-    return values ? { values } : {};
   }
+}
+
+/** A singular proto3 field holding its type's default is left out; a present message never is. */
+function isDefault(value: unknown): boolean {
+  return value === '' || value === 0 || value === false;
 }

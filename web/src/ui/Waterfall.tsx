@@ -21,6 +21,28 @@ import { barColor, barGeometry, HINT_LABEL, type TraceView } from './trace-view.
 export const ROW = 28;
 const OVERSCAN = 8;
 
+/**
+ * A horizontal drag across `el` starting with `ev`: `show` gets the selection while it is
+ * dragged (fractions of the width, null once released), `done` the two ends.
+ */
+function dragAcross(ev: MouseEvent, el: HTMLElement | null, show: (selection: [number, number] | null) => void, done: (a: number, b: number) => void): void {
+  const frac = (e: MouseEvent): number => {
+    const r = el?.getBoundingClientRect();
+    return r ? Math.min(1, Math.max(0, (e.clientX - r.left) / r.width)) : 0;
+  };
+  const a = frac(ev);
+  show([a, a]);
+  const move = (e: MouseEvent) => show([a, frac(e)]);
+  const up = (e: MouseEvent) => {
+    document.removeEventListener('mousemove', move);
+    document.removeEventListener('mouseup', up);
+    show(null);
+    done(a, frac(e));
+  };
+  document.addEventListener('mousemove', move);
+  document.addEventListener('mouseup', up);
+}
+
 /** Tick positions and labels of the time axis over the zoom window, for an axis `width` px wide. */
 export const timeTicks = (zoom: readonly [number, number], width: number): AxisTick[] => axisTicks(zoom[0], zoom[1], width, (t) => (t === 0 ? '0' : fmtDur(t)));
 
@@ -31,28 +53,15 @@ export function TimeAxis({ v, withDrag = true, onWidth }: { v: TraceView; withDr
   const [drag, setDrag] = useState<[number, number] | null>(null);
   const [z0, z1] = v.zoom;
   const ts = timeTicks(v.zoom, width);
-  const frac = (ev: MouseEvent): number => {
-    const r = ref.current?.getBoundingClientRect();
-    return r ? Math.min(1, Math.max(0, (ev.clientX - r.left) / r.width)) : 0;
-  };
   const onDown = (ev: MouseEvent) => {
     if (!withDrag || ev.button !== 0) return;
-    const a = frac(ev);
-    setDrag([a, a]);
-    const move = (e: MouseEvent) => setDrag([a, frac(e)]);
-    const up = (e: MouseEvent) => {
-      document.removeEventListener('mousemove', move);
-      document.removeEventListener('mouseup', up);
-      const b = frac(e);
-      setDrag(null);
+    dragAcross(ev, ref.current, setDrag, (a, b) => {
       if (Math.abs(b - a) > 0.005) {
         const lo = Math.min(a, b);
         const hi = Math.max(a, b);
         v.onZoom([z0 + lo * (z1 - z0), z0 + hi * (z1 - z0)]);
       }
-    };
-    document.addEventListener('mousemove', move);
-    document.addEventListener('mouseup', up);
+    });
   };
   return (
     <div class="axis-track" ref={ref} onMouseDown={onDown} title={withDrag ? 'Drag to zoom into a time slice' : undefined}>
@@ -103,24 +112,11 @@ export function Minimap({ v, viewport: rowsInView }: { v: TraceView; viewport: V
   const [z0, z1] = v.zoom;
   const dur = v.trace.dur || 1;
   const zoomed = z0 > 0 || z1 < dur;
-  const frac = (ev: MouseEvent): number => {
-    const r = box.current?.getBoundingClientRect();
-    return r ? Math.min(1, Math.max(0, (ev.clientX - r.left) / r.width)) : 0;
-  };
   const onDown = (ev: MouseEvent) => {
     if (ev.button !== 0) return;
-    const a = frac(ev);
-    setDrag([a, a]);
-    const move = (e: MouseEvent) => setDrag([a, frac(e)]);
-    const up = (e: MouseEvent) => {
-      document.removeEventListener('mousemove', move);
-      document.removeEventListener('mouseup', up);
-      setDrag(null);
-      const b = frac(e);
+    dragAcross(ev, box.current, setDrag, (a, b) => {
       if (Math.abs(b - a) > 0.003) v.onZoom([Math.min(a, b) * dur, Math.max(a, b) * dur]);
-    };
-    document.addEventListener('mousemove', move);
-    document.addEventListener('mouseup', up);
+    });
   };
   const total = v.rows.length || 1;
   return (

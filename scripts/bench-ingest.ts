@@ -86,16 +86,24 @@ function dbStats(store: Store): DbStats {
   return { spans, traces, bytes };
 }
 
-/** Waits until a search finds the trace (in a window around its last span); resolves to when it did. */
-async function searchable(apiUrl: string, last: LastSpan): Promise<number> {
+/** How long a search may take to find the last trace before the run counts as failed. */
+const SEARCHABLE_WAIT_MS = 60_000;
+
+/**
+ * Waits until a search finds the trace (in a window around its last span); resolves to when
+ * it did, or to undefined past SEARCHABLE_WAIT_MS (a refused request may have held it).
+ */
+async function searchable(apiUrl: string, last: LastSpan): Promise<number | undefined> {
   const q = encodeURIComponent(`{ trace:id = "${last.traceId}" }`);
   const at = Number(last.startNs / 1_000_000_000n);
-  for (;;) {
+  const until = performance.now() + SEARCHABLE_WAIT_MS;
+  while (performance.now() < until) {
     const res = await fetch(`${apiUrl}/api/search?q=${q}&limit=1&start=${at - 60}&end=${at + 60}`);
     const body = (await res.json()) as { traces?: unknown[] };
     if ((body.traces?.length ?? 0) > 0) return performance.now();
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+  return undefined;
 }
 
 // ---------------------------------------------------------------- the client: C OTLP/HTTP exporters
@@ -195,7 +203,7 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 const fix = (n: number, d: number): string => n.toFixed(d);
 const mb = (bytes: number): string => `${fix(bytes / 2 ** 20, 0)} MB`;
 
@@ -210,7 +218,7 @@ interface ServerRun {
   readonly label: string;
   readonly client: ClientResult;
   readonly srv: ServerStats;
-  /** From the first request until a search found the last trace, ms. */
+  /** From the first request until a search found the last trace, ms (NaN: it never did). */
   readonly searchableMs: number;
   /** Stored spans and traces (undefined for an in-memory store, which is gone after close). */
   readonly db: DbStats | undefined;
@@ -238,7 +246,9 @@ async function runServer(
     await server.resetCpu();
     const t0 = performance.now();
     client = await runExporters(server.otlpHttpUrl, requests, concurrency);
-    searchableMs = (await searchable(server.apiUrl, last)) - t0;
+    // A refused request may have held the last trace: then there is nothing to wait for.
+    const found = client.failures.length > 0 ? undefined : await searchable(server.apiUrl, last);
+    searchableMs = found === undefined ? Number.NaN : found - t0;
     srv = await server.usage();
   } finally {
     await server.close();
@@ -366,6 +376,7 @@ async function main(): Promise<number> {
     const problems: string[] = [];
     for (const run of runs) {
       if (run.client.failures.length > 0) problems.push(`${run.label}: ${run.client.failures.length} request(s) failed, e.g. ${run.client.failures[0]}`);
+      else if (Number.isNaN(run.searchableMs)) problems.push(`${run.label}: no search found the last trace within ${SEARCHABLE_WAIT_MS / 1000} s`);
       if (run.db !== undefined && run.db.spans !== corpus.spans) problems.push(`${run.label}: database holds ${run.db.spans} spans, sent ${corpus.spans}`);
       if (run.db !== undefined && run.db.traces !== corpus.traces) problems.push(`${run.label}: database holds ${run.db.traces} traces, generated ${corpus.traces}`);
     }

@@ -18,7 +18,7 @@ export type { TagType };
 export type TagObservation = readonly [scope: TagScope, key: string, type: TagType, value: string | number | boolean, atNs: number, keyTerm: string, valueTerm: string];
 
 /** How far span time must move before a known value's first/last times are written again. */
-export const TAG_REFRESH_NS = 60 * 1e9;
+export const TAG_REFRESH_NS = 5 * 60 * 1e9;
 /**
  * Values a key's dictionary records. Past this the key is full: ingest stops observing it
  * (an id or a URL would otherwise cost a random-key insert per span, measured at 2.3x the
@@ -78,7 +78,12 @@ export function createTagMemo(): TagMemo {
     out: [],
     begin() {
       memo.out = [];
-      if (Date.now() - since >= MEMO_WALL_MS) memo.forget();
+      if (Date.now() - since >= MEMO_WALL_MS) {
+        // Full keys stay full: only a delete (forget) can empty one.
+        seen = new Map();
+        messages = new Map();
+        since = Date.now();
+      }
     },
     forget() {
       seen = new Map();
@@ -160,6 +165,9 @@ export function createTagWriter(db: Db): TagWriter {
   return {
     record([scope, key, type, value, at, keyTerm], nowS, lastSpan) {
       const state = keyState(keyTerm, scope, key);
+      // A full key's recorded values are not kept fresh either: listings and pruning look
+      // them up among the spans, and the decoders stop sending them once told.
+      if (state.count >= MAX_VALUES_PER_KEY) return true;
       const v = type === 'bool' ? (value ? 1 : 0) : value;
       // Span times are fixed64 on the wire; beyond int64 they cannot be stored, and minutes matter here, not ns.
       const ns = BigInt(Math.trunc(Math.min(Math.max(at, -9e18), 9e18)));

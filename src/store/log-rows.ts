@@ -3,7 +3,7 @@
  * (rows.ts) so a slice crosses to the writer thread as a few transferable buffers. The
  * stage before decoded and indexed them; the store never reads OTLP itself.
  */
-import type { MessageRef, ResourceRef } from './rows.ts';
+import { clampInt64, PackedRowsBuilder, termsAt, type MessageRef, type ResourceRef } from './packed-rows.ts';
 
 /** Int32 columns per record in LogRows.cols. */
 export const LCOL_RAW_START = 0;
@@ -53,12 +53,6 @@ export function isLogRows(rows: object): rows is LogRows {
   return (rows as { signal?: unknown }).signal === 'logs';
 }
 
-const INT64_MAX = (1n << 63n) - 1n;
-
-function clampInt64(v: bigint): bigint {
-  return v > INT64_MAX ? INT64_MAX : v;
-}
-
 export interface LogInput {
   readonly raw: Uint8Array;
   /** Unix ns (fixed64 on the wire); the row's time is `timeNs`, else `observedNs`, else `fallbackNs`. */
@@ -74,18 +68,9 @@ export interface LogInput {
 }
 
 /** Builds one LogRows; sizes are hints. Record bytes are copied once into a buffer the result owns. */
-export class LogRowsBuilder {
-  private buf: Uint8Array;
-  private len = 0;
-  private cols: Int32Array;
-  private times: BigInt64Array;
-  private count = 0;
+export class LogRowsBuilder extends PackedRowsBuilder {
   private readonly strings: string[] = [];
   private readonly stringIndex = new Map<string, number>();
-  private readonly resources: ResourceRef[] = [];
-  private readonly scopes: MessageRef[] = [];
-  private readonly termParts: string[] = [];
-  private termsLength = 0;
   private readonly textParts: string[] = [];
   private textLength = 0;
 
@@ -94,32 +79,11 @@ export class LogRowsBuilder {
     bytes = 64 * 1024,
     private readonly fallbackNs: bigint = BigInt(Date.now()) * 1_000_000n,
   ) {
-    this.buf = new Uint8Array(Math.max(bytes, 1024));
-    this.cols = new Int32Array(Math.max(records, 8) * LCOLS);
-    this.times = new BigInt64Array(Math.max(records, 8) * LTIMES);
+    super(records, bytes, LCOLS, LTIMES);
   }
 
   get records(): number {
     return this.count;
-  }
-
-  private put(bytes: Uint8Array): number {
-    const need = this.len + bytes.length;
-    if (need > this.buf.length) {
-      const grown = new Uint8Array(Math.max(need, this.buf.length * 2));
-      grown.set(this.buf.subarray(0, this.len));
-      this.buf = grown;
-    }
-    this.buf.set(bytes, this.len);
-    const at = this.len;
-    this.len = need;
-    return at;
-  }
-
-  private ref(raw: Uint8Array | null): [number, number] {
-    if (raw === null) return [-1, -1];
-    const start = this.put(raw);
-    return [start, start + raw.length];
   }
 
   private string(s: string): number {
@@ -131,28 +95,9 @@ export class LogRowsBuilder {
     return i;
   }
 
-  /** Adds a resource (null: the field was absent); returns its index for record(). */
-  resource(raw: Uint8Array | null, schemaUrl: string, service: string): number {
-    const [start, end] = this.ref(raw);
-    return this.resources.push({ start, end, schemaUrl, service }) - 1;
-  }
-
-  scope(raw: Uint8Array | null, schemaUrl: string): number {
-    const [start, end] = this.ref(raw);
-    return this.scopes.push({ start, end, schemaUrl }) - 1;
-  }
-
   /** Adds a record with its search terms (space-separated) and its body's text. */
   record(l: LogInput, resource: number, scope: number, terms: string, text: string): void {
-    if ((this.count + 1) * LCOLS > this.cols.length) {
-      const cols = new Int32Array(this.cols.length * 2);
-      cols.set(this.cols);
-      this.cols = cols;
-      const times = new BigInt64Array(this.times.length * 2);
-      times.set(this.times);
-      this.times = times;
-    }
-    const c = this.count * LCOLS;
+    const c = this.nextRow();
     const cols = this.cols;
     cols[c + LCOL_RAW_START] = this.put(l.raw);
     cols[c + LCOL_RAW_END] = this.len;
@@ -164,13 +109,7 @@ export class LogRowsBuilder {
     cols[c + LCOL_FLAGS] = l.flags | 0;
     cols[c + LCOL_SEVERITY_TEXT] = this.string(l.severityText);
     cols[c + LCOL_EVENT_NAME] = l.eventName === '' ? -1 : this.string(l.eventName);
-    if (this.termParts.length > 0) {
-      this.termParts.push(' ');
-      this.termsLength++;
-    }
-    this.termParts.push(terms);
-    this.termsLength += terms.length;
-    cols[c + LCOL_TERMS_END] = this.termsLength;
+    cols[c + LCOL_TERMS_END] = this.addTerms(terms);
     this.textParts.push(text);
     this.textLength += text.length;
     cols[c + LCOL_TEXT_END] = this.textLength;
@@ -182,25 +121,13 @@ export class LogRowsBuilder {
   }
 
   finish(): LogRows {
-    return {
-      signal: 'logs',
-      buf: this.buf.subarray(0, this.len),
-      count: this.count,
-      cols: this.cols.subarray(0, this.count * LCOLS),
-      times: this.times.subarray(0, this.count * LTIMES),
-      strings: this.strings,
-      resources: this.resources,
-      scopes: this.scopes,
-      terms: this.termParts.join(''),
-      texts: this.textParts.join(''),
-    };
+    return { ...this.packed(), signal: 'logs', strings: this.strings, texts: this.textParts.join('') };
   }
 }
 
 /** The terms of record `i`. */
 export function logTermsAt(rows: LogRows, i: number): string {
-  const start = i === 0 ? 0 : rows.cols[(i - 1) * LCOLS + LCOL_TERMS_END] + 1;
-  return rows.terms.substring(start, rows.cols[i * LCOLS + LCOL_TERMS_END]);
+  return termsAt(rows, i, LCOLS, LCOL_TERMS_END);
 }
 
 /** The body text of record `i`. */

@@ -9,6 +9,9 @@
  * out of the request; `cols` and `times` describe each span by offsets into `buf`.
  */
 import type { TagObservation } from './tags.ts';
+import { clampInt64, PackedRowsBuilder, termsAt, type MessageRef, type ResourceRef } from './packed-rows.ts';
+
+export type { MessageRef, ResourceRef };
 
 export type { TagObservation };
 
@@ -38,18 +41,6 @@ export const TIME_END = 1;
 export const TIME_DURATION = 2;
 export const TIMES = 3;
 
-export interface MessageRef {
-  /** [start, end) of the message bytes in buf; start is -1 when the field was absent (stored as NULL). */
-  readonly start: number;
-  readonly end: number;
-  readonly schemaUrl: string;
-}
-
-export interface ResourceRef extends MessageRef {
-  /** service.name, '' when absent. */
-  readonly service: string;
-}
-
 export interface SpanRows {
   readonly buf: Uint8Array;
   readonly count: number;
@@ -66,13 +57,6 @@ export interface SpanRows {
 /** The buffers to list as transferables when posting rows (span or log rows) to another thread. */
 export function transferables(rows: { readonly buf: Uint8Array; readonly cols: Int32Array; readonly times: BigInt64Array }): ArrayBuffer[] {
   return [rows.buf.buffer as ArrayBuffer, rows.cols.buffer as ArrayBuffer, rows.times.buffer as ArrayBuffer];
-}
-
-const INT64_MAX = (1n << 63n) - 1n;
-const INT64_MIN = -(1n << 63n);
-
-function clampInt64(v: bigint): bigint {
-  return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
 }
 
 export interface SpanInput {
@@ -93,77 +77,26 @@ export interface SpanInput {
  * Builds one SpanRows. Sizes are hints; everything grows as needed. Span bytes are
  * copied once, into a buffer that the result owns alone and can therefore transfer.
  */
-export class SpanRowsBuilder {
-  private buf: Uint8Array;
-  private len = 0;
-  private cols: Int32Array;
-  private times: BigInt64Array;
-  private count = 0;
+export class SpanRowsBuilder extends PackedRowsBuilder {
   private readonly names: string[] = [];
   private readonly nameIndex = new Map<string, number>();
-  private readonly resources: ResourceRef[] = [];
-  private readonly scopes: MessageRef[] = [];
-  private readonly termParts: string[] = [];
-  private termsLength = 0;
   private readonly tags: TagObservation[] = [];
 
   constructor(spans = 64, bytes = 64 * 1024) {
-    this.buf = new Uint8Array(Math.max(bytes, 1024));
-    this.cols = new Int32Array(Math.max(spans, 8) * COLS);
-    this.times = new BigInt64Array(Math.max(spans, 8) * TIMES);
+    super(spans, bytes, COLS, TIMES);
   }
 
   get spans(): number {
     return this.count;
   }
 
-  /** Copies `bytes` in; returns their offset. */
-  private put(bytes: Uint8Array): number {
-    const need = this.len + bytes.length;
-    if (need > this.buf.length) {
-      const grown = new Uint8Array(Math.max(need, this.buf.length * 2));
-      grown.set(this.buf.subarray(0, this.len));
-      this.buf = grown;
-    }
-    this.buf.set(bytes, this.len);
-    const at = this.len;
-    this.len = need;
-    return at;
-  }
-
-  private ref(raw: Uint8Array | null): [number, number] {
-    if (raw === null) return [-1, -1];
-    const start = this.put(raw);
-    return [start, start + raw.length];
-  }
-
-  /** Adds a resource (null: the field was absent); returns its index for span(). */
-  resource(raw: Uint8Array | null, schemaUrl: string, service: string): number {
-    const [start, end] = this.ref(raw);
-    return this.resources.push({ start, end, schemaUrl, service }) - 1;
-  }
-
-  /** Adds a scope (null: the field was absent); returns its index for span(). */
-  scope(raw: Uint8Array | null, schemaUrl: string): number {
-    const [start, end] = this.ref(raw);
-    return this.scopes.push({ start, end, schemaUrl }) - 1;
-  }
-
   span(s: SpanInput, resource: number, scope: number, terms: string): void {
-    if ((this.count + 1) * COLS > this.cols.length) {
-      const cols = new Int32Array(this.cols.length * 2);
-      cols.set(this.cols);
-      this.cols = cols;
-      const times = new BigInt64Array(this.times.length * 2);
-      times.set(this.times);
-      this.times = times;
-    }
+    const c = this.nextRow();
     let name = this.nameIndex.get(s.name);
     if (name === undefined) {
       name = this.names.push(s.name) - 1;
       this.nameIndex.set(s.name, name);
     }
-    const c = this.count * COLS;
     const cols = this.cols;
     cols[c + COL_RAW_START] = this.put(s.raw);
     cols[c + COL_RAW_END] = this.len;
@@ -175,13 +108,7 @@ export class SpanRowsBuilder {
     cols[c + COL_NAME] = name;
     cols[c + COL_KIND] = s.kind;
     cols[c + COL_STATUS] = s.status;
-    if (this.termParts.length > 0) {
-      this.termParts.push(' ');
-      this.termsLength++;
-    }
-    this.termParts.push(terms);
-    this.termsLength += terms.length;
-    cols[c + COL_TERMS_END] = this.termsLength;
+    cols[c + COL_TERMS_END] = this.addTerms(terms);
     const t = this.count * TIMES;
     this.times[t + TIME_START] = clampInt64(s.startNs);
     this.times[t + TIME_END] = clampInt64(s.endNs);
@@ -194,24 +121,11 @@ export class SpanRowsBuilder {
   }
 
   finish(): SpanRows {
-    // Views of buffers this builder alone owns: transferring them moves the spare
-    // capacity too, which costs nothing, where an exact-size copy would cost a memcpy.
-    return {
-      buf: this.buf.subarray(0, this.len),
-      count: this.count,
-      cols: this.cols.subarray(0, this.count * COLS),
-      times: this.times.subarray(0, this.count * TIMES),
-      names: this.names,
-      resources: this.resources,
-      scopes: this.scopes,
-      terms: this.termParts.join(''),
-      tags: this.tags,
-    };
+    return { ...this.packed(), names: this.names, tags: this.tags };
   }
 }
 
 /** The terms of span `i` (a slice of rows.terms). */
 export function spanTermsAt(rows: SpanRows, i: number): string {
-  const start = i === 0 ? 0 : rows.cols[(i - 1) * COLS + COL_TERMS_END] + 1;
-  return rows.terms.substring(start, rows.cols[i * COLS + COL_TERMS_END]);
+  return termsAt(rows, i, COLS, COL_TERMS_END);
 }

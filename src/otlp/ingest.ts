@@ -34,7 +34,7 @@ import { OtlpJsonError, otlpJsonToProtobufChunks, otlpLogsJsonToProtobuf } from 
 import type { ExportOutcome, Signal, WireFormat } from './responses.ts';
 import { applyAttributeLimits, applyLogLimits, type AttributeLimits } from './limits.ts';
 import { decodeResource, decodeScope, type Attributes } from './span-model.ts';
-import type { DecodedBatch, DecodedLogBatch } from './types.ts';
+import type { DecodedBatch, DecodedLogBatch, DecodedResource } from './types.ts';
 import { LOG_RECORD } from './schema/index.ts';
 import { decodeExportLogsSlices } from './decode-logs.ts';
 import { anyValueText } from './log-model.ts';
@@ -95,6 +95,12 @@ export const SLICE_SPANS = 2048;
 export const SLICE_LOGS = 2048;
 const MAX_REASONS = 5;
 
+/** Items of a request refused while making rows, and why for the first few. */
+interface Refused {
+  count: number;
+  readonly reasons: string[];
+}
+
 /** Without limits given, only the nesting checks of applyAttributeLimits() apply. */
 export const NO_LIMITS: AttributeLimits = { maxAttrLength: 0, maxAttrsPerSpan: 0 };
 
@@ -136,7 +142,7 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
   }
 
   /** One decoded slice as rows; spans whose nested messages are malformed are refused. */
-  function toRows(batch: DecodedBatch, bytes: number, refused: { count: number; reasons: string[] }): SpanRows {
+  function toRows(batch: DecodedBatch, bytes: number, refused: Refused): SpanRows {
     const rows = new SpanRowsBuilder(batch.spans.length, bytes);
     tags.begin();
     const resources = batch.resources.map((r) => rows.resource(r.present ? r.raw : null, r.schemaUrl, r.serviceName));
@@ -170,11 +176,20 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     return rows.finish();
   }
 
-  function* protobufSlices(bytes: Uint8Array, session: string | undefined, out: PreparedRequest & { rejected: number }): Generator<void, void, void> {
-    const slices = decodeExportRequestSlices(bytes, SLICE_SPANS);
-    const refused = { count: 0, reasons: [] as string[] };
+  /**
+   * Turns decoded slices into rows, one slice per step: the session's tag, the limits, then
+   * rows; what was refused on the way is counted, with the first reasons.
+   */
+  function* sliceRows<B extends { readonly resources: DecodedResource[]; readonly rejected: number; readonly rejections: string[] }>(
+    slices: Generator<B, void, void>,
+    session: string | undefined,
+    limit: (batch: B) => B,
+    rowsOf: (batch: B, refused: Refused) => WriteRows,
+    out: PreparedRequest & { rejected: number },
+  ): Generator<void, void, void> {
+    const refused: Refused = { count: 0, reasons: [] };
     for (;;) {
-      let next: IteratorResult<DecodedBatch, void>;
+      let next: IteratorResult<B, void>;
       try {
         next = slices.next();
       } catch (err) {
@@ -184,11 +199,11 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
       if (next.done === true) break;
       let batch = next.value;
       if (session !== undefined && session !== '') batch = withSession(batch, session);
-      batch = applyAttributeLimits(batch, limits);
+      batch = limit(batch);
       out.rejected += batch.rejected;
       for (const reason of batch.rejections) if (out.reasons.length < MAX_REASONS) out.reasons.push(reason);
       const before = refused.count;
-      const rows = toRows(batch, Math.min(bytes.length, batch.spans.length * 1024 + 4096), refused);
+      const rows = rowsOf(batch, refused);
       out.rejected += refused.count - before;
       if (rows.count > 0) out.slices.push(rows);
       yield;
@@ -196,8 +211,18 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     for (const reason of refused.reasons) if (out.reasons.length < MAX_REASONS) out.reasons.push(reason);
   }
 
+  function protobufSlices(bytes: Uint8Array, session: string | undefined, out: PreparedRequest & { rejected: number }): Generator<void, void, void> {
+    return sliceRows(
+      decodeExportRequestSlices(bytes, SLICE_SPANS),
+      session,
+      (batch) => applyAttributeLimits(batch, limits),
+      (batch, refused) => toRows(batch, Math.min(bytes.length, batch.spans.length * 1024 + 4096), refused),
+      out,
+    );
+  }
+
   /** One decoded slice of log records as rows; records whose body or attributes are malformed are refused. */
-  function toLogRows(batch: DecodedLogBatch, bytes: number, refused: { count: number; reasons: string[] }): LogRows {
+  function toLogRows(batch: DecodedLogBatch, bytes: number, refused: Refused): LogRows {
     const rows = new LogRowsBuilder(batch.records.length, bytes);
     const resources = batch.resources.map((r) => rows.resource(r.present ? r.raw : null, r.schemaUrl, r.serviceName));
     const scopes = batch.scopes.map((s) => rows.scope(s.present ? s.raw : null, s.schemaUrl));
@@ -222,30 +247,14 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     return rows.finish();
   }
 
-  function* logSlices(bytes: Uint8Array, session: string | undefined, out: PreparedRequest & { rejected: number }): Generator<void, void, void> {
-    const slices = decodeExportLogsSlices(bytes, SLICE_LOGS);
-    const refused = { count: 0, reasons: [] as string[] };
-    for (;;) {
-      let next: IteratorResult<DecodedLogBatch, void>;
-      try {
-        next = slices.next();
-      } catch (err) {
-        if (err instanceof DecodeError) throw new BadRequestError(err.message);
-        throw err;
-      }
-      if (next.done === true) break;
-      let batch = next.value;
-      if (session !== undefined && session !== '') batch = withSession(batch, session);
-      batch = applyLogLimits(batch, limits);
-      out.rejected += batch.rejected;
-      for (const reason of batch.rejections) if (out.reasons.length < MAX_REASONS) out.reasons.push(reason);
-      const before = refused.count;
-      const rows = toLogRows(batch, Math.min(bytes.length, batch.records.length * 512 + 4096), refused);
-      out.rejected += refused.count - before;
-      if (rows.count > 0) out.slices.push(rows);
-      yield;
-    }
-    for (const reason of refused.reasons) if (out.reasons.length < MAX_REASONS) out.reasons.push(reason);
+  function logSlices(bytes: Uint8Array, session: string | undefined, out: PreparedRequest & { rejected: number }): Generator<void, void, void> {
+    return sliceRows(
+      decodeExportLogsSlices(bytes, SLICE_LOGS),
+      session,
+      (batch) => applyLogLimits(batch, limits),
+      (batch, refused) => toLogRows(batch, Math.min(bytes.length, batch.records.length * 512 + 4096), refused),
+      out,
+    );
   }
 
   /** A logs request: protobuf, or OTLP/JSON converted to protobuf first. */

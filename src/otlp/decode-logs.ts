@@ -4,82 +4,42 @@
  * zero-copy view of the request, as decode-protobuf.ts does for spans. Attributes and
  * the body are not decoded here.
  */
-import { ProtoError, ProtoReader, WIRE_LEN } from '../shared/protowire.ts';
-import { DecodeError, readEnvelope, stringAttribute } from './decode-protobuf.ts';
-import { LOG_RECORD, ResourceLogs, ScopeLogs, SEVERITY } from './schema/index.ts';
-import type { DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedScope } from './types.ts';
+import { ProtoError, type ProtoReader } from '../shared/protowire.ts';
+import { isZero, requestSlices, type SignalShape } from './decode-protobuf.ts';
+import { LOG_RECORD, LogsData, ResourceLogs, ScopeLogs, SEVERITY } from './schema/index.ts';
+import type { DecodedLogBatch, DecodedLogRecord } from './types.ts';
 
-/** How many rejection reasons are kept for partial_success.error_message. */
-const MAX_REASONS = 5;
 const EMPTY = new Uint8Array(0);
-const SERVICE_NAME = new TextEncoder().encode('service.name');
 
 function emptyBatch(): DecodedLogBatch {
   return { resources: [], scopes: [], records: [], rejected: 0, rejections: [] };
 }
+
+const LOGS: SignalShape<DecodedLogBatch> = {
+  request: 'ExportLogsServiceRequest',
+  field: LogsData.field.resourceLogs,
+  fieldName: LogsData.byNumber[LogsData.field.resourceLogs]!.protoName,
+  resourceEnvelope: ResourceLogs,
+  scopeEnvelope: ScopeLogs,
+  empty: emptyBatch,
+  readItem(r, start, end, batch, resource, scope, index, giveReason) {
+    const record = readLogRecord(r, start, end, resource, scope);
+    if (typeof record !== 'string') {
+      batch.records.push(record);
+      return;
+    }
+    batch.rejected++;
+    if (giveReason) batch.rejections.push(`log record ${index}: ${record}`);
+  },
+};
 
 /**
  * The request in slices of at most `maxRecords` log records (valid and invalid counted),
  * each with the resources and scopes its records refer to. Throws DecodeError (from
  * next()) when the bytes are not a well-formed ExportLogsServiceRequest.
  */
-export function* decodeExportLogsSlices(bytes: Uint8Array, maxRecords: number): Generator<DecodedLogBatch, void, void> {
-  const r = new ProtoReader(bytes);
-  let batch = emptyBatch();
-  let size = 0;
-  const seen = { records: 0, reasons: 0 };
-  try {
-    while (r.more()) {
-      const t = r.uint32();
-      if (t >>> 3 !== 1) {
-        r.skip(t & 7);
-        continue;
-      }
-      r.expect(t, WIRE_LEN, 'resource_logs');
-      const rlEnd = r.lenEnd();
-      const rl = readEnvelope(r, rlEnd, ResourceLogs);
-      const head = rl.head ?? EMPTY;
-      const resource: DecodedResource = { raw: head, present: rl.head !== undefined, schemaUrl: rl.schemaUrl, serviceName: stringAttribute(head, SERVICE_NAME) ?? '' };
-      let resourceIndex = -1;
-      for (const [slStart, slEnd] of rl.children) {
-        r.reset(slStart, slEnd);
-        const sl = readEnvelope(r, slEnd, ScopeLogs);
-        if (sl.children.length === 0) continue;
-        const scope: DecodedScope = { raw: sl.head ?? EMPTY, present: sl.head !== undefined, schemaUrl: sl.schemaUrl };
-        let scopeIndex = -1;
-        for (const [s, e] of sl.children) {
-          if (size >= maxRecords) {
-            seen.records += size;
-            seen.reasons += batch.rejections.length;
-            yield batch;
-            batch = emptyBatch();
-            size = 0;
-            resourceIndex = -1;
-            scopeIndex = -1;
-          }
-          if (resourceIndex < 0) resourceIndex = batch.resources.push(resource) - 1;
-          if (scopeIndex < 0) scopeIndex = batch.scopes.push(scope) - 1;
-          r.reset(s, e);
-          const record = readLogRecord(r, s, e, resourceIndex, scopeIndex);
-          if (typeof record === 'string') {
-            batch.rejected++;
-            if (seen.reasons + batch.rejections.length < MAX_REASONS) batch.rejections.push(`log record ${seen.records + size}: ${record}`);
-          } else batch.records.push(record);
-          size++;
-        }
-      }
-      r.reset(rlEnd, bytes.length);
-    }
-  } catch (err) {
-    if (err instanceof ProtoError) throw new DecodeError(`invalid ExportLogsServiceRequest at byte ${r.pos}: ${err.message}`);
-    throw err;
-  }
-  if (size > 0 || batch.rejected > 0) yield batch;
-}
-
-function isZero(b: Uint8Array): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
+export function decodeExportLogsSlices(bytes: Uint8Array, maxRecords: number): Generator<DecodedLogBatch, void, void> {
+  return requestSlices(bytes, maxRecords, LOGS);
 }
 
 /**

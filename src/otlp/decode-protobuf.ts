@@ -31,42 +31,70 @@ function emptyBatch(): DecodedBatch {
   return { resources: [], scopes: [], spans: [], rejected: 0, rejections: [] };
 }
 
+/** What the slicing walk needs of a batch: the resources and scopes its items refer to, and what was refused. */
+interface SliceBatch {
+  readonly resources: DecodedResource[];
+  readonly scopes: DecodedScope[];
+  rejected: number;
+  readonly rejections: string[];
+}
+
+/** What an export request of one signal looks like to requestSlices(). */
+export interface SignalShape<B extends SliceBatch> {
+  /** The request message's name, for errors. */
+  readonly request: string;
+  /** The request's repeated resource-level field (resource_spans, resource_logs), and its envelopes. */
+  readonly field: number;
+  readonly fieldName: string;
+  readonly resourceEnvelope: MessageSpec;
+  readonly scopeEnvelope: MessageSpec;
+  empty(): B;
+  /**
+   * Reads the item in [start, end) (the reader is there) into the batch: a valid item is
+   * pushed; an invalid one is counted, and its reason given when `giveReason`, naming it by
+   * `index`, its position in the request.
+   */
+  readItem(r: ProtoReader, start: number, end: number, batch: B, resource: number, scope: number, index: number, giveReason: boolean): void;
+}
+
 /**
- * The request in slices of at most `maxSpans` spans (valid and invalid counted), each
- * with the resources and scopes its spans refer to, so that a large request can be
- * decoded a slice at a time between other work. Throws DecodeError (from next()) when
- * the bytes are not a well-formed request.
+ * An export request in slices of at most `maxItems` items (valid and invalid counted), each
+ * with the resources and scopes its items refer to, so that a large request can be decoded
+ * a slice at a time between other work. Throws DecodeError (from next()) when the bytes are
+ * not a well-formed request.
  */
-export function* decodeExportRequestSlices(bytes: Uint8Array, maxSpans: number): Generator<DecodedBatch, void, void> {
+export function* requestSlices<B extends SliceBatch>(bytes: Uint8Array, maxItems: number, shape: SignalShape<B>): Generator<B, void, void> {
   const r = new ProtoReader(bytes);
-  let batch = emptyBatch();
+  let batch = shape.empty();
   let size = 0;
-  // Across slices: spans read before this slice, and rejection reasons already given.
-  const seen = { spans: 0, reasons: 0 };
+  // Across slices: items read before this slice, and rejection reasons already given.
+  let before = 0;
+  let reasonsBefore = 0;
   try {
     while (r.more()) {
       const tag = r.uint32();
-      if (tag >>> 3 !== TracesData.field.resourceSpans) {
+      if (tag >>> 3 !== shape.field) {
         r.skip(tag & 7);
         continue;
       }
-      r.expect(tag, WIRE_LEN, TracesData.byNumber[TracesData.field.resourceSpans]!.protoName);
-      const rsEnd = r.lenEnd();
-      const rs = readEnvelope(r, rsEnd, ResourceSpans);
-      const resource: DecodedResource = { raw: rs.head ?? EMPTY, present: rs.head !== undefined, schemaUrl: rs.schemaUrl, serviceName: serviceNameOf(rs.head ?? EMPTY) };
+      r.expect(tag, WIRE_LEN, shape.fieldName);
+      const outerEnd = r.lenEnd();
+      const outer = readEnvelope(r, outerEnd, shape.resourceEnvelope);
+      const head = outer.head ?? EMPTY;
+      const resource: DecodedResource = { raw: head, present: outer.head !== undefined, schemaUrl: outer.schemaUrl, serviceName: serviceNameOf(head) };
       let resourceIndex = -1;
-      for (const [ssStart, ssEnd] of rs.children) {
-        r.reset(ssStart, ssEnd);
-        const ss = readEnvelope(r, ssEnd, ScopeSpans);
-        if (ss.children.length === 0) continue;
-        const scope: DecodedScope = { raw: ss.head ?? EMPTY, present: ss.head !== undefined, schemaUrl: ss.schemaUrl };
+      for (const [innerStart, innerEnd] of outer.children) {
+        r.reset(innerStart, innerEnd);
+        const inner = readEnvelope(r, innerEnd, shape.scopeEnvelope);
+        if (inner.children.length === 0) continue;
+        const scope: DecodedScope = { raw: inner.head ?? EMPTY, present: inner.head !== undefined, schemaUrl: inner.schemaUrl };
         let scopeIndex = -1;
-        for (const [s, e] of ss.children) {
-          if (size >= maxSpans) {
-            seen.spans += size;
-            seen.reasons += batch.rejections.length;
+        for (const [s, e] of inner.children) {
+          if (size >= maxItems) {
+            before += size;
+            reasonsBefore += batch.rejections.length;
             yield batch;
-            batch = emptyBatch();
+            batch = shape.empty();
             size = 0;
             resourceIndex = -1;
             scopeIndex = -1;
@@ -74,17 +102,32 @@ export function* decodeExportRequestSlices(bytes: Uint8Array, maxSpans: number):
           if (resourceIndex < 0) resourceIndex = batch.resources.push(resource) - 1;
           if (scopeIndex < 0) scopeIndex = batch.scopes.push(scope) - 1;
           r.reset(s, e);
-          readSpan(r, s, e, batch, resourceIndex, scopeIndex, seen);
+          shape.readItem(r, s, e, batch, resourceIndex, scopeIndex, before + size, reasonsBefore + batch.rejections.length < MAX_REASONS);
           size++;
         }
       }
-      r.reset(rsEnd, bytes.length);
+      r.reset(outerEnd, bytes.length);
     }
   } catch (err) {
-    if (err instanceof ProtoError) throw new DecodeError(`invalid ExportTraceServiceRequest at byte ${r.pos}: ${err.message}`);
+    if (err instanceof ProtoError) throw new DecodeError(`invalid ${shape.request} at byte ${r.pos}: ${err.message}`);
     throw err;
   }
   if (size > 0 || batch.rejected > 0) yield batch;
+}
+
+const TRACES: SignalShape<DecodedBatch> = {
+  request: 'ExportTraceServiceRequest',
+  field: TracesData.field.resourceSpans,
+  fieldName: TracesData.byNumber[TracesData.field.resourceSpans]!.protoName,
+  resourceEnvelope: ResourceSpans,
+  scopeEnvelope: ScopeSpans,
+  empty: emptyBatch,
+  readItem: readSpan,
+};
+
+/** The request in slices of at most `maxSpans` spans (see requestSlices). */
+export function decodeExportRequestSlices(bytes: Uint8Array, maxSpans: number): Generator<DecodedBatch, void, void> {
+  return requestSlices(bytes, maxSpans, TRACES);
 }
 
 /**
@@ -127,16 +170,7 @@ export function readEnvelope(r: ProtoReader, end: number, spec: MessageSpec): En
   return out;
 }
 
-/** `seen` counts the request's spans and rejection reasons in earlier slices. */
-function readSpan(
-  r: ProtoReader,
-  start: number,
-  end: number,
-  batch: DecodedBatch,
-  resource: number,
-  scope: number,
-  seen: { readonly spans: number; readonly reasons: number },
-): void {
+function readSpan(r: ProtoReader, start: number, end: number, batch: DecodedBatch, resource: number, scope: number, index: number, giveReason: boolean): void {
   let traceId: Uint8Array = EMPTY;
   let spanId: Uint8Array = EMPTY;
   let parentSpanId: Uint8Array = EMPTY;
@@ -183,9 +217,7 @@ function readSpan(
   const reason = invalidSpanReason(traceId, spanId, parentSpanId);
   if (reason !== undefined) {
     batch.rejected++;
-    if (seen.reasons + batch.rejections.length < MAX_REASONS) {
-      batch.rejections.push(`span ${seen.spans + batch.spans.length + batch.rejected - 1}: ${reason}`);
-    }
+    if (giveReason) batch.rejections.push(`span ${index}: ${reason}`);
     return;
   }
   const span: DecodedSpan = {
@@ -217,7 +249,8 @@ function readStatusCode(r: ProtoReader, end: number): number {
   return code;
 }
 
-function isZero(b: Uint8Array): boolean {
+/** All-zero ids mean "none" in OTLP. */
+export function isZero(b: Uint8Array): boolean {
   for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
   return true;
 }

@@ -36,6 +36,7 @@ import { DB_FILE, Store } from '../src/store/index.ts';
 import { startChildServer } from './lib/child-server.ts';
 import { generateCorpus, type GeneratedRequest } from './lib/span-generator.ts';
 import { runMain } from './lib/run-main.ts';
+import { postProtobuf } from './lib/post-protobuf.ts';
 
 // ---------------------------------------------------------------- shared helpers
 
@@ -116,26 +117,7 @@ interface ClientResult {
 }
 
 function post(agent: http.Agent, url: URL, body: Uint8Array): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        method: 'POST',
-        hostname: url.hostname,
-        port: url.port,
-        path: '/v1/traces',
-        headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.byteLength },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return postProtobuf(agent, url, '/v1/traces', body);
 }
 
 async function runExporters(baseUrl: string, requests: readonly GeneratedRequest[], concurrency: number): Promise<ClientResult> {

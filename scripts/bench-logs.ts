@@ -38,6 +38,7 @@ import { startChildServer } from './lib/child-server.ts';
 import { generateLogRequests, LOG_SERVICES, newLogFacts, type GeneratedLogRequest, type LogCorpusFacts } from './lib/log-generator.ts';
 import { Rng } from './lib/rng.ts';
 import { runMain } from './lib/run-main.ts';
+import { postProtobuf } from './lib/post-protobuf.ts';
 
 function tempDir(name: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `tracebox-bench-logs-${name}-`));
@@ -74,26 +75,7 @@ const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maxim
 // ---------------------------------------------------------------- ingest
 
 function postLogs(agent: http.Agent, url: URL, body: Uint8Array): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        method: 'POST',
-        hostname: url.hostname,
-        port: url.port,
-        path: '/v1/logs',
-        headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.byteLength },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return postProtobuf(agent, url, '/v1/logs', body);
 }
 
 /** Wait before re-sending a refused request (exporters back off for longer; this keeps the store busy). */

@@ -11,6 +11,8 @@
 import type { AggregateOp, BinaryOp, Grouping, LogExpr, MetricExpr, RangeFn } from './ast.ts';
 import { labelsKey, newLabels, type Labels } from './labels.ts';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, type PipelineEntry } from './pipeline.ts';
+import { utf8Length } from '../shared/utf8.ts';
+import { arithmetic } from '../shared/arith.ts';
 
 /** Loki's limit on steps per series. */
 export const MAX_POINTS = 11_000;
@@ -67,20 +69,6 @@ export function evaluateMetric(expr: MetricExpr, steps: Steps, source: EntrySour
     );
   }
   return result;
-}
-
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }
 
 /** Every label of an entry, as a range aggregation's series sees them; an entry with an error label fails the query. */
@@ -254,22 +242,7 @@ class Evaluator {
   }
 
   private binary(op: BinaryOp, left: MetricResult, right: MetricResult): MetricResult {
-    const apply = (a: number, b: number): number => {
-      switch (op) {
-        case '+':
-          return a + b;
-        case '-':
-          return a - b;
-        case '*':
-          return a * b;
-        case '/':
-          return a / b;
-        case '%':
-          return a % b;
-        case '^':
-          return a ** b;
-      }
-    };
+    const apply = (a: number, b: number): number => arithmetic(op, a, b);
     const combine = (a: Float64Array, b: Float64Array): Float64Array => {
       const out = this.newValues();
       for (let i = 0; i < this.n; i++) if (!Number.isNaN(a[i]) && !Number.isNaN(b[i])) out[i] = apply(a[i], b[i]);

@@ -17,6 +17,7 @@
 import type { DerivedMetrics, MetricsIncrease } from '../metrics/index.ts';
 import type { Aggregate, Binary, Call, Expr, VectorMatching, VectorSelector } from './ast.ts';
 import { matchValue } from './parser.ts';
+import { ARITH_OPS, arithmetic, type ArithOp } from '../shared/arith.ts';
 
 export type Metric = Record<string, string>;
 
@@ -310,22 +311,8 @@ function aggregate(e: Aggregate, tNs: bigint, source: MetricsSource): QueryValue
 // --------------------------------------------------------------- binary ops
 
 function arith(op: string, a: number, b: number): number {
-  switch (op) {
-    case '+':
-      return a + b;
-    case '-':
-      return a - b;
-    case '*':
-      return a * b;
-    case '/':
-      return a / b;
-    case '%':
-      return a % b;
-    case '^':
-      return a ** b;
-    default:
-      throw new PromQLEvaluationError(`unknown operator ${op}`);
-  }
+  if (!ARITH_OPS.has(op)) throw new PromQLEvaluationError(`unknown operator ${op}`);
+  return arithmetic(op as ArithOp, a, b);
 }
 
 function compareValues(op: string, a: number, b: number): boolean {

@@ -11,6 +11,7 @@ import type { Root } from './ast.ts';
 import { TraceQLSyntaxError } from './errors.ts';
 import { parseSyntax } from './parser.ts';
 import { validate } from './validate.ts';
+import { utf8Length } from '../shared/utf8.ts';
 
 export * from './ast.ts';
 export { TraceQLSyntaxError, TraceQLValidationError } from './errors.ts';
@@ -57,20 +58,6 @@ export function parseUnvalidated(query: string): Root {
   const root = parseSyntax(query);
   checkDepth(query, root);
   return root;
-}
-
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4; // a surrogate pair is one 4-byte code point
-      i++;
-    } else n += 3;
-  }
-  return n;
 }
 
 /**

@@ -41,6 +41,20 @@ function dictionaries(store: Store): { rows: Record<string, number>; listings: R
   return { rows, listings };
 }
 
+const DICTIONARIES = ['span_names', 'scopes', 'resources', 'tag_keys', 'tag_values'];
+const counts = (store: Store): Record<string, number> => Object.fromEntries(DICTIONARIES.map((t) => [t, count(store, t)]));
+
+/** What the dictionaries hold, and the tags list, for the recent data alone (seed 8, ending at `now`). */
+function recentReference(now: number): { recentOnly: Record<string, number>; recentListings: ReturnType<typeof dictionaries> } {
+  const reference = Store.open();
+  try {
+    fill(reference, 3000, { seed: 8, endTimeMs: now });
+    return { recentOnly: counts(reference), recentListings: dictionaries(reference) };
+  } finally {
+    reference.close();
+  }
+}
+
 describe('retention', () => {
   test('deletes whole traces that arrived longer ago than the age limit, and nothing else', async () => {
     const store = Store.open();
@@ -103,20 +117,8 @@ describe('retention', () => {
   });
 
   test('dictionaries shrink back with the data that referenced them', async () => {
-    const DICTIONARIES = ['span_names', 'scopes', 'resources', 'tag_keys', 'tag_values'];
-    const counts = (store: Store): Record<string, number> => Object.fromEntries(DICTIONARIES.map((t) => [t, count(store, t)]));
     const now = Date.now();
-    // What the dictionaries hold for the recent data alone.
-    const reference = Store.open();
-    let recentOnly: Record<string, number>;
-    let recentListings: ReturnType<typeof dictionaries>;
-    try {
-      fill(reference, 3000, { seed: 8, endTimeMs: now });
-      recentOnly = counts(reference);
-      recentListings = dictionaries(reference);
-    } finally {
-      reference.close();
-    }
+    const { recentOnly, recentListings } = recentReference(now);
 
     const store = Store.open();
     try {
@@ -156,19 +158,8 @@ describe('retention', () => {
   });
 
   test('tag values of expired traces go also when their span times are as recent as the rest', async () => {
-    const DICTIONARIES = ['span_names', 'scopes', 'resources', 'tag_keys', 'tag_values'];
-    const counts = (store: Store): Record<string, number> => Object.fromEntries(DICTIONARIES.map((t) => [t, count(store, t)]));
     const now = Date.now();
-    const reference = Store.open();
-    let recentOnly: Record<string, number>;
-    let recentListings: ReturnType<typeof dictionaries>;
-    try {
-      fill(reference, 3000, { seed: 8, endTimeMs: now });
-      recentOnly = counts(reference);
-      recentListings = dictionaries(reference);
-    } finally {
-      reference.close();
-    }
+    const { recentOnly, recentListings } = recentReference(now);
     const store = Store.open();
     try {
       // Both sets of spans cover the same hour; the first arrived two hours ago.

@@ -6,6 +6,7 @@
  */
 import { parseDuration, scanGoString } from '../traceql/index.ts';
 import { LogQLSyntaxError } from './errors.ts';
+import { skipSpaceAndComments } from '../shared/lexing.ts';
 
 export type TokenType = 'ident' | 'string' | 'number' | 'duration' | 'bytes' | 'punct' | 'eof';
 
@@ -55,13 +56,7 @@ export class Lexer {
   }
 
   private skipSpace(): void {
-    for (;;) {
-      const c = this.src[this.i];
-      if (c === ' ' || c === '\t' || c === '\n' || c === '\r') this.i++;
-      else if (c === '#') {
-        while (this.i < this.src.length && this.src[this.i] !== '\n') this.i++;
-      } else return;
-    }
+    this.i = skipSpaceAndComments(this.src, this.i);
   }
 
   next(): Token {

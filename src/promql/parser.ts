@@ -23,6 +23,7 @@
  */
 import type { AggregateOp, BinaryOp, Expr, FunctionName, Matcher, MatchOp, ValueType, VectorMatching, VectorSelector } from './ast.ts';
 import { compileRegex } from '../traceql/index.ts';
+import { skipSpaceAndComments } from '../shared/lexing.ts';
 
 /** The query is not PromQL. The message is Prometheus-style: `1:14: parse error: …`. */
 export class PromQLSyntaxError extends Error {
@@ -113,13 +114,7 @@ class Lexer {
   }
 
   private skipSpace(): void {
-    for (;;) {
-      const c = this.src[this.i];
-      if (c === ' ' || c === '\t' || c === '\n' || c === '\r') this.i++;
-      else if (c === '#') {
-        while (this.i < this.src.length && this.src[this.i] !== '\n') this.i++;
-      } else return;
-    }
+    this.i = skipSpaceAndComments(this.src, this.i);
   }
 
   /** The raw text of a duration inside `[…]`, up to `]` or `:`. */

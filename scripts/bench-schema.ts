@@ -26,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { decodeExportRequest } from '../src/otlp/index.ts';
 import { spanTerms } from '../src/otlp/terms.ts';
+import { TermBytes } from '../src/store/index.ts';
 import { generateCorpus } from './lib/span-generator.ts';
 
 const { values } = parseArgs({ options: { spans: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' } } });
@@ -38,9 +39,16 @@ interface Row {
   readonly terms: string;
 }
 
+/** A span's terms as one space-separated string. */
+function termsOf(raw: Uint8Array): string {
+  const out = new TermBytes();
+  spanTerms(raw, out);
+  return Buffer.from(out.buf.buffer, out.buf.byteOffset, out.len).toString('latin1');
+}
+
 const corpus = generateCorpus({ spans: Number(values.spans), seed: Number(values.seed) });
 const requests: Row[][] = corpus.requests.map((r) =>
-  decodeExportRequest(r.bytes).spans.map((s) => ({ traceId: s.traceId, spanId: s.spanId, startNs: s.startNs, raw: s.raw, terms: spanTerms(s.raw) })),
+  decodeExportRequest(r.bytes).spans.map((s) => ({ traceId: s.traceId, spanId: s.spanId, startNs: s.startNs, raw: s.raw, terms: termsOf(s.raw) })),
 );
 const termCount = requests.reduce((n, req) => n + req.reduce((m, s) => m + s.terms.split(' ').length, 0), 0);
 

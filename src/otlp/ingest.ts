@@ -160,17 +160,19 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
       for (const r of batch.resources) if (r.raw.length > 0) observe('resource', r.raw, at);
       for (const s of batch.scopes) if (s.raw.length > 0) observe('instrumentation', s.raw, at);
     }
+    const terms = rows.terms;
     for (const span of batch.spans) {
       tags.at = Number(span.startNs);
-      let terms: string;
+      const mark = terms.len;
       try {
-        terms = spanTerms(span.raw, tags);
+        spanTerms(span.raw, terms, tags);
       } catch (err) {
         if (!(err instanceof ProtoError)) throw err;
+        terms.len = mark;
         if (refused.count++ < MAX_REASONS) refused.reasons.push(`span ${bytesToHex(span.spanId)}: ${err.message}`);
         continue;
       }
-      rows.span(span, resources[span.resource], scopes[span.scope], terms);
+      rows.span(span, resources[span.resource], scopes[span.scope]);
     }
     for (const obs of tags.out) rows.tag(obs);
     return rows.finish();
@@ -226,23 +228,24 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     const rows = new LogRowsBuilder(batch.records.length, bytes);
     const resources = batch.resources.map((r) => rows.resource(r.present ? r.raw : null, r.schemaUrl, r.serviceName));
     const scopes = batch.scopes.map((s) => rows.scope(s.present ? s.raw : null, s.schemaUrl));
-    const terms: string[] = [];
+    const terms = rows.terms;
     batch.records.forEach((record, i) => {
       let text: string;
-      terms.length = 0;
+      const mark = terms.len;
       try {
         attributeListTerms(record.raw, LOG_RECORD.attributes, terms);
         text = anyValueText(record.body);
       } catch (err) {
         if (!(err instanceof ProtoError)) throw err;
+        terms.len = mark;
         if (refused.count++ < MAX_REASONS) refused.reasons.push(`log record ${i} of the slice: ${err.message}`);
         return;
       }
       // Ids as hex words: found through the same index as words of the body.
-      if (record.traceId.length > 0) terms.push(bytesToHex(record.traceId));
-      if (record.spanId.length > 0) terms.push(bytesToHex(record.spanId));
-      if (record.eventName !== '') terms.push(eventNameTerm(record.eventName));
-      rows.record(record, resources[record.resource], scopes[record.scope], terms.join(' '), text);
+      if (record.traceId.length > 0) terms.putHex(record.traceId);
+      if (record.spanId.length > 0) terms.putHex(record.spanId);
+      if (record.eventName !== '') terms.putWord(eventNameTerm(record.eventName));
+      rows.record(record, resources[record.resource], scopes[record.scope], text);
     });
     return rows.finish();
   }

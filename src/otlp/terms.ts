@@ -1,24 +1,28 @@
 /**
  * The search terms of one OTLP Span message, for the store's `span_terms` index: a walk
  * over the span's bytes (its name, attributes, events and links, by the trace schema)
- * that hands each key and value to the store's term hashing (store/terms.ts) without
- * decoding a string. Values the tag dictionary may not know yet are decoded and handed
- * to its TagSink. Arrays flatten one level, as TraceQL compares any element; kvlist and
- * bytes values get no value term, but every nested value is read within its bounds and
- * refused past MAX_ANY_VALUE_DEPTH, as every reader of the stored span would refuse it.
+ * that hands each key and value to the store's term hashing (store/terms.ts) and writes
+ * the tokens into a TermBytes, without decoding a string. Values the tag dictionary may
+ * not know yet are decoded and handed to its TagSink. Arrays flatten one level, as TraceQL
+ * compares any element; kvlist and bytes values get no value term, but every nested value
+ * is read within its bounds and refused past MAX_ANY_VALUE_DEPTH, as every reader of the
+ * stored span would refuse it.
  */
 import { MAX_ANY_VALUE_DEPTH, ProtoError, ProtoReader, decodeUtf8 } from '../shared/protowire.ts';
 import {
-  boolValueTerm,
-  doubleValueTerm,
-  eventNameTermAt,
-  intValueTerm,
-  keyTermAt,
-  nameTermAt,
-  stringValueTerm,
+  hashBoolValue,
+  hashDoubleValue,
+  hashEventNameAt,
+  hashIntValue,
+  hashKeyAt,
+  hashLane1,
+  hashLane2,
+  hashNameAt,
+  hashStringValue,
   valuePrefix,
   type TagSink,
   type TagType,
+  type TermBytes,
   type TermScope,
 } from '../store/index.ts';
 import { ANY_VALUE, EVENT, KEY_VALUE, LINK, LIST, SPAN } from './schema/index.ts';
@@ -29,20 +33,24 @@ let curScope: TermScope = 's';
 let curBuf: Uint8Array = new Uint8Array(0);
 let curKeyStart = 0;
 let curKeyEnd = 0;
-let curKeyTerm = '';
+let curK1 = 0;
+let curK2 = 0;
 
-/** Pushes a value term; a string value is at [start,end) of `buf`, any other in `scalar`. */
-function emit(out: string[], t: string, type: TagType, buf: Uint8Array, start: number, end: number, scalar: bigint | number | boolean): void {
-  out.push(t);
-  if (sink === undefined || sink.known(t, curKeyTerm)) return;
+/** Writes the value term just hashed; a string value is at [start,end) of `buf`, any other in `scalar`. */
+function emit(out: TermBytes, type: TagType, buf: Uint8Array, start: number, end: number, scalar: bigint | number | boolean): void {
+  out.putHashed();
+  if (sink === undefined) return;
+  const v1 = hashLane1();
+  const v2 = hashLane2();
+  if (sink.known(v1, v2, curK1, curK2)) return;
   const key = decodeUtf8(curBuf.subarray(curKeyStart, curKeyEnd));
   const value =
     type === 'string' ? decodeUtf8(buf.subarray(start, end)) : typeof scalar === 'bigint' ? BigInt.asIntN(64, scalar).toString() : scalar;
-  sink.add(t, curKeyTerm, curScope, key, type, value);
+  sink.add(v1, v2, curK1, curK2, curScope, key, type, value);
 }
 
 /** Reads an AnyValue payload in [r.pos,end) and pushes one term per searchable value (on the current valuePrefix). */
-function valueTerms(r: ProtoReader, end: number, out: string[], depth: number): void {
+function valueTerms(r: ProtoReader, end: number, out: TermBytes, depth: number): void {
   const outer = r.end;
   r.end = end;
   while (r.more()) {
@@ -50,23 +58,27 @@ function valueTerms(r: ProtoReader, end: number, out: string[], depth: number): 
     switch (tag) {
       case ANY_VALUE.stringValue: {
         const e = r.lenEnd();
-        emit(out, stringValueTerm(r.buf, r.pos, e), 'string', r.buf, r.pos, e, 0);
+        hashStringValue(r.buf, r.pos, e);
+        emit(out, 'string', r.buf, r.pos, e, 0);
         r.pos = e;
         break;
       }
       case ANY_VALUE.boolValue: {
         const b = r.uint32() !== 0;
-        emit(out, boolValueTerm(b), 'bool', r.buf, 0, 0, b);
+        hashBoolValue(b);
+        emit(out, 'bool', r.buf, 0, 0, b);
         break;
       }
       case ANY_VALUE.intValue: {
         const v = r.uint64();
-        emit(out, intValueTerm(v), 'int', r.buf, 0, 0, v);
+        hashIntValue(v);
+        emit(out, 'int', r.buf, 0, 0, v);
         break;
       }
       case ANY_VALUE.doubleValue: {
         const d = r.double();
-        emit(out, doubleValueTerm(d), 'float', r.buf, 0, 0, d);
+        hashDoubleValue(d);
+        emit(out, 'float', r.buf, 0, 0, d);
         break;
       }
       case ANY_VALUE.arrayValue: {
@@ -157,7 +169,7 @@ function checkKvList(r: ProtoReader, end: number, depth: number): void {
 }
 
 /** Pushes the terms of one KeyValue message in [r.pos,kvEnd) for attribute scope `scope`. */
-function attributeTerms(r: ProtoReader, kvEnd: number, scope: TermScope, out: string[]): void {
+function attributeTerms(r: ProtoReader, kvEnd: number, scope: TermScope, out: TermBytes): void {
   const outer = r.end;
   r.end = kvEnd;
   let keyStart = -1;
@@ -177,8 +189,10 @@ function attributeTerms(r: ProtoReader, kvEnd: number, scope: TermScope, out: st
     } else r.skip(tag & 7);
   }
   if (keyStart >= 0) {
-    curKeyTerm = keyTermAt(scope, r.buf, keyStart, keyEnd);
-    out.push(curKeyTerm);
+    hashKeyAt(scope, r.buf, keyStart, keyEnd);
+    out.putHashed();
+    curK1 = hashLane1();
+    curK2 = hashLane2();
     if (valueStart >= 0) {
       curScope = scope;
       curBuf = r.buf;
@@ -194,14 +208,15 @@ function attributeTerms(r: ProtoReader, kvEnd: number, scope: TermScope, out: st
 }
 
 /** Terms of an Event or Link message in [r.pos,end): its attributes (tag `attrTag`) and, for events, its name (`nameTag`, -1 for none). */
-function nestedTerms(r: ProtoReader, end: number, scope: TermScope, attrTag: number, nameTag: number, out: string[]): void {
+function nestedTerms(r: ProtoReader, end: number, scope: TermScope, attrTag: number, nameTag: number, out: TermBytes): void {
   const outer = r.end;
   r.end = end;
   while (r.more()) {
     const tag = r.uint32();
     if (tag === nameTag) {
       const e = r.lenEnd();
-      out.push(eventNameTermAt(r.buf, r.pos, e));
+      hashEventNameAt(r.buf, r.pos, e);
+      out.putHashed();
       r.pos = e;
     } else if (tag === attrTag) {
       attributeTerms(r, r.lenEnd(), scope, out);
@@ -211,11 +226,10 @@ function nestedTerms(r: ProtoReader, end: number, scope: TermScope, attrTag: num
 }
 
 /**
- * All terms of one OTLP Span message, space-separated for FTS5. Values not yet known
- * to `tags` are handed to it. Throws ProtoError for malformed nested messages.
+ * Writes all terms of one OTLP Span message to `out`. Values not yet known to `tags` are
+ * handed to it. Throws ProtoError for malformed nested messages, having written some.
  */
-export function spanTerms(raw: Uint8Array, tags?: TagSink): string {
-  const out: string[] = [];
+export function spanTerms(raw: Uint8Array, out: TermBytes, tags?: TagSink): void {
   sink = tags;
   const r = new ProtoReader(raw);
   while (r.more()) {
@@ -223,7 +237,8 @@ export function spanTerms(raw: Uint8Array, tags?: TagSink): string {
     switch (tag) {
       case SPAN.name: {
         const e = r.lenEnd();
-        out.push(nameTermAt(raw, r.pos, e));
+        hashNameAt(raw, r.pos, e);
+        out.putHashed();
         r.pos = e;
         break;
       }
@@ -246,17 +261,16 @@ export function spanTerms(raw: Uint8Array, tags?: TagSink): string {
         r.skip(tag & 7);
     }
   }
-  return out.join(' ');
 }
 
 /**
- * The terms of the attributes (the KeyValue fields with tag `attrTag`, such as
+ * Writes the terms of the attributes (the KeyValue fields with tag `attrTag`, such as
  * LOG_RECORD.attributes) of a message other than a span, hashed as a span's own
  * attributes are (scope 's'), so that keyTerm('s', …) and valueTerm('s', …) find them in
  * that message's own term table. Nothing goes to the tag dictionary. Throws ProtoError
  * for malformed or too deeply nested attributes.
  */
-export function attributeListTerms(raw: Uint8Array, attrTag: number, out: string[]): void {
+export function attributeListTerms(raw: Uint8Array, attrTag: number, out: TermBytes): void {
   sink = undefined;
   const r = new ProtoReader(raw);
   while (r.more()) {

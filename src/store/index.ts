@@ -29,7 +29,8 @@ export { SpanRowsBuilder, transferables, type SpanRows, type SpanInput, type Tag
 export { LogRowsBuilder, isLogRows, type LogRows, type LogInput } from './log-rows.ts';
 export { FTS_FIRST_CAP, createLogReader, ftsQuery, type LogReaderOptions, type LogReader, type LogFilter, type LogQuery, type LogRow, type LogCount, type LogVolume } from './logs-read.ts';
 export {
-  keyTerm, valueTerm, nameTerm, eventNameTerm, keyTermAt, nameTermAt, eventNameTermAt, valuePrefix, stringValueTerm, boolValueTerm, intValueTerm, doubleValueTerm,
+  keyTerm, valueTerm, nameTerm, eventNameTerm, hashKeyAt, hashNameAt, hashEventNameAt, valuePrefix, hashStringValue, hashBoolValue, hashIntValue, hashDoubleValue,
+  hashLane1, hashLane2, TermBytes,
   type TermScope, type TermValue, type TagSink, type TagType,
 } from './terms.ts';
 export { createRunReader, createRunWriter, resourcesByRun, type NewRun, type RunReader, type RunRecord, type RunWriter, type RunOfResource } from './runs.ts';

@@ -43,8 +43,8 @@ export interface LogRows {
   readonly strings: string[];
   readonly resources: ResourceRef[];
   readonly scopes: MessageRef[];
-  /** Every record's search terms (attribute hashes, trace and span id), space-separated within a record; see LCOL_TERMS_END. */
-  readonly terms: string;
+  /** Every record's search terms (attribute hashes, trace and span id) as ASCII bytes, space-separated; see LCOL_TERMS_END. */
+  readonly terms: Uint8Array;
   /** Every record's body as text, concatenated; see LCOL_TEXT_END. */
   readonly texts: string;
 }
@@ -95,8 +95,8 @@ export class LogRowsBuilder extends PackedRowsBuilder {
     return i;
   }
 
-  /** Adds a record with its search terms (space-separated) and its body's text. */
-  record(l: LogInput, resource: number, scope: number, terms: string, text: string): void {
+  /** Adds a record whose search terms were just written to `this.terms`, with its body's text. */
+  record(l: LogInput, resource: number, scope: number, text: string): void {
     const c = this.nextRow();
     const cols = this.cols;
     cols[c + LCOL_RAW_START] = this.put(l.raw);
@@ -109,7 +109,7 @@ export class LogRowsBuilder extends PackedRowsBuilder {
     cols[c + LCOL_FLAGS] = l.flags | 0;
     cols[c + LCOL_SEVERITY_TEXT] = this.string(l.severityText);
     cols[c + LCOL_EVENT_NAME] = l.eventName === '' ? -1 : this.string(l.eventName);
-    cols[c + LCOL_TERMS_END] = this.addTerms(terms);
+    cols[c + LCOL_TERMS_END] = this.terms.len;
     this.textParts.push(text);
     this.textLength += text.length;
     cols[c + LCOL_TEXT_END] = this.textLength;
@@ -126,7 +126,7 @@ export class LogRowsBuilder extends PackedRowsBuilder {
 }
 
 /** The terms of record `i`. */
-export function logTermsAt(rows: LogRows, i: number): string {
+export function logTermsAt(rows: LogRows, i: number): Uint8Array {
   return termsAt(rows, i, LCOLS, LCOL_TERMS_END);
 }
 

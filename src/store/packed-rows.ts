@@ -2,8 +2,9 @@
  * What span rows (rows.ts) and log rows (log-rows.ts) are built alike with: one byte buffer
  * that the result owns alone (so it can be transferred), fixed-width int32 and int64
  * columns per row, resources and scopes referenced by index, and each row's search terms
- * in one string.
+ * in one buffer of ASCII bytes (TermBytes), written there by the decode stage.
  */
+import { TermBytes } from './terms.ts';
 
 export interface MessageRef {
   /** [start, end) of the message bytes in buf; start is -1 when the field was absent (stored as NULL). */
@@ -25,8 +26,8 @@ export abstract class PackedRowsBuilder {
   protected count = 0;
   protected readonly resources: ResourceRef[] = [];
   protected readonly scopes: MessageRef[] = [];
-  private readonly termParts: string[] = [];
-  private termsLength = 0;
+  /** Where the decode stage writes each row's terms before adding the row. */
+  readonly terms = new TermBytes();
 
   /** `rows` and `bytes` are hints; everything grows as needed. */
   constructor(
@@ -85,17 +86,6 @@ export abstract class PackedRowsBuilder {
     return this.count * this.colsPerRow;
   }
 
-  /** Appends a row's terms (space-separated); returns where they end in the joined string. */
-  protected addTerms(terms: string): number {
-    if (this.termParts.length > 0) {
-      this.termParts.push(' ');
-      this.termsLength++;
-    }
-    this.termParts.push(terms);
-    this.termsLength += terms.length;
-    return this.termsLength;
-  }
-
   /**
    * The parts every result holds: views of buffers this builder alone owns (transferring
    * them moves the spare capacity too, which costs nothing, where an exact-size copy would
@@ -109,7 +99,7 @@ export abstract class PackedRowsBuilder {
       times: this.times.subarray(0, this.count * this.timesPerRow),
       resources: this.resources,
       scopes: this.scopes,
-      terms: this.termParts.join(''),
+      terms: this.terms.buf.subarray(0, this.terms.len),
     };
   }
 }
@@ -122,8 +112,11 @@ export function clampInt64(v: bigint): bigint {
   return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
 }
 
-/** The terms of row `i`, whose end is column `termsEndCol` of `colsPerRow`. */
-export function termsAt(rows: { readonly cols: Int32Array; readonly terms: string }, i: number, colsPerRow: number, termsEndCol: number): string {
-  const start = i === 0 ? 0 : rows.cols[(i - 1) * colsPerRow + termsEndCol] + 1;
-  return rows.terms.substring(start, rows.cols[i * colsPerRow + termsEndCol]);
+/**
+ * The terms of row `i`, whose end is column `termsEndCol` of `colsPerRow`; a row's terms
+ * start where the previous row's ended, so the separating space comes first (FTS5 skips it).
+ */
+export function termsAt(rows: { readonly cols: Int32Array; readonly terms: Uint8Array }, i: number, colsPerRow: number, termsEndCol: number): Uint8Array {
+  const start = i === 0 ? 0 : rows.cols[(i - 1) * colsPerRow + termsEndCol];
+  return rows.terms.subarray(start, rows.cols[i * colsPerRow + termsEndCol]);
 }

@@ -49,14 +49,14 @@ export interface SpanRows {
   readonly names: string[];
   readonly resources: ResourceRef[];
   readonly scopes: MessageRef[];
-  /** Every span's terms, space-separated within a span; see COL_TERMS_END. */
-  readonly terms: string;
+  /** Every span's terms as ASCII bytes, space-separated; see COL_TERMS_END. */
+  readonly terms: Uint8Array;
   readonly tags: TagObservation[];
 }
 
 /** The buffers to list as transferables when posting rows (span or log rows) to another thread. */
-export function transferables(rows: { readonly buf: Uint8Array; readonly cols: Int32Array; readonly times: BigInt64Array }): ArrayBuffer[] {
-  return [rows.buf.buffer as ArrayBuffer, rows.cols.buffer as ArrayBuffer, rows.times.buffer as ArrayBuffer];
+export function transferables(rows: { readonly buf: Uint8Array; readonly cols: Int32Array; readonly times: BigInt64Array; readonly terms: Uint8Array }): ArrayBuffer[] {
+  return [rows.buf.buffer as ArrayBuffer, rows.cols.buffer as ArrayBuffer, rows.times.buffer as ArrayBuffer, rows.terms.buffer as ArrayBuffer];
 }
 
 export interface SpanInput {
@@ -90,7 +90,8 @@ export class SpanRowsBuilder extends PackedRowsBuilder {
     return this.count;
   }
 
-  span(s: SpanInput, resource: number, scope: number, terms: string): void {
+  /** Adds a span whose terms were just written to `this.terms`. */
+  span(s: SpanInput, resource: number, scope: number): void {
     const c = this.nextRow();
     let name = this.nameIndex.get(s.name);
     if (name === undefined) {
@@ -108,7 +109,7 @@ export class SpanRowsBuilder extends PackedRowsBuilder {
     cols[c + COL_NAME] = name;
     cols[c + COL_KIND] = s.kind;
     cols[c + COL_STATUS] = s.status;
-    cols[c + COL_TERMS_END] = this.addTerms(terms);
+    cols[c + COL_TERMS_END] = this.terms.len;
     const t = this.count * TIMES;
     this.times[t + TIME_START] = clampInt64(s.startNs);
     this.times[t + TIME_END] = clampInt64(s.endNs);
@@ -126,6 +127,6 @@ export class SpanRowsBuilder extends PackedRowsBuilder {
 }
 
 /** The terms of span `i` (a slice of rows.terms). */
-export function spanTermsAt(rows: SpanRows, i: number): string {
+export function spanTermsAt(rows: SpanRows, i: number): Uint8Array {
   return termsAt(rows, i, COLS, COL_TERMS_END);
 }

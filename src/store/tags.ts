@@ -5,7 +5,7 @@
  * those observations (createTagWriter).
  */
 import type { Db } from './db.ts';
-import { valueTerm, type TagSink, type TagType, type TermScope } from './terms.ts';
+import { keyTerm, lanesOf, tokenOf, valueTerm, type HashScope, type TagSink, type TagType, type TermScope } from './terms.ts';
 
 export type TagScope = 'span' | 'resource' | 'event' | 'link' | 'instrumentation';
 export type { TagType };
@@ -49,7 +49,7 @@ export interface TagMemo extends TagSink {
   /** Where observations go; set per batch. */
   out: TagObservation[];
   /** Observes one attribute seen outside spans (resource and scope attributes). */
-  observe(scope: TagScope, key: string, type: TagType, value: string | number | boolean): void;
+  observe(scope: 'resource' | 'instrumentation', key: string, type: TagType, value: string | number | boolean): void;
   /**
    * Whether a whole message (a resource or scope, by its bytes) was observed within
    * TAG_REFRESH_NS of span time `at`; remembers it at `at` when not.
@@ -63,15 +63,33 @@ export interface TagMemo extends TagSink {
   keyFull(keyTerm: string): void;
 }
 
+/** A value handed over: its term's lanes and the span time it was handed over at. */
+interface Seen {
+  readonly v1: number;
+  readonly v2: number;
+  at: number;
+}
+
+const HASH_SCOPES: Record<'resource' | 'instrumentation', HashScope> = { resource: 'r', instrumentation: 'i' };
+
 export function createTagMemo(): TagMemo {
-  // value term → span time it was last observed at; the same for whole messages.
-  let seen = new Map<string, number>();
-  const full = new Set<string>();
+  // Keyed by 30 bits of a term's first lane (a small integer is the cheapest Map key); an
+  // entry says which term it is. Two terms sharing the key take turns: the one pushed out
+  // is observed again, which costs a refresh and loses nothing.
+  let seen = new Map<number, Seen>();
+  // Full keys: 30 bits of the key term's first lane → its second lane.
+  const full = new Map<number, number>();
   let messages = new Map<string, number>();
   let since = Date.now();
-  function remember(term: string, at: number): void {
+  function remember(v1: number, v2: number, at: number): void {
+    const slot = v1 >>> 2;
+    const entry = seen.get(slot);
+    if (entry !== undefined && entry.v1 === v1 && entry.v2 === v2) {
+      entry.at = at;
+      return;
+    }
     if (seen.size >= MEMO_LIMIT) seen = new Map();
-    seen.set(term, at);
+    seen.set(slot, { v1, v2, at });
   }
   const memo: TagMemo = {
     at: 0,
@@ -98,25 +116,30 @@ export function createTagMemo(): TagMemo {
       messages.set(key, at);
       return false;
     },
-    known(term, keyTerm) {
+    known(v1, v2, k1, k2) {
       // First: high-cardinality keys are the ones that would miss the large map every time.
-      if (full.has(keyTerm)) return true;
-      const last = seen.get(term);
-      return last !== undefined && Math.abs(memo.at - last) < TAG_REFRESH_NS;
+      if (full.get(k1 >>> 2) === k2) return true;
+      const entry = seen.get(v1 >>> 2);
+      return entry !== undefined && entry.v1 === v1 && entry.v2 === v2 && Math.abs(memo.at - entry.at) < TAG_REFRESH_NS;
     },
-    add(term, keyTerm, scope, key, type, value) {
-      remember(term, memo.at);
-      memo.out.push([TERM_SCOPES[scope], key, type, value, memo.at, keyTerm, term]);
+    add(v1, v2, k1, k2, scope, key, type, value) {
+      remember(v1, v2, memo.at);
+      memo.out.push([TERM_SCOPES[scope], key, type, value, memo.at, tokenOf(k1, k2), tokenOf(v1, v2)]);
     },
     observe(scope, key, type, value) {
-      const keyTerm = `${scope}\0${key}`;
-      const term = `${keyTerm}\0${type}\0${String(value)}`;
-      if (memo.known(term, keyTerm)) return;
-      remember(term, memo.at);
-      memo.out.push([scope, key, type, value, memo.at, keyTerm, term]);
+      // Hashed like span attributes, in a scope of their own (these terms are never indexed).
+      const hashScope = HASH_SCOPES[scope];
+      const keyTermText = keyTerm(hashScope, key);
+      const term = valueTerm(hashScope, `${type}\0${key}`, String(value));
+      const [k1, k2] = lanesOf(keyTermText)!;
+      const [v1, v2] = lanesOf(term)!;
+      if (memo.known(v1, v2, k1, k2)) return;
+      remember(v1, v2, memo.at);
+      memo.out.push([scope, key, type, value, memo.at, keyTermText, term]);
     },
-    keyFull(keyTerm) {
-      if (full.size < MEMO_LIMIT) full.add(keyTerm);
+    keyFull(keyTermText) {
+      const lanes = lanesOf(keyTermText);
+      if (lanes !== undefined && full.size < MEMO_LIMIT) full.set(lanes[0] >>> 2, lanes[1]);
     },
   };
   return memo;

@@ -2,8 +2,10 @@
  * The search terms of the `span_terms` FTS5 index: short tokens, each a 64-bit hash of
  * what a TraceQL equality can ask for. This file is their one definition: the planner
  * hashes a query's values here (keyTerm, valueTerm, …), the decode stage hashes a span's
- * raw bytes here (keyTermAt, stringValueTerm, …; otlp/terms.ts walks the span), so both
- * always agree. Hashing raw bytes means no attribute string is decoded on ingest.
+ * raw bytes here (hashKeyAt, hashStringValue, …; otlp/terms.ts walks the span) and writes
+ * the tokens as ASCII bytes into a TermBytes (no string per term: FTS5 reads a blob as
+ * its text), so both always agree. Hashing raw bytes means no attribute string is decoded
+ * on ingest.
  *
  * Term kinds (the first hashed byte):
  *   'v' scope key type value  — an attribute value; array elements get one term each
@@ -17,9 +19,11 @@
 import { encodeUtf8 } from '../shared/protowire.ts';
 
 export type TermScope = 's' | 'e' | 'l';
+/** Scopes whose attributes are hashed only to be remembered (tags.ts), never indexed: resource and instrumentation scope. */
+export type HashScope = TermScope | 'r' | 'i';
 export type TermValue = string | number | bigint | boolean;
 
-const SCOPE_BYTE: Record<TermScope, number> = { s: 0x73, e: 0x65, l: 0x6c };
+const SCOPE_BYTE: Record<HashScope, number> = { s: 0x73, e: 0x65, l: 0x6c, r: 0x72, i: 0x69 };
 
 const T_STR = 0x73; // 's'
 const T_INT = 0x69; // 'i'
@@ -71,15 +75,101 @@ function feedWord(w: number): void {
 
 // 32 symbols from FTS5's token alphabet; 7 symbols carry 35 bits, enough for one lane.
 const B32 = Array.from('0123456789abcdefghijklmnopqrstuv', (c) => c.charCodeAt(0));
+const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
-function token(): string {
-  const a = h1 >>> 0;
-  const b = h2 >>> 0;
+/** Characters in a token: 7 per lane. */
+const TOKEN_LENGTH = 14;
+
+/** The token of hash lanes (a, b). */
+export function tokenOf(a: number, b: number): string {
+  a >>>= 0;
+  b >>>= 0;
   // Fixed width keeps tokens unambiguous; fromCharCode with literal lookups avoids toString/padStart.
   return String.fromCharCode(
     B32[a >>> 27], B32[(a >>> 22) & 31], B32[(a >>> 17) & 31], B32[(a >>> 12) & 31], B32[(a >>> 7) & 31], B32[(a >>> 2) & 31], B32[a & 3],
     B32[b >>> 27], B32[(b >>> 22) & 31], B32[(b >>> 17) & 31], B32[(b >>> 12) & 31], B32[(b >>> 7) & 31], B32[(b >>> 2) & 31], B32[b & 3],
   );
+}
+
+function token(): string {
+  return tokenOf(h1, h2);
+}
+
+const B32_VALUE = new Int8Array(128).fill(-1);
+B32.forEach((c, i) => (B32_VALUE[c] = i));
+
+/** The hash lanes a token was made of, or undefined for a string that is no token. */
+export function lanesOf(token: string): [number, number] | undefined {
+  if (token.length !== TOKEN_LENGTH) return undefined;
+  const lanes: [number, number] = [0, 0];
+  for (let lane = 0; lane < 2; lane++) {
+    let v = 0;
+    for (let i = 0; i < 7; i++) {
+      const d = B32_VALUE[token.charCodeAt(lane * 7 + i) & 127];
+      if (d < 0 || (i === 6 && d > 3)) return undefined;
+      v = i === 6 ? (v << 2) | d : (v << 5) | d;
+    }
+    lanes[lane] = v | 0;
+  }
+  return lanes;
+}
+
+/**
+ * Search terms as ASCII bytes, space-separated: what the decode stage hands the store, in
+ * a buffer it owns alone (so it can be transferred), one row's terms after another.
+ */
+export class TermBytes {
+  buf = new Uint8Array(16 * 1024);
+  len = 0;
+
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.len + n, this.buf.length * 2));
+    grown.set(this.buf.subarray(0, this.len));
+    this.buf = grown;
+  }
+
+  /** Appends the token of the hash just computed (by a hash* function of this module). */
+  putHashed(): void {
+    this.room(TOKEN_LENGTH + 1);
+    const out = this.buf;
+    let i = this.len;
+    if (i > 0) out[i++] = 0x20;
+    const a = h1 >>> 0;
+    const b = h2 >>> 0;
+    out[i] = B32[a >>> 27];
+    out[i + 1] = B32[(a >>> 22) & 31];
+    out[i + 2] = B32[(a >>> 17) & 31];
+    out[i + 3] = B32[(a >>> 12) & 31];
+    out[i + 4] = B32[(a >>> 7) & 31];
+    out[i + 5] = B32[(a >>> 2) & 31];
+    out[i + 6] = B32[a & 3];
+    out[i + 7] = B32[b >>> 27];
+    out[i + 8] = B32[(b >>> 22) & 31];
+    out[i + 9] = B32[(b >>> 17) & 31];
+    out[i + 10] = B32[(b >>> 12) & 31];
+    out[i + 11] = B32[(b >>> 7) & 31];
+    out[i + 12] = B32[(b >>> 2) & 31];
+    out[i + 13] = B32[b & 3];
+    this.len = i + TOKEN_LENGTH;
+  }
+
+  /** Appends an ASCII word (a token made elsewhere, hex digits). */
+  putWord(word: string): void {
+    this.room(word.length + 1);
+    if (this.len > 0) this.buf[this.len++] = 0x20;
+    for (let i = 0; i < word.length; i++) this.buf[this.len++] = word.charCodeAt(i) & 0x7f;
+  }
+
+  /** Appends `bytes` as lowercase hex digits. */
+  putHex(bytes: Uint8Array): void {
+    this.room(bytes.length * 2 + 1);
+    if (this.len > 0) this.buf[this.len++] = 0x20;
+    for (const b of bytes) {
+      this.buf[this.len++] = HEX[b >>> 4];
+      this.buf[this.len++] = HEX[b & 15];
+    }
+  }
 }
 
 const scratch = new DataView(new ArrayBuffer(8));
@@ -88,12 +178,12 @@ export type TagType = 'string' | 'int' | 'float' | 'bool';
 
 /**
  * Learns attribute values as spans are indexed, for tag-value listings. `known` is
- * asked first with the value's term so that nothing is decoded for values already seen.
+ * asked first with the hash lanes of the value's term (v1, v2) and of its key's term
+ * (k1, k2), so that nothing is decoded, and no string made, for values already seen.
  */
 export interface TagSink {
-  /** `keyTerm` identifies the attribute key, so a key with too many values can be skipped cheaply. */
-  known(term: string, keyTerm: string): boolean;
-  add(term: string, keyTerm: string, scope: TermScope, key: string, type: TagType, value: string | number | boolean): void;
+  known(v1: number, v2: number, k1: number, k2: number): boolean;
+  add(v1: number, v2: number, k1: number, k2: number, scope: TermScope, key: string, type: TagType, value: string | number | boolean): void;
 }
 
 /** Feeds an integral number as its int64 two's-complement words. */
@@ -116,34 +206,41 @@ function feedDouble(d: number): void {
 }
 
 // ---- terms of raw bytes, for the decode stage ------------------------------------------
+// Each hash* function leaves its term's hash in the lanes: TermBytes.putHashed() writes its
+// token, hashLane1/2() read it.
 
 // The (kind, scope, key) hash state that value terms continue from; see valuePrefix().
 let p1 = 0;
 let p2 = 0;
 
-/** The term of a span name held as UTF-8 bytes [start, end) of `buf`. */
-export function nameTermAt(buf: Uint8Array, start: number, end: number): string {
+export function hashLane1(): number {
+  return h1 | 0;
+}
+
+export function hashLane2(): number {
+  return h2 | 0;
+}
+
+/** Hashes the term of a span name held as UTF-8 bytes [start, end) of `buf`. */
+export function hashNameAt(buf: Uint8Array, start: number, end: number): void {
   begin(0x6e); // 'n'
   feedPart(buf, start, end);
-  return token();
 }
 
-/** The term of an event name held as UTF-8 bytes [start, end) of `buf`. */
-export function eventNameTermAt(buf: Uint8Array, start: number, end: number): string {
+/** Hashes the term of an event name held as UTF-8 bytes [start, end) of `buf`. */
+export function hashEventNameAt(buf: Uint8Array, start: number, end: number): void {
   begin(0x65); // 'e'
   feedPart(buf, start, end);
-  return token();
 }
 
-/** The term for "attribute key [start, end) of `buf` exists in `scope`". */
-export function keyTermAt(scope: TermScope, buf: Uint8Array, start: number, end: number): string {
+/** Hashes the term for "attribute key [start, end) of `buf` exists in `scope`". */
+export function hashKeyAt(scope: TermScope, buf: Uint8Array, start: number, end: number): void {
   begin(0x6b); // 'k'
   feedByte(SCOPE_BYTE[scope]);
   feedPart(buf, start, end);
-  return token();
 }
 
-/** Starts the value terms of attribute key [start, end) of `buf` in `scope`: the *ValueTerm calls after it hash on top of it. */
+/** Starts the value terms of attribute key [start, end) of `buf` in `scope`: the hash*Value calls after it hash on top of it. */
 export function valuePrefix(scope: TermScope, buf: Uint8Array, start: number, end: number): void {
   begin(0x76); // 'v'
   feedByte(SCOPE_BYTE[scope]);
@@ -153,35 +250,31 @@ export function valuePrefix(scope: TermScope, buf: Uint8Array, start: number, en
 }
 
 /** A string value held as UTF-8 bytes [start, end) of `buf`. */
-export function stringValueTerm(buf: Uint8Array, start: number, end: number): string {
+export function hashStringValue(buf: Uint8Array, start: number, end: number): void {
   h1 = p1;
   h2 = p2;
   feedByte(T_STR);
   feedPart(buf, start, end);
-  return token();
 }
 
-export function boolValueTerm(b: boolean): string {
+export function hashBoolValue(b: boolean): void {
   h1 = p1;
   h2 = p2;
   feedByte(T_BOOL);
   feedByte(b ? 1 : 0);
-  return token();
 }
 
 /** An int64 as read off the wire (unsigned two's complement). */
-export function intValueTerm(v: bigint): string {
+export function hashIntValue(v: bigint): void {
   h1 = p1;
   h2 = p2;
   feedInt64Words(Number(v & 0xffffffffn), Number(v >> 32n));
-  return token();
 }
 
-export function doubleValueTerm(d: number): string {
+export function hashDoubleValue(d: number): void {
   h1 = p1;
   h2 = p2;
   feedDouble(d);
-  return token();
 }
 
 function feedString(s: string): void {
@@ -190,7 +283,7 @@ function feedString(s: string): void {
 }
 
 /** The term for "attribute `key` in `scope` exists". */
-export function keyTerm(scope: TermScope, key: string): string {
+export function keyTerm(scope: HashScope, key: string): string {
   begin(0x6b);
   feedByte(SCOPE_BYTE[scope]);
   feedString(key);
@@ -198,7 +291,7 @@ export function keyTerm(scope: TermScope, key: string): string {
 }
 
 /** The term for "attribute `key` in `scope` equals `value`" (or has it as an array element). */
-export function valueTerm(scope: TermScope, key: string, value: TermValue): string {
+export function valueTerm(scope: HashScope, key: string, value: TermValue): string {
   begin(0x76);
   feedByte(SCOPE_BYTE[scope]);
   feedString(key);

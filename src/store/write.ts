@@ -139,7 +139,8 @@ export function createWriter(db: Db): Writer {
       `INSERT INTO logs(time_ns, observed_ns, severity, severity_text, trace_id, span_id, flags, event_name, resource_id, scope_id, body, raw, seen_s)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    insertLogTerms: db.prepare('INSERT INTO log_terms(rowid, t) VALUES (?, ?)'),
+    // The record's terms (ASCII bytes), then its body's words (the table's tokenizer splits them).
+    insertLogTerms: db.prepare("INSERT INTO log_terms(rowid, t) VALUES (?, coalesce(CAST(? AS TEXT), '') || ' ' || ?)"),
     maxLogId: db.prepare('SELECT max(id) FROM logs').pluck(),
   };
 
@@ -332,9 +333,8 @@ export function createWriter(db: Db): Writer {
 
     // 4. Search terms, last (see the module comment).
     for (const [rowid, rows, i] of termRows) stmt.insertTerms.run(rowid, spanTermsAt(rows, i));
-    // A record's terms, then its body's words (the table's tokenizer splits them).
     for (const [rows, first] of logTerms) {
-      for (let i = 0; i < rows.count; i++) stmt.insertLogTerms.run(first + i, `${logTermsAt(rows, i)} ${logTextAt(rows, i)}`);
+      for (let i = 0; i < rows.count; i++) stmt.insertLogTerms.run(first + i, logTermsAt(rows, i), logTextAt(rows, i));
     }
 
     const maxSpanId = (stmt.maxSpanId.get() as number | null) ?? 0;

@@ -194,11 +194,11 @@ export function createTagWriter(db: Db): TagWriter {
       const v = type === 'bool' ? (value ? 1 : 0) : value;
       // Span times are fixed64 on the wire; beyond int64 they cannot be stored, and minutes matter here, not ns.
       const ns = BigInt(Math.trunc(Math.min(Math.max(at, -9e18), 9e18)));
-      if (state.count < MAX_VALUES_PER_KEY && stmt.insertValue.run(state.id, type, v, ns, ns, nowS, lastSpan).changes > 0) {
+      // Refresh first: most observations are of values recorded before (a decoder hands a value
+      // over again once span time moved on), and a refresh that finds no row writes nothing.
+      if (stmt.refreshValue.run(ns, ns, nowS, lastSpan, state.id, type, v).changes === 0 && stmt.insertValue.run(state.id, type, v, ns, ns, nowS, lastSpan).changes > 0) {
         state.count++;
         stmt.countUp.run(state.id);
-      } else {
-        stmt.refreshValue.run(ns, ns, nowS, lastSpan, state.id, type, v);
       }
       return state.count >= MAX_VALUES_PER_KEY;
     },

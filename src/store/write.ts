@@ -84,6 +84,8 @@ const CACHE_LIMIT = 50_000;
 
 interface TraceDelta {
   readonly rowid: number;
+  /** The trace is new in this transaction: its row is inserted after the spans, whole. */
+  readonly traceId: Uint8Array | undefined;
   start: bigint;
   end: bigint;
   count: number;
@@ -91,6 +93,10 @@ interface TraceDelta {
   rootStart: bigint | undefined;
   rootService: string;
   rootName: string;
+}
+
+function newDelta(rowid: number, traceId: Uint8Array | undefined): TraceDelta {
+  return { rowid, traceId, start: 0n, end: 0n, count: 0, errors: 0, rootStart: undefined, rootService: '', rootName: '' };
 }
 
 function digest(schemaUrl: string, raw: Uint8Array | null): Buffer {
@@ -113,12 +119,12 @@ export function createWriter(db: Db): Writer {
     insertScope: db.prepare('INSERT INTO scopes(digest, raw, schema_url) VALUES (?, ?, ?)'),
     nameId: db.prepare('SELECT id FROM span_names WHERE name = ?').pluck(),
     insertName: db.prepare('INSERT INTO span_names(name) VALUES (?)'),
-    upsertTrace: db
-      .prepare(
-        `INSERT INTO traces(trace_id, start_ns, end_ns, span_count, error_count, seen_s) VALUES (?, ?, ?, 0, 0, ?)
-         ON CONFLICT(trace_id) DO UPDATE SET span_count = span_count RETURNING id`,
-      )
-      .pluck(),
+    traceRowid: db.prepare('SELECT id FROM traces WHERE trace_id = ?').pluck(),
+    maxTraceRowid: db.prepare('SELECT max(id) FROM traces').pluck(),
+    insertTrace: db.prepare(
+      `INSERT INTO traces(id, trace_id, start_ns, end_ns, span_count, error_count, root_service, root_name, root_start_ns, seen_s)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
     updateTrace: db.prepare(
       `UPDATE traces SET start_ns = min(start_ns, ?), end_ns = max(end_ns, ?),
          span_count = span_count + ?, error_count = error_count + ?, seen_s = ? WHERE id = ?`,
@@ -231,19 +237,23 @@ export function createWriter(db: Db): Writer {
     let lastSpanBound = (stmt.maxSpanId.get() as number | null) ?? 0;
     for (const rows of batches) lastSpanBound += rows.count;
 
-    // 1. Everything with a statement journal: dictionaries, traces, tags.
+    // 1. Everything with a statement journal: dictionaries, tags; the traces' rowids. A trace
+    // not stored yet gets the next rowid here and its row after the spans (step 3), written
+    // once with its summary: a row inserted first and updated after cost two index writes.
+    let nextTraceRowid = (stmt.maxTraceRowid.get() as number | null) ?? 0;
     for (const rows of batches) {
       if (isLogRows(rows)) continue;
       for (const obs of rows.tags) if (tags.record(obs, nowS, lastSpanBound)) fullKeys.add(obs[5]);
       const traceOf = new Int32Array(rows.count);
-      const { cols, times, buf } = rows;
+      const { cols, buf } = rows;
       for (let i = 0; i < rows.count; i++) {
-        const c = i * COLS;
-        const idAt = cols[c + COL_TRACE_ID];
-        const key = latin1(buf, idAt, idAt + 16);
-        traceOf[i] = cached(traceRowids, key, () => {
-          const t = i * TIMES;
-          return stmt.upsertTrace.get(buf.subarray(idAt, idAt + 16), times[t + TIME_START], times[t + TIME_END], nowS) as number;
+        const idAt = cols[i * COLS + COL_TRACE_ID];
+        traceOf[i] = cached(traceRowids, latin1(buf, idAt, idAt + 16), () => {
+          const traceId = buf.subarray(idAt, idAt + 16);
+          const rowid = stmt.traceRowid.get(traceId) as number | undefined;
+          if (rowid !== undefined) return rowid;
+          deltas.set(++nextTraceRowid, newDelta(nextTraceRowid, traceId.slice()));
+          return nextTraceRowid;
         });
       }
       spanTraces.push(traceOf);
@@ -302,11 +312,11 @@ export function createWriter(db: Db): Writer {
         const end = times[t + TIME_END];
         let delta = deltas.get(traceOf[i]);
         if (delta === undefined) {
-          delta = { rowid: traceOf[i], start, end, count: 0, errors: 0, rootStart: undefined, rootService: '', rootName: '' };
+          delta = newDelta(traceOf[i], undefined);
           deltas.set(traceOf[i], delta);
         }
-        if (start < delta.start) delta.start = start;
-        if (end > delta.end) delta.end = end;
+        if (delta.count === 0 || start < delta.start) delta.start = start;
+        if (delta.count === 0 || end > delta.end) delta.end = end;
         delta.count++;
         if (cols[c + COL_STATUS] === 2) delta.errors++;
         if (parentAt < 0 && (delta.rootStart === undefined || start < delta.rootStart)) {
@@ -322,6 +332,13 @@ export function createWriter(db: Db): Writer {
 
     // 3. Trace summaries.
     for (const d of deltas.values()) {
+      if (d.traceId !== undefined) {
+        // Its first span is always stored (no span of a new trace can be stored already).
+        const root = d.rootStart !== undefined;
+        stmt.insertTrace.run(d.rowid, d.traceId, d.start, d.end, d.count, d.errors, root ? d.rootService : null, root ? d.rootName : null, root ? d.rootStart : null, nowS);
+        continue;
+      }
+      if (d.count === 0) continue;
       stmt.updateTrace.run(d.start, d.end, d.count, d.errors, nowS, d.rowid);
       if (d.rootStart !== undefined) stmt.updateRoot.run(d.rootService, d.rootName, d.rootStart, d.rowid, d.rootStart);
     }
@@ -339,7 +356,9 @@ export function createWriter(db: Db): Writer {
 
     const maxSpanId = (stmt.maxSpanId.get() as number | null) ?? 0;
     const maxLogId = logs > 0 ? ((stmt.maxLogId.get() as number | null) ?? 0) : 0;
-    return { results, summary: { stored, duplicates, maxSpanId, traces: [...deltas.keys()], logs, maxLogId, fullKeys: [...fullKeys] } };
+    const traces: number[] = [];
+    for (const d of deltas.values()) if (d.count > 0) traces.push(d.rowid);
+    return { results, summary: { stored, duplicates, maxSpanId, traces, logs, maxLogId, fullKeys: [...fullKeys] } };
   }
 
   function forget(): void {

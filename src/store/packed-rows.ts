@@ -27,7 +27,7 @@ export abstract class PackedRowsBuilder {
   protected readonly resources: ResourceRef[] = [];
   protected readonly scopes: MessageRef[] = [];
   /** Where the decode stage writes each row's terms before adding the row. */
-  readonly terms = new TermBytes();
+  readonly terms: TermBytes;
 
   /** `rows` and `bytes` are hints; everything grows as needed. */
   constructor(
@@ -39,6 +39,8 @@ export abstract class PackedRowsBuilder {
     this.buf = new Uint8Array(Math.max(bytes, 1024));
     this.cols = new Int32Array(Math.max(rows, 8) * colsPerRow);
     this.times = new BigInt64Array(Math.max(rows, 8) * timesPerRow);
+    // Room for the terms of a span with a dozen attributes, so that most slices never grow it.
+    this.terms = new TermBytes(Math.max(rows, 8) * 384);
   }
 
   /** Copies `bytes` in; returns their offset. */

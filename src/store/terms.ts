@@ -119,8 +119,13 @@ export function lanesOf(token: string): [number, number] | undefined {
  * a buffer it owns alone (so it can be transferred), one row's terms after another.
  */
 export class TermBytes {
-  buf = new Uint8Array(16 * 1024);
+  buf: Uint8Array;
   len = 0;
+
+  /** `bytes`: a hint (about 330 a span); the buffer grows as needed. */
+  constructor(bytes = 16 * 1024) {
+    this.buf = new Uint8Array(bytes);
+  }
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return;

@@ -104,6 +104,17 @@ describe('planner regressions (each query must match on its data, and the indexe
           { id: '000000000000000a', status: 1 },
           { id: '000000000000000b', parent: '000000000000000a', attributes: [attr('marker', { stringValue: 'b' })] },
         ],
+        // A few values of a key whose name needs quoting: a regex over it becomes a list of them.
+        [
+          { id: '000000000000000c', attributes: [attr('user agent', { stringValue: 'Mozilla/5.0' })] },
+          { id: '000000000000000d', parent: '000000000000000c', name: 'leaf', attributes: [attr('user agent', { stringValue: 'curl/8.0' })] },
+        ],
+        // Spans of the right-hand side only: nothing for a negated operator's left side to exclude.
+        [
+          { id: '000000000000000e', name: 'leaf' },
+          { id: '000000000000000f', parent: '000000000000000e', name: 'leaf' },
+          { id: '0000000000000010', parent: '000000000000000e', name: 'leaf' },
+        ],
       ]),
     ]);
     all = loadAll(ds.store);
@@ -135,6 +146,14 @@ describe('planner regressions (each query must match on its data, and the indexe
     // `{B} && { }` answers every span, not only B spans: the parent check is not on B spans.
     ['a structural operator over a spanset operation', '{ status = error } > ({ span.marker = "b" } && { })'],
     ['a structural operator over a pipeline with an operation', '({ status = error } | { }) > ({ span.marker = "b" } && { } | { })'],
+    // A negated operator answers right-hand spans without a related left-hand one, so a trace
+    // with no left-hand span at all matches: nothing of the left side may be required.
+    ...['!>', '!>>', '!<', '!<<', '!~'].map((op): [string, string] => [
+      `a negated ${op} with a pipeline on the left that no span of the trace satisfies`,
+      `({ span."user agent" =~ ".*e.*" } &> { } | { duration = 10ms } | select(span.n)) ${op} ({ name = "leaf" } | { })`,
+    ]),
+    ['a negated operator whose left side names a value never seen', '({ span."user agent" = "nope" } | { }) !>> ({ name = "leaf" } | { })'],
+    ['a negated operator between spanset filters', '{ span."user agent" =~ "curl.*" } !< { name = "leaf" }'],
   ];
 
   for (const [what, text] of cases) {

@@ -19,6 +19,7 @@ export {
   type IngestResult,
   type Mistake,
   type PreparedRequest,
+  type RequestAccount,
 } from './ingest.ts';
 export { applyAttributeLimits, type AttributeLimits } from './limits.ts';
 export { decodeExportRequest, DecodeError, stringAttribute } from './decode-protobuf.ts';

@@ -362,8 +362,11 @@ function parseJson(body: Uint8Array): unknown {
   }
 }
 
+/** What a prepared request says of itself besides its rows: enough to answer it once they are written. */
+export type RequestAccount = Omit<PreparedRequest, 'slices'>;
+
 /** The answer for a prepared request once its slices were written. */
-export function outcome(prepared: PreparedRequest, written: readonly WriteResult[]): IngestAnswer {
+export function outcome(prepared: RequestAccount, written: readonly WriteResult[]): IngestAnswer {
   let stored = 0;
   for (const w of written) stored += w.stored;
   const what = prepared.signal === 'logs' ? 'log record(s)' : 'span(s)';

@@ -20,7 +20,8 @@ import type { AttributeLimits, Ingest, IngestAnswer, IngestRequest } from '../ot
 import { PayloadTooLargeError, readBody } from '../otlp/index.ts';
 import { nativeBindingPath, newGeneration, StoreOpenError, type DatabaseLocation } from '../store/index.ts';
 import { QueryThread } from './handover.ts';
-import { Client } from './rpc.ts';
+import { FORWARDED } from './ingest-driver.ts';
+import { Answers, Client } from './rpc.ts';
 import { spawnWorker, useWorkerScript, type WorkerFactory } from './spawn.ts';
 import type { QueryFinal } from './query-thread.ts';
 import type { WorkerData } from './worker.ts';
@@ -149,6 +150,11 @@ export async function startThreads(options: ThreadsOptions): Promise<Threads> {
     await Promise.all([started(checkpointer, log, 'checkpoint'), started(ingestWorker, log, 'ingest'), started(owner, log, 'query')]);
 
     const ingestClient = new Client(ingestWorker);
+    // The writer answers most export requests here itself (see ingest-driver.ts).
+    const { port1: writerAnswers, port2: answersPort } = new MessageChannel();
+    writer.postMessage({ type: 'answers', port: writerAnswers }, [writerAnswers]);
+    const answers = new Answers(answersPort);
+    let nextTicket = 1;
     const ownerClient = new Client(owner);
     const queryWorkers = [owner];
     const queries = [new QueryThread(owner)];
@@ -168,9 +174,22 @@ export async function startThreads(options: ThreadsOptions): Promise<Threads> {
       );
     }
 
-    const ingest: Ingest = (request: IngestRequest) => {
+    const ingest: Ingest = async (request: IngestRequest) => {
       const body = request.body.byteOffset === 0 && request.body.byteLength === request.body.buffer.byteLength ? request.body : request.body.slice();
-      return ingestClient.call<IngestAnswer>('ingest', { ...request, body }, [body.buffer as ArrayBuffer]);
+      const ticket = nextTicket++;
+      const answered = answers.waitFor<IngestAnswer>(ticket);
+      // Failed at shutdown while the ingest thread still has the request: that call fails too.
+      answered.catch(() => undefined);
+      let first: IngestAnswer | typeof FORWARDED;
+      try {
+        first = await ingestClient.call<IngestAnswer | typeof FORWARDED>('ingest', { request: { ...request, body }, ticket }, [body.buffer as ArrayBuffer]);
+      } catch (err) {
+        answers.cancel(ticket);
+        throw err;
+      }
+      if (first === FORWARDED) return answered;
+      answers.cancel(ticket);
+      return first;
     };
 
     async function handOver(req: Request, bindings: ApiBindings): Promise<Response> {
@@ -209,6 +228,8 @@ export async function startThreads(options: ThreadsOptions): Promise<Threads> {
           ingestClient.failAll(gone);
           await stop(checkpointer);
           await stop(writer);
+          answers.failAll(gone);
+          answersPort.close();
         })()),
     };
   } catch (err) {

@@ -24,8 +24,8 @@ export function runIngest(data: IngestData, parent: MessagePort, log: (line: str
     if (event.type === 'commit') for (const key of event.summary.fullKeys) decoder.tags.keyFull(key);
     else if (event.type === 'delete') decoder.tags.forget();
   });
-  const ingest = threadIngest(decoder, new Client(data.writer));
-  serve(parent, { ingest: async (request: IngestRequest) => ({ value: await ingest(request) }) }, log);
+  const { handOn } = threadIngest(decoder, new Client(data.writer));
+  serve(parent, { ingest: async ({ request, ticket }: { request: IngestRequest; ticket: number }) => ({ value: await handOn(request, ticket) }) }, log);
   return () => {
     unfollow();
     data.writer.close();

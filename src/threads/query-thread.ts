@@ -59,7 +59,7 @@ export function runQuery(data: QueryData, parent: MessagePort, log: (line: strin
   const remoteWrite = metrics === undefined || owner?.remoteWrite === undefined ? undefined : startRemoteWrite(metrics, owner.remoteWrite, log);
   const forwarder = owner?.forward === undefined ? undefined : startForwarding(store, owner.forward, log);
   if (forwarder !== undefined) serve(parent, { forwardStats: () => ({ value: forwarder.stats() }) }, log);
-  const app = createApiApp({ store, writes, ingest: threadIngest(decoder, writer), metrics, log, allowReset: data.allowReset, searchTimeoutMs: data.searchTimeoutMs, maxBody: data.maxBody });
+  const app = createApiApp({ store, writes, ingest: threadIngest(decoder, writer).ingest, metrics, log, allowReset: data.allowReset, searchTimeoutMs: data.searchTimeoutMs, maxBody: data.maxBody });
   serveHttp(parent, app, log);
   return async () => {
     // Forwarding flushes what it holds; it reads the store, so it stops before the store closes.

@@ -36,6 +36,23 @@ function errorKind(err: unknown): NonNullable<ReplyMessage['error']>['kind'] {
   return 'internal';
 }
 
+/** The error as it crosses to another thread. */
+export function errorReply(err: unknown): NonNullable<ReplyMessage['error']> {
+  return { kind: errorKind(err), message: (err as Error)?.message ?? String(err) };
+}
+
+/** The error a reply carries, as its kind of Error again. */
+function errorOf(error: NonNullable<ReplyMessage['error']>): Error {
+  if (error.kind === 'bad-request') return new BadRequestError(error.message);
+  if (error.kind === 'unavailable') return new UnavailableError(error.message);
+  return new Error(error.message);
+}
+
+/** Sends the answer to call `id` on `port`: how a thread answers a call that another thread made. */
+export function postReply(port: Port, id: number, answer: { readonly value: unknown } | { readonly error: NonNullable<ReplyMessage['error']> }): void {
+  port.postMessage({ rpc: 'reply', id, ...answer } satisfies ReplyMessage);
+}
+
 /** Answers calls arriving on `port` with `handlers`; other messages are left to other listeners. */
 export function serve(port: Port, handlers: Readonly<Record<string, Handler>>, log: (line: string) => void): void {
   port.on('message', (message: CallMessage) => {
@@ -48,9 +65,9 @@ export function serve(port: Port, handlers: Readonly<Record<string, Handler>>, l
       return;
     }
     const fail = (err: unknown): void => {
-      const kind = errorKind(err);
-      if (kind === 'internal') log(`${message.method}: ${(err as Error)?.stack ?? String(err)}`);
-      reply({ error: { kind, message: (err as Error)?.message ?? String(err) } });
+      const error = errorReply(err);
+      if (error.kind === 'internal') log(`${message.method}: ${(err as Error)?.stack ?? String(err)}`);
+      reply({ error });
     };
     try {
       Promise.resolve(handler(message.args as never)).then((answer) => reply({ value: answer.value }, answer.transfer), fail);
@@ -60,22 +77,48 @@ export function serve(port: Port, handlers: Readonly<Record<string, Handler>>, l
   });
 }
 
-/** Makes calls over `port`. */
-export class Client {
-  private next = 1;
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+/**
+ * Answers awaited by id on a port. A Client's own calls wait here; so does a thread that
+ * handed a call on to a third one, for that thread's reply (postReply): one hop shorter
+ * than a relay.
+ */
+export class Answers {
+  protected readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
 
-  constructor(private readonly port: Port) {
+  constructor(port: Port) {
     port.on('message', (message: ReplyMessage) => {
       if (message?.rpc !== 'reply') return;
       const p = this.pending.get(message.id);
       if (p === undefined) return;
       this.pending.delete(message.id);
       if (message.error === undefined) p.resolve(message.value);
-      else if (message.error.kind === 'bad-request') p.reject(new BadRequestError(message.error.message));
-      else if (message.error.kind === 'unavailable') p.reject(new UnavailableError(message.error.message));
-      else p.reject(new Error(message.error.message));
+      else p.reject(errorOf(message.error));
     });
+  }
+
+  /** The answer to `id`, once it comes; register before the call is made. */
+  waitFor<T>(id: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
+  }
+
+  /** No answer to `id` will come (the call was answered the usual way). */
+  cancel(id: number): void {
+    this.pending.delete(id);
+  }
+
+  /** Fails every answer awaited (the other side is gone). */
+  failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
+
+/** Makes calls over `port`. */
+export class Client extends Answers {
+  private next = 1;
+
+  constructor(private readonly port: Port) {
+    super(port);
   }
 
   /** Calls in flight. */
@@ -85,15 +128,13 @@ export class Client {
 
   call<T>(method: string, args?: unknown, transfer?: readonly Transferable[]): Promise<T> {
     const id = this.next++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    const answer = this.waitFor<T>(id);
+    try {
       this.port.postMessage({ rpc: 'call', id, method, args } satisfies CallMessage, transfer as Transferable[] | undefined);
-    });
-  }
-
-  /** Fails every call in flight (the other side is gone). */
-  failAll(err: Error): void {
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+    } catch (err) {
+      this.cancel(id);
+      return Promise.reject(err as Error);
+    }
+    return answer;
   }
 }

@@ -8,9 +8,10 @@
  */
 import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import { UnavailableError } from '../shared/errors.ts';
-import { runOfResource } from '../otlp/index.ts';
+import { outcome, runOfResource } from '../otlp/index.ts';
 import { Store, createRunWriter, startRetention, type DatabaseLocation, type Generation, type NewRun, type WriteRows, type WriteResult } from '../store/index.ts';
-import { serve } from './rpc.ts';
+import { errorReply, postReply, serve } from './rpc.ts';
+import type { TicketedWrite } from './ingest-driver.ts';
 import { eventsChannel, type StoreEvent } from './events.ts';
 
 export interface WriterData {
@@ -94,12 +95,35 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
     setImmediate(drain);
   }
 
+  // Where requests handed on with a ticket are answered: the main thread, which asked.
+  let answers: MessagePort | undefined;
+
   const handlers = {
     write: (rows: WriteRows) =>
       new Promise<{ value: WriteResult }>((resolve, reject) => {
         queue.push({ rows, resolve: (value) => resolve({ value }), reject });
         schedule();
       }),
+    writeAnswer: ({ rows, ticket, account }: TicketedWrite) => {
+      const to = answers;
+      if (to === undefined) throw new Error('no thread takes answers');
+      return new Promise<{ value: null }>((resolve) => {
+        queue.push({
+          rows,
+          resolve: (result) => {
+            postReply(to, ticket, { value: outcome(account, [result]) });
+            resolve({ value: null });
+          },
+          reject: (err) => {
+            const error = errorReply(err);
+            if (error.kind === 'internal') log(`write: ${err.stack ?? err.message}`);
+            postReply(to, ticket, { error });
+            resolve({ value: null });
+          },
+        });
+        schedule();
+      });
+    },
     deleteTraces: (rowids: number[]) => ({ value: store.deleteTraces(rowids) }),
     deleteLogsOf: (resourceIds: number[]) => ({ value: store.deleteLogsOf(resourceIds) }),
     clear: () => {
@@ -112,6 +136,7 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
 
   parent.on('message', (message: { type?: string; port?: MessagePort }) => {
     if (message?.type === 'connect' && message.port !== undefined) serve(message.port, handlers, log);
+    else if (message?.type === 'answers' && message.port !== undefined) answers = message.port;
     else if (message?.type === 'close') {
       void retention.stop().then(() => {
         channel.close();

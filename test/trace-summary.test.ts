@@ -6,7 +6,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDecoder, createIngest, finish } from '../src/otlp/index.ts';
-import { Store } from '../src/store/index.ts';
+import { nameTerm, Store } from '../src/store/index.ts';
 import { encodeRequest } from './helpers/requests.ts';
 import { tempDir } from './helpers/tracebox.ts';
 
@@ -89,13 +89,27 @@ describe('trace summaries', () => {
     assert.deepEqual(summary(store, T3), { start_s: 300, end_s: 303, span_count: 2, error_count: 0, root_service: 'api', root_name: 'enqueue' });
   });
 
+  test('a request of many spans, some stored before, one in it twice: each stored span keeps its own terms', () => {
+    const T4 = '44444444444444444444444444444444';
+    const id = (k: number): string => `d${k.toString(16).padStart(15, '0')}`;
+    const each = (from: number, to: number): Json[] => Array.from({ length: to - from }, (_, j) => span(T4, id(from + j), id(0), `op-${from + j}`, 400 + from + j, 401 + from + j, (from + j) % 10 === 0));
+    send(request('bulk', [span(T4, id(0), '', 'root', 399, 500), ...each(1, 11)]));
+    // 80 spans: 1–10 again (a retry), 11–78 new, 40 twice.
+    const again = [...each(1, 11), ...each(11, 40), ...each(40, 41), ...each(40, 79)];
+    const answer = ingest({ body: request('bulk', again), format: 'protobuf' });
+    assert.ok(answer.ok && answer.result.stored === 68, JSON.stringify(answer));
+    assert.deepEqual(summary(store, T4), { start_s: 399, end_s: 500, span_count: 79, error_count: 7, root_service: 'bulk', root_name: 'root' });
+    const byName = store.db.prepare("SELECT hex(s.span_id) FROM span_terms f JOIN spans s ON s.id = f.rowid WHERE span_terms MATCH ?").pluck();
+    for (let k = 1; k < 79; k++) assert.deepEqual(byName.all(`"${nameTerm(`op-${k}`)}"`), [id(k).toUpperCase()], `op-${k}`);
+  });
+
   test('the same traces after a restart, and a span re-sent then', () => {
     store.close();
     const reopened = Store.open({ dataDir: tmp.dir });
     try {
       createIngest(reopened)({ body: request('front', [span(T1, 'a000000000000001', '', 'root', 100, 110)]), format: 'protobuf' });
       assert.deepEqual(summary(reopened, T1), { start_s: 95, end_s: 111, span_count: 4, error_count: 2, root_service: 'front', root_name: 'root' });
-      assert.equal(reopened.db.prepare('SELECT count(*) FROM traces').pluck().get(), 3);
+      assert.equal(reopened.db.prepare('SELECT count(*) FROM traces').pluck().get(), 4);
     } finally {
       reopened.close();
     }

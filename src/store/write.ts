@@ -82,6 +82,12 @@ export interface CommitSummary {
 /** Caches are dropped when they grow past this, so hostile input cannot grow memory without bound. */
 const CACHE_LIMIT = 50_000;
 
+/** Spans per INSERT statement: 32 rows a statement cost 2.6 µs of CPU a row, one by one 3.9. */
+const SPAN_CHUNK = 32;
+const SPAN_COLUMNS = 'trace_rowid, span_id, parent_id, resource_id, scope_id, name_id, kind, status, start_ns, duration_ns, raw';
+const SPAN_PARAMS = 11;
+const SPAN_VALUES = `(${Array(SPAN_PARAMS).fill('?').join(', ')})`;
+
 interface TraceDelta {
   readonly rowid: number;
   /** The trace is new in this transaction: its row is inserted after the spans, whole. */
@@ -93,6 +99,13 @@ interface TraceDelta {
   rootStart: bigint | undefined;
   rootService: string;
   rootName: string;
+}
+
+/** Whether `a` holds the 8 bytes at `at` of `buf`. */
+function sameBytes(a: Uint8Array, buf: Uint8Array, at: number): boolean {
+  if (a.length !== 8) return false;
+  for (let k = 0; k < 8; k++) if (a[k] !== buf[at + k]) return false;
+  return true;
 }
 
 function newDelta(rowid: number, traceId: Uint8Array | undefined): TraceDelta {
@@ -133,10 +146,10 @@ export function createWriter(db: Db): Writer {
       `UPDATE traces SET root_service = ?, root_name = ?, root_start_ns = ?
          WHERE id = ? AND (root_start_ns IS NULL OR root_start_ns > ?)`,
     ),
-    insertSpan: db.prepare(
-      `INSERT OR IGNORE INTO spans(trace_rowid, span_id, parent_id, resource_id, scope_id, name_id, kind, status, start_ns, duration_ns, raw)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
+    insertSpan: db.prepare(`INSERT OR IGNORE INTO spans(${SPAN_COLUMNS}) VALUES ${SPAN_VALUES}`),
+    insertSpans: db.prepare(`INSERT OR IGNORE INTO spans(${SPAN_COLUMNS}) VALUES ${Array(SPAN_CHUNK).fill(SPAN_VALUES).join(', ')}`),
+    // Rows of a chunk that stored only some of its spans (the others were stored before).
+    spansAfter: db.prepare('SELECT id, trace_rowid, span_id, kind FROM spans WHERE id > ? ORDER BY id').raw(true),
     insertTerms: db.prepare('INSERT INTO span_terms(rowid, t) VALUES (?, ?)'),
     maxSpanId: db.prepare('SELECT max(id) FROM spans').pluck(),
     markName: db.prepare('UPDATE span_names SET last_span = max(last_span, ?) WHERE id = ?'),
@@ -151,6 +164,9 @@ export function createWriter(db: Db): Writer {
   };
 
   const tags = createTagWriter(db);
+  // Statement arguments, refilled for every row or chunk of rows.
+  const chunkArgs: unknown[] = new Array(SPAN_CHUNK * SPAN_PARAMS);
+  const rowArgs: unknown[] = new Array(SPAN_PARAMS);
   // Keyed by schema URL + raw bytes as a latin1 string: cheap to build, exact to compare.
   const resourceIds = new Map<string, number>();
   const scopeIds = new Map<string, number>();
@@ -234,7 +250,8 @@ export function createWriter(db: Db): Writer {
     let logs = 0;
 
     // New spans get rowids after the highest one: at most this, which tag values record.
-    let lastSpanBound = (stmt.maxSpanId.get() as number | null) ?? 0;
+    let highestSpan = (stmt.maxSpanId.get() as number | null) ?? 0;
+    let lastSpanBound = highestSpan;
     for (const rows of batches) lastSpanBound += rows.count;
 
     // 1. Everything with a statement journal: dictionaries, tags; the traces' rowids. A trace
@@ -286,29 +303,31 @@ export function createWriter(db: Db): Writer {
       for (const id of scopeIdList) usedScopes.add(id);
       const traceOf = spanTraces[spanBatch++];
       let batchStored = 0;
-      for (let i = 0; i < rows.count; i++) {
+      const bind = (args: unknown[], at: number, i: number): void => {
         const c = i * COLS;
         const t = i * TIMES;
         const spanAt = cols[c + COL_SPAN_ID];
         const parentAt = cols[c + COL_PARENT_ID];
-        const start = times[t + TIME_START];
-        const info = stmt.insertSpan.run(
-          traceOf[i],
-          buf.subarray(spanAt, spanAt + 8),
-          parentAt < 0 ? null : buf.subarray(parentAt, parentAt + 8),
-          resIds[cols[c + COL_RESOURCE]],
-          scopeIdList[cols[c + COL_SCOPE]],
-          nameIdList[cols[c + COL_NAME]],
-          cols[c + COL_KIND],
-          cols[c + COL_STATUS],
-          start,
-          times[t + TIME_DURATION],
-          buf.subarray(cols[c + COL_RAW_START], cols[c + COL_RAW_END]),
-        );
-        if (info.changes === 0) continue;
+        args[at] = traceOf[i];
+        args[at + 1] = buf.subarray(spanAt, spanAt + 8);
+        args[at + 2] = parentAt < 0 ? null : buf.subarray(parentAt, parentAt + 8);
+        args[at + 3] = resIds[cols[c + COL_RESOURCE]];
+        args[at + 4] = scopeIdList[cols[c + COL_SCOPE]];
+        args[at + 5] = nameIdList[cols[c + COL_NAME]];
+        args[at + 6] = cols[c + COL_KIND];
+        args[at + 7] = cols[c + COL_STATUS];
+        args[at + 8] = times[t + TIME_START];
+        args[at + 9] = times[t + TIME_DURATION];
+        args[at + 10] = buf.subarray(cols[c + COL_RAW_START], cols[c + COL_RAW_END]);
+      };
+      /** Span `i` was stored as row `rowid`. */
+      const storedAs = (i: number, rowid: number): void => {
+        const c = i * COLS;
+        const t = i * TIMES;
         batchStored++;
-        lastSpan = Number(info.lastInsertRowid);
-        termRows.push([lastSpan, rows, i]);
+        lastSpan = rowid;
+        termRows.push([rowid, rows, i]);
+        const start = times[t + TIME_START];
         const end = times[t + TIME_END];
         let delta = deltas.get(traceOf[i]);
         if (delta === undefined) {
@@ -319,11 +338,43 @@ export function createWriter(db: Db): Writer {
         if (delta.count === 0 || end > delta.end) delta.end = end;
         delta.count++;
         if (cols[c + COL_STATUS] === 2) delta.errors++;
-        if (parentAt < 0 && (delta.rootStart === undefined || start < delta.rootStart)) {
+        if (cols[c + COL_PARENT_ID] < 0 && (delta.rootStart === undefined || start < delta.rootStart)) {
           delta.rootStart = start;
           delta.rootService = rows.resources[cols[c + COL_RESOURCE]].service;
           delta.rootName = rows.names[cols[c + COL_NAME]];
         }
+      };
+      let i = 0;
+      for (; i + SPAN_CHUNK <= rows.count; i += SPAN_CHUNK) {
+        for (let j = 0; j < SPAN_CHUNK; j++) bind(chunkArgs, j * SPAN_PARAMS, i + j);
+        const info = stmt.insertSpans.run(chunkArgs);
+        if (info.changes === SPAN_CHUNK) {
+          // Every row stored, in order, under consecutive rowids.
+          const first = Number(info.lastInsertRowid) - SPAN_CHUNK + 1;
+          for (let j = 0; j < SPAN_CHUNK; j++) storedAs(i + j, first + j);
+          highestSpan = first + SPAN_CHUNK - 1;
+        } else {
+          // Some were stored before (an exporter's retry): the rows after the highest one, in
+          // order, say which were not.
+          const inserted = stmt.spansAfter.all(highestSpan) as Array<[number, number, Uint8Array, number]>;
+          let next = 0;
+          for (let j = 0; j < SPAN_CHUNK && next < inserted.length; j++) {
+            const [rowid, traceRowid, spanId, kind] = inserted[next];
+            const c = (i + j) * COLS;
+            if (traceRowid === traceOf[i + j] && kind === cols[c + COL_KIND] && sameBytes(spanId, buf, cols[c + COL_SPAN_ID])) {
+              storedAs(i + j, rowid);
+              next++;
+            }
+          }
+          if (inserted.length > 0) highestSpan = inserted[inserted.length - 1][0];
+        }
+      }
+      for (; i < rows.count; i++) {
+        bind(rowArgs, 0, i);
+        const info = stmt.insertSpan.run(rowArgs);
+        if (info.changes === 0) continue;
+        highestSpan = Number(info.lastInsertRowid);
+        storedAs(i, highestSpan);
       }
       stored += batchStored;
       duplicates += rows.count - batchStored;

@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   if (!fs.existsSync('dist/cli.mjs')) throw new Error('build first: node scripts/build.mjs');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracebox-soak-'));
   const args = ['dist/cli.mjs', '--data', dir, '--port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0'];
-  if (!overload) args.push('--retention', values.retention!, '--max-size', values['max-size']!);
+  // Overload counts every acknowledged span in the store afterwards: no size limit may delete any.
+  args.push(...(overload ? ['--max-size', '0'] : ['--retention', values.retention!, '--max-size', values['max-size']!]));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let banner = '';
   await new Promise<void>((resolve, reject) => {

@@ -103,13 +103,23 @@ describe('trace summaries', () => {
     for (let k = 1; k < 79; k++) assert.deepEqual(byName.all(`"${nameTerm(`op-${k}`)}"`), [id(k).toUpperCase()], `op-${k}`);
   });
 
+  test('one transaction with more new traces than the writer caches, a trace\'s spans at both ends', () => {
+    const traceHex = (k: number): string => `5${k.toString(16).padStart(31, '0')}`;
+    const first = span(traceHex(0), 'e000000000000001', '', 'first', 600, 601);
+    const spans = [first, ...Array.from({ length: 60_000 }, (_, k) => span(traceHex(k + 1), 'e000000000000002', '', `t${k % 100}`, 600, 602))];
+    spans.push(span(traceHex(0), 'e000000000000003', 'e000000000000001', 'last', 600, 603));
+    const answer = ingest({ body: request('many', spans), format: 'protobuf' });
+    assert.ok(answer.ok && answer.result.stored === 60_002, JSON.stringify(answer));
+    assert.deepEqual(summary(store, traceHex(0)), { start_s: 600, end_s: 603, span_count: 2, error_count: 0, root_service: 'many', root_name: 'first' });
+  });
+
   test('the same traces after a restart, and a span re-sent then', () => {
     store.close();
     const reopened = Store.open({ dataDir: tmp.dir });
     try {
       createIngest(reopened)({ body: request('front', [span(T1, 'a000000000000001', '', 'root', 100, 110)]), format: 'protobuf' });
       assert.deepEqual(summary(reopened, T1), { start_s: 95, end_s: 111, span_count: 4, error_count: 2, root_service: 'front', root_name: 'root' });
-      assert.equal(reopened.db.prepare('SELECT count(*) FROM traces').pluck().get(), 4);
+      assert.equal(reopened.db.prepare('SELECT count(*) FROM traces').pluck().get(), 60_005);
     } finally {
       reopened.close();
     }

@@ -177,10 +177,17 @@ export function createWriter(db: Db): Writer {
     let id = cache.get(key);
     if (id === undefined) {
       id = load();
-      if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(key, id);
     }
     return id;
+  }
+
+  /**
+   * Drops a cache past CACHE_LIMIT, between transactions only: inside one, the trace cache
+   * is the only record of a new trace's rowid until its row is written (step 3).
+   */
+  function bound(): void {
+    for (const cache of [resourceIds, scopeIds, nameIds, traceRowids]) if (cache.size >= CACHE_LIMIT) cache.clear();
   }
 
   function latin1(buf: Uint8Array, start: number, end: number): string {
@@ -239,6 +246,7 @@ export function createWriter(db: Db): Writer {
   }
 
   function write(batches: readonly WriteRows[]): { results: WriteResult[]; summary: CommitSummary } {
+    bound();
     const nowS = Math.floor(Date.now() / 1000);
     const fullKeys = new Set<string>();
     const deltas = new Map<number, TraceDelta>();

@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as sea from 'node:sea';
-import { Worker } from 'node:worker_threads';
 import { useNativeBinding } from './store/index.ts';
 import { useWorkerScript } from './threads/index.ts';
 import { useEmbeddedViewer } from './viewer/index.ts';
@@ -66,7 +65,7 @@ if (!sea.isSea()) {
 }
 const [addonFile, workerFile] = extract([ADDON_ASSET, WORKER_ASSET]);
 useNativeBinding(loadAddon(addonFile), addonFile);
-useWorkerScript((workerData, transferList) => new Worker(workerFile, { workerData, transferList: [...transferList] }));
+useWorkerScript(workerFile);
 useEmbeddedViewer(viewerFile);
 // Imported only now: the CLI starts as soon as it is loaded, and must find both hooks set.
 import('./cli.ts').catch((err: unknown) => {

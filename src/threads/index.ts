@@ -22,11 +22,11 @@ import { nativeBindingPath, newGeneration, StoreOpenError, type DatabaseLocation
 import { QueryThread } from './handover.ts';
 import { FORWARDED } from './ingest-driver.ts';
 import { Answers, Client } from './rpc.ts';
-import { spawnWorker, useWorkerScript, type WorkerFactory } from './spawn.ts';
+import { spawnWorker, useWorkerScript } from './spawn.ts';
 import type { QueryFinal } from './query-thread.ts';
 import type { WorkerData } from './worker.ts';
 
-export { useWorkerScript, type WorkerFactory };
+export { useWorkerScript };
 
 export interface ThreadsOptions {
   readonly location: DatabaseLocation;

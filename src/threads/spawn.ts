@@ -16,16 +16,17 @@ export type WorkerFactory = (workerData: unknown, transferList: readonly Transfe
 
 let factory: WorkerFactory | undefined;
 
-/** Starts every later worker with this factory instead of looking for the worker's file. */
-export function useWorkerScript(make: WorkerFactory): void {
-  factory = make;
+/** Starts every later worker from this script (the single executable's) instead of looking for the worker's file. */
+export function useWorkerScript(file: string): void {
+  factory = fromFile(file);
 }
 
 /**
  * V8 lets each thread's young generation grow to 48 MiB; with six threads that headroom
- * was a fifth of tracebox's memory under load.
+ * was a fifth of tracebox's memory under load. At 16 MiB, the overload soak peaked at
+ * 315 MiB, at 8 MiB at 284 MiB, with the same ingest rate (`npm run bench:ingest`).
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
 /** Flags that concern how the main script is loaded (`node --input-type=module -e …`, `--import tsx`), not a worker's file. */
 const MAIN_ONLY_FLAGS = /^--(input-type|eval|print|import|require|loader|experimental-loader)(=|$)|^-[epr]$/;
@@ -41,7 +42,7 @@ function workerExecArgv(): string[] {
   return out;
 }
 
-function fromFile(url: URL): WorkerFactory {
+function fromFile(url: URL | string): WorkerFactory {
   return (workerData, transferList) => new Worker(url, { workerData, transferList: [...transferList], resourceLimits: WORKER_LIMITS, execArgv: workerExecArgv() });
 }
 

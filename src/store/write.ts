@@ -277,7 +277,8 @@ export function createWriter(db: Db): Writer {
           const traceId = buf.subarray(idAt, idAt + 16);
           const rowid = stmt.traceRowid.get(traceId) as number | undefined;
           if (rowid !== undefined) return rowid;
-          deltas.set(++nextTraceRowid, newDelta(nextTraceRowid, traceId.slice()));
+          // A view of the batch's bytes: they outlive this transaction.
+          deltas.set(++nextTraceRowid, newDelta(nextTraceRowid, traceId));
           return nextTraceRowid;
         });
       }

@@ -80,15 +80,32 @@ const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 /** Characters in a token: 7 per lane. */
 const TOKEN_LENGTH = 14;
 
-/** The token of hash lanes (a, b). */
-export function tokenOf(a: number, b: number): string {
+/** Writes the token of hash lanes (a, b) at `at` of `out`: seven characters a lane, five bits each but the last's two. */
+function writeToken(out: Uint8Array, at: number, a: number, b: number): void {
   a >>>= 0;
   b >>>= 0;
-  // Fixed width keeps tokens unambiguous; fromCharCode with literal lookups avoids toString/padStart.
-  return String.fromCharCode(
-    B32[a >>> 27], B32[(a >>> 22) & 31], B32[(a >>> 17) & 31], B32[(a >>> 12) & 31], B32[(a >>> 7) & 31], B32[(a >>> 2) & 31], B32[a & 3],
-    B32[b >>> 27], B32[(b >>> 22) & 31], B32[(b >>> 17) & 31], B32[(b >>> 12) & 31], B32[(b >>> 7) & 31], B32[(b >>> 2) & 31], B32[b & 3],
-  );
+  out[at] = B32[a >>> 27];
+  out[at + 1] = B32[(a >>> 22) & 31];
+  out[at + 2] = B32[(a >>> 17) & 31];
+  out[at + 3] = B32[(a >>> 12) & 31];
+  out[at + 4] = B32[(a >>> 7) & 31];
+  out[at + 5] = B32[(a >>> 2) & 31];
+  out[at + 6] = B32[a & 3];
+  out[at + 7] = B32[b >>> 27];
+  out[at + 8] = B32[(b >>> 22) & 31];
+  out[at + 9] = B32[(b >>> 17) & 31];
+  out[at + 10] = B32[(b >>> 12) & 31];
+  out[at + 11] = B32[(b >>> 7) & 31];
+  out[at + 12] = B32[(b >>> 2) & 31];
+  out[at + 13] = B32[b & 3];
+}
+
+const tokenScratch = new Uint8Array(TOKEN_LENGTH);
+
+/** The token of hash lanes (a, b). Fixed width keeps tokens unambiguous. */
+export function tokenOf(a: number, b: number): string {
+  writeToken(tokenScratch, 0, a, b);
+  return String.fromCharCode(...tokenScratch);
 }
 
 function token(): string {
@@ -134,42 +151,30 @@ export class TermBytes {
     this.buf = grown;
   }
 
+  /** Makes room for a word of `n` bytes after the separating space; returns where it starts. */
+  private startWord(n: number): number {
+    this.room(n + 1);
+    if (this.len > 0) this.buf[this.len++] = 0x20;
+    return this.len;
+  }
+
   /** Appends the token of the hash just computed (by a hash* function of this module). */
   putHashed(): void {
-    this.room(TOKEN_LENGTH + 1);
-    const out = this.buf;
-    let i = this.len;
-    if (i > 0) out[i++] = 0x20;
-    const a = h1 >>> 0;
-    const b = h2 >>> 0;
-    out[i] = B32[a >>> 27];
-    out[i + 1] = B32[(a >>> 22) & 31];
-    out[i + 2] = B32[(a >>> 17) & 31];
-    out[i + 3] = B32[(a >>> 12) & 31];
-    out[i + 4] = B32[(a >>> 7) & 31];
-    out[i + 5] = B32[(a >>> 2) & 31];
-    out[i + 6] = B32[a & 3];
-    out[i + 7] = B32[b >>> 27];
-    out[i + 8] = B32[(b >>> 22) & 31];
-    out[i + 9] = B32[(b >>> 17) & 31];
-    out[i + 10] = B32[(b >>> 12) & 31];
-    out[i + 11] = B32[(b >>> 7) & 31];
-    out[i + 12] = B32[(b >>> 2) & 31];
-    out[i + 13] = B32[b & 3];
-    this.len = i + TOKEN_LENGTH;
+    const at = this.startWord(TOKEN_LENGTH);
+    writeToken(this.buf, at, h1, h2);
+    this.len = at + TOKEN_LENGTH;
   }
 
   /** Appends an ASCII word (a token made elsewhere, hex digits). */
   putWord(word: string): void {
-    this.room(word.length + 1);
-    if (this.len > 0) this.buf[this.len++] = 0x20;
-    for (let i = 0; i < word.length; i++) this.buf[this.len++] = word.charCodeAt(i) & 0x7f;
+    const at = this.startWord(word.length);
+    for (let i = 0; i < word.length; i++) this.buf[at + i] = word.charCodeAt(i) & 0x7f;
+    this.len = at + word.length;
   }
 
   /** Appends `bytes` as lowercase hex digits. */
   putHex(bytes: Uint8Array): void {
-    this.room(bytes.length * 2 + 1);
-    if (this.len > 0) this.buf[this.len++] = 0x20;
+    this.startWord(bytes.length * 2);
     for (const b of bytes) {
       this.buf[this.len++] = HEX[b >>> 4];
       this.buf[this.len++] = HEX[b & 15];

@@ -5,8 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createAdaptorServer } from '@hono/node-server';
-import type { Hono } from 'hono';
+import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { createFrontApp, serveQueryGrpc } from './api/index.ts';
 import { createOtlpHttpApp, createZipkinApp, CONNECTION_TIMEOUTS, HTTP_MISTAKES, IngestDoctor, IngestGate, startOtlpGrpc, type GrpcHandle } from './otlp/index.ts';
 import { forwardUrl, type ForwardOptions, type ForwardStats } from './forward/index.ts';
@@ -99,7 +98,12 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-async function listen(app: Pick<Hono, 'fetch'>, host: string, port: number, flag: string): Promise<Server> {
+/** An app as the Node server calls it, with the Node request and response beside the web Request. */
+interface Served {
+  fetch(request: Request, env: HttpBindings | Http2Bindings): Response | Promise<Response>;
+}
+
+async function listen(app: Served, host: string, port: number, flag: string): Promise<Server> {
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   // Clients that go quiet (no request line, no body bytes) are dropped, and their number
   // is bounded, so that slow or idle connections cannot hold the port.
@@ -115,14 +119,14 @@ async function listen(app: Pick<Hono, 'fetch'>, host: string, port: number, flag
 }
 
 /** `app` behind --auth-token: a request without the token (CORS preflights aside) gets 401. */
-function guarded(app: Pick<Hono, 'fetch'>, token: string | undefined): Pick<Hono, 'fetch'> {
+function guarded(app: Served, token: string | undefined): Served {
   if (token === undefined) return app;
   return {
-    fetch: (req: Request, ...rest: unknown[]) =>
+    fetch: (req, env) =>
       req.method === 'OPTIONS' || tokenMatches(token, authorizationToken(req.headers.get('authorization') ?? undefined))
-        ? (app.fetch as (req: Request, ...rest: unknown[]) => Response | Promise<Response>)(req, ...rest)
+        ? app.fetch(req, env)
         : new Response(`${UNAUTHORIZED_MESSAGE}\n`, { status: 401, headers: { 'WWW-Authenticate': WWW_AUTHENTICATE, 'Access-Control-Allow-Origin': '*' } }),
-  } as Pick<Hono, 'fetch'>;
+  };
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -114,7 +114,7 @@ export function createOtlpHttpApp(ingest: Ingest, options: OtlpHttpOptions): Hon
       let admitted: Admitted | undefined;
       let stored = false;
       try {
-        admitted = await readCounted(c.req.raw, options.maxBody, options.gate);
+        admitted = await readCounted(c.req.raw, c.env?.incoming, options.maxBody, options.gate);
         if (admitted === undefined) return unavailable(OVERLOADED);
         const { raw } = admitted;
         outcome.bytes = raw.length;

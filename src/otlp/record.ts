@@ -2,6 +2,7 @@
  * Hono middleware shared by the HTTP receivers: each request ends up in the ingest
  * doctor's record with what its handler learnt (bytes, spans, rejections, error).
  */
+import type { Readable } from 'node:stream';
 import type { MiddlewareHandler } from 'hono';
 import type { IngestDoctor, Transport } from './doctor.ts';
 import { SESSION_HEADER } from './session.ts';
@@ -14,7 +15,8 @@ export interface Outcome {
   error: string;
 }
 
-export type RecordedEnv = { Variables: { outcome: Outcome } };
+/** `incoming` is the Node request, when @hono/node-server serves the app (not under `app.request`). */
+export type RecordedEnv = { Bindings: { incoming?: Readable } | undefined; Variables: { outcome: Outcome } };
 
 export function recordRequests(doctor: IngestDoctor, transport: Transport): MiddlewareHandler<RecordedEnv> {
   return async (c, next) => {

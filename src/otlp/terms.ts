@@ -36,8 +36,8 @@ let curKeyEnd = 0;
 let curK1 = 0;
 let curK2 = 0;
 
-/** Writes the value term just hashed; a string value is at [start,end) of `buf`, any other in `scalar`. */
-function emit(out: TermBytes, type: TagType, buf: Uint8Array, start: number, end: number, scalar: bigint | number | boolean): void {
+/** Writes the value term just hashed; a string value is at [start,end) of `buf`, an int in `r.lo`/`r.hi`, any other in `scalar`. */
+function emit(out: TermBytes, type: TagType, buf: Uint8Array, start: number, end: number, scalar: number | boolean, r?: ProtoReader): void {
   out.putHashed();
   if (sink === undefined) return;
   const v1 = hashLane1();
@@ -45,7 +45,11 @@ function emit(out: TermBytes, type: TagType, buf: Uint8Array, start: number, end
   if (sink.known(v1, v2, curK1, curK2)) return;
   const key = decodeUtf8(curBuf.subarray(curKeyStart, curKeyEnd));
   const value =
-    type === 'string' ? decodeUtf8(buf.subarray(start, end)) : typeof scalar === 'bigint' ? BigInt.asIntN(64, scalar).toString() : scalar;
+    type === 'string'
+      ? decodeUtf8(buf.subarray(start, end))
+      : type === 'int' && r !== undefined
+        ? BigInt.asIntN(64, (BigInt(r.hi >>> 0) << 32n) | BigInt(r.lo >>> 0)).toString()
+        : scalar;
   sink.add(v1, v2, curK1, curK2, curScope, key, type, value);
 }
 
@@ -70,9 +74,9 @@ function valueTerms(r: ProtoReader, end: number, out: TermBytes, depth: number):
         break;
       }
       case ANY_VALUE.intValue: {
-        const v = r.uint64();
-        hashIntValue(v);
-        emit(out, 'int', r.buf, 0, 0, v);
+        r.uint64Words();
+        hashIntValue(r.lo, r.hi);
+        emit(out, 'int', r.buf, 0, 0, 0, r);
         break;
       }
       case ANY_VALUE.doubleValue: {

@@ -72,8 +72,12 @@ export class ProtoReader {
     return this.uint32() | 0;
   }
 
-  /** A full 64-bit varint as an unsigned bigint. */
-  uint64(): bigint {
+  /** The low and high 32 bits of the last varint read by uint64Words(). */
+  lo = 0;
+  hi = 0;
+
+  /** Reads a full 64-bit varint into `lo` and `hi`, without the BigInt that uint64() makes. */
+  uint64Words(): void {
     const buf = this.buf;
     let pos = this.pos;
     let lo = 0;
@@ -92,7 +96,14 @@ export class ProtoReader {
       shift += 7;
     }
     this.pos = pos;
-    return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    this.lo = lo;
+    this.hi = hi;
+  }
+
+  /** A full 64-bit varint as an unsigned bigint. */
+  uint64(): bigint {
+    this.uint64Words();
+    return (BigInt(this.hi >>> 0) << 32n) | BigInt(this.lo >>> 0);
   }
 
   int64(): bigint {

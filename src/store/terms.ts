@@ -104,8 +104,10 @@ const tokenScratch = new Uint8Array(TOKEN_LENGTH);
 
 /** The token of hash lanes (a, b). Fixed width keeps tokens unambiguous. */
 export function tokenOf(a: number, b: number): string {
-  writeToken(tokenScratch, 0, a, b);
-  return String.fromCharCode(...tokenScratch);
+  const t = tokenScratch;
+  writeToken(t, 0, a, b);
+  // Spread would walk the array with an iterator, allocating per character.
+  return String.fromCharCode(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13]);
 }
 
 function token(): string {
@@ -275,10 +277,11 @@ export function hashBoolValue(b: boolean): void {
 }
 
 /** An int64 as read off the wire (unsigned two's complement). */
-export function hashIntValue(v: bigint): void {
+/** An int64 value given as its low and high 32 bits. */
+export function hashIntValue(lo: number, hi: number): void {
   h1 = p1;
   h2 = p2;
-  feedInt64Words(Number(v & 0xffffffffn), Number(v >> 32n));
+  feedInt64Words(lo, hi);
 }
 
 export function hashDoubleValue(d: number): void {

@@ -1,15 +1,18 @@
 /**
  * The threads as a user sees them: an export's answer means its spans are stored and
  * visible to every reader; a large request is stored whole, in slices, while other
- * requests are answered; a malformed one stores nothing.
+ * requests are answered; a malformed one stores nothing; Node flags meant for the
+ * process do not stop the threads from starting.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { JSON_TYPE, getTraceJson, json, postTraces } from './helpers/http.ts';
 import { b64, encodeRequest } from './helpers/requests.ts';
 import type { Json } from './helpers/tempo-json.ts';
 import { randomSpanId, randomTraceId, startTestTracebox, tempDir, type TestTracebox } from './helpers/tracebox.ts';
 import { SLICE_SPANS } from '../src/otlp/index.ts';
+import { REPO, startCommand } from './helpers/cli.ts';
 
 /** An export request of `traces` traces × `perTrace` spans, service `service`. */
 function request(traces: number, perTrace: number, service = 'threads'): { request: Json; traceIds: string[] } {
@@ -109,5 +112,21 @@ describe('large requests', () => {
     const res = await postTraces(tb.otlpHttpUrl, bytes.subarray(0, bytes.length - 7));
     assert.equal(res.status, 400);
     assert.equal(await searchCount(tb.apiUrl, '{ resource.service.name = "truncated" }'), 0);
+  });
+});
+
+describe('node flags', () => {
+  test('tracebox starts its threads under V8 flags a worker refuses (node --max-old-space-size=… tracebox)', async () => {
+    const cli = await startCommand(
+      [process.execPath, '--max-old-space-size=512', '--stack-size=2000', '--import', 'tsx', path.join(REPO, 'src/cli.ts'), '--memory', '--port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0'],
+      { timeoutMs: 30_000 },
+    );
+    try {
+      const { request: body } = request(1, 3, 'flagged');
+      assert.equal((await postTraces(cli.otlpHttpUrl, encodeRequest(body))).status, 200);
+      assert.equal(await searchCount(cli.apiUrl, '{ resource.service.name = "flagged" }'), 1);
+    } finally {
+      await cli.stop();
+    }
   });
 });

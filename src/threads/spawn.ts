@@ -31,7 +31,9 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 /** Flags that concern how the main script is loaded (`node --input-type=module -e …`, `--import tsx`), not a worker's file. */
 const MAIN_ONLY_FLAGS = /^--(input-type|eval|print|import|require|loader|experimental-loader)(=|$)|^-[epr]$/;
 
-/** The process's Node flags a worker takes over (profiling, memory, warnings …). */
+/** The process's Node flags a worker takes over (profiling, warnings …); narrowed when a worker refuses some. */
+let workerArgv: string[] | undefined;
+
 function workerExecArgv(): string[] {
   const out: string[] = [];
   const argv = process.execArgv;
@@ -43,7 +45,21 @@ function workerExecArgv(): string[] {
 }
 
 function fromFile(url: URL | string): WorkerFactory {
-  return (workerData, transferList) => new Worker(url, { workerData, transferList: [...transferList], resourceLimits: WORKER_LIMITS, execArgv: workerExecArgv() });
+  return function start(workerData, transferList): Worker {
+    const execArgv = (workerArgv ??= workerExecArgv());
+    try {
+      return new Worker(url, { workerData, transferList: [...transferList], resourceLimits: WORKER_LIMITS, execArgv });
+    } catch (err) {
+      // V8 and per-process flags (`node --max-old-space-size=4096 …`, --trace-gc, --title)
+      // are refused in a worker's execArgv; they hold for the whole process anyway. The
+      // worker refuses before it starts or takes anything from transferList.
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || execArgv.length === 0) throw err;
+      const refused = new Set((err as Error).message.replace(/^[^:]*: /, '').split(', '));
+      const kept = execArgv.filter((flag) => !refused.has(flag));
+      workerArgv = kept.length < execArgv.length ? kept : [];
+      return start(workerData, transferList);
+    }
+  };
 }
 
 /** Every source file's path, size and modification time, hashed: a new bundle when any changes. */

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker, type Transferable } from 'node:worker_threads';
+import { Worker, type ResourceLimits, type Transferable } from 'node:worker_threads';
 
 /** Makes a Worker for the given data (the single executable's embedded worker). */
 export type WorkerFactory = (workerData: unknown, transferList: readonly Transferable[]) => Worker;
@@ -23,10 +23,18 @@ export function useWorkerScript(file: string): void {
 
 /**
  * V8 lets each thread's young generation grow to 48 MiB; with six threads that headroom
- * was a fifth of tracebox's memory under load. At 16 MiB, the overload soak peaked at
- * 315 MiB, at 8 MiB at 284 MiB, with the same ingest rate (`npm run bench:ingest`).
+ * was a fifth of tracebox's memory under load. At 16 MiB for all, the overload soak peaked
+ * at 315 MiB, at 8 MiB at 284 MiB, with the same ingest rate (`npm run bench:ingest`).
+ * The ingest thread makes most of the short-lived objects (a request's decoded spans):
+ * decoding in process took about a sixth less CPU per span with 16 MiB than with 8 (fewer
+ * scavenges, each copying the request in flight); with 16 there the soak peaked at 279 MiB.
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
+const INGEST_LIMITS = { maxYoungGenerationSizeMb: 16 };
+
+function limitsOf(workerData: unknown): ResourceLimits {
+  return (workerData as { role?: unknown }).role === 'ingest' ? INGEST_LIMITS : WORKER_LIMITS;
+}
 
 /** Flags that concern how the main script is loaded (`node --input-type=module -e …`, `--import tsx`), not a worker's file. */
 const MAIN_ONLY_FLAGS = /^--(input-type|eval|print|import|require|loader|experimental-loader)(=|$)|^-[epr]$/;
@@ -48,7 +56,7 @@ function fromFile(url: URL | string): WorkerFactory {
   return function start(workerData, transferList): Worker {
     const execArgv = (workerArgv ??= workerExecArgv());
     try {
-      return new Worker(url, { workerData, transferList: [...transferList], resourceLimits: WORKER_LIMITS, execArgv });
+      return new Worker(url, { workerData, transferList: [...transferList], resourceLimits: limitsOf(workerData), execArgv });
     } catch (err) {
       // V8 and per-process flags (`node --max-old-space-size=4096 …`, --trace-gc, --title)
       // are refused in a worker's execArgv; they hold for the whole process anyway. The

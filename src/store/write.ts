@@ -108,6 +108,12 @@ function sameBytes(a: Uint8Array, buf: Uint8Array, at: number): boolean {
   return true;
 }
 
+function sameTraceId(buf: Uint8Array, a: number, b: number): boolean {
+  if (a === b) return true;
+  for (let k = 0; k < 16; k++) if (buf[a + k] !== buf[b + k]) return false;
+  return true;
+}
+
 function newDelta(rowid: number, traceId: Uint8Array | undefined): TraceDelta {
   return { rowid, traceId, start: 0n, end: 0n, count: 0, errors: 0, rootStart: undefined, rootService: '', rootName: '' };
 }
@@ -273,6 +279,11 @@ export function createWriter(db: Db): Writer {
       const { cols, buf } = rows;
       for (let i = 0; i < rows.count; i++) {
         const idAt = cols[i * COLS + COL_TRACE_ID];
+        // A trace's spans mostly come together: the previous span's, without building a key.
+        if (i > 0 && sameTraceId(buf, idAt, cols[(i - 1) * COLS + COL_TRACE_ID])) {
+          traceOf[i] = traceOf[i - 1];
+          continue;
+        }
         traceOf[i] = cached(traceRowids, latin1(buf, idAt, idAt + 16), () => {
           const traceId = buf.subarray(idAt, idAt + 16);
           const rowid = stmt.traceRowid.get(traceId) as number | undefined;
@@ -286,7 +297,10 @@ export function createWriter(db: Db): Writer {
     }
 
     // 2. Span rows.
-    const termRows: Array<[number, SpanRows, number]> = [];
+    // Stored spans whose terms go in at step 4: rowid, batch and index, side by side (no tuple a span).
+    const termRowids: number[] = [];
+    const termBatches: SpanRows[] = [];
+    const termIndexes: number[] = [];
     // Names and scopes the batches use, marked with the transaction's last span rowid so that
     // retention knows when no span can reference them any more (prune.ts).
     const usedNames = new Set<number>();
@@ -335,7 +349,9 @@ export function createWriter(db: Db): Writer {
         const t = i * TIMES;
         batchStored++;
         lastSpan = rowid;
-        termRows.push([rowid, rows, i]);
+        termRowids.push(rowid);
+        termBatches.push(rows);
+        termIndexes.push(i);
         const start = times[t + TIME_START];
         const end = times[t + TIME_END];
         let delta = deltas.get(traceOf[i]);
@@ -409,7 +425,7 @@ export function createWriter(db: Db): Writer {
     }
 
     // 4. Search terms, last (see the module comment).
-    for (const [rowid, rows, i] of termRows) stmt.insertTerms.run(rowid, spanTermsAt(rows, i));
+    for (let k = 0; k < termRowids.length; k++) stmt.insertTerms.run(termRowids[k], spanTermsAt(termBatches[k], termIndexes[k]));
     for (const [rows, first] of logTerms) {
       for (let i = 0; i < rows.count; i++) stmt.insertLogTerms.run(first + i, logTermsAt(rows, i), logTextAt(rows, i));
     }

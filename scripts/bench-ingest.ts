@@ -3,7 +3,7 @@
  * `npm run bench:ingest`: OTLP/HTTP protobuf ingest throughput against its in-process floor.
  *
  *   npm run bench:ingest -- [--spans N] [--concurrency C] [--memory] [--seed S]
- *                           [--baseline DIR] [--profile DIR] [--min-ratio R]
+ *                           [--baseline DIR [--rounds N]] [--profile DIR] [--min-ratio R]
  *
  * 1. Generates the corpus up front (scripts/lib/span-generator.ts), so encoding is never timed.
  * 2. Floor: the decode stage + Store.write of every request, in this process, on one thread,
@@ -14,7 +14,9 @@
  *    spans/s counts until the last answer; searchable spans/s until a search finds the last trace.
  *    CPU is the server process's (all its threads); cores used = CPU time / wall time.
  * 4. With --baseline DIR (a checkout of another tracebox version, with node_modules), the same
- *    run against that version's server, in the same way, right before this one.
+ *    run against that version's server, in the same way, right before this one. With --rounds N,
+ *    N such pairs one after the other, and the median of their ratios: on a shared machine
+ *    whose speed drifts over minutes, one pair can be off by a sixth either way.
  *
  * Why a child process: a real server does not share its process with its exporters; the
  * client's CPU is printed so it can be seen not to be the bottleneck.
@@ -265,6 +267,7 @@ async function main(): Promise<number> {
       baseline: { type: 'string' },
       profile: { type: 'string' },
       'min-ratio': { type: 'string' },
+      rounds: { type: 'string', default: '1' },
     },
     strict: true,
   });
@@ -273,11 +276,14 @@ async function main(): Promise<number> {
   const concurrency = Number(values.concurrency);
   const seed = Number(values.seed);
   const minRatio = values['min-ratio'] === undefined ? undefined : Number(values['min-ratio']);
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds <= 0) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
   if (!Number.isInteger(spans) || spans <= 0) throw new Error(`--spans must be a positive integer, got ${values.spans}`);
   if (!Number.isInteger(concurrency) || concurrency <= 0) throw new Error(`--concurrency must be a positive integer, got ${values.concurrency}`);
   const profileDir = values.profile === undefined ? undefined : path.resolve(values.profile);
   const baseline = values.baseline === undefined ? undefined : path.resolve(values.baseline, 'src/server.ts');
   if (baseline !== undefined && !fs.existsSync(baseline)) throw new Error(`--baseline: ${baseline} does not exist`);
+  if (rounds > 1 && baseline === undefined) throw new Error('--rounds needs --baseline: it repeats the baseline/server pair');
 
   const cpus = os.cpus();
   console.log(`tracebox ingest benchmark: Node ${process.version}, ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), ${os.platform()}/${os.arch()}`);
@@ -305,8 +311,19 @@ async function main(): Promise<number> {
     console.log(`${int(corpus.spans / (floor.wallMs / 1000))} spans/s`);
 
     const runs: ServerRun[] = [];
-    if (baseline !== undefined) runs.push(await runServer(`baseline (${values.baseline})`, baseline, dir('baseline'), requests, last, concurrency, undefined));
-    runs.push(await runServer('server', ownServer, dir('server'), requests, last, concurrency, profileDir));
+    /** Accepted spans/s of the server over the baseline's, one a round. */
+    const ratios: number[] = [];
+    const rate = (run: ServerRun): number => corpus.spans / (run.client.wallMs / 1000);
+    for (let round = 1; round <= rounds; round++) {
+      const suffix = rounds > 1 ? ` #${round}` : '';
+      const before = baseline === undefined ? undefined : await runServer(`baseline (${values.baseline})${suffix}`, baseline, dir(`baseline-${round}`), requests, last, concurrency, undefined);
+      const server = await runServer(`server${suffix}`, ownServer, dir(`server-${round}`), requests, last, concurrency, round === 1 ? profileDir : undefined);
+      if (before !== undefined) {
+        runs.push(before);
+        ratios.push(rate(server) / rate(before));
+      }
+      runs.push(server);
+    }
     console.log('');
 
     const floorRate = corpus.spans / (floor.wallMs / 1000);
@@ -347,7 +364,11 @@ async function main(): Promise<number> {
     const serverRate = corpus.spans / (server.client.wallMs / 1000);
     const ratio = serverRate / floorRate;
     console.log(`\nratio server/floor: ${fix(ratio, 2)}${minRatio === undefined ? '' : ` (required ≥ ${minRatio})`}`);
-    if (runs.length > 1) console.log(`server/baseline accepted: ${fix(serverRate / (corpus.spans / (runs[0].client.wallMs / 1000)), 2)}x`);
+    if (ratios.length === 1) console.log(`server/baseline accepted: ${fix(ratios[0], 2)}x`);
+    else if (ratios.length > 1) {
+      const median = percentile(Float64Array.from(ratios).sort(), 50);
+      console.log(`server/baseline accepted: median ${fix(median, 2)}x over ${ratios.length} rounds (${ratios.map((r) => `${fix(r, 2)}x`).join(', ')})`);
+    }
     console.log(`client CPU µs/span: ${runs.map((r) => `${r.label} ${fix(r.client.cpuUs / corpus.spans, 1)}`).join(', ')}`);
     console.log(
       `latency: floor = decode+insert per ${int(corpus.spans / requests.length)}-span request; server = POST to response at the exporter. ` +

@@ -10,6 +10,7 @@
  * dozens of one-span segments for the merger to clean up.
  */
 import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.ts';
 import {
   COLS,
@@ -108,6 +109,27 @@ function sameBytes(a: Uint8Array, buf: Uint8Array, at: number): boolean {
   return true;
 }
 
+/** Rows one statement marks with a transaction's last span: a request uses ~90 names and ~25 scopes; 90 took 65 µs one by one, 24 in chunks. */
+const MARK_CHUNK = 32;
+const MARK_IDS = Array(MARK_CHUNK).fill('?').join(', ');
+const markArgs: number[] = new Array(MARK_CHUNK + 1);
+
+/** Sets last_span to at least `lastSpan` on rows `ids`, MARK_CHUNK a statement (a short chunk repeats an id). */
+function mark(statement: Statement, ids: ReadonlySet<number>, lastSpan: number): void {
+  let n = 0;
+  markArgs[0] = lastSpan;
+  for (const id of ids) {
+    markArgs[1 + n++] = id;
+    if (n === MARK_CHUNK) {
+      statement.run(markArgs);
+      n = 0;
+    }
+  }
+  if (n === 0) return;
+  markArgs.fill(markArgs[1], 1 + n);
+  statement.run(markArgs);
+}
+
 function sameTraceId(buf: Uint8Array, a: number, b: number): boolean {
   if (a === b) return true;
   for (let k = 0; k < 16; k++) if (buf[a + k] !== buf[b + k]) return false;
@@ -158,8 +180,8 @@ export function createWriter(db: Db): Writer {
     spansAfter: db.prepare('SELECT id, trace_rowid, span_id, kind FROM spans WHERE id > ? ORDER BY id').raw(true),
     insertTerms: db.prepare('INSERT INTO span_terms(rowid, t) VALUES (?, ?)'),
     maxSpanId: db.prepare('SELECT max(id) FROM spans').pluck(),
-    markName: db.prepare('UPDATE span_names SET last_span = max(last_span, ?) WHERE id = ?'),
-    markScope: db.prepare('UPDATE scopes SET last_span = max(last_span, ?) WHERE id = ?'),
+    markNames: db.prepare(`UPDATE span_names SET last_span = max(last_span, ?) WHERE id IN (${MARK_IDS})`),
+    markScopes: db.prepare(`UPDATE scopes SET last_span = max(last_span, ?) WHERE id IN (${MARK_IDS})`),
     insertLog: db.prepare(
       `INSERT INTO logs(time_ns, observed_ns, severity, severity_text, trace_id, span_id, flags, event_name, resource_id, scope_id, body, raw, seen_s)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -420,8 +442,8 @@ export function createWriter(db: Db): Writer {
     }
 
     if (lastSpan > 0) {
-      for (const id of usedNames) stmt.markName.run(lastSpan, id);
-      for (const id of usedScopes) stmt.markScope.run(lastSpan, id);
+      mark(stmt.markNames, usedNames, lastSpan);
+      mark(stmt.markScopes, usedScopes, lastSpan);
     }
 
     // 4. Search terms, last (see the module comment).

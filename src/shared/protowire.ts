@@ -27,6 +27,9 @@ const utf8Encoder = new TextEncoder();
 export class ProtoReader {
   pos: number;
   end: number;
+  /** The low and high 32 bits of the last varint read by uint64Words(). */
+  lo = 0;
+  hi = 0;
   private view: DataView | undefined;
 
   constructor(readonly buf: Uint8Array, start = 0, end = buf.length) {
@@ -71,10 +74,6 @@ export class ProtoReader {
   int32(): number {
     return this.uint32() | 0;
   }
-
-  /** The low and high 32 bits of the last varint read by uint64Words(). */
-  lo = 0;
-  hi = 0;
 
   /** Reads a full 64-bit varint into `lo` and `hi`, without the BigInt that uint64() makes. */
   uint64Words(): void {

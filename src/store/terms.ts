@@ -80,24 +80,22 @@ const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 /** Characters in a token: 7 per lane. */
 const TOKEN_LENGTH = 14;
 
-/** Writes the token of hash lanes (a, b) at `at` of `out`: seven characters a lane, five bits each but the last's two. */
+/** Writes hash lane `x` as seven characters at `at` of `out`: five bits each, the last's two. */
+function writeLane(out: Uint8Array, at: number, x: number): void {
+  x >>>= 0;
+  out[at] = B32[x >>> 27];
+  out[at + 1] = B32[(x >>> 22) & 31];
+  out[at + 2] = B32[(x >>> 17) & 31];
+  out[at + 3] = B32[(x >>> 12) & 31];
+  out[at + 4] = B32[(x >>> 7) & 31];
+  out[at + 5] = B32[(x >>> 2) & 31];
+  out[at + 6] = B32[x & 3];
+}
+
+/** Writes the token of hash lanes (a, b) at `at` of `out`, a lane after the other. */
 function writeToken(out: Uint8Array, at: number, a: number, b: number): void {
-  a >>>= 0;
-  b >>>= 0;
-  out[at] = B32[a >>> 27];
-  out[at + 1] = B32[(a >>> 22) & 31];
-  out[at + 2] = B32[(a >>> 17) & 31];
-  out[at + 3] = B32[(a >>> 12) & 31];
-  out[at + 4] = B32[(a >>> 7) & 31];
-  out[at + 5] = B32[(a >>> 2) & 31];
-  out[at + 6] = B32[a & 3];
-  out[at + 7] = B32[b >>> 27];
-  out[at + 8] = B32[(b >>> 22) & 31];
-  out[at + 9] = B32[(b >>> 17) & 31];
-  out[at + 10] = B32[(b >>> 12) & 31];
-  out[at + 11] = B32[(b >>> 7) & 31];
-  out[at + 12] = B32[(b >>> 2) & 31];
-  out[at + 13] = B32[b & 3];
+  writeLane(out, at, a);
+  writeLane(out, at + TOKEN_LENGTH / 2, b);
 }
 
 const tokenScratch = new Uint8Array(TOKEN_LENGTH);
@@ -276,8 +274,7 @@ export function hashBoolValue(b: boolean): void {
   feedByte(b ? 1 : 0);
 }
 
-/** An int64 as read off the wire (unsigned two's complement). */
-/** An int64 value given as its low and high 32 bits. */
+/** An int64 value as read off the wire (two's complement), given as its low and high 32 bits. */
 export function hashIntValue(lo: number, hi: number): void {
   h1 = p1;
   h2 = p2;

@@ -102,10 +102,9 @@ interface TraceDelta {
   rootName: string;
 }
 
-/** Whether `a` holds the 8 bytes at `at` of `buf`. */
-function sameBytes(a: Uint8Array, buf: Uint8Array, at: number): boolean {
-  if (a.length !== 8) return false;
-  for (let k = 0; k < 8; k++) if (a[k] !== buf[at + k]) return false;
+/** Whether the `n` bytes at `aAt` of `a` equal those at `bAt` of `b`. */
+function sameBytes(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (a[aAt + k] !== b[bAt + k]) return false;
   return true;
 }
 
@@ -128,12 +127,6 @@ function mark(statement: Statement, ids: ReadonlySet<number>, lastSpan: number):
   if (n === 0) return;
   markArgs.fill(markArgs[1], 1 + n);
   statement.run(markArgs);
-}
-
-function sameTraceId(buf: Uint8Array, a: number, b: number): boolean {
-  if (a === b) return true;
-  for (let k = 0; k < 16; k++) if (buf[a + k] !== buf[b + k]) return false;
-  return true;
 }
 
 function newDelta(rowid: number, traceId: Uint8Array | undefined): TraceDelta {
@@ -302,7 +295,7 @@ export function createWriter(db: Db): Writer {
       for (let i = 0; i < rows.count; i++) {
         const idAt = cols[i * COLS + COL_TRACE_ID];
         // A trace's spans mostly come together: the previous span's, without building a key.
-        if (i > 0 && sameTraceId(buf, idAt, cols[(i - 1) * COLS + COL_TRACE_ID])) {
+        if (i > 0 && sameBytes(buf, idAt, buf, cols[(i - 1) * COLS + COL_TRACE_ID], 16)) {
           traceOf[i] = traceOf[i - 1];
           continue;
         }
@@ -408,7 +401,7 @@ export function createWriter(db: Db): Writer {
           for (let j = 0; j < SPAN_CHUNK && next < inserted.length; j++) {
             const [rowid, traceRowid, spanId, kind] = inserted[next];
             const c = (i + j) * COLS;
-            if (traceRowid === traceOf[i + j] && kind === cols[c + COL_KIND] && sameBytes(spanId, buf, cols[c + COL_SPAN_ID])) {
+            if (traceRowid === traceOf[i + j] && kind === cols[c + COL_KIND] && spanId.length === 8 && sameBytes(spanId, 0, buf, cols[c + COL_SPAN_ID], 8)) {
               storedAs(i + j, rowid);
               next++;
             }

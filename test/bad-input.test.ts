@@ -301,6 +301,25 @@ describe('invalid ids in some spans → 200 with partial success; the valid span
     assert.deepStrictEqual(await storedSpanNames(m.validTraceId), ['valid 1', 'valid 2']);
   });
 
+  test('a malformed resource attribute after service.name, sent with a test session: its spans are refused, the others stored', async () => {
+    // Found by fuzzing: the service name read fine, the session lookup met the bad
+    // attribute (a field of wire type 3) and the request failed with a 500.
+    const traceId = randomTraceId();
+    const kvString = (w: ProtoWriter, key: string, value: string): ProtoWriter => w.fork(1).stringField(1, key).fork(2).stringField(1, value).join().join();
+    const span = (name: string): Uint8Array => new ProtoWriter(64).bytesField(1, Buffer.from(traceId, 'hex')).bytesField(2, Buffer.from(randomSpanId(), 'hex')).stringField(5, name).finish();
+    const resourceSpans = (resource: Uint8Array, name: string): Uint8Array =>
+      new ProtoWriter(128).bytesField(1, resource).fork(2).bytesField(2, span(name)).join().finish();
+    const bad = kvString(new ProtoWriter(64), 'service.name', 'bad-resource').fork(1).stringField(1, 'x').fork(2).raw(Uint8Array.of(0x1b)).join().join().finish();
+    const good = kvString(new ProtoWriter(64), 'service.name', 'good-resource').finish();
+    const request = new ProtoWriter(256).bytesField(1, resourceSpans(bad, 'refused')).bytesField(1, resourceSpans(good, 'kept')).finish();
+    const res = await postTraces(tb.otlpHttpUrl, request, { headers: { 'x-tracebox-session': 'fuzz' } });
+    assert.equal(res.status, 200);
+    const body = decodePlain(ExportTraceServiceResponse, res.body) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    assert.equal(body.partialSuccess.rejectedSpans, '1');
+    assert.match(body.partialSuccess.errorMessage, /resource: invalid wire type 3/);
+    assert.deepStrictEqual(await storedSpanNames(traceId), ['kept']);
+  });
+
   test('a request with only invalid spans stores nothing', async () => {
     const traceId = randomTraceId();
     const res = await postTraces(tb.otlpHttpUrl, encodeRequest({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: b64(traceId), name: 'no span id' }] }] }] }));

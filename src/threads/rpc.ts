@@ -36,9 +36,11 @@ function errorKind(err: unknown): NonNullable<ReplyMessage['error']>['kind'] {
   return 'internal';
 }
 
-/** The error as it crosses to another thread. */
-export function errorReply(err: unknown): NonNullable<ReplyMessage['error']> {
-  return { kind: errorKind(err), message: (err as Error)?.message ?? String(err) };
+/** The error as it crosses to another thread; an internal one (a bug) is logged here, with its stack, as `what`. */
+export function errorReply(err: unknown, what: string, log: (line: string) => void): NonNullable<ReplyMessage['error']> {
+  const kind = errorKind(err);
+  if (kind === 'internal') log(`${what}: ${(err as Error)?.stack ?? String(err)}`);
+  return { kind, message: (err as Error)?.message ?? String(err) };
 }
 
 /** The error a reply carries, as its kind of Error again. */
@@ -64,11 +66,7 @@ export function serve(port: Port, handlers: Readonly<Record<string, Handler>>, l
       reply({ error: { kind: 'internal', message: `no such call: ${message.method}` } });
       return;
     }
-    const fail = (err: unknown): void => {
-      const error = errorReply(err);
-      if (error.kind === 'internal') log(`${message.method}: ${(err as Error)?.stack ?? String(err)}`);
-      reply({ error });
-    };
+    const fail = (err: unknown): void => reply({ error: errorReply(err, message.method, log) });
     try {
       Promise.resolve(handler(message.args as never)).then((answer) => reply({ value: answer.value }, answer.transfer), fail);
     } catch (err) {

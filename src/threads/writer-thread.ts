@@ -115,9 +115,7 @@ export function runWriter(data: WriterData, parent: MessagePort, log: (line: str
             resolve({ value: null });
           },
           reject: (err) => {
-            const error = errorReply(err);
-            if (error.kind === 'internal') log(`write: ${err.stack ?? err.message}`);
-            postReply(to, ticket, { error });
+            postReply(to, ticket, { error: errorReply(err, 'write', log) });
             resolve({ value: null });
           },
         });

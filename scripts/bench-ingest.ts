@@ -2,10 +2,15 @@
  * @module
  * `npm run bench:ingest`: OTLP/HTTP protobuf ingest throughput against its in-process floor.
  *
- *   npm run bench:ingest -- [--spans N] [--concurrency C] [--memory] [--seed S]
+ *   npm run bench:ingest -- [--spans N] [--concurrency C] [--memory] [--seed S] [--warmup N]
  *                           [--baseline DIR [--rounds N]] [--profile DIR] [--min-ratio R]
  *
  * 1. Generates the corpus up front (scripts/lib/span-generator.ts), so encoding is never timed.
+ *    Each store (floor, server, baseline) first takes --warmup spans of another corpus, not
+ *    timed: throughput is a running server's, whose JavaScript is compiled. A fresh process
+ *    compiles while it takes its first spans: measured with perf, V8's compiler threads used
+ *    about half a core during the first 1.5 s of a cold 200k-span run, which a server using
+ *    both cores takes from its own work. --warmup 0 measures that cold start.
  * 2. Floor: the decode stage + Store.write of every request, in this process, on one thread,
  *    into a fresh DB.
  * 3. Server: startTracebox() on free ports with another fresh DB, in a CHILD process; C exporters
@@ -89,6 +94,9 @@ function dbStats(store: Store): DbStats {
   return { spans, traces, bytes };
 }
 
+/** Added to --seed for the warm-up corpus. */
+const WARMUP_SEED = 1_000_003;
+
 /** How long a search may take to find the last trace before the run counts as failed. */
 const SEARCHABLE_WAIT_MS = 60_000;
 
@@ -158,10 +166,11 @@ interface FloorResult {
   db: DbStats;
 }
 
-function runFloor(dataDir: string | undefined, requests: readonly GeneratedRequest[]): FloorResult {
+function runFloor(dataDir: string | undefined, requests: readonly GeneratedRequest[], warmup: readonly GeneratedRequest[]): FloorResult {
   const store = Store.open({ dataDir });
   const ingest = createIngest(store);
   try {
+    for (const request of warmup) ingest({ body: request.bytes, format: 'protobuf' });
     const latenciesMs = new Float64Array(requests.length);
     let stored = 0;
     const cpu = process.cpuUsage();
@@ -213,6 +222,7 @@ async function runServer(
   serverModule: string,
   dataDir: string | undefined,
   requests: readonly GeneratedRequest[],
+  warmup: readonly GeneratedRequest[],
   last: LastSpan,
   concurrency: number,
   profileDir: string | undefined,
@@ -227,9 +237,11 @@ async function runServer(
   let srv: ServerStats;
   let searchableMs: number;
   try {
+    const warm = await runExporters(server.otlpHttpUrl, warmup, concurrency);
     await server.resetCpu();
     const t0 = performance.now();
     client = await runExporters(server.otlpHttpUrl, requests, concurrency);
+    client.failures.unshift(...warm.failures.map((f) => `warm-up ${f}`));
     // A refused request may have held the last trace: then there is nothing to wait for.
     const found = client.failures.length > 0 ? undefined : await searchable(server.apiUrl, last);
     searchableMs = found === undefined ? Number.NaN : found - t0;
@@ -268,6 +280,7 @@ async function main(): Promise<number> {
       profile: { type: 'string' },
       'min-ratio': { type: 'string' },
       rounds: { type: 'string', default: '1' },
+      warmup: { type: 'string', default: '40000' },
     },
     strict: true,
   });
@@ -277,6 +290,8 @@ async function main(): Promise<number> {
   const seed = Number(values.seed);
   const minRatio = values['min-ratio'] === undefined ? undefined : Number(values['min-ratio']);
   const rounds = Number(values.rounds);
+  const warmupSpans = Number(values.warmup);
+  if (!Number.isInteger(warmupSpans) || warmupSpans < 0) throw new Error(`--warmup must be a whole number of spans, got ${values.warmup}`);
   if (!Number.isInteger(rounds) || rounds <= 0) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
   if (!Number.isInteger(spans) || spans <= 0) throw new Error(`--spans must be a positive integer, got ${values.spans}`);
   if (!Number.isInteger(concurrency) || concurrency <= 0) throw new Error(`--concurrency must be a positive integer, got ${values.concurrency}`);
@@ -298,6 +313,14 @@ async function main(): Promise<number> {
       `${fix((100 * corpus.withEvents) / corpus.spans, 1)}% with events, ${fix((100 * corpus.slow) / corpus.spans, 1)}% > 1 s ` +
       `(generated in ${fix(genMs / 1000, 1)} s, not timed)`,
   );
+  // Another seed: other trace and span ids, so nothing of the warm-up is a duplicate.
+  const warm = warmupSpans === 0 ? { requests: [], stats: { spans: 0, traces: 0 } } : generateCorpus({ spans: warmupSpans, seed: seed + WARMUP_SEED });
+  console.log(
+    warmupSpans === 0
+      ? 'warm-up: none (--warmup 0): a cold start, its JavaScript compiled while it is timed'
+      : `warm-up: ${int(warm.stats.spans)} spans of another corpus to each store first, not timed (--warmup 0: a cold start)`,
+  );
+  const expected = { spans: corpus.spans + warm.stats.spans, traces: corpus.traces + warm.stats.traces };
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tracebox-bench-'));
   const dir = (name: string): string | undefined => (values.memory ? undefined : path.join(tmp, name));
@@ -306,7 +329,7 @@ async function main(): Promise<number> {
 
   try {
     process.stdout.write('floor: decode + insert in-process, one thread… ');
-    const floor = runFloor(dir('floor'), requests);
+    const floor = runFloor(dir('floor'), requests, warm.requests);
     const floorRss = process.resourceUsage().maxRSS * 1024;
     console.log(`${int(corpus.spans / (floor.wallMs / 1000))} spans/s`);
 
@@ -316,8 +339,8 @@ async function main(): Promise<number> {
     const rate = (run: ServerRun): number => corpus.spans / (run.client.wallMs / 1000);
     for (let round = 1; round <= rounds; round++) {
       const suffix = rounds > 1 ? ` #${round}` : '';
-      const before = baseline === undefined ? undefined : await runServer(`baseline (${values.baseline})${suffix}`, baseline, dir(`baseline-${round}`), requests, last, concurrency, undefined);
-      const server = await runServer(`server${suffix}`, ownServer, dir(`server-${round}`), requests, last, concurrency, round === 1 ? profileDir : undefined);
+      const before = baseline === undefined ? undefined : await runServer(`baseline (${values.baseline})${suffix}`, baseline, dir(`baseline-${round}`), requests, warm.requests, last, concurrency, undefined);
+      const server = await runServer(`server${suffix}`, ownServer, dir(`server-${round}`), requests, warm.requests, last, concurrency, round === 1 ? profileDir : undefined);
       if (before !== undefined) {
         runs.push(before);
         ratios.push(rate(server) / rate(before));
@@ -328,7 +351,7 @@ async function main(): Promise<number> {
 
     const floorRate = corpus.spans / (floor.wallMs / 1000);
     const fl = Float64Array.from(floor.latenciesMs).sort();
-    const check = (n: number | undefined): string => (n === undefined ? 'n/a' : n === corpus.spans ? `${int(n)} ok` : `${int(n)} MISMATCH`);
+    const check = (n: number | undefined): string => (n === undefined ? 'n/a' : n === expected.spans ? `${int(n)} ok` : `${int(n)} MISMATCH`);
     const rows: string[][] = [
       ['phase', 'accepted/s', 'searchable/s', 'p50 ms', 'p99 ms', 'CPU µs/span', 'cores', 'peak RSS', 'DB B/span', 'stored spans'],
       [
@@ -340,7 +363,7 @@ async function main(): Promise<number> {
         fix(floor.cpuUs / corpus.spans, 1),
         fix(floor.cpuUs / 1000 / floor.wallMs, 2),
         `${mb(floorRss)}*`,
-        fix(floor.db.bytes / corpus.spans, 0),
+        fix(floor.db.bytes / expected.spans, 0),
         check(floor.db.spans),
       ],
     ];
@@ -355,7 +378,7 @@ async function main(): Promise<number> {
         fix(run.srv.cpuUs / corpus.spans, 1),
         fix(run.srv.cpuUs / 1000 / run.client.wallMs, 2),
         mb(run.srv.maxRss),
-        run.db === undefined ? 'n/a' : fix(run.db.bytes / corpus.spans, 0),
+        run.db === undefined ? 'n/a' : fix(run.db.bytes / expected.spans, 0),
         check(run.db?.spans),
       ]);
     }
@@ -380,11 +403,11 @@ async function main(): Promise<number> {
     for (const run of runs) {
       if (run.client.failures.length > 0) problems.push(`${run.label}: ${run.client.failures.length} request(s) failed, e.g. ${run.client.failures[0]}`);
       else if (Number.isNaN(run.searchableMs)) problems.push(`${run.label}: no search found the last trace within ${SEARCHABLE_WAIT_MS / 1000} s`);
-      if (run.db !== undefined && run.db.spans !== corpus.spans) problems.push(`${run.label}: database holds ${run.db.spans} spans, sent ${corpus.spans}`);
-      if (run.db !== undefined && run.db.traces !== corpus.traces) problems.push(`${run.label}: database holds ${run.db.traces} traces, generated ${corpus.traces}`);
+      if (run.db !== undefined && run.db.spans !== expected.spans) problems.push(`${run.label}: database holds ${run.db.spans} spans, sent ${expected.spans}`);
+      if (run.db !== undefined && run.db.traces !== expected.traces) problems.push(`${run.label}: database holds ${run.db.traces} traces, generated ${expected.traces}`);
     }
     if (floor.stored !== corpus.spans) problems.push(`floor: reported ${floor.stored} stored spans, sent ${corpus.spans}`);
-    if (floor.db.spans !== corpus.spans) problems.push(`floor: database holds ${floor.db.spans} spans, sent ${corpus.spans}`);
+    if (floor.db.spans !== expected.spans) problems.push(`floor: database holds ${floor.db.spans} spans, sent ${expected.spans}`);
     if (minRatio !== undefined && !(ratio >= minRatio)) problems.push(`ratio ${fix(ratio, 2)} is below --min-ratio ${minRatio}`);
     for (const p of problems) console.error(`FAIL: ${p}`);
     return problems.length === 0 ? 0 : 1;

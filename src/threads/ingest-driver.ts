@@ -9,7 +9,9 @@
  * At most LANES requests decode at once, the others wait their turn in arrival order as
  * bytes: decoding every waiting request a slice at a time made all of them finish late
  * together and held all their decoded rows in memory at once. Two lanes let a small
- * request pass a large one.
+ * request pass a large one. Nor does a request start decoding while ROWS_AHEAD bytes of
+ * rows wait for the writer: rows take ~2.2x the bytes of their request, so under overload
+ * the queue waits as requests rather than rows.
  */
 import { setImmediate as immediate } from 'node:timers/promises';
 import { outcome, refusal, RequestRefused, type Decoder, type Ingest, type IngestAnswer, type IngestRequest, type PreparedRequest, type RequestAccount } from '../otlp/index.ts';
@@ -19,6 +21,18 @@ import type { Client } from './rpc.ts';
 /** Work between turns given to other requests. */
 const SLICE_MS = 10;
 const LANES = 2;
+/**
+ * Rows handed to the writer and not yet written (bytes of their buffers) past which no
+ * request starts decoding: a few transactions' worth, so the writer always finds its next
+ * one decoded. Under overload the writer's queue held ~33 MB of rows without this bound.
+ */
+const ROWS_AHEAD = 8 * 1024 * 1024;
+
+function rowsBytes(buffers: readonly ArrayBuffer[]): number {
+  let n = 0;
+  for (const b of buffers) n += b.byteLength;
+  return n;
+}
 
 /** The answer to a request handed on to the writer, which answers its ticket itself. */
 export const FORWARDED = 'forwarded';
@@ -42,10 +56,30 @@ export interface ThreadIngest {
 
 export function threadIngest(decoder: Decoder, writer: Client): ThreadIngest {
   let decoding = 0;
-  const waiting: Array<() => void> = [];
+  let rowsAhead = 0;
+  // Requests waiting for a lane or for the writer to catch up, in arrival order.
+  let waiting: Array<() => void> = [];
+
+  /** Lets every waiting request look again, in arrival order (those still held wait again, in the same order). */
+  function wake(): void {
+    const woken = waiting;
+    waiting = [];
+    for (const resume of woken) resume();
+  }
+
+  /** Hands rows to the writer by `method`, counting them ahead until it has written them. */
+  function toWriter<T>(method: string, payload: unknown, rows: WriteRows): Promise<T> {
+    const buffers = transferables(rows);
+    const bytes = rowsBytes(buffers);
+    rowsAhead += bytes;
+    return writer.call<T>(method, payload, buffers).finally(() => {
+      rowsAhead -= bytes;
+      wake();
+    });
+  }
 
   async function decode(request: IngestRequest): Promise<PreparedRequest> {
-    if (decoding >= LANES) await new Promise<void>((resolve) => waiting.push(resolve));
+    while (decoding >= LANES || rowsAhead >= ROWS_AHEAD) await new Promise<void>((resolve) => waiting.push(resolve));
     decoding++;
     try {
       const steps = decoder.prepare(request);
@@ -60,7 +94,7 @@ export function threadIngest(decoder: Decoder, writer: Client): ThreadIngest {
       }
     } finally {
       decoding--;
-      waiting.shift()?.();
+      wake();
     }
   }
 
@@ -68,7 +102,7 @@ export function threadIngest(decoder: Decoder, writer: Client): ThreadIngest {
     // One slice at a time: the writer takes what waits in arrival order, so the slices of
     // a large request, all sent at once, would hold up every small request behind them.
     const written: WriteResult[] = [];
-    for (const rows of prepared.slices) written.push(await writer.call<WriteResult>('write', rows, transferables(rows)));
+    for (const rows of prepared.slices) written.push(await toWriter<WriteResult>('write', rows, rows));
     return outcome(prepared, written);
   }
 
@@ -93,7 +127,7 @@ export function threadIngest(decoder: Decoder, writer: Client): ThreadIngest {
       const { slices, ...account } = prepared;
       const rows = slices[0];
       // Its outcome, an error included, goes to the ticket; the writer's reply here says nothing more.
-      void writer.call('writeAnswer', { rows, ticket, account } satisfies TicketedWrite, transferables(rows)).catch(() => undefined);
+      void toWriter('writeAnswer', { rows, ticket, account } satisfies TicketedWrite, rows).catch(() => undefined);
       return FORWARDED;
     },
   };

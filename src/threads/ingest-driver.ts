@@ -28,7 +28,7 @@ const LANES = 2;
  */
 const ROWS_AHEAD = 8 * 1024 * 1024;
 
-function rowsBytes(buffers: readonly ArrayBuffer[]): number {
+function bufferBytes(buffers: readonly ArrayBuffer[]): number {
   let n = 0;
   for (const b of buffers) n += b.byteLength;
   return n;
@@ -58,19 +58,20 @@ export function threadIngest(decoder: Decoder, writer: Client): ThreadIngest {
   let decoding = 0;
   let rowsAhead = 0;
   // Requests waiting for a lane or for the writer to catch up, in arrival order.
-  let waiting: Array<() => void> = [];
+  const waiting: Array<() => void> = [];
 
-  /** Lets every waiting request look again, in arrival order (those still held wait again, in the same order). */
+  /** Resumes waiting requests in arrival order while there is room, each holding its lane from here. */
   function wake(): void {
-    const woken = waiting;
-    waiting = [];
-    for (const resume of woken) resume();
+    while (waiting.length > 0 && decoding < LANES && rowsAhead < ROWS_AHEAD) {
+      decoding++;
+      waiting.shift()!();
+    }
   }
 
   /** Hands rows to the writer by `method`, counting them ahead until it has written them. */
   function toWriter<T>(method: string, payload: unknown, rows: WriteRows): Promise<T> {
     const buffers = transferables(rows);
-    const bytes = rowsBytes(buffers);
+    const bytes = bufferBytes(buffers);
     rowsAhead += bytes;
     return writer.call<T>(method, payload, buffers).finally(() => {
       rowsAhead -= bytes;
@@ -79,8 +80,8 @@ export function threadIngest(decoder: Decoder, writer: Client): ThreadIngest {
   }
 
   async function decode(request: IngestRequest): Promise<PreparedRequest> {
-    while (decoding >= LANES || rowsAhead >= ROWS_AHEAD) await new Promise<void>((resolve) => waiting.push(resolve));
-    decoding++;
+    if (waiting.length === 0 && decoding < LANES && rowsAhead < ROWS_AHEAD) decoding++;
+    else await new Promise<void>((resolve) => waiting.push(resolve)); // wake() took a lane for it
     try {
       const steps = decoder.prepare(request);
       let until = performance.now() + SLICE_MS;
